@@ -1,0 +1,1 @@
+"""The spokes: one adapter package per external system. Adapters never import each other."""

@@ -1,0 +1,70 @@
+"""Facts about AgentMemory's ``ExportData`` that the reader and the writer share.
+
+Source: ``@agentmemory/agentmemory`` 0.9.29, ``src/types.ts`` and ``src/functions/export-import.ts``
+(recovered from the npm tarball's source maps), summarised in ``shared/formats/agentmemory.md``.
+"""
+
+from __future__ import annotations
+
+SUPPORTED_VERSIONS: tuple[str, ...] = tuple("""
+0.3.0 0.4.0 0.5.0 0.6.0 0.6.1 0.7.0 0.7.2 0.7.3 0.7.4 0.7.5 0.7.6 0.7.7 0.7.9
+0.8.0 0.8.1 0.8.2 0.8.3 0.8.4 0.8.5 0.8.6 0.8.7 0.8.8 0.8.9 0.8.10 0.8.11 0.8.12 0.8.13
+0.9.0 0.9.1 0.9.2 0.9.3 0.9.4 0.9.5 0.9.6 0.9.7 0.9.8 0.9.9 0.9.10 0.9.11 0.9.12 0.9.13 0.9.14
+0.9.15 0.9.16 0.9.17 0.9.18 0.9.19 0.9.20 0.9.21 0.9.22 0.9.23 0.9.24 0.9.25 0.9.26 0.9.27 0.9.28 0.9.29
+""".split())
+"""``supportedVersions`` of 0.9.29's importer, exactly (57 entries; 0.7.8 is not in it)."""
+
+DEFAULT_VERSION = "0.9.29"
+
+CAPS = {
+    "MAX_SESSIONS": 10_000,
+    "MAX_MEMORIES": 50_000,
+    "MAX_SUMMARIES": 10_000,
+    "MAX_OBS_BUCKETS": 10_000,
+    "MAX_OBS_PER_SESSION": 5_000,
+    "MAX_TOTAL_OBSERVATIONS": 500_000,
+    "MAX_ACCESS_LOGS": 50_000,
+}
+"""The importer's caps (``mem::import``, 0.9.29)."""
+
+SAFE_PAYLOAD_BYTES = 15 * 1024 * 1024
+"""~15 MiB: the iii engine's 16 MiB WebSocket frame cap less headroom (``SAFE_PAYLOAD_BYTES``)."""
+
+MEMORY_TYPES = ("pattern", "preference", "architecture", "bug", "workflow", "fact")
+OBSERVATION_TYPES = ("file_read", "file_write", "file_edit", "command_run", "search", "web_fetch",
+                     "conversation", "error", "decision", "discovery", "subagent", "notification",
+                     "task", "image", "other")
+SESSION_STATUSES = ("active", "completed", "abandoned")
+
+REQUIRED_TOP = ("version", "exportedAt", "sessions", "observations", "memories", "summaries")
+
+OPTIONAL_COLLECTIONS = ("profiles", "graphNodes", "graphEdges", "semanticMemories", "proceduralMemories",
+                        "actions", "actionEdges", "routines", "signals", "checkpoints", "sentinels",
+                        "sketches", "crystals", "facets", "lessons", "insights", "accessLogs")
+"""Optional top-level collections, in the exporter's key order (after ``summaries``)."""
+
+# AgentMemory key -> canonical field.
+SESSION_KEYS = {"project": "project", "cwd": "cwd", "startedAt": "started_at", "endedAt": "ended_at",
+                "status": "status", "observationCount": "observation_count", "model": "model",
+                "tags": "tags", "firstPrompt": "first_prompt", "summary": "summary",
+                "commitShas": "commit_shas", "agentId": "agent_id"}
+OBSERVATION_KEYS = {"sessionId": "session_id", "timestamp": "timestamp", "type": "observation_type",
+                    "title": "title", "subtitle": "subtitle", "facts": "facts", "narrative": "narrative",
+                    "concepts": "concepts", "files": "files", "importance": "importance",
+                    "confidence": "confidence", "agentId": "agent_id", "origin": "origin"}
+MEMORY_KEYS = {"createdAt": "created_at", "updatedAt": "updated_at", "type": "memory_type",
+               "title": "title", "content": "text", "concepts": "concepts"}
+MEMORY_SCOPE_KEYS = {"agentId": "agent_id", "project": "project"}
+SUMMARY_KEYS = {"sessionId": "session_id", "project": "project", "createdAt": "created_at",
+                "title": "title", "narrative": "narrative", "keyDecisions": "key_decisions",
+                "filesModified": "files_modified", "concepts": "concepts",
+                "observationCount": "observation_count"}
+GRAPH_NODE_KEYS = {"type": "entity_type", "name": "name", "properties": "properties",
+                   "createdAt": "created_at", "updatedAt": "updated_at", "aliases": "aliases"}
+GRAPH_EDGE_KEYS = {"type": "relationship", "sourceNodeId": "source", "targetNodeId": "target",
+                   "weight": "weight", "createdAt": "created_at"}
+
+EMBED_KEY = "memconv"
+"""Undeclared key memconv adds to records it writes, holding what AgentMemory has no field for
+(AgentMemory stores unknown record fields verbatim and exports them again), so that a later
+conversion can put every record back where it came from."""

@@ -1,0 +1,468 @@
+"""Write the canonical stream as AgentMemory ``ExportData`` (0.9.29 by default).
+
+Streaming: small records (agents, blocks, tools, sessions...) are buffered; every large record is
+converted on arrival and spooled to disk (:class:`memconv.spool.Spool`), so memory does not grow with
+the input. At the end the caps are checked, then the document is written in the exporter's key
+order: ``version``, ``exportedAt``, ``sessions``, ``observations``, ``memories``, ``summaries``, then
+the optional collections that are not empty.
+
+Mapping (the field-by-field table is :data:`MAPPING`, rendered in ``docs/mappings.md``):
+
+* agent -> ``Session`` (``project`` and ``agentId`` = agent name, ``cwd`` "", ``model`` = model
+  handle, ``status`` "completed", ``startedAt`` = first message time, else the agent's creation
+  time, else the export time);
+* message -> ``CompressedObservation`` of type ``conversation`` in its agent's bucket, in context
+  order then file order (``title`` = role and the start of the text, ``narrative`` = full text with
+  tool calls rendered), concept ``letta:message``;
+* block -> ``Memory`` ``fact`` (``title`` = label, ``content`` = value), concept ``letta:block:<label>``;
+* system prompt, tool, skill -> ``Memory`` ``workflow`` (``letta:system``, ``letta:tool:<name>``,
+  ``letta:skill:<name>``); file, source, MCP server, group -> ``Memory`` ``fact`` (``letta:file``...);
+* memory and passage -> ``Memory``; observation, session, summary -> themselves; entity ->
+  ``GraphNode``; relation -> ``GraphEdge``; AgentMemory raw records -> their own collection.
+
+What AgentMemory has no field for is kept in the record's undeclared ``memconv`` key (AgentMemory
+stores and re-exports unknown record fields verbatim), so a later conversion can restore it.
+Records that came from AgentMemory are written back exactly as read. Ids are derived from source
+ids (``ses_``/``obs_``/``mem_`` + 20 hex of a SHA-256), so output is deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, BinaryIO, Iterable
+
+import orjson
+
+from memconv.errors import LimitExceeded, UnsupportedVersion
+from memconv.fields import join
+from memconv.format import WriteOptions
+from memconv.model import Agent, Base, Header, Message
+from memconv.spool import Spool, write_joined
+from memconv.timeutil import now_iso_z, parse_ts, to_iso_z
+
+from .mapping import MAPPING, native_fields
+from .shape import (CAPS, DEFAULT_VERSION, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
+                    MEMORY_SCOPE_KEYS, MEMORY_TYPES, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS,
+                    SAFE_PAYLOAD_BYTES, SESSION_KEYS, SUMMARY_KEYS, SUPPORTED_VERSIONS)
+
+SYSTEM = "agentmemory"
+TITLE_CHARS = 80
+
+
+def hid(prefix: str, *parts: object) -> str:
+    """A deterministic AgentMemory-style id: ``<prefix>_`` + 20 hex of SHA-256 of the parts."""
+    h = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
+    return f"{prefix}_{h[:20]}"
+
+
+def _dump(obj: Any) -> bytes:
+    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _title(text: str, prefix: str = "") -> str:
+    first = " ".join((text or "").split())
+    if len(first) > TITLE_CHARS:
+        first = first[: TITLE_CHARS - 1].rstrip() + "…"
+    return f"{prefix}{first}" if prefix else (first or "(empty)")
+
+
+def _from_here(rec: Base) -> bool:
+    return rec.provenance is not None and rec.provenance.system == SYSTEM
+
+
+def choose_version(options: WriteOptions, header: Header) -> str:
+    """The ``version`` to write: ``--target-version``, else the source's when it is AgentMemory,
+    else 0.9.29.
+
+    Raises:
+        UnsupportedVersion: the requested version is not in AgentMemory's allow-list.
+    """
+    v = options.target_version
+    if v is None and header.source_system == SYSTEM and header.source_format_version in SUPPORTED_VERSIONS:
+        v = header.source_format_version
+    v = v or DEFAULT_VERSION
+    if v not in SUPPORTED_VERSIONS:
+        raise UnsupportedVersion(
+            f"AgentMemory version {v!r} is not one AgentMemory imports (its importer would answer "
+            f"'Unsupported export version'); supported: {SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]} "
+            f"except 0.7.1 and 0.7.8")
+    return v
+
+
+class _Writer:
+    def __init__(self, out: BinaryIO, options: WriteOptions):
+        self.out = out
+        self.opts = options
+        self.report = options.report
+        self.header = Header()
+        self.source = "memconv"
+        self.small: dict[str, list[Any]] = {}
+        self.agents: dict[str, Agent] = {}
+        self.agent_msgs: dict[str, dict[str, Any]] = {}
+        self.buckets: dict[str, list[tuple[tuple, tuple[int, int]]]] = {}
+        self.obs_spool = Spool()
+        self.mem_spool = Spool()
+        self.sum_spool = Spool()
+        self.raw: dict[str, Spool] = {}
+        self.raw_handles: dict[str, list[tuple[int, int]]] = {}
+        self.mem_handles: list[tuple[int, int]] = []
+        self.sum_handles: list[tuple[int, int]] = []
+        self.seq = 0
+        self.export_time = ""
+
+    # ------------------------------------------------------------------ helpers
+
+    def origin(self, rec: Base, captured: str | None, label: str | None = None) -> dict[str, Any]:
+        """``{channel: "import", detail: "<system>:<label or id>", capturedAt}`` (issue: provenance)."""
+        system = rec.provenance.system if rec.provenance else self.source
+        src_id = (rec.provenance.id if rec.provenance and rec.provenance.id else rec.id)
+        return {"channel": "import", "detail": f"{system}:{label + '/' if label else ''}{src_id}",
+                "capturedAt": captured or self.export_time}
+
+    def embed(self, rec: Base, into: dict[str, Any]) -> dict[str, Any]:
+        """Add the ``memconv`` key: every set canonical field AgentMemory has no field for."""
+        data = rec.model_dump(mode="json", exclude=native_fields(rec.kind) | {"kind"},
+                              exclude_defaults=True, exclude_none=True)
+        data = {"kind": rec.kind, "id": rec.id, **{k: v for k, v in data.items() if k != "id"}}
+        into[EMBED_KEY] = data
+        MAPPING.account(rec, self.report)
+        return into
+
+    def session_id_of(self, agent_id: str | None) -> str | None:
+        if agent_id is None:
+            return None
+        a = self.agents.get(agent_id)
+        if a is None:
+            self.report.warn(f"records refer to agent {agent_id!r}, which came after them or not at all; "
+                             f"its session id is derived from the id alone")
+            return hid("ses", self.source, agent_id)
+        return self.session_id(a)
+
+    def session_id(self, a: Agent) -> str:
+        system = a.provenance.system if a.provenance else self.source
+        return hid("ses", system, a.name, a.provenance.id if a.provenance and a.provenance.id else a.id)
+
+    def agent_name(self, agent_id: str | None) -> str | None:
+        a = self.agents.get(agent_id) if agent_id else None
+        return a.name if a else agent_id
+
+    # ------------------------------------------------------------------ large records
+
+    def message(self, m: Message) -> None:
+        sid = self.session_id_of(m.agent_id) or hid("ses", self.source, "conversation", m.conversation_id)
+        ts = to_iso_z(m.created_at) or None
+        text = m.text()
+        stats = self.agent_msgs.setdefault(m.agent_id or "", {"first": None, "last": None, "prompt": None, "n": 0})
+        if ts:
+            stats["first"] = ts if stats["first"] is None or ts < stats["first"] else stats["first"]
+            stats["last"] = ts if stats["last"] is None or ts > stats["last"] else stats["last"]
+        if m.role == "user" and stats["prompt"] is None and text:
+            stats["prompt"] = text
+        stats["n"] += 1
+        obs = {"id": hid("obs", sid, m.provenance.id if m.provenance and m.provenance.id else m.id, m.created_at),
+               "sessionId": sid, "timestamp": ts or "", "type": "conversation",
+               "title": _title(text, f"{m.role}: "), "facts": [], "narrative": text,
+               "concepts": ["letta:message", f"letta:role:{m.role}"], "files": [], "importance": 5}
+        name = self.agent_name(m.agent_id)
+        if name:
+            obs["agentId"] = name
+        obs["origin"] = self.origin(m, ts, name)
+        self.embed(m, obs)
+        a = self.agents.get(m.agent_id or "")
+        pos = a.in_context_message_ids.index(m.id) if a and m.id in a.in_context_message_ids else None
+        key = (0, pos) if pos is not None else (1, self.seq)
+        self.seq += 1
+        self.buckets.setdefault(sid, []).append((key, self.obs_spool.add(_dump(obs))))
+        self.report.wrote("agentmemory:observations")
+
+    def observation(self, o: Any) -> None:
+        if _from_here(o):
+            obj = join({k: getattr(o, f) for k, f in OBSERVATION_KEYS.items()}, o.extra(SYSTEM))
+            obj = {"id": o.id, **obj}
+        else:
+            obj = {"id": o.id, "sessionId": o.session_id, "timestamp": to_iso_z(o.timestamp) or self.export_time,
+                   "type": o.observation_type or "other", "title": o.title or _title(o.narrative or ""),
+                   "facts": o.facts, "narrative": o.narrative or "", "concepts": o.concepts, "files": o.files,
+                   "importance": int(o.importance) if o.importance is not None else 5}
+            for key, val in (("subtitle", o.subtitle), ("confidence", o.confidence), ("agentId", o.agent_id)):
+                if val is not None:
+                    obj[key] = val
+            obj["origin"] = o.origin or self.origin(o, obj["timestamp"])
+            self.embed(o, obj)
+        self.buckets.setdefault(o.session_id, []).append(((1, self.seq), self.obs_spool.add(_dump(obj))))
+        self.seq += 1
+        self.report.wrote("agentmemory:observations")
+
+    def memory(self, m: Any) -> None:
+        self.mem_handles.append(self.mem_spool.add(_dump(self.memory_obj(m))))
+        self.report.wrote("agentmemory:memories")
+
+    def memory_obj(self, m: Any) -> dict[str, Any]:
+        if _from_here(m) and m.kind == "memory":
+            values = {k: getattr(m, f) for k, f in MEMORY_KEYS.items()}
+            values.update({k: getattr(m.scope, f) for k, f in MEMORY_SCOPE_KEYS.items()})
+            return {"id": m.id, **join(values, m.extra(SYSTEM))}
+        created = to_iso_z(m.created_at) or self.export_time
+        mtype = m.memory_type if m.memory_type in MEMORY_TYPES else (
+            "workflow" if m.memory_type == "procedural_memory" else "fact")
+        concepts = list(m.concepts or [])
+        for c in (m.categories or []) + (m.tags or []):
+            if c not in concepts:
+                concepts.append(c)
+        if m.kind == "passage":
+            concepts.append("letta:passage")
+        agent_id = m.scope.agent_id
+        sid = self.session_id_of(agent_id) if m.kind == "passage" else None
+        name = self.agent_name(agent_id) if m.kind == "passage" else agent_id
+        obj: dict[str, Any] = {
+            "id": hid("mem", m.provenance.system if m.provenance else self.source, m.kind,
+                      m.provenance.id if m.provenance and m.provenance.id else m.id, name),
+            "createdAt": created, "updatedAt": to_iso_z(m.updated_at) or created, "type": mtype,
+            "title": m.title or _title(m.text), "content": m.text, "concepts": concepts, "files": [],
+            "sessionIds": [sid] if sid else [], "strength": 7, "version": 1, "isLatest": True}
+        if name:
+            obj["agentId"] = name
+        if m.scope.project:
+            obj["project"] = m.scope.project
+        obj["origin"] = self.origin(m, created)
+        return self.embed(m, obj)
+
+    def summary(self, s: Any) -> None:
+        if _from_here(s):
+            obj = join({k: getattr(s, f) for k, f in SUMMARY_KEYS.items()}, s.extra(SYSTEM))
+        else:
+            obj = {"sessionId": s.session_id, "project": s.project or "", "createdAt": to_iso_z(s.created_at)
+                   or self.export_time, "title": s.title or "", "narrative": s.narrative or "",
+                   "keyDecisions": s.key_decisions, "filesModified": s.files_modified, "concepts": s.concepts,
+                   "observationCount": s.observation_count or 0}
+            self.embed(s, obj)
+        self.sum_handles.append(self.sum_spool.add(_dump(obj)))
+        self.report.wrote("agentmemory:summaries")
+
+    def graph(self, r: Any) -> None:
+        if r.kind == "entity":
+            coll = "graphNodes"
+            if _from_here(r):
+                obj = {"id": r.id, **join({k: getattr(r, f) for k, f in GRAPH_NODE_KEYS.items()}, r.extra(SYSTEM))}
+            else:
+                obj = {"id": hid("gn", r.provenance.system if r.provenance else "", r.id), "type": r.entity_type
+                       or "concept", "name": r.name, "properties": r.properties, "sourceObservationIds": [],
+                       "createdAt": to_iso_z(r.created_at) or self.export_time}
+                self.embed(r, obj)
+        else:
+            coll = "graphEdges"
+            if _from_here(r):
+                obj = {"id": r.id, **join({k: getattr(r, f) for k, f in GRAPH_EDGE_KEYS.items()}, r.extra(SYSTEM))}
+            else:
+                system = r.provenance.system if r.provenance else ""
+                obj = {"id": hid("ge", system, r.id), "type": r.relationship, "sourceNodeId": hid("gn", system, r.source),
+                       "targetNodeId": hid("gn", system, r.target), "weight": r.weight if r.weight is not None else 1,
+                       "sourceObservationIds": [], "createdAt": to_iso_z(r.created_at) or self.export_time}
+                self.embed(r, obj)
+        self.add_raw(coll, obj)
+
+    def add_raw(self, coll: str, obj: Any) -> None:
+        sp = self.raw.setdefault(coll, Spool())
+        self.raw_handles.setdefault(coll, []).append(sp.add(_dump(obj)))
+        self.report.wrote(f"agentmemory:{coll}")
+
+    # ------------------------------------------------------------------ small records, at the end
+
+    def small_memories(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        users: dict[str, list[Agent]] = {}
+        for a in self.agents.values():
+            for ref in a.block_ids + a.tool_ids + a.source_ids + a.group_ids:
+                users.setdefault(ref, []).append(a)
+
+        def mem(rec: Base, key: str, mtype: str, title: str, content: str, concepts: list[str],
+                files: list[str] | None = None, created: str | None = None, agents: list[Agent] | None = None,
+                embed: bool = True) -> None:
+            agents = agents if agents is not None else users.get(rec.id, [])
+            created = to_iso_z(created) or self.export_time
+            obj: dict[str, Any] = {
+                "id": hid("mem", rec.provenance.system if rec.provenance else self.source, rec.kind, key),
+                "createdAt": created, "updatedAt": created, "type": mtype, "title": title, "content": content,
+                "concepts": concepts, "files": files or [], "sessionIds": [self.session_id(a) for a in agents],
+                "strength": 7, "version": 1, "isLatest": True}
+            if agents:
+                obj["agentId"] = agents[0].name
+                obj["project"] = agents[0].name
+            obj["origin"] = self.origin(rec, created, agents[0].name if agents else None)
+            out.append(self.embed(rec, obj) if embed else obj)
+
+        for a in self.agents.values():
+            if a.system:
+                mem(a, f"{a.name}/system", "workflow", f"system prompt of {a.name}", a.system, ["letta:system"],
+                    created=a.created_at, agents=[a], embed=False)
+        for b in self.small.get("block", []):
+            owners = users.get(b.id, [])
+            mem(b, f"{owners[0].name if owners else ''}/{b.label}/{b.id}", "fact", b.label, b.value,
+                [f"letta:block:{b.label}"], created=b.created_at)
+        for t in self.small.get("tool", []):
+            body = t.description or ""
+            if t.source_code:
+                body += f"\n\n```{t.source_type or ''}\n{t.source_code}\n```"
+            mem(t, t.name or t.id, "workflow", f"tool: {t.name or t.id}", body.strip(), [f"letta:tool:{t.name or t.id}"])
+        for s in self.small.get("source", []):
+            mem(s, s.name, "fact", f"source: {s.name}", "\n\n".join(x for x in (s.description, s.instructions) if x),
+                ["letta:source"])
+        for f in self.small.get("file", []):
+            src_users = users.get(f.source_id or "", [])
+            mem(f, f"{f.source_id}/{f.file_name or f.id}", "fact", f.file_name or f.id, f.content or "",
+                ["letta:file"], files=[f.file_name] if f.file_name else [], created=f.created_at, agents=src_users)
+        for s in self.small.get("skill", []):
+            text = (s.files or {}).get("SKILL.md") or s.source_url or ""
+            mem(s, s.name, "workflow", f"skill: {s.name}", text, [f"letta:skill:{s.name}"])
+        for m in self.small.get("mcp_server", []):
+            mem(m, m.server_name, "fact", f"MCP server: {m.server_name}",
+                " ".join(x for x in (m.server_type, m.server_url) if x), [f"letta:mcp_server:{m.server_name}"])
+        for g in self.small.get("group", []):
+            members = [self.agents[i] for i in g.agent_ids if i in self.agents]
+            mtype = (g.manager_config or {}).get("manager_type", "")
+            mem(g, g.id + "/" + ",".join(a.name for a in members), "fact", f"group: {mtype or g.id}",
+                g.description or "", ["letta:group"], agents=members or None)
+        return out
+
+    def sessions(self) -> list[dict[str, Any]]:
+        out = []
+        for a in self.agents.values():
+            sid = self.session_id(a)
+            stats = self.agent_msgs.get(a.id, {})
+            started = stats.get("first") or to_iso_z(a.created_at) or self.export_time
+            model = a.model or (a.llm_config or {}).get("handle") or (a.llm_config or {}).get("model")
+            obj: dict[str, Any] = {"id": sid, "project": a.name, "cwd": "", "startedAt": started,
+                                   "status": "completed", "observationCount": len(self.buckets.get(sid, []))}
+            if stats.get("last"):
+                obj["endedAt"] = stats["last"]
+            if model:
+                obj["model"] = model
+            if a.tags:
+                obj["tags"] = list(a.tags)
+            if stats.get("prompt"):
+                obj["firstPrompt"] = stats["prompt"][:500]
+            if a.description:
+                obj["summary"] = a.description
+            obj["agentId"] = a.name
+            out.append(self.embed(a, obj))
+        for s in self.small.get("session", []):
+            if _from_here(s):
+                obj = {"id": s.id, **join({k: getattr(s, f) for k, f in SESSION_KEYS.items()}, s.extra(SYSTEM))}
+            else:
+                obj = {"id": s.id, "project": s.project or "", "cwd": s.cwd or "",
+                       "startedAt": to_iso_z(s.started_at) or self.export_time, "status": s.status
+                       if s.status in ("active", "completed", "abandoned") else "completed",
+                       "observationCount": s.observation_count if s.observation_count is not None
+                       else len(self.buckets.get(s.id, []))}
+                for key, val in (("endedAt", to_iso_z(s.ended_at)), ("model", s.model), ("tags", s.tags),
+                                 ("firstPrompt", s.first_prompt), ("summary", s.summary),
+                                 ("commitShas", s.commit_shas), ("agentId", s.agent_id)):
+                    if val:
+                        obj[key] = val
+                self.embed(s, obj)
+            out.append(obj)
+        return out
+
+    # ------------------------------------------------------------------ run
+
+    def run(self, items: Iterable[Any]) -> None:
+        it = iter(items)
+        self.header = next(it)
+        self.source = self.header.source_system or "memconv"
+        version = choose_version(self.opts, self.header)
+        if self.opts.timestamp:
+            self.export_time = self.opts.timestamp
+        elif self.header.source_system == SYSTEM and self.header.exported_at:
+            self.export_time = self.header.exported_at
+        else:
+            self.export_time = to_iso_z(self.header.exported_at) or now_iso_z()
+        self.report.info["target"] = {"format": "agentmemory", "version": version}
+        for rec in it:
+            kind = rec.kind
+            if kind == "agent":
+                self.agents[rec.id] = rec
+            elif kind in ("group", "block", "tool", "source", "file", "mcp_server", "skill", "session"):
+                self.small.setdefault(kind, []).append(rec)
+            elif kind == "message":
+                self.message(rec)
+            elif kind == "observation":
+                self.observation(rec)
+            elif kind in ("memory", "passage"):
+                self.memory(rec)
+            elif kind == "summary":
+                self.summary(rec)
+            elif kind in ("entity", "relation"):
+                self.graph(rec)
+            elif kind == "raw" and rec.system == SYSTEM and rec.collection in OPTIONAL_COLLECTIONS:
+                self.add_raw(rec.collection, rec.data)
+            elif kind == "raw":
+                self.report.lost("raw", f"{rec.system}:{rec.collection}",
+                                 f"AgentMemory has no place for {rec.system} {rec.collection} records")
+            else:
+                MAPPING.account(rec, self.report)
+        try:
+            self.finish(version)
+        finally:
+            for sp in (self.obs_spool, self.mem_spool, self.sum_spool, *self.raw.values()):
+                sp.close()
+
+    def finish(self, version: str) -> None:
+        small_mems = self.small_memories()
+        sessions = self.sessions()
+        self.report.wrote("agentmemory:sessions", len(sessions))
+        self.report.wrote("agentmemory:memories", len(small_mems))
+        counts = {"MAX_SESSIONS": len(sessions), "MAX_MEMORIES": len(small_mems) + len(self.mem_handles),
+                  "MAX_SUMMARIES": len(self.sum_handles), "MAX_OBS_BUCKETS": len(self.buckets),
+                  "MAX_OBS_PER_SESSION": max((len(v) for v in self.buckets.values()), default=0),
+                  "MAX_TOTAL_OBSERVATIONS": sum(len(v) for v in self.buckets.values()),
+                  "MAX_ACCESS_LOGS": len(self.raw_handles.get("accessLogs", []))}
+        if self.opts.extra.get("check_caps", True):
+            for cap, n in counts.items():
+                if n > CAPS[cap]:
+                    raise LimitExceeded(
+                        f"AgentMemory caps {cap} at {CAPS[cap]} and this output has {n}; AgentMemory would "
+                        f"refuse the import. Write it in parts with --split -o OUT.json, or select less "
+                        f"(--agent, --exclude)")
+        o = self.out
+        o.write(b'{"version":' + _dump(version) + b',"exportedAt":' + _dump(self.export_time))
+        o.write(b',"sessions":[')
+        write_joined(o, (_dump(s) for s in sessions))
+        o.write(b'],"observations":{')
+        first = True
+        for sid, entries in self.buckets.items():
+            if not first:
+                o.write(b",")
+            first = False
+            entries.sort(key=lambda e: e[0])
+            o.write(_dump(sid) + b":[")
+            write_joined(o, self.obs_spool.all(h for _, h in entries))
+            o.write(b"]")
+        o.write(b'},"memories":[')
+        n = write_joined(o, (_dump(m) for m in small_mems))
+        if n and self.mem_handles:
+            o.write(b",")
+        write_joined(o, self.mem_spool.all(self.mem_handles))
+        o.write(b'],"summaries":[')
+        write_joined(o, self.sum_spool.all(self.sum_handles))
+        o.write(b"]")
+        for coll in OPTIONAL_COLLECTIONS:
+            handles = self.raw_handles.get(coll)
+            if handles:
+                o.write(b"," + _dump(coll) + b":[")
+                write_joined(o, self.raw[coll].all(handles))
+                o.write(b"]")
+        o.write(b"}")
+        self.report.info["caps"] = counts
+
+
+def write_export(items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
+    """Write ``items`` (header, records) as one ``ExportData`` document to ``out``.
+
+    Raises:
+        UnsupportedVersion: ``--target-version`` outside AgentMemory's allow-list.
+        LimitExceeded: over one of AgentMemory's import caps (nothing is written).
+    """
+    _Writer(out, options).run(items)
+
+
+__all__ = ["write_export", "choose_version", "hid", "SAFE_PAYLOAD_BYTES", "parse_ts"]

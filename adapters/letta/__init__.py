@@ -1,0 +1,202 @@
+"""Letta: agent files (``.af``), ``AgentState`` JSON, hand-made bundles, archival passages.
+
+Reads every shape in :mod:`.reader`. Detection is by content: ``"agents"`` with block or tool
+lists (AgentFileSchema), ``"core_memory"`` or ``"in_context_message_indices"`` (legacy), a string
+holding either (double-encoded), an ``AgentState`` (``"id": "agent-…"`` with ``llm_config``), a folder
+or tarball holding ``agent.json``, or a list of passages.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+from memconv.archive import read_tar
+from memconv.errors import InputInvalid
+from memconv.format import Format, ReadOptions
+from memconv.io import Input, read_all
+from memconv.jsonutil import loads
+from memconv.model import Header
+
+from .reader import is_agent_state, passage_from_letta, read_agent_states, read_legacy, read_v2
+
+SIDECAR_SUFFIX = ".passages.jsonl"
+
+_V2_HINT = re.compile(rb'"agents"\s*:\s*\[')
+_LEGACY_HINT = re.compile(rb'"(core_memory|in_context_message_indices)"\s*:')
+_DOUBLE_HINT = re.compile(rb'\\"(agents|core_memory|in_context_message_indices)\\"\s*:')
+_STATE_HINT = re.compile(rb'"id"\s*:\s*"agent-[^"]*"')
+_PASSAGE_HINT = re.compile(rb'"(archive_id|passage-[0-9a-f-]+)"')
+
+
+def sidecar_path(af_path: str | Path) -> Path:
+    """``agent.af`` -> ``agent.passages.jsonl`` beside it (``.af.gz`` and ``.json`` likewise)."""
+    p = Path(af_path)
+    name = p.name
+    for suffix in (".gz",):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return p.with_name(stem + SIDECAR_SUFFIX)
+
+
+class LettaFormat(Format):
+    """Letta agent files: reads v2 and legacy ``.af``, AgentState JSON, bundles and passages."""
+
+    name = "letta"
+    title = "Letta agent file (.af): AgentFileSchema, legacy AgentSchema, AgentState, bundles"
+    system = "letta"
+    extensions = (".af", ".af.gz")
+    read_versions = "AgentFileSchema (letta 0.8.16-0.16.8), legacy AgentSchema (0.6.40-0.11.x), AgentState, bundles"
+    write_versions = ""
+
+    def detect(self, inp: Input) -> int:
+        if inp.is_dir:
+            return 95 if (inp.path / "agent.json").is_file() else 0
+        raw = inp.raw_peek(512)
+        if raw[:2] == b"\x1f\x8b" and _is_bundle_tar(inp):
+            return 95
+        head = inp.peek(256 * 1024)
+        text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        named = inp.name.endswith(self.extensions)
+        if text[:1] == b"{":
+            if _V2_HINT.search(head) or _LEGACY_HINT.search(head):
+                return 90
+            if _STATE_HINT.search(head) and b'"llm_config"' in head:
+                return 80
+        if text[:1] == b"[" and _STATE_HINT.search(head) and b'"llm_config"' in head:
+            return 75
+        if text[:1] == b"[" and _PASSAGE_HINT.search(head) and b'"text"' in head:
+            return 60
+        if text[:1] == b'"' and _DOUBLE_HINT.search(head):
+            return 85
+        return 40 if named and text[:1] in (b"{", b'"') else 0
+
+    def read(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
+        report = options.report
+        if inp.is_dir:
+            yield from _read_bundle_dir(inp, report)
+            return
+        if inp.raw_peek(2) == b"\x1f\x8b" and _is_bundle_tar(inp):
+            with inp.open_raw() as fh:
+                members = read_tar(inp.name, fh)
+            yield from _read_bundle_members(inp.name, members, report)
+            return
+        with inp.open() as fh:
+            data = read_all(fh)
+        doc = loads(data, inp.name, report=report)
+        yield from read_document(doc, inp.name, report)
+        if inp.path is not None and options.extra.get("sidecar", True):
+            side = sidecar_path(inp.path)
+            if side.is_file() and side != inp.path:
+                report.warn(f"{inp.name}: reading archival passages from {side}")
+                yield from read_sidecar(Input(side), report)
+
+
+def read_document(doc: Any, name: str, report: Any) -> Iterator[Any]:
+    """Dispatch a parsed JSON document to the reader of its shape.
+
+    Raises:
+        InputInvalid: not a Letta shape.
+    """
+    if isinstance(doc, dict) and isinstance(doc.get("agents"), list):
+        yield from read_v2(doc, name, report)
+    elif isinstance(doc, dict) and "agents" in doc:
+        raise InputInvalid(f"{name}: agents: expected a list of agents, got {type(doc['agents']).__name__}")
+    elif isinstance(doc, dict) and ("core_memory" in doc or "in_context_message_indices" in doc
+                                    or ("version" in doc and "messages" in doc)):
+        yield from read_legacy(doc, name, report)
+    elif is_agent_state(doc):
+        yield from read_agent_states([doc], name, report)
+    elif isinstance(doc, list) and doc and all(is_agent_state(d) for d in doc):
+        yield from read_agent_states(doc, name, report, variant="agent_list")
+    elif isinstance(doc, list) and all(isinstance(d, dict) and "text" in d for d in doc):
+        yield Header(source_system="letta", source_variant="passages")
+        for i, p in enumerate(doc):
+            yield passage_from_letta(p, name, f"[{i}]", None)
+    elif isinstance(doc, dict):
+        raise InputInvalid(f"{name}: not a Letta agent file: expected \"agents\" (AgentFileSchema) or "
+                           f"\"core_memory\" (legacy AgentSchema) at the top level")
+    else:
+        raise InputInvalid(f"{name}: not a Letta agent file: expected a JSON object at the top level, "
+                           f"got {type(doc).__name__}")
+
+
+def read_sidecar(inp: Input, report: Any) -> Iterator[Any]:
+    """Passages from a ``<stem>.passages.jsonl`` sidecar, one Letta passage object per line.
+
+    Raises:
+        InputInvalid: a line that is not JSON or not a passage, naming its line number.
+    """
+    with inp.open() as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            obj = loads(line, f"{inp.name}: line {lineno}", undo_double=False)
+            yield passage_from_letta(obj, inp.name, f"line {lineno}", None)
+
+
+def _is_bundle_tar(inp: Input) -> bool:
+    import tarfile
+
+    try:
+        with inp.open_raw() as fh, tarfile.open(fileobj=fh, mode="r:gz") as tf:
+            for count, m in enumerate(tf):
+                if m.name.lstrip("./").split("/")[-1] == "agent.json":
+                    return True
+                if count > 200:
+                    break
+    except (tarfile.TarError, OSError, EOFError):
+        return False
+    return False
+
+
+def _read_bundle_dir(inp: Input, report: Any) -> Iterator[Any]:
+    root = inp.path
+    members: dict[str, bytes] = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_symlink():
+            raise InputInvalid(f"{inp.name}: {p.relative_to(root)}: links are refused in a bundle")
+        if p.is_file():
+            members[str(p.relative_to(root).as_posix())] = p.read_bytes()
+    yield from _read_bundle_members(inp.name, members, report)
+
+
+def _read_bundle_members(name: str, members: dict[str, bytes], report: Any) -> Iterator[Any]:
+    by_base: dict[str, str] = {}
+    for m in members:
+        parts = m.split("/")
+        rel = "/".join(parts[1:]) if len(parts) > 1 and parts[0] not in ("documents",) and \
+            f"{parts[0]}/agent.json" in members else m
+        by_base[rel] = m
+    if "agent.json" not in by_base:
+        raise InputInvalid(f"{name}: bundle without agent.json")
+    state = loads(members[by_base["agent.json"]], f"{name}: agent.json", report=report)
+    if not is_agent_state(state):
+        raise InputInvalid(f"{name}: agent.json: expected a Letta AgentState (GET /v1/agents/{{id}})")
+    memory = None
+    if "memory.json" in by_base:
+        memory = loads(members[by_base["memory.json"]], f"{name}: memory.json", report=report)
+        if not isinstance(memory, dict):
+            raise InputInvalid(f"{name}: memory.json: expected an object with \"blocks\"")
+    metadata = None
+    if "metadata.json" in by_base:
+        metadata = loads(members[by_base["metadata.json"]], f"{name}: metadata.json", report=report)
+        if not isinstance(metadata, dict):
+            metadata = {"value": metadata}
+    documents = []
+    for rel in sorted(by_base):
+        if rel.startswith("documents/") and not rel.endswith("/"):
+            raw = members[by_base[rel]]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                report.warn(f"{name}: {rel}: not UTF-8 text; skipped")
+                continue
+            documents.append((rel[len("documents/"):], text))
+    yield from read_agent_states([state], name, report, memory=memory, documents=documents,
+                                 metadata=metadata, variant="bundle")
+
+
+FORMAT = LettaFormat()

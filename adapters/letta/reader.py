@@ -1,0 +1,497 @@
+"""Read Letta agent files into the canonical stream.
+
+Shapes read (``shared/formats/letta-af.md``, ``bundle-layout.md``):
+
+* ``AgentFileSchema`` ("v2", letta 0.8.16+): top-level ``agents``, ``groups``, ``blocks``, ``files``,
+  ``sources``, ``tools``, ``mcp_servers``, ``skills``, ``metadata.revision_id``, ``created_at``.
+* Legacy ``AgentSchema`` (letta 0.6.40 - 0.11.x): one flat agent with ``core_memory``, ``tools``,
+  ``messages``, and either ``in_context_message_indices`` (0.6.46+) or per-message ``in_context``.
+* Double-encoded files of either (a JSON string holding the document).
+* ``AgentState`` (``GET /v1/agents/{id}``), a list of them (``GET /v1/agents/``), and the hand-made
+  bundle (folder or ``.tar.gz`` of ``agent.json``, ``memory.json``, ``documents/``, ``metadata.json``).
+* Archival passages: a ``GET /v1/agents/{id}/archival-memory`` list, and memconv's sidecar
+  ``<stem>.passages.jsonl``, read automatically when it sits beside an ``.af``.
+
+Stream order: header, groups, blocks, tools, sources, files, MCP servers, skills, agents, then each
+agent's messages in file order, then passages. Ids are the file's own (``block-3``); legacy files
+have none, so blocks, tools and messages get ``block-<i>``, ``tool-<i>``, ``message-<i>``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from memconv.errors import InputInvalid
+from memconv.fields import build, split
+from memconv.jsonutil import jpath
+from memconv.model import (Agent, Block, File, Group, Header, McpServer, Message, Passage, Provenance,
+                           Scope, Skill, Source, Tool)
+from memconv.report import Report
+
+from .shape import (AGENT_KEYS, BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, KNOWN_REVISIONS, LEGACY_VERSIONS,
+                    MCP_KEYS, MESSAGE_KEYS, SKILL_KEYS, SOURCE_KEYS, TOOL_KEYS, version_tuple)
+
+SYSTEM = "letta"
+
+
+class _Ctx:
+    """Input name, report and provenance version for one document."""
+
+    def __init__(self, name: str, report: Report, version: str | None, variant: str):
+        self.name = name
+        self.report = report
+        self.version = version
+        self.variant = variant
+
+    def prov(self, source_id: str | None) -> Provenance:
+        return Provenance(system=SYSTEM, id=source_id, version=self.version, variant=self.variant)
+
+    def fail(self, path: str, what: str) -> InputInvalid:
+        return InputInvalid(f"{self.name}: {path}: {what}")
+
+
+def _obj(ctx: _Ctx, value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ctx.fail(path, f"expected an object, got {_type(value)}")
+    return value
+
+
+def _list(ctx: _Ctx, value: Any, path: str, *, required: bool = True) -> list[Any]:
+    if value is None and not required:
+        return []
+    if not isinstance(value, list):
+        raise ctx.fail(path, f"expected a list, got {_type(value)}")
+    return value
+
+
+def _type(v: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+            type(None): "null", int: "a number", float: "a number"}.get(type(v), type(v).__name__)
+
+
+def _record(ctx: _Ctx, cls: type, obj: dict[str, Any], keys: dict[str, str], path: str,
+            rid: str, **more: Any) -> Any:
+    fields, extras = split(obj, keys)
+    extras.pop("id", None)
+    fields.update(more)
+    return build(cls, ctx.name, path, id=rid, provenance=ctx.prov(obj.get("id", rid)),
+                 extras={SYSTEM: extras} if extras else {}, **fields)
+
+
+def _id(ctx: _Ctx, obj: dict[str, Any], path: str) -> str:
+    rid = obj.get("id")
+    if not isinstance(rid, str) or not rid:
+        raise ctx.fail(jpath(path, "id"), "expected a string id")
+    return rid
+
+
+# ---------------------------------------------------------------- v2 (AgentFileSchema)
+
+
+def read_v2(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]:
+    """Yield the canonical stream of an ``AgentFileSchema`` document (already parsed).
+
+    Raises:
+        InputInvalid: a required list is missing or not a list, an id is missing or duplicated with
+            different content, or a reference (``block_ids``, ``tool_ids``...) names no record.
+    """
+    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    revision = meta.get("revision_id") if isinstance(meta.get("revision_id"), str) else None
+    ctx = _Ctx(name, report, revision, "v2")
+    if revision is None:
+        report.warn(f"{name}: metadata.revision_id missing; the Letta version is unknown")
+    elif revision not in KNOWN_REVISIONS:
+        report.warn(f"{name}: metadata.revision_id {revision!r} is not one memconv has seen; "
+                    f"reading it as the 0.16.x AgentFileSchema")
+    for key in ("agents", "groups", "blocks", "files", "sources", "tools"):
+        if key in doc:
+            _list(ctx, doc[key], key)
+        elif key == "agents":
+            raise ctx.fail("agents", "missing (expected a list of agents)")
+    for key in ("mcp_servers", "skills"):
+        if key in doc:
+            _list(ctx, doc[key], key, required=False)
+    top_extras = {k: v for k, v in doc.items()
+                  if k not in ("agents", "groups", "blocks", "files", "sources", "tools",
+                               "mcp_servers", "skills", "created_at")}
+    absent = [k for k in ("groups", "blocks", "files", "sources", "tools", "mcp_servers", "skills",
+                          "created_at") if k not in doc]
+    if absent:
+        top_extras["$absent"] = absent
+    yield Header(source_system=SYSTEM, source_format_version=revision, source_variant="v2",
+                 exported_at=doc.get("created_at") if isinstance(doc.get("created_at"), str) else None,
+                 extras={SYSTEM: top_extras} if top_extras else {})
+
+    seen: dict[str, str] = {}
+
+    def unique(rid: str, path: str) -> str:
+        if rid in seen:
+            raise ctx.fail(jpath(path, "id"), f"duplicate id {rid!r} (also at {seen[rid]})")
+        seen[rid] = path
+        return rid
+
+    agents = [_obj(ctx, a, f"agents[{i}]") for i, a in enumerate(doc["agents"])]
+    agent_ids = {unique(_id(ctx, a, f"agents[{i}]"), f"agents[{i}]") for i, a in enumerate(agents)}
+
+    groups = []
+    for i, g in enumerate(doc.get("groups") or []):
+        path = f"groups[{i}]"
+        g = _obj(ctx, g, path)
+        rid = unique(_id(ctx, g, path), path)
+        for j, aid in enumerate(g.get("agent_ids") or []):
+            if aid not in agent_ids:
+                raise ctx.fail(f"{path}.agent_ids[{j}]", f"{aid!r} names no agent in the file")
+        groups.append(_record(ctx, Group, g, GROUP_KEYS, path, rid))
+    group_ids = {g.id for g in groups}
+    yield from groups
+
+    block_ids = set()
+    for i, b in enumerate(doc.get("blocks") or []):
+        path = f"blocks[{i}]"
+        b = _obj(ctx, b, path)
+        rid = unique(_id(ctx, b, path), path)
+        block_ids.add(rid)
+        if b.get("value") is None:
+            b = {**b, "value": ""}
+        yield _record(ctx, Block, b, BLOCK_KEYS, path, rid)
+
+    tool_ids = set()
+    for i, t in enumerate(doc.get("tools") or []):
+        path = f"tools[{i}]"
+        t = _obj(ctx, t, path)
+        rid = unique(_id(ctx, t, path), path)
+        tool_ids.add(rid)
+        yield _record(ctx, Tool, t, TOOL_KEYS, path, rid)
+
+    source_ids = set()
+    for i, s in enumerate(doc.get("sources") or []):
+        path = f"sources[{i}]"
+        s = _obj(ctx, s, path)
+        rid = unique(_id(ctx, s, path), path)
+        source_ids.add(rid)
+        yield _record(ctx, Source, s, SOURCE_KEYS, path, rid)
+
+    for i, f in enumerate(doc.get("files") or []):
+        path = f"files[{i}]"
+        f = _obj(ctx, f, path)
+        rid = unique(_id(ctx, f, path), path)
+        if f.get("source_id") not in source_ids:
+            raise ctx.fail(f"{path}.source_id", f"{f.get('source_id')!r} names no source in the file")
+        yield _record(ctx, File, f, FILE_KEYS, path, rid)
+
+    for i, m in enumerate(doc.get("mcp_servers") or []):
+        path = f"mcp_servers[{i}]"
+        m = _obj(ctx, m, path)
+        rid = unique(_id(ctx, m, path), path)
+        yield _record(ctx, McpServer, m, MCP_KEYS, path, rid)
+
+    for i, s in enumerate(doc.get("skills") or []):
+        path = f"skills[{i}]"
+        s = _obj(ctx, s, path)
+        if not isinstance(s.get("name"), str):
+            raise ctx.fail(f"{path}.name", "expected the skill's name (a string)")
+        yield _record(ctx, Skill, s, SKILL_KEYS, path, f"skill:{s['name']}")
+
+    refs = {"block_ids": block_ids, "tool_ids": tool_ids, "source_ids": source_ids, "group_ids": group_ids}
+    for i, a in enumerate(agents):
+        path = f"agents[{i}]"
+        for key, known in refs.items():
+            for j, ref in enumerate(_list(ctx, a.get(key), f"{path}.{key}", required=False)):
+                if ref in known:
+                    continue
+                if key == "group_ids":  # Letta's importer does not resolve group_ids (letta-af.md 2.2)
+                    report.warn(f"{name}: {path}.{key}[{j}]: {ref!r} names no group in the file; kept as is")
+                    continue
+                raise ctx.fail(f"{path}.{key}[{j}]", f"{ref!r} names no {key[:-4]} in the file")
+        messages = _list(ctx, a.get("messages"), f"{path}.messages", required=False)
+        msg_ids = {m.get("id") for m in messages if isinstance(m, dict)}
+        for j, ref in enumerate(_list(ctx, a.get("in_context_message_ids"), f"{path}.in_context_message_ids",
+                                      required=False)):
+            if ref not in msg_ids:
+                raise ctx.fail(f"{path}.in_context_message_ids[{j}]", f"{ref!r} names no message of this agent")
+        yield _agent(ctx, a, path)
+
+    for i, a in enumerate(agents):
+        path = f"agents[{i}]"
+        in_ctx = set(a.get("in_context_message_ids") or [])
+        for j, m in enumerate(a.get("messages") or []):
+            mpath = f"{path}.messages[{j}]"
+            m = _obj(ctx, m, mpath)
+            rid = unique(_id(ctx, m, mpath), mpath)
+            yield _message(ctx, m, mpath, rid, agent_id=a["id"], in_context=rid in in_ctx)
+
+
+def _agent(ctx: _Ctx, a: dict[str, Any], path: str) -> Agent:
+    body = {k: v for k, v in a.items() if k != "messages"}
+    fields, extras = split(body, AGENT_KEYS)
+    extras.pop("id", None)
+    for key in ("tags", "tool_rules", "tool_ids", "block_ids", "source_ids", "group_ids",
+                "in_context_message_ids"):
+        if fields.get(key) is None:
+            if key in fields:
+                extras.setdefault("$null", []).append(key)
+            fields[key] = []
+    if not isinstance(fields.get("name"), str):
+        fields["name"] = a["id"]
+    return build(Agent, ctx.name, path, id=a["id"], provenance=ctx.prov(a["id"]),
+                 extras={SYSTEM: extras} if extras else {}, **fields)
+
+
+def _message(ctx: _Ctx, m: dict[str, Any], path: str, rid: str, *, agent_id: str | None,
+             in_context: bool | None, provenance_id: str | None = None) -> Message:
+    fields, extras = split(m, MESSAGE_KEYS)
+    extras.pop("id", None)
+    content = fields.get("content")
+    if isinstance(content, str):
+        fields["content"] = [{"type": "text", "text": content}]
+        extras["$content"] = "str"
+    elif content is None:
+        fields["content"] = []
+        if "content" in m:
+            extras["$content"] = "null"
+    if not isinstance(fields.get("role"), str):
+        raise ctx.fail(jpath(path, "role"), "expected the message role (a string)")
+    fields.setdefault("agent_id", agent_id)
+    if fields.get("agent_id") is None:
+        fields["agent_id"] = agent_id
+    return build(Message, ctx.name, path, id=rid, provenance=ctx.prov(provenance_id or rid),
+                 extras={SYSTEM: extras} if extras else {}, in_context=in_context, **fields)
+
+
+# ---------------------------------------------------------------- legacy AgentSchema
+
+
+def read_legacy(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]:
+    """Yield the canonical stream of a legacy ``AgentSchema`` document (letta 0.6.40 - 0.11.x).
+
+    Raises:
+        InputInvalid: a list field is not a list, an in-context index is out of range.
+    """
+    version = doc.get("version") if isinstance(doc.get("version"), str) else None
+    vt = version_tuple(version) if version else None
+    if version is None:
+        report.warn(f"{name}: legacy agent file without a version; reading it by its shape")
+    elif vt is None or not (LEGACY_VERSIONS[0] <= vt <= LEGACY_VERSIONS[1]):
+        report.warn(f"{name}: legacy agent file of Letta {version}, a version memconv has not seen "
+                    f"(legacy files come from 0.6.40 to 0.11.x); reading it by its shape")
+    ctx = _Ctx(name, report, version, "legacy")
+    yield Header(source_system=SYSTEM, source_format_version=version, source_variant="legacy",
+                 exported_at=None)
+
+    block_ids: list[str] = []
+    for i, b in enumerate(_list(ctx, doc.get("core_memory"), "core_memory", required=False)):
+        path = f"core_memory[{i}]"
+        b = dict(_obj(ctx, b, path))
+        if "metadata_" in b and "metadata" not in b:
+            b["metadata"] = b.pop("metadata_")
+        if b.get("value") is None:
+            b["value"] = ""
+        rid = f"block-{i}"
+        block_ids.append(rid)
+        created, updated = b.pop("created_at", None), b.pop("updated_at", None)
+        rec = _record(ctx, Block, b, BLOCK_KEYS, path, rid, created_at=created, updated_at=updated)
+        rec.provenance.id = None
+        yield rec
+
+    tool_ids: list[str] = []
+    for i, t in enumerate(_list(ctx, doc.get("tools"), "tools", required=False)):
+        path = f"tools[{i}]"
+        t = dict(_obj(ctx, t, path))
+        if "metadata" in t and "metadata_" not in t:
+            t["metadata_"] = t.pop("metadata")
+        rid = f"tool-{i}"
+        tool_ids.append(rid)
+        rec = _record(ctx, Tool, t, TOOL_KEYS, path, rid)
+        rec.provenance.id = None
+        yield rec
+
+    messages = _list(ctx, doc.get("messages"), "messages", required=False)
+    indices = doc.get("in_context_message_indices")
+    if indices is not None:
+        indices = _list(ctx, indices, "in_context_message_indices")
+        for j, ix in enumerate(indices):
+            if not isinstance(ix, int) or isinstance(ix, bool) or not 0 <= ix < len(messages):
+                raise ctx.fail(f"in_context_message_indices[{j}]",
+                               f"{ix!r} is not an index into messages (0..{len(messages) - 1})")
+        in_ctx_ids = [f"message-{ix}" for ix in indices]
+    elif any(isinstance(m, dict) and "in_context" in m for m in messages):
+        in_ctx_ids = [f"message-{i}" for i, m in enumerate(messages) if isinstance(m, dict) and m.get("in_context")]
+    else:
+        in_ctx_ids = [f"message-{i}" for i in range(len(messages))]
+
+    a = {k: v for k, v in doc.items()
+         if k not in ("core_memory", "tools", "messages", "in_context_message_indices", "version")}
+    tags = []
+    for j, t in enumerate(_list(ctx, a.pop("tags", None), "tags", required=False)):
+        if isinstance(t, dict) and isinstance(t.get("tag"), str):
+            tags.append(t["tag"])
+        elif isinstance(t, str):
+            tags.append(t)
+        else:
+            raise ctx.fail(f"tags[{j}]", "expected {\"tag\": string}")
+    env = a.pop("tool_exec_environment_variables", None)
+    secrets = env_to_dict(env)
+    metadata = a.pop("metadata_", None)
+    if metadata is None:
+        metadata = a.pop("metadata", None)
+    else:
+        a.pop("metadata", None)
+    created, updated = a.pop("created_at", None), a.pop("updated_at", None)
+    fields, extras = split(a, {k: v for k, v in AGENT_KEYS.items() if k in (
+        "name", "description", "system", "agent_type", "llm_config", "embedding_config", "tool_rules")})
+    extras.pop("$absent", None)
+    if env:
+        extras["tool_exec_environment_variables"] = env
+    if not isinstance(fields.get("name"), str):
+        fields["name"] = "agent"
+    fields["tool_rules"] = fields.get("tool_rules") or []
+    yield build(Agent, name, "(agent)", id="agent-0", provenance=ctx.prov(None),
+                extras={SYSTEM: extras} if extras else {}, tags=tags, secrets=secrets, metadata=metadata,
+                block_ids=block_ids, tool_ids=tool_ids, in_context_message_ids=in_ctx_ids,
+                created_at=created, updated_at=updated, **fields)
+
+    in_ctx = set(in_ctx_ids)
+    for i, m in enumerate(messages):
+        path = f"messages[{i}]"
+        m = dict(_obj(ctx, m, path))
+        m.pop("in_context", None)
+        if m.get("tool_calls") == []:
+            m["tool_calls"] = None
+        if m.get("tool_returns") == []:
+            m["tool_returns"] = None
+        rid = f"message-{i}"
+        msg = _message(ctx, m, path, rid, agent_id="agent-0", in_context=rid in in_ctx, provenance_id=None)
+        msg.provenance.id = None
+        yield msg
+
+
+# ---------------------------------------------------------------- AgentState, bundles, passages
+
+
+def env_to_dict(env: Any) -> dict[str, str] | None:
+    """Tool environment variables as ``{key: value}``: legacy and ``AgentState`` write a list of
+    ``{key, value, ...}`` objects, v2 a dict. None when there are none."""
+    if isinstance(env, list):
+        out = {e["key"]: "" if e.get("value") is None else str(e["value"])
+               for e in env if isinstance(e, dict) and isinstance(e.get("key"), str)}
+        return out or None
+    if isinstance(env, dict):
+        return {str(k): "" if v is None else str(v) for k, v in env.items()} or None
+    return None
+
+
+def is_agent_state(doc: Any) -> bool:
+    """True for an ``AgentState`` object (``GET /v1/agents/{id}``)."""
+    return (isinstance(doc, dict) and isinstance(doc.get("id"), str) and doc["id"].startswith("agent-")
+            and ("llm_config" in doc or "blocks" in doc or "memory" in doc) and "agents" not in doc)
+
+
+def read_agent_states(states: list[dict[str, Any]], name: str, report: Report, *,
+                      memory: dict[str, Any] | None = None, documents: list[tuple[str, str]] = (),
+                      metadata: dict[str, Any] | None = None, variant: str = "agent_state") -> Iterator[Any]:
+    """Yield the canonical stream of one or more ``AgentState`` objects (letta 0.16.x REST).
+
+    ``memory`` (``GET /v1/agents/{id}/core-memory``) adds blocks the state lacks; ``documents``
+    (``(file name, text)`` pairs from a bundle's ``documents/``) become files of one source named
+    ``documents``; ``metadata`` is the bundle's ``metadata.json``.
+
+    An ``AgentState`` has no messages, only ``message_ids``; the loss is reported as a warning.
+    """
+    version = None
+    if metadata and isinstance(metadata.get("letta_version"), str):
+        version = metadata["letta_version"]
+    ctx = _Ctx(name, report, version, variant)
+    yield Header(source_system=SYSTEM, source_format_version=version, source_variant=variant,
+                 exported_at=(metadata or {}).get("exported_at"),
+                 extras={SYSTEM: {"bundle_metadata": metadata}} if metadata else {})
+    seen_blocks: set[str] = set()
+    seen_tools: set[str] = set()
+    agents: list[Agent] = []
+    source_id = "source-documents" if documents else None
+    for i, st in enumerate(states):
+        path = f"[{i}]" if len(states) > 1 else "(agent)"
+        st = _obj(ctx, st, path)
+        blocks = list(st.get("blocks") or [])
+        if not blocks and isinstance(st.get("memory"), dict):
+            blocks = list(st["memory"].get("blocks") or [])
+        if memory and i == 0:
+            labels = {b.get("label") for b in blocks if isinstance(b, dict)}
+            blocks += [b for b in memory.get("blocks") or [] if isinstance(b, dict) and b.get("label") not in labels]
+        block_ids = []
+        for j, b in enumerate(blocks):
+            bpath = f"{path}.blocks[{j}]"
+            b = _obj(ctx, b, bpath)
+            rid = _id(ctx, b, bpath)
+            block_ids.append(rid)
+            if rid in seen_blocks:
+                continue
+            seen_blocks.add(rid)
+            yield _record(ctx, Block, b, BLOCK_KEYS, bpath, rid)
+        tool_ids = []
+        for j, t in enumerate(st.get("tools") or []):
+            tpath = f"{path}.tools[{j}]"
+            t = _obj(ctx, t, tpath)
+            rid = _id(ctx, t, tpath)
+            tool_ids.append(rid)
+            if rid in seen_tools:
+                continue
+            seen_tools.add(rid)
+            yield _record(ctx, Tool, t, TOOL_KEYS, tpath, rid)
+        body = {k: v for k, v in st.items() if k not in ("blocks", "memory", "tools", "sources", "message_ids")}
+        tags = body.pop("tags", None) or []
+        body["tags"] = [t if isinstance(t, str) else t.get("tag") for t in tags]
+        created, updated = body.pop("created_at", None), body.pop("updated_at", None)
+        secrets = env_to_dict(body.pop("secrets", None)) or env_to_dict(body.get("tool_exec_environment_variables"))
+        fields, extras = split(body, AGENT_KEYS)
+        extras.pop("id", None)
+        extras.pop("$absent", None)
+        fields["secrets"] = secrets
+        if st.get("message_ids"):
+            report.warn(f"{name}: {path}: an AgentState lists {len(st['message_ids'])} message id(s) "
+                        f"but not the messages; the conversation is not in this input")
+            extras["message_ids"] = st["message_ids"]
+        for key in ("tool_rules", "tags"):
+            fields[key] = fields.get(key) or []
+        agents.append(build(Agent, name, path, id=st["id"], provenance=ctx.prov(st["id"]),
+                            extras={SYSTEM: extras} if extras else {}, block_ids=block_ids, tool_ids=tool_ids,
+                            source_ids=[source_id] if source_id else [], created_at=created,
+                            updated_at=updated, **fields))
+    if documents:
+        yield Source(id=source_id, name="documents", provenance=ctx.prov(None),
+                     description="documents/ of a hand-made agent bundle")
+        for k, (fname, text) in enumerate(documents):
+            yield File(id=f"file-doc-{k}", source_id=source_id, file_name=fname, content=text,
+                       file_type="text/markdown" if fname.endswith(".md") else "text/plain",
+                       provenance=ctx.prov(None))
+    yield from agents
+
+
+def passage_from_letta(obj: dict[str, Any], name: str, path: str, version: str | None,
+                       agent_id: str | None = None) -> Passage:
+    """A canonical :class:`Passage` from a Letta ``Passage`` object or a sidecar line.
+
+    Letta fields: ``id``, ``text``, ``tags``, ``metadata``, ``created_at``, ``updated_at``,
+    ``embedding``, ``embedding_config`` (its ``embedding_model`` becomes ``embedding_model``);
+    sidecar lines add ``agent_id`` (the agent's id in the ``.af``). Other keys go to extras.
+
+    Raises:
+        InputInvalid: no ``text`` string.
+    """
+    if not isinstance(obj, dict):
+        raise InputInvalid(f"{name}: {path}: expected a passage object, got {_type(obj)}")
+    if not isinstance(obj.get("text"), str):
+        raise InputInvalid(f"{name}: {path}.text: expected the passage text (a string)")
+    keys = {"text": "text", "tags": "tags", "metadata": "metadata", "created_at": "created_at",
+            "updated_at": "updated_at", "embedding": "embedding"}
+    fields, extras = split(obj, keys)
+    extras.pop("$absent", None)
+    rid = extras.pop("id", None) or f"passage-{path}"
+    emb_model = obj.get("embedding_model")
+    if isinstance(obj.get("embedding_config"), dict):
+        emb_model = obj["embedding_config"].get("handle") or obj["embedding_config"].get("embedding_model")
+    extras.pop("embedding_model", None)
+    aid = extras.pop("agent_id", None) or agent_id
+    return build(Passage, name, path, id=str(rid),
+                 provenance=Provenance(system=SYSTEM, id=obj.get("id"), version=version, variant="passage"),
+                 extras={SYSTEM: extras} if extras else {}, scope=Scope(agent_id=aid),
+                 embedding_model=emb_model, **fields)

@@ -1,0 +1,189 @@
+"""The ``memconv`` command line: a thin layer over :mod:`memconv.pipeline`.
+
+``memconv INPUT... --to FORMAT [-o OUTPUT]`` converts (the ``convert`` command is the default, so
+``memconv convert`` may be left out); ``memconv formats``, ``memconv inspect FILE`` and
+``memconv schema`` describe. Data goes to stdout, everything else to stderr. Errors are one line,
+``memconv: error: ...``, with the exit code of :class:`memconv.errors.ExitCode`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+import orjson
+
+from . import __version__, registry
+from .errors import ExitCode, MemconvError
+from .model import SCHEMA_VERSION, json_schema
+from .pipeline import convert as run_convert
+from .pipeline import iter_records
+from .report import Report
+
+SUBCOMMANDS_FIRST = ("--help", "-h", "--version")
+
+
+class _DefaultGroup(click.Group):
+    """A group whose default command is ``convert``: ``memconv a.af --to x`` = ``memconv convert a.af --to x``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in SUBCOMMANDS_FIRST:
+            args = ["convert", *args]
+        return super().parse_args(ctx, args)
+
+
+def _err(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+def _print_report(report: Report, quiet: bool) -> None:
+    if quiet:
+        return
+    for w in report.warnings:
+        _err(f"memconv: warning: {w}")
+    for line in report.format_losses():
+        _err(f"memconv: {line}")
+
+
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="memconv",
+                      message=f"%(prog)s %(version)s (canonical schema {SCHEMA_VERSION})")
+def cli() -> None:
+    """Convert AI-agent memory between Letta, mem0 and AgentMemory.
+
+    \b
+    memconv agent.af --to agentmemory -o agent.json
+    memconv - --from mem0 --to canonical --jsonl < get_all.json
+    memconv formats | memconv inspect FILE | memconv schema
+    """
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--to", "to", required=True, metavar="FORMAT", help="Target format (see `memconv formats`).")
+@click.option("--from", "from_", metavar="FORMAT", help="Input format; default: detected from content.")
+@click.option("-o", "--output", default="-", show_default=True, metavar="PATH",
+              help="Output file (`-` is stdout; `.gz` compresses). Written atomically.")
+@click.option("--target-version", metavar="VERSION", help="Version of the target format to write.")
+@click.option("--timestamp", metavar="ISO8601", help="Export time to write when the input carries none.")
+@click.option("--jsonl", is_flag=True, help="Write the target's line form (canonical, mem0).")
+@click.option("--fail-on-loss", is_flag=True, help="Exit 6, writing nothing, if the target cannot hold everything.")
+@click.option("--report", "report_path", metavar="PATH", help="Write the conversion report as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No warnings or loss report on stderr.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, target_version: str | None,
+            timestamp: str | None, jsonl: bool, fail_on_loss: bool, report_path: str | None, quiet: bool,
+            debug: bool) -> None:
+    """Convert INPUTS (files, folders, or `-` for stdin) to --to FORMAT."""
+    report = Report()
+    try:
+        run_convert(list(inputs), to=to, output=output, from_=from_, report=report,
+                    target_version=target_version, timestamp=timestamp, jsonl=jsonl,
+                    fail_on_loss=fail_on_loss)
+    finally:
+        _print_report(report, quiet)
+    if report_path:
+        from .io import AtomicOutput
+
+        with AtomicOutput(report_path, compress=False) as fh:
+            fh.write(orjson.dumps({"memconv_version": __version__, **report.to_dict()},
+                                  option=orjson.OPT_INDENT_2))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def formats(as_json: bool) -> None:
+    """List the formats with the versions each reads and writes."""
+    rows = []
+    for name, fmt in sorted(registry.formats().items()):
+        rows.append({"name": name, "title": fmt.title,
+                     "reads": fmt.read_versions if fmt.can_read else None,
+                     "writes": fmt.write_versions if fmt.can_write else None})
+    if as_json:
+        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    for r in rows:
+        click.echo(f"{r['name']}: {r['title']}")
+        click.echo(f"  reads:  {r['reads'] or '-'}")
+        click.echo(f"  writes: {r['writes'] or '-'}")
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--from", "from_", metavar="FORMAT", help="Input format; default: detected from content.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def inspect(inputs: tuple[str, ...], from_: str | None, as_json: bool, debug: bool) -> None:
+    """Print the detected format, version and record counts of INPUTS."""
+    report = Report()
+    items = iter_records(list(inputs), format=from_, report=report)
+    header = next(items)
+    for _ in items:
+        pass
+    result: dict[str, Any] = {
+        "inputs": report.info.get("inputs", []),
+        "format": (report.info.get("inputs") or [{}])[0].get("format"),
+        "version": header.source_format_version,
+        "variant": header.source_variant,
+        "exported_at": header.exported_at,
+        "counts": dict(sorted(report.read.items())),
+        "warnings": report.warnings,
+    }
+    if as_json:
+        click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+        return
+    for inp in result["inputs"]:
+        click.echo(f"{inp['name']}: {inp['format']} {inp.get('variant') or ''} "
+                   f"version {inp.get('version') or 'unknown'}".replace("  ", " "))
+    if header.exported_at:
+        click.echo(f"exported at: {header.exported_at}")
+    for kind, n in result["counts"].items():
+        click.echo(f"  {kind}: {n}")
+    for w in report.warnings:
+        _err(f"memconv: warning: {w}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the canonical model."""
+    click.echo(orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``memconv`` console script; exits with an :class:`ExitCode`."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("MEMCONV_DEBUG") == "1"
+    try:
+        rv = cli.main(args=args, prog_name="memconv", standalone_mode=False)
+        code = rv if isinstance(rv, int) else 0
+    except MemconvError as e:
+        _err(f"memconv: error: {e.message}")
+        code = int(e.exit_code)
+    except click.exceptions.Exit as e:
+        code = e.exit_code
+    except click.exceptions.Abort:
+        _err("memconv: interrupted")
+        code = ExitCode.INTERRUPTED
+    except click.ClickException as e:
+        e.show()
+        code = ExitCode.USAGE if isinstance(e, click.UsageError) else ExitCode.USAGE
+    except KeyboardInterrupt:
+        _err("memconv: interrupted")
+        code = ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        code = ExitCode.OK
+    except Exception as e:  # a bug: one line, the traceback only with --debug
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _err(f"memconv: internal error: {type(e).__name__}: {e} (this is a bug in memconv; "
+             f"rerun with --debug for the traceback)")
+        code = ExitCode.INTERNAL
+    sys.exit(int(code))

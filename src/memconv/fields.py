@@ -1,0 +1,73 @@
+"""Helpers adapters share to move fields between a source object and a canonical record.
+
+* :func:`split` divides a source object into the keys that have a canonical field and the rest
+  (the record's ``extras`` for that system). It also notes which mapped keys were absent
+  (``extras["$absent"]``) so that the same system's writer can leave them out again.
+* :func:`join` is the inverse for the writer: the extras, then the mapped keys, minus the absent ones.
+* :func:`build` makes a canonical record and turns a pydantic error into a one-line
+  :class:`~memconv.errors.InputInvalid` naming the file and JSON path.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, TypeVar
+
+from pydantic import ValidationError
+
+from .errors import InputInvalid
+from .model import Base
+
+ABSENT = "$absent"
+T = TypeVar("T", bound=Base)
+
+
+def split(obj: Mapping[str, Any], keys: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split ``obj`` by ``keys`` (source key -> canonical field name).
+
+    Returns:
+        ``(fields, extras)``: canonical keyword arguments, and every other source key verbatim, plus
+        ``"$absent"``: the mapped source keys the object did not have (only when there are any).
+    """
+    fields: dict[str, Any] = {}
+    extras: dict[str, Any] = {}
+    for k, v in obj.items():
+        if k in keys:
+            fields[keys[k]] = v
+        else:
+            extras[k] = v
+    absent = [k for k in keys if k not in obj]
+    if absent:
+        extras[ABSENT] = absent
+    return fields, extras
+
+
+def join(values: Mapping[str, Any], extras: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Rebuild a source object: ``extras`` (less ``$absent``) then ``values`` (source key -> value),
+    leaving out the source keys listed as absent when their value is still empty."""
+    extras = extras or {}
+    absent = set(extras.get(ABSENT, ()))
+    out = {k: v for k, v in extras.items() if k != ABSENT}
+    for k, v in values.items():
+        if k in absent and v in (None, [], {}, "", False):
+            continue
+        out[k] = v
+    return out
+
+
+def build(cls: type[T], src: str, path: str, /, **fields: Any) -> T:
+    """``cls(**fields)``, with a validation error reported as one line.
+
+    Raises:
+        InputInvalid: ``"<name>: <path>.<field>: expected <type>, got ..."``.
+    """
+    try:
+        return cls(**fields)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        where = f"{path}.{loc}" if loc else path
+        got = err.get("input")
+        shown = repr(got)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        raise InputInvalid(f"{src}: {where}: {err['msg'].lower()} (got {shown})") from None

@@ -1,0 +1,108 @@
+"""The contract every adapter (spoke) implements.
+
+An adapter is an instance of a :class:`Format` subclass. It names its format, says which versions
+it reads and writes, sniffs inputs (:meth:`Format.detect`), reads an :class:`~memconv.io.Input` into
+a stream of canonical items (:meth:`Format.read`), and writes a stream of canonical items to a
+binary stream (:meth:`Format.write`). Adapters never import each other; they only import the hub.
+Third-party adapters register an instance under the entry-point group ``memconv.adapters``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, ClassVar, Iterable, Iterator
+
+from .io import Input
+from .mapping import MappingTable
+from .report import Report
+
+
+@dataclass
+class ReadOptions:
+    """Options a reader may use.
+
+    Attributes:
+        report: where warnings go. extra: adapter-specific options (``{"sidecar": False}``).
+    """
+
+    report: Report = field(default_factory=Report)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class WriteOptions:
+    """Options a writer may use.
+
+    Attributes:
+        report: where losses and counts go.
+        target_version: the format version to write (None: the writer's default, or the source's
+            version when source and target are the same system).
+        timestamp: export time to write when the input carries none (ISO-8601); None: now.
+        jsonl: write the format's line form (canonical, mem0).
+        output_path: the destination path (None for standard output), for sidecar files.
+        extra: adapter-specific options.
+    """
+
+    report: Report = field(default_factory=Report)
+    target_version: str | None = None
+    timestamp: str | None = None
+    jsonl: bool = False
+    output_path: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Format:
+    """Base class of an adapter.
+
+    Class attributes:
+        name: the format name used with ``--from``/``--to`` (lowercase).
+        title: one line for ``memconv formats``.
+        system: the system whose ``extras`` this adapter reads and restores.
+        extensions: file name endings that suggest this format (``.af``).
+        read_versions / write_versions: human-readable version ranges for ``memconv formats``.
+        default_write_version: the version written when none is asked for.
+        mapping: the writer's :class:`~memconv.mapping.MappingTable` (None: writes nothing).
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    system: ClassVar[str] = ""
+    extensions: ClassVar[tuple[str, ...]] = ()
+    read_versions: ClassVar[str] = ""
+    write_versions: ClassVar[str] = ""
+    default_write_version: ClassVar[str | None] = None
+    mapping: ClassVar[MappingTable | None] = None
+
+    def detect(self, inp: Input) -> int:
+        """How sure this format is that ``inp`` is its own: 0 (no) to 100 (certain).
+
+        Implementations look at content (:meth:`Input.peek`), not only at the name.
+        """
+        return 0
+
+    def read(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
+        """Yield a :class:`~memconv.model.Header` then canonical records.
+
+        Raises:
+            InputInvalid / InputUnreadable / UnsupportedVersion: with file and place in the message.
+        """
+        raise NotImplementedError(f"{self.name} cannot be read")
+
+    def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
+        """Consume a header and records and write this format to ``out``.
+
+        Raises:
+            UnsupportedVersion: ``options.target_version`` is not one this writer writes.
+            LimitExceeded: a cap of the target was exceeded.
+        """
+        raise NotImplementedError(f"{self.name} cannot be written")
+
+    @property
+    def can_read(self) -> bool:
+        """True when the subclass implements :meth:`read`."""
+        return type(self).read is not Format.read
+
+    @property
+    def can_write(self) -> bool:
+        """True when the subclass implements :meth:`write`."""
+        return type(self).write is not Format.write

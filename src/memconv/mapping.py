@@ -1,0 +1,145 @@
+"""Mapping tables: data that says where each canonical field goes in a target format.
+
+One :class:`MappingTable` per writer. Writers call :meth:`MappingTable.account` for every record they
+write, which reports to the :class:`~memconv.report.Report` each set field the target cannot hold;
+``docs/mappings.md`` is generated from the same tables (:func:`render_markdown`), so the loss report
+and the documentation cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .model import RECORD_TYPES, Base
+from .report import Report
+
+LOST = None
+"""Target of a field the format has no place for."""
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """One row: canonical ``kind.field`` goes to ``target`` (None: lost), with a note."""
+
+    kind: str
+    field: str
+    target: str | None
+    note: str = ""
+
+
+@dataclass
+class MappingTable:
+    """Where canonical records go in one target format.
+
+    Attributes:
+        target: the format name (``agentmemory``). system: the system whose ``extras`` it restores.
+        rows: :class:`FieldMap` rows. Fields of a kind with no row are lost.
+        kinds: ``kind -> (target collection or None, note)``; a kind mapped to None is dropped whole.
+        intro: a paragraph for the docs.
+        keeps_extras: True when the writer keeps other systems' extras (so they are not lost).
+    """
+
+    target: str
+    system: str
+    rows: list[FieldMap]
+    kinds: dict[str, tuple[str | None, str]]
+    intro: str = ""
+    keeps_extras: bool = False
+    _lost_fields: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        mapped: dict[str, set[str]] = {}
+        for r in self.rows:
+            if r.target is not LOST:
+                mapped.setdefault(r.kind, set()).add(r.field)
+        for kind, cls in RECORD_TYPES.items():
+            fields = [f for f in cls.model_fields if f not in ("kind", "id", "provenance", "extras")]
+            self._lost_fields[kind] = [f for f in fields if f not in mapped.get(kind, set())]
+
+    def lost_fields(self, kind: str) -> list[str]:
+        """Canonical fields of ``kind`` this target cannot hold."""
+        return self._lost_fields.get(kind, [])
+
+    def account(self, record: Base, report: Report) -> bool:
+        """Report what ``record`` loses in this target; return False when the whole record is dropped.
+
+        A field counts as lost when it is set to something other than None, an empty container, or
+        its default. Extras of another system count as lost (``extras.<system>``).
+        """
+        kind = record.kind  # type: ignore[attr-defined]
+        dest, note = self.kinds.get(kind, (None, f"{self.target} has no place for {kind} records"))
+        if dest is None:
+            report.lost(kind, "*", note)
+            return False
+        cls = type(record)
+        for name in self._lost_fields.get(kind, ()):
+            value = getattr(record, name)
+            if _is_set(value, cls.model_fields[name].default):
+                reason = next((r.note for r in self.rows if r.kind == kind and r.field == name),
+                              f"{self.target} has no field for it")
+                report.lost(kind, name, reason or f"{self.target} has no field for it")
+        for system, values in record.extras.items():
+            if system != self.system and values and not self.keeps_extras:
+                report.lost(kind, f"extras.{system}", f"fields only {system} holds")
+        return True
+
+
+def _is_set(value: Any, default: Any) -> bool:
+    if value is None or value == default:
+        return False
+    if hasattr(value, "is_empty"):
+        return not value.is_empty()
+    if isinstance(value, (list, dict, str)) and not value:
+        return False
+    return True
+
+
+def render_markdown(tables: Iterable[MappingTable]) -> str:
+    """``docs/mappings.md``: one section per target, a table per kind, lost fields listed."""
+    out = [
+        "# Field mappings",
+        "",
+        "Generated from the mapping tables in code (`memconv.mapping`, one table per writer) by",
+        "`python -m memconv.mapping > docs/mappings.md`; a test fails when this file drifts from them.",
+        "The loss report that memconv prints reads the same tables.",
+        "",
+    ]
+    for t in tables:
+        out += [f"## canonical → {t.target}", ""]
+        if t.intro:
+            out += [t.intro, ""]
+        out += ["| canonical kind | goes to | note |", "|---|---|---|"]
+        for kind in RECORD_TYPES:
+            dest, note = t.kinds.get(kind, (None, f"{t.target} has no place for {kind} records"))
+            out.append(f"| `{kind}` | {('`' + dest + '`') if dest else '**lost**'} | {note} |")
+        out.append("")
+        for kind in RECORD_TYPES:
+            dest, _ = t.kinds.get(kind, (None, ""))
+            if dest is None:
+                continue
+            rows = [r for r in t.rows if r.kind == kind]
+            out += [f"### `{kind}` → `{dest}`", "", "| canonical field | target field | note |", "|---|---|---|"]
+            for r in rows:
+                out.append(f"| `{r.field}` | {('`' + r.target + '`') if r.target else '**lost**'} | {r.note} |")
+            explicit = {r.field for r in rows}
+            for name in t.lost_fields(kind):
+                if name not in explicit:
+                    out.append(f"| `{name}` | **lost** | |")
+            other = "kept too" if t.keeps_extras else "lost"
+            out += [f"| `extras` | restored when the record came from {t.system} | extras of other systems: {other} |",
+                    ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def all_tables() -> list[MappingTable]:
+    """Every built-in writer's mapping table, in registry order."""
+    from .registry import builtin_formats
+
+    return [f.mapping for f in builtin_formats() if getattr(f, "mapping", None) is not None]
+
+
+if __name__ == "__main__":  # pragma: no cover - documented generator
+    import sys
+
+    sys.stdout.write(render_markdown(all_tables()))

@@ -1,0 +1,176 @@
+"""The one-way flow: inputs -> readers -> canonical stream -> writer -> atomic output.
+
+Library entry points (re-exported by :mod:`memconv`):
+
+* :func:`iter_records` - a stream of canonical items from one or more inputs;
+* :func:`read` - the same gathered into a :class:`~memconv.model.Bundle`;
+* :func:`write_records` / :func:`write` - a stream or a bundle written in a format;
+* :func:`convert` - both, with the loss report.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable, Iterator, Sequence
+
+from . import registry
+from .errors import InputInvalid, LossRefused, UsageError
+from .format import Format, ReadOptions, WriteOptions
+from .io import AtomicOutput, Input, same_file
+from .model import Base, Bundle, Header
+from .report import Report
+
+Source = str | os.PathLike | Input
+
+
+def _as_inputs(sources: Source | Sequence[Source]) -> list[Input]:
+    if isinstance(sources, (str, os.PathLike, Input)):
+        sources = [sources]
+    return [s if isinstance(s, Input) else Input(s) for s in sources]
+
+
+def iter_records(sources: Source | Sequence[Source], format: str | None = None,
+                 report: Report | None = None, **read_options: Any) -> Iterator[Any]:
+    """Yield one :class:`~memconv.model.Header`, then the canonical records of every input.
+
+    Args:
+        sources: path(s), ``"-"`` for standard input, or :class:`~memconv.io.Input` objects.
+        format: force the input format (``--from``); None detects each input by content.
+        report: receives read counts and warnings (a new one when None).
+        read_options: adapter-specific options passed as ``ReadOptions.extra``.
+
+    Yields:
+        The first input's header (later inputs' headers are folded into warnings when they differ),
+        then records in each input's stream order.
+
+    Raises:
+        InputUnreadable, InputInvalid, UnsupportedVersion, UsageError.
+    """
+    report = report if report is not None else Report()
+    inputs = _as_inputs(sources)
+    if not inputs:
+        raise UsageError("no input given")
+    fmts: list[Format] = []
+    for inp in inputs:
+        fmt = registry.get(format) if format else registry.detect(inp)
+        if not fmt.can_read:
+            raise UsageError(f"format {fmt.name!r} cannot be read")
+        fmts.append(fmt)
+    report.info.setdefault("inputs", [])
+    header_sent = False
+    try:
+        for inp, fmt in zip(inputs, fmts):
+            opts = ReadOptions(report=report, extra=dict(read_options))
+            entry: dict[str, Any] = {"name": inp.name, "format": fmt.name}
+            report.info["inputs"].append(entry)
+            items = fmt.read(inp, opts)
+            first = next(items, None)
+            if not isinstance(first, Header):
+                raise InputInvalid(f"{inp.name}: the {fmt.name} reader yielded no header (a bug in the adapter)")
+            entry["version"] = first.source_format_version
+            entry["variant"] = first.source_variant
+            if not header_sent:
+                header_sent = True
+                yield first
+            for rec in items:
+                report.read[rec.kind] += 1
+                yield rec
+    finally:
+        for inp in inputs:
+            inp.close()
+
+
+def read(source: Source | Sequence[Source], format: str | None = None, **read_options: Any) -> Bundle:
+    """Read input(s) whole into a :class:`~memconv.model.Bundle` (header plus records).
+
+    Raises: as :func:`iter_records`.
+    """
+    items = iter_records(source, format=format, **read_options)
+    header = next(items)
+    return Bundle(header=header, records=list(items))
+
+
+def write_records(records: Iterable[Any], format: str, destination: str | os.PathLike = "-", *,
+                  report: Report | None = None, target_version: str | None = None,
+                  timestamp: str | None = None, jsonl: bool = False, fail_on_loss: bool = False,
+                  **write_options: Any) -> Report:
+    """Write a canonical stream (a header, then records) in ``format`` to ``destination``, atomically.
+
+    Args:
+        records: the stream; a missing header is supplied.
+        format: target format name. destination: a path (``.gz`` compresses) or ``"-"`` for stdout.
+        target_version, timestamp, jsonl: see :class:`~memconv.format.WriteOptions`.
+        fail_on_loss: raise :class:`~memconv.errors.LossRefused` (and write nothing) when the target
+            cannot hold something.
+        write_options: adapter-specific options.
+
+    Returns:
+        The :class:`~memconv.report.Report`.
+
+    Raises:
+        UsageError, UnsupportedVersion, LimitExceeded, LossRefused.
+    """
+    report = report if report is not None else Report()
+    fmt = registry.get(format)
+    if not fmt.can_write:
+        raise UsageError(f"format {fmt.name!r} cannot be written")
+    dest = str(destination)
+    opts = WriteOptions(report=report, target_version=target_version, timestamp=timestamp, jsonl=jsonl,
+                        output_path=None if dest == "-" else dest, extra=dict(write_options))
+    report.info["target"] = {"format": fmt.name}
+    with AtomicOutput(dest) as out:
+        fmt.write(_with_header(records), out, opts)
+        if fail_on_loss and report.has_loss:
+            first = report.format_losses()[0]
+            raise LossRefused(f"{fmt.name} cannot hold everything in the input ({first}); "
+                              f"nothing was written (drop --fail-on-loss to accept the loss)")
+    return report
+
+
+def _with_header(records: Iterable[Any]) -> Iterator[Any]:
+    it = iter(records)
+    first = next(it, None)
+    if first is None:
+        yield Header()
+        return
+    if not isinstance(first, Header):
+        yield Header()
+    yield first
+    yield from it
+
+
+def write(bundle: Bundle | Iterable[Base], format: str, destination: str | os.PathLike = "-",
+          **options: Any) -> Report:
+    """Write a :class:`~memconv.model.Bundle` (or records) in ``format``; see :func:`write_records`."""
+    if isinstance(bundle, Bundle):
+        stream: Iterable[Any] = [bundle.header, *bundle.records]
+    else:
+        stream = bundle
+    return write_records(stream, format, destination, **options)
+
+
+def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLike = "-", *,
+            from_: str | None = None, report: Report | None = None, **options: Any) -> Report:
+    """Convert input(s) to format ``to``, streaming through the canonical model.
+
+    Args:
+        source: path(s) or ``"-"``. to: target format name. output: path or ``"-"``.
+        from_: force the input format. options: :func:`write_records` options and adapter options.
+
+    Returns:
+        The :class:`~memconv.report.Report` (read and written counts, losses, warnings).
+
+    Raises:
+        UsageError: output path equals an input path, unknown format.
+        InputUnreadable, InputInvalid, UnsupportedVersion, LimitExceeded, LossRefused.
+    """
+    report = report if report is not None else Report()
+    inputs = _as_inputs(source)
+    out = str(output)
+    for inp in inputs:
+        if inp.path is not None and same_file(str(inp.path), out):
+            raise UsageError(f"{out}: the output is the input; write to another path")
+    registry.get(to)  # fail on an unknown target before reading anything
+    read_opts = {k: options.pop(k) for k in list(options) if k.startswith("read_")}
+    stream = iter_records(inputs, format=from_, report=report, **read_opts)
+    return write_records(stream, to, out, report=report, **options)

@@ -1,0 +1,101 @@
+"""Format name to adapter: the built-ins, then third-party adapters from entry points.
+
+Third-party adapters declare, in their ``pyproject.toml``::
+
+    [project.entry-points."memconv.adapters"]
+    myformat = "my_package.memconv_adapter:FORMAT"
+
+where ``FORMAT`` is an instance of a :class:`memconv.format.Format` subclass. Entry points are loaded
+lazily, the first time the registry is used; a broken plugin gives a warning, not a crash.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import warnings
+from importlib.metadata import entry_points
+
+from .errors import InputInvalid, UsageError
+from .format import Format
+from .io import Input
+
+ENTRY_POINT_GROUP = "memconv.adapters"
+BUILTINS = ("letta", "mem0", "agentmemory", "canonical")
+
+_registry: dict[str, Format] | None = None
+
+
+def builtin_formats() -> list[Format]:
+    """The built-in adapters, in :data:`BUILTINS` order."""
+    return [importlib.import_module(f"memconv.adapters.{name}").FORMAT for name in BUILTINS]
+
+
+def _load() -> dict[str, Format]:
+    global _registry
+    if _registry is None:
+        reg = {f.name: f for f in builtin_formats()}
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in reg:
+                continue
+            try:
+                fmt = ep.load()
+            except Exception as e:  # a broken plugin must not break memconv
+                warnings.warn(f"memconv: adapter plugin {ep.name!r} failed to load: {e}", stacklevel=2)
+                continue
+            if not isinstance(fmt, Format):
+                warnings.warn(f"memconv: adapter plugin {ep.name!r} is not a memconv.format.Format", stacklevel=2)
+                continue
+            reg[fmt.name or ep.name] = fmt
+        _registry = reg
+    return _registry
+
+
+def reset() -> None:
+    """Forget loaded adapters (the next call loads built-ins and entry points again)."""
+    global _registry
+    _registry = None
+
+
+def formats() -> dict[str, Format]:
+    """Every known format by name."""
+    return dict(_load())
+
+
+def get(name: str) -> Format:
+    """The adapter called ``name``.
+
+    Raises:
+        UsageError: unknown name; the message lists the known names and the closest match.
+    """
+    reg = _load()
+    key = name.strip().lower()
+    if key in reg:
+        return reg[key]
+    known = ", ".join(sorted(reg))
+    close = difflib.get_close_matches(key, list(reg), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise UsageError(f"unknown format {name!r}{hint}; known formats: {known}")
+
+
+def detect(inp: Input) -> Format:
+    """The format of ``inp``, decided by content (each adapter's :meth:`Format.detect`).
+
+    Raises:
+        InputInvalid: no adapter recognises the input (empty, binary, or an unknown shape).
+    """
+    best: tuple[int, Format] | None = None
+    for fmt in _load().values():
+        if not fmt.can_read:
+            continue
+        score = fmt.detect(inp)
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, fmt)
+    if best is None:
+        peek = inp.peek(4096)
+        if not inp.is_dir and not peek.strip():
+            raise InputInvalid(f"{inp.name}: empty input")
+        known = ", ".join(sorted(_load()))
+        raise InputInvalid(f"{inp.name}: format not recognised from its content; "
+                           f"name it with --from (known formats: {known})")
+    return best[1]
