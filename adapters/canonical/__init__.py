@@ -1,11 +1,184 @@
-"""Placeholder until the canonical adapter lands."""
+"""memconv's own canonical format: the lossless pivot.
 
-from memconv.format import Format
+Two shapes, both read and written:
+
+* JSON-L (``--jsonl``): a header line ``{"kind": "header", "schema_version": ...}`` then one record
+  per line, each with its ``kind``. The header line is optional on input, so a stream can be
+  filtered with ``grep`` and piped back in.
+* JSON: ``{"format": "memconv-canonical", "header": {...}, "records": [...]}``, written and read
+  incrementally (ijson), so neither shape is held in memory.
+
+Fields equal to their default are left out; reading fills them in again, so any input written as
+canonical and read back gives the same model. Schema rule: a major ``schema_version`` other than
+memconv's is refused; a newer minor is read with a warning.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO, Iterable, Iterator
+
+import ijson
+import orjson
+from pydantic import ValidationError
+
+from memconv.errors import InputInvalid, UnsupportedVersion
+from memconv.format import Format, ReadOptions, WriteOptions
+from memconv.io import Input
+from memconv.jsonutil import BOM
+from memconv.mapping import FieldMap, MappingTable
+from memconv.model import ITEM_ADAPTER, RECORD_ADAPTER, RECORD_TYPES, SCHEMA_VERSION, Header
+
+DOC_FORMAT = "memconv-canonical"
 
 
-class _Pending(Format):
+def dump_item(item: Any) -> bytes:
+    """One item as compact JSON: ``kind`` first, default-valued fields left out."""
+    data = item.model_dump(mode="json", exclude_defaults=True)
+    data.pop("kind", None)
+    return orjson.dumps({"kind": item.kind, **data})
+
+
+def _check_version(header: Header, name: str, report: Any) -> None:
+    v = header.schema_version or SCHEMA_VERSION
+    major, _, minor = v.partition(".")
+    ours_major, _, ours_minor = SCHEMA_VERSION.partition(".")
+    if major != ours_major:
+        raise UnsupportedVersion(f"{name}: canonical schema {v} is not supported; memconv reads {ours_major}.x "
+                                 f"(this memconv writes {SCHEMA_VERSION})")
+    if minor.isdigit() and ours_minor.isdigit() and int(minor) > int(ours_minor):
+        report.warn(f"{name}: canonical schema {v} is newer than {SCHEMA_VERSION}; fields memconv does not "
+                    f"know will be refused")
+
+
+def _open_skip_bom(inp: Input) -> BinaryIO:
+    fh = inp.open()
+    if fh.read(3) != BOM:
+        fh.seek(0)
+    return fh
+
+
+def _invalid(name: str, where: str, e: ValidationError) -> InputInvalid:
+    err = e.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    return InputInvalid(f"{name}: {where}: {loc + ': ' if loc else ''}{err['msg'].lower()}")
+
+
+class CanonicalFormat(Format):
+    """memconv's canonical JSON and JSON-L."""
+
     name = "canonical"
-    title = "(not yet implemented)"
+    title = "memconv canonical model (JSON or JSON-L), the lossless pivot"
+    system = "canonical"
+    extensions = (".jsonl", ".ndjson", ".canonical.json")
+    read_versions = f"schema {SCHEMA_VERSION.split('.')[0]}.x"
+    write_versions = f"schema {SCHEMA_VERSION}"
+    default_write_version = SCHEMA_VERSION
+    mapping = MappingTable(
+        target="canonical", system="", rows=[
+            FieldMap(kind, f, f) for kind, cls in RECORD_TYPES.items() for f in cls.model_fields
+            if f not in ("kind", "id", "provenance", "extras")],
+        kinds={k: (k, "every field, as is") for k in RECORD_TYPES}, keeps_extras=True,
+        intro="The canonical format holds every field of every record, extras and provenance included.")
+
+    def detect(self, inp: Input) -> int:
+        head = inp.peek(64 * 1024).lstrip(BOM + b" \t\r\n")
+        if head.startswith(b"{"):
+            line = head.split(b"\n", 1)[0]
+            if b'"format":"' + DOC_FORMAT.encode() in head.replace(b" ", b"")[:4096]:
+                return 95
+            try:
+                first = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                return 0
+            if isinstance(first, dict) and first.get("kind") == "header":
+                return 95
+            if isinstance(first, dict) and first.get("kind") in RECORD_TYPES and "id" in first:
+                return 70
+        return 0
+
+    def read(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
+        head = inp.peek(4096).lstrip(BOM + b" \t\r\n")
+        first_line = head.split(b"\n", 1)[0]
+        is_doc = False
+        try:
+            first = orjson.loads(first_line)
+            is_doc = isinstance(first, dict) and first.get("format") == DOC_FORMAT
+        except orjson.JSONDecodeError:
+            is_doc = b'"format"' in head
+        if is_doc or not first_line.rstrip().endswith(b"}"):
+            yield from self._read_doc(inp, options)
+        else:
+            yield from self._read_lines(inp, options)
+
+    def _read_lines(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
+        sent_header = False
+        with inp.open() as fh:
+            for lineno, line in enumerate(fh, 1):
+                if lineno == 1 and line.startswith(BOM):
+                    line = line[len(BOM):]
+                if not line.strip():
+                    continue
+                try:
+                    item = ITEM_ADAPTER.validate_json(line)
+                except ValidationError as e:
+                    if e.errors()[0]["type"] == "json_invalid":
+                        raise InputInvalid(f"{inp.name}: line {lineno}: invalid JSON "
+                                           f"({e.errors()[0]['msg']})") from None
+                    raise _invalid(inp.name, f"line {lineno}", e) from None
+                if item.kind == "header":
+                    if sent_header:
+                        continue
+                    _check_version(item, inp.name, options.report)
+                    sent_header = True
+                    yield item
+                    continue
+                if not sent_header:
+                    sent_header = True
+                    yield Header(source_system="canonical", source_variant="jsonl")
+                yield item
+        if not sent_header:
+            yield Header(source_system="canonical", source_variant="jsonl")
+
+    def _read_doc(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
+        with _open_skip_bom(inp) as fh:
+            try:
+                hdr = next(ijson.items(fh, "header", use_float=True), None)
+            except ijson.JSONError as e:
+                raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
+        try:
+            header = ITEM_ADAPTER.validate_python(hdr) if hdr is not None else Header()
+        except ValidationError as e:
+            raise _invalid(inp.name, "header", e) from None
+        if header.kind != "header":
+            raise InputInvalid(f"{inp.name}: header: expected kind \"header\"")
+        _check_version(header, inp.name, options.report)
+        yield header
+        with _open_skip_bom(inp) as fh:
+            try:
+                for i, obj in enumerate(ijson.items(fh, "records.item", use_float=True)):
+                    try:
+                        yield RECORD_ADAPTER.validate_python(obj)
+                    except ValidationError as e:
+                        raise _invalid(inp.name, f"records[{i}]", e) from None
+            except ijson.JSONError as e:
+                raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
+
+    def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
+        it = iter(items)
+        header = next(it)
+        if options.jsonl:
+            out.write(dump_item(header) + b"\n")
+            for rec in it:
+                out.write(dump_item(rec) + b"\n")
+                options.report.wrote(f"canonical:{rec.kind}")
+            return
+        out.write(b'{"format":"' + DOC_FORMAT.encode() + b'","header":' + dump_item(header) + b',"records":[')
+        first = True
+        for rec in it:
+            out.write((b"" if first else b",\n") + dump_item(rec))
+            first = False
+            options.report.wrote(f"canonical:{rec.kind}")
+        out.write(b"]}\n")
 
 
-FORMAT = _Pending()
+FORMAT = CanonicalFormat()
