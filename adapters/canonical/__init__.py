@@ -142,6 +142,14 @@ class CanonicalFormat(Format):
     def _read_doc(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
         with _open_skip_bom(inp) as fh:
             try:
+                fmt = next(ijson.items(fh, "format"), None)
+            except ijson.JSONError as e:
+                raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
+        if fmt != DOC_FORMAT:
+            raise InputInvalid(f"{inp.name}: not a memconv canonical document: expected "
+                               f"\"format\": \"{DOC_FORMAT}\" at the top level, or JSON-L records")
+        with _open_skip_bom(inp) as fh:
+            try:
                 hdr = next(ijson.items(fh, "header", use_float=True), None)
             except ijson.JSONError as e:
                 raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None

@@ -1,0 +1,22 @@
+"""Paths and small helpers shared by the tests (reference data lives in ../shared, beside the repo)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+LETTA = FIXTURES / "letta"
+CORRUPT_AF = LETTA / "agent-file-history__INVALID-JSON__agent2.af"
+ALL_AF = sorted(LETTA.glob("*.af"))
+GOOD_AF = [p for p in ALL_AF if p != CORRUPT_AF]
+SAMPLE_AF = REPO / "fixtures" / "sample-agent.af"
+
+
+def run_cli(*args: str, input: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m memconv ARGS`` as a real process; stdout and stderr captured as bytes."""
+    return subprocess.run([sys.executable, "-m", "memconv", *map(str, args)], input=input,
+                          capture_output=True, cwd=cwd, timeout=300)

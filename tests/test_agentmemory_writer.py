@@ -1,0 +1,162 @@
+"""Letta -> AgentMemory: the main job, on every real agent file (issue 2's "done when")."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+import memconv
+from memconv.errors import UnsupportedVersion
+
+from exportdata_model import check_export
+from helpers import CORRUPT_AF, FIXTURES, GOOD_AF, LETTA, SAMPLE_AF, run_cli
+
+
+def _doc(path):
+    d = json.loads(path.read_bytes())
+    return json.loads(d) if isinstance(d, str) else d
+
+
+@pytest.mark.parametrize("path", GOOD_AF, ids=lambda p: p.name)
+def test_every_af_converts_to_valid_exportdata(path, tmp_path):
+    out = tmp_path / "out.json"
+    proc = run_cli(path, "--to", "agentmemory", "-o", out)
+    assert proc.returncode == 0, proc.stderr.decode()
+    export = check_export(json.loads(out.read_bytes()))
+    assert export.version == "0.9.29"
+    bundle = memconv.read(path)
+    agents = bundle.of("agent")
+    # one session per agent, named after it
+    assert sorted(s.project for s in export.sessions) == sorted(a.name for a in agents)
+    # every message is an observation in its agent's bucket
+    n_obs = sum(len(v) for v in export.observations.values())
+    assert n_obs == len(bundle.of("message"))
+    # every block is a memory with its label and value, and a letta:block concept
+    block_mems = [m for m in export.memories if any(c.startswith("letta:block:") for c in m.concepts)]
+    assert sorted((m.title, m.content) for m in block_mems) == sorted((b.label, b.value) for b in bundle.of("block"))
+    tool_mems = [m for m in export.memories if any(c.startswith("letta:tool:") for c in m.concepts)]
+    assert len(tool_mems) == len(bundle.of("tool"))
+    sys_mems = [m for m in export.memories if "letta:system" in m.concepts]
+    assert len(sys_mems) == sum(1 for a in agents if a.system)
+    assert len([m for m in export.memories if "letta:file" in m.concepts]) == len(bundle.of("file"))
+
+
+def test_messages_are_in_context_order():
+    path = LETTA / "letta-tests__memgpt_agent_with_convo.af"
+    doc = _doc(path)
+    export = json.loads(run_cli(path, "--to", "agentmemory").stdout)
+    obs = next(iter(export["observations"].values()))
+    in_ctx = doc["in_context_message_indices"]
+    texts = []
+    for i in in_ctx:
+        m = doc["messages"][i]
+        texts.append(m["role"])
+    assert [o["memconv"]["role"] if "role" in o.get("memconv", {}) else o["title"].split(":")[0]
+            for o in obs[: len(in_ctx)]] == texts
+    assert [o["memconv"]["id"] for o in obs[: len(in_ctx)]] == [f"message-{i}" for i in in_ctx]
+    assert len(obs) == len(doc["messages"])
+
+
+def test_session_fields_follow_the_mapping():
+    export = json.loads(run_cli(SAMPLE_AF, "--to", "agentmemory").stdout)
+    (s,) = export["sessions"]
+    assert s["project"] == "support_helper" and s["agentId"] == "support_helper"
+    assert s["cwd"] == "" and s["status"] == "completed"
+    assert s["model"] == "letta/letta-free"
+    assert s["startedAt"] == "2026-11-20T09:00:00.000Z" and s["endedAt"] == "2026-11-20T09:00:10.000Z"
+    assert s["observationCount"] == 4
+    obs = export["observations"][s["id"]]
+    assert [o["type"] for o in obs] == ["conversation"] * 4
+    assert obs[1]["title"].startswith("user: My invoice")
+    assert "send_message" in obs[2]["narrative"] and "refund the double charge" in obs[2]["narrative"]
+    assert all(o["origin"]["channel"] == "import" and o["origin"]["detail"].startswith("letta:support_helper/")
+               for o in obs)
+    persona = next(m for m in export["memories"] if "letta:block:persona" in m["concepts"])
+    assert persona["type"] == "fact" and persona["sessionIds"] == [s["id"]]
+    assert persona["memconv"]["read_only"] is True and persona["memconv"]["limit"] == 5000
+
+
+def test_output_is_deterministic(tmp_path):
+    # evie.af carries its export time; the legacy file does not, so --timestamp pins exportedAt.
+    for path, extra in ((LETTA / "evie.af", ()), (LETTA / "letta-tests__max_messages.af",
+                                                  ("--timestamp", "2030-01-01T00:00:00.000Z"))):
+        a = run_cli(path, "--to", "agentmemory", *extra).stdout
+        b = run_cli(path, "--to", "agentmemory", *extra).stdout
+        assert a == b and a
+
+
+def test_exported_at_is_now_unless_timestamp_when_input_has_none():
+    legacy = LETTA / "letta-tests__deep-thought.af"  # legacy files carry no export time
+    a = json.loads(run_cli(legacy, "--to", "agentmemory").stdout)["exportedAt"]
+    assert a.endswith("Z") and a[:2] == "20" and a != "2030-01-02T03:04:05.000Z"
+    fixed = run_cli(legacy, "--to", "agentmemory", "--timestamp", "2030-01-02T03:04:05.000Z").stdout
+    assert json.loads(fixed)["exportedAt"] == "2030-01-02T03:04:05.000Z"
+    again = run_cli(legacy, "--to", "agentmemory", "--timestamp", "2030-01-02T03:04:05.000Z").stdout
+    assert fixed == again
+
+
+def test_exported_at_comes_from_the_af_when_it_has_one():
+    doc = _doc(LETTA / "loop.af")
+    export = json.loads(run_cli(LETTA / "loop.af", "--to", "agentmemory").stdout)
+    assert export["exportedAt"].startswith(doc["created_at"][:19])
+
+
+def test_corrupt_file_fails_with_one_line_and_exit_4(tmp_path):
+    out = tmp_path / "out.json"
+    proc = run_cli(CORRUPT_AF, "--to", "agentmemory", "-o", out)
+    assert proc.returncode == 4
+    err = proc.stderr.decode().strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("memconv: error: ") and CORRUPT_AF.name in err[0]
+    assert "line 1, column" in err[0] and "Traceback" not in proc.stderr.decode()
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("version", ["0.9.29", "0.9.22", "0.3.0", "0.7.9"])
+def test_target_version_in_allow_list(version):
+    export = json.loads(run_cli(SAMPLE_AF, "--to", "agentmemory", "--target-version", version).stdout)
+    assert export["version"] == version
+
+
+@pytest.mark.parametrize("version", ["0.7.8", "0.9.30", "0.1.0", "v0.9.29", "1.0.0"])
+def test_target_version_outside_allow_list_is_refused(version, tmp_path):
+    out = tmp_path / "o.json"
+    proc = run_cli(SAMPLE_AF, "--to", "agentmemory", "--target-version", version, "-o", out)
+    assert proc.returncode == 5, proc.stderr
+    assert version in proc.stderr.decode() and not out.exists()
+    with pytest.raises(UnsupportedVersion):
+        memconv.convert(SAMPLE_AF, to="agentmemory", output=str(out), target_version=version)
+
+
+def test_gzip_in_and_out(tmp_path):
+    gz_in = tmp_path / "agent.af.gz"
+    gz_in.write_bytes(gzip.compress(SAMPLE_AF.read_bytes()))
+    out = tmp_path / "out.json.gz"
+    proc = run_cli(gz_in, "--to", "agentmemory", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    plain = run_cli(SAMPLE_AF, "--to", "agentmemory").stdout
+    assert gzip.decompress(out.read_bytes()) == plain
+
+
+def test_stdin_to_stdout():
+    proc = run_cli("-", "--to", "agentmemory", input=SAMPLE_AF.read_bytes())
+    assert proc.returncode == 0
+    assert proc.stdout == run_cli(SAMPLE_AF, "--to", "agentmemory").stdout
+
+
+def test_bundle_and_rest_to_agentmemory():
+    for path in (FIXTURES / "letta-bundle" / "support-desk.af.tar.gz", FIXTURES / "letta-rest" / "agents-list.json"):
+        proc = run_cli(path, "--to", "agentmemory")
+        assert proc.returncode == 0, proc.stderr
+        check_export(json.loads(proc.stdout))
+
+
+def test_passages_become_memories_in_their_agents_session():
+    proc = run_cli(FIXTURES / "letta-rest" / "archival-memory.support-desk.json", "--to", "agentmemory")
+    export = json.loads(proc.stdout)
+    check_export(export)
+    texts = [m["content"] for m in export["memories"] if "letta:passage" in m["concepts"]]
+    src = json.loads((FIXTURES / "letta-rest" / "archival-memory.support-desk.json").read_text())
+    assert texts == [p["text"] for p in src]

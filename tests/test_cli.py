@@ -1,0 +1,165 @@
+"""The command line: exit codes, messages, subcommands, stdin/stdout."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+import memconv
+from memconv import cli, registry
+from memconv.errors import ExitCode
+
+from helpers import LETTA, REPO, SAMPLE_AF, run_cli
+
+
+def test_exit_codes_are_the_documented_ones():
+    assert {c.name: c.value for c in ExitCode} == {
+        "OK": 0, "PROBLEMS": 1, "USAGE": 2, "UNREADABLE": 3, "INVALID": 4, "VERSION": 5, "LOSS": 6,
+        "LIMIT": 7, "EXISTS": 8, "REMOTE": 9, "PARTIAL": 10, "INTERNAL": 70, "INTERRUPTED": 130}
+    readme = (REPO / "README.md").read_text()
+    for code in ExitCode:
+        assert re.search(rf"^\| {code.value} \|", readme, re.M), f"exit code {code.value} not tabled in README"
+
+
+def test_version():
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.decode().startswith(f"memconv {memconv.__version__}")
+
+
+def test_formats_lists_every_format_with_versions():
+    proc = run_cli("formats", "--json")
+    rows = {r["name"]: r for r in json.loads(proc.stdout)}
+    assert {"letta", "mem0", "agentmemory", "canonical"} <= set(rows)
+    assert "0.9.29" in rows["agentmemory"]["writes"]
+    assert "0.6.40" in rows["letta"]["reads"]
+    text = run_cli("formats").stdout.decode()
+    assert "letta:" in text and "reads:" in text
+
+
+def test_inspect_reports_format_version_and_counts():
+    proc = run_cli("inspect", LETTA / "evie.af", "--json")
+    assert proc.returncode == 0
+    info = json.loads(proc.stdout)
+    assert info["format"] == "letta" and info["variant"] == "v2"
+    assert info["version"] == "3e54e2fa2f7e"
+    assert info["counts"]["agent"] == 2 and info["counts"]["group"] == 1
+    text = run_cli("inspect", LETTA / "letta-tests__deep-thought.af").stdout.decode()
+    assert "letta legacy version 0.10.0" in text and "message: 2" in text
+
+
+def test_unknown_format_lists_the_known_ones():
+    proc = run_cli(SAMPLE_AF, "--to", "agentmemroy")
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert "unknown format 'agentmemroy'" in err and "did you mean 'agentmemory'" in err
+    for name in ("agentmemory", "canonical", "letta", "mem0"):
+        assert name in err
+
+
+def test_missing_input_is_exit_3(tmp_path):
+    proc = run_cli(tmp_path / "nope.af", "--to", "agentmemory")
+    assert proc.returncode == 3 and "no such file" in proc.stderr.decode()
+
+
+@pytest.mark.parametrize("content, code", [(b"", 4), (b"   \n\t ", 4), (b"\x00\x01\x02binary\xff" * 10, 4),
+                                           (b'{"agents": "nope"}', 4), (b"[1, 2, 3]", 4)])
+def test_bad_input_is_one_line_no_traceback(tmp_path, content, code):
+    p = tmp_path / "in.af"
+    p.write_bytes(content)
+    out = tmp_path / "out.json"
+    proc = run_cli(p, "--to", "agentmemory", "-o", out)
+    err = proc.stderr.decode()
+    assert proc.returncode == code, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("memconv: error: ") and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_undecodable_bytes_are_exit_3(tmp_path):
+    p = tmp_path / "latin1.af"
+    p.write_bytes(b'{"agents": [], "name": "caf\xe9"}')
+    proc = run_cli(p, "--to", "agentmemory")
+    assert proc.returncode == 3 and "not UTF-8" in proc.stderr.decode()
+
+
+def test_from_forces_the_reader(tmp_path):
+    proc = run_cli(SAMPLE_AF, "--from", "canonical", "--to", "agentmemory")
+    assert proc.returncode == 4, proc.stderr
+    assert run_cli(SAMPLE_AF, "--from", "letta", "--to", "agentmemory").returncode == 0
+
+
+def test_output_equal_to_input_is_refused(tmp_path):
+    p = tmp_path / "a.af"
+    p.write_bytes(SAMPLE_AF.read_bytes())
+    proc = run_cli(p, "--to", "agentmemory", "-o", p)
+    assert proc.returncode == 2 and "the output is the input" in proc.stderr.decode()
+    assert p.read_bytes() == SAMPLE_AF.read_bytes()
+
+
+def test_failure_leaves_existing_output_untouched(tmp_path):
+    out = tmp_path / "out.json"
+    out.write_bytes(b"precious")
+    proc = run_cli(LETTA / "agent-file-history__INVALID-JSON__agent2.af", "--to", "agentmemory", "-o", out)
+    assert proc.returncode == 4
+    assert out.read_bytes() == b"precious" and sorted(tmp_path.iterdir()) == [out]
+
+
+def test_python_dash_m_and_explicit_convert_are_the_same():
+    a = run_cli(SAMPLE_AF, "--to", "canonical", "--jsonl").stdout
+    b = run_cli("convert", SAMPLE_AF, "--to", "canonical", "--jsonl").stdout
+    assert a == b and a.startswith(b'{"kind":"header"')
+
+
+def test_internal_error_is_one_line_and_exit_70(monkeypatch, capsys):
+    fmt = registry.get("letta")
+
+    def boom(*a, **k):
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(type(fmt), "read", boom)
+    with pytest.raises(SystemExit) as e:
+        cli.main([str(SAMPLE_AF), "--to", "agentmemory"])
+    assert e.value.code == 70
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: RuntimeError: kaput" in err and "Traceback" not in err
+    with pytest.raises(SystemExit):
+        cli.main([str(SAMPLE_AF), "--to", "agentmemory", "--debug"])
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_interrupt_is_exit_130(monkeypatch, capsys):
+    fmt = registry.get("letta")
+
+    def stop(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(type(fmt), "read", stop)
+    with pytest.raises(SystemExit) as e:
+        cli.main([str(SAMPLE_AF), "--to", "agentmemory"])
+    assert e.value.code == 130
+
+
+def test_fail_on_loss_refuses_and_writes_nothing(tmp_path):
+    # History events have no place in AgentMemory: a canonical stream with one is a loss.
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"kind":"header"}\n{"kind":"event","id":"h1","memory_id":"m1","event":"ADD","new_text":"x"}\n')
+    out = tmp_path / "out.json"
+    ok = run_cli(src, "--to", "agentmemory", "-o", out)
+    assert ok.returncode == 0 and "lost: 1 event record(s)" in ok.stderr.decode()
+    out.unlink()
+    proc = run_cli(src, "--to", "agentmemory", "-o", out, "--fail-on-loss")
+    assert proc.returncode == 6 and not out.exists()
+    proc = run_cli(src, "--to", "agentmemory", "--fail-on-loss")
+    assert proc.returncode == 6 and proc.stdout == b""
+
+
+def test_report_file(tmp_path):
+    rep = tmp_path / "report.json"
+    proc = run_cli(SAMPLE_AF, "--to", "agentmemory", "-o", tmp_path / "o.json", "--report", rep)
+    assert proc.returncode == 0
+    data = json.loads(rep.read_text())
+    assert data["read"] == {"agent": 1, "block": 2, "message": 4, "tool": 1}
+    assert data["written"]["agentmemory:observations"] == 4
+    assert data["target"]["version"] == "0.9.29"
+    assert data["inputs"][0]["format"] == "letta"

@@ -1,0 +1,213 @@
+"""The Letta reader on every real agent file, bundle and REST sample in ../shared."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import memconv
+from memconv.errors import InputInvalid
+from memconv.model import Agent, Message
+
+from helpers import CORRUPT_AF, FIXTURES, GOOD_AF, LETTA
+
+
+def _doc(path):
+    d = json.loads(path.read_bytes())
+    return json.loads(d) if isinstance(d, str) else d
+
+
+def test_the_corpus_is_there():
+    assert len(GOOD_AF) >= 30, "../shared/fixtures/letta is missing files"
+
+
+@pytest.mark.parametrize("path", GOOD_AF, ids=lambda p: p.name)
+def test_reads_every_real_af_with_counts(path):
+    doc = _doc(path)
+    bundle = memconv.read(path)
+    counts = bundle.counts()
+    assert bundle.header.source_system == "letta"
+    if "agents" in doc:
+        assert bundle.header.source_variant == "v2"
+        assert counts.get("agent", 0) == len(doc["agents"])
+        assert counts.get("block", 0) == len(doc["blocks"])
+        assert counts.get("tool", 0) == len(doc["tools"])
+        assert counts.get("message", 0) == sum(len(a.get("messages") or []) for a in doc["agents"])
+        assert counts.get("skill", 0) == len(doc.get("skills") or [])
+        assert counts.get("file", 0) == len(doc["files"])
+        assert bundle.header.source_format_version == doc["metadata"]["revision_id"]
+        for a, rec in zip(doc["agents"], bundle.of("agent")):
+            assert rec.name == a["name"] and rec.system == a["system"]
+            assert rec.block_ids == a["block_ids"]
+            assert rec.in_context_message_ids == a["in_context_message_ids"]
+    else:
+        assert bundle.header.source_variant == "legacy"
+        assert bundle.header.source_format_version == doc["version"]
+        assert counts.get("agent") == 1
+        assert counts.get("block", 0) == len(doc["core_memory"])
+        assert counts.get("tool", 0) == len(doc["tools"])
+        assert counts.get("message", 0) == len(doc["messages"])
+        agent = bundle.of("agent")[0]
+        assert agent.name == doc["name"]
+        assert [b.label for b in bundle.of("block")] == [b["label"] for b in doc["core_memory"]]
+        assert agent.tags == [t["tag"] for t in doc["tags"]]
+
+
+def test_legacy_in_context_order_is_kept():
+    """memgpt_agent_with_convo (0.6.47) lists its context out of file order: [89, 81, 80, ...]."""
+    path = LETTA / "letta-tests__memgpt_agent_with_convo.af"
+    doc = _doc(path)
+    agent = memconv.read(path).of("agent")[0]
+    assert agent.in_context_message_ids == [f"message-{i}" for i in doc["in_context_message_indices"]]
+    assert agent.in_context_message_ids[:3] == ["message-89", "message-81", "message-80"]
+
+
+def test_pre_0_6_46_in_context_flags():
+    path = LETTA / "agent-file-history__legacy-v0.6.43__composio_github_star_agent.af"
+    doc = _doc(path)
+    bundle = memconv.read(path)
+    flagged = [f"message-{i}" for i, m in enumerate(doc["messages"]) if m.get("in_context")]
+    assert bundle.of("agent")[0].in_context_message_ids == flagged
+    assert [m.in_context for m in bundle.of("message")] == [bool(m.get("in_context")) for m in doc["messages"]]
+
+
+@pytest.mark.parametrize("name", ["customer_service.af", "memgpt_agent.af"])
+def test_double_encoded_files_are_read_with_a_warning(name):
+    raw = json.loads((LETTA / name).read_bytes())
+    assert isinstance(raw, str), "fixture is expected to be double-encoded"
+    report = memconv.Report()
+    items = list(memconv.iter_records(LETTA / name, report=report))
+    assert items[0].source_variant == "v2"
+    assert any("double-encoded" in w for w in report.warnings)
+
+
+def test_multi_agent_group_is_read():
+    bundle = memconv.read(LETTA / "evie.af")
+    assert len(bundle.of("agent")) == 2
+    group = bundle.of("group")[0]
+    assert group.manager_config["manager_type"] == "sleeptime"
+    assert group.agent_ids == ["agent-1"]
+
+
+def test_files_and_sources_are_read():
+    bundle = memconv.read(LETTA / "letta-tests__test_agent_with_files_and_sources.af")
+    files, sources = bundle.of("file"), bundle.of("source")
+    assert files and sources
+    assert all(f.source_id in {s.id for s in sources} for f in files)
+    assert any(f.content for f in files)
+
+
+def test_message_content_parts_and_tool_calls_are_kept():
+    doc = _doc(LETTA / "letta-tests__test_agent.af")
+    msgs = memconv.read(LETTA / "letta-tests__test_agent.af").of("message")
+    src = doc["agents"][0]["messages"]
+    for m, s in zip(msgs, src):
+        assert m.role == s["role"]
+        assert m.content == (s["content"] if isinstance(s["content"], list) else [{"type": "text", "text": s["content"]}])
+        assert m.tool_calls == s.get("tool_calls")
+
+
+def test_unknown_revision_warns_but_reads(tmp_path):
+    doc = _doc(LETTA / "loop.af")
+    doc["metadata"]["revision_id"] = "0000deadbeef"
+    p = tmp_path / "x.af"
+    p.write_text(json.dumps(doc))
+    report = memconv.Report()
+    items = list(memconv.iter_records(p, report=report))
+    assert any("0000deadbeef" in w for w in report.warnings)
+    assert sum(1 for i in items if isinstance(i, Agent)) == 1
+
+
+def test_unseen_legacy_version_warns_but_reads(tmp_path):
+    doc = _doc(LETTA / "letta-tests__deep-thought.af")
+    doc["version"] = "0.5.1"
+    p = tmp_path / "old.af"
+    p.write_text(json.dumps(doc))
+    report = memconv.Report()
+    items = list(memconv.iter_records(p, report=report))
+    assert any("0.5.1" in w for w in report.warnings)
+    assert any(isinstance(i, Message) for i in items)
+
+
+def test_dangling_block_reference_is_invalid(tmp_path):
+    doc = _doc(LETTA / "loop.af")
+    doc["agents"][0]["block_ids"].append("block-999")
+    p = tmp_path / "bad.af"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(InputInvalid, match=r"agents\[0\]\.block_ids\[\d+\]: 'block-999' names no block"):
+        memconv.read(p)
+
+
+def test_in_context_id_naming_no_message_is_invalid(tmp_path):
+    doc = _doc(LETTA / "loop.af")
+    doc["agents"][0]["in_context_message_ids"].append("message-77")
+    p = tmp_path / "bad.af"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(InputInvalid, match="message-77"):
+        memconv.read(p)
+
+
+def test_duplicate_ids_are_invalid(tmp_path):
+    doc = _doc(LETTA / "loop.af")
+    doc["blocks"][1]["id"] = doc["blocks"][0]["id"]
+    p = tmp_path / "dup.af"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(InputInvalid, match="duplicate id"):
+        memconv.read(p)
+
+
+def test_wrong_field_type_names_the_path(tmp_path):
+    doc = _doc(LETTA / "loop.af")
+    doc["blocks"][2]["label"] = 42
+    p = tmp_path / "bad.af"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(InputInvalid, match=r"blocks\[2\]\.label"):
+        memconv.read(p)
+
+
+def test_corrupt_file_is_invalid_json_with_position():
+    with pytest.raises(InputInvalid, match=r"line 1, column \d+: invalid JSON"):
+        memconv.read(CORRUPT_AF)
+
+
+@pytest.mark.parametrize("path", [FIXTURES / "letta-bundle" / "support-desk.af",
+                                  FIXTURES / "letta-bundle" / "support-desk.af.tar.gz"], ids=["folder", "tarball"])
+def test_hand_made_bundle(path):
+    bundle = memconv.read(path)
+    assert bundle.header.source_variant == "bundle"
+    agent = bundle.of("agent")[0]
+    state = json.loads((FIXTURES / "letta-bundle" / "support-desk.af" / "agent.json").read_text())
+    assert agent.name == state["name"]
+    blocks = {b.label: b for b in bundle.of("block")}
+    assert {b["label"] for b in state["blocks"]} <= set(blocks)
+    assert any(b.read_only for b in blocks.values())
+    names = sorted(f.file_name for f in bundle.of("file"))
+    assert names == ["context.txt", "spec.md"]
+    assert bundle.header.exported_at == "2026-11-22T04:20:00Z"
+
+
+def test_bundle_tarball_equals_bundle_folder():
+    a = memconv.read(FIXTURES / "letta-bundle" / "support-desk.af")
+    b = memconv.read(FIXTURES / "letta-bundle" / "support-desk.af.tar.gz")
+    assert [r.model_dump() for r in a.records] == [r.model_dump() for r in b.records]
+
+
+def test_rest_samples():
+    rest = FIXTURES / "letta-rest"
+    state = memconv.read(rest / "agent.support-desk.json")
+    assert state.of("agent")[0].name == "support-desk"
+    agents = memconv.read(rest / "agents-list.json")
+    assert len(agents.of("agent")) == len(json.loads((rest / "agents-list.json").read_text()))
+    passages = memconv.read(rest / "archival-memory.support-desk.json")
+    src = json.loads((rest / "archival-memory.support-desk.json").read_text())
+    assert [p.text for p in passages.of("passage")] == [p["text"] for p in src]
+    assert [p.tags for p in passages.of("passage")] == [p["tags"] for p in src]
+    export = memconv.read(rest / "export.support-desk.af")
+    assert export.header.source_variant == "v2"
+
+
+def test_detection_is_by_content_not_extension(tmp_path):
+    p = tmp_path / "agent.data"
+    p.write_bytes((LETTA / "loop.af").read_bytes())
+    assert memconv.read(p).header.source_system == "letta"
