@@ -12,8 +12,8 @@ Shapes read (``shared/formats/letta-af.md``, ``bundle-layout.md``):
 * Archival passages: a ``GET /v1/agents/{id}/archival-memory`` list, and memconv's sidecar
   ``<stem>.passages.jsonl``, read automatically when it sits beside an ``.af``.
 
-Stream order: header, groups, blocks, tools, sources, files, MCP servers, skills, agents, then each
-agent's messages in file order, then passages. Ids are the file's own (``block-3``); legacy files
+Stream order (:data:`memconv.model.KIND_ORDER`): header, agents, groups, blocks, tools, sources,
+files, MCP servers, skills, then each agent's messages in file order, then passages. Ids are the file's own (``block-3``); legacy files
 have none, so blocks, tools and messages get ``block-<i>``, ``tool-<i>``, ``message-<i>``.
 """
 
@@ -143,7 +143,7 @@ def read_v2(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]:
                 raise ctx.fail(f"{path}.agent_ids[{j}]", f"{aid!r} names no agent in the file")
         groups.append(_record(ctx, Group, g, GROUP_KEYS, path, rid))
     group_ids = {g.id for g in groups}
-    yield from groups
+    small: list[Any] = list(groups)
 
     block_ids = set()
     for i, b in enumerate(doc.get("blocks") or []):
@@ -153,7 +153,7 @@ def read_v2(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]:
         block_ids.add(rid)
         if b.get("value") is None:
             b = {**b, "value": ""}
-        yield _record(ctx, Block, b, BLOCK_KEYS, path, rid)
+        small.append(_record(ctx, Block, b, BLOCK_KEYS, path, rid))
 
     tool_ids = set()
     for i, t in enumerate(doc.get("tools") or []):
@@ -161,7 +161,7 @@ def read_v2(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]:
         t = _obj(ctx, t, path)
         rid = unique(_id(ctx, t, path), path)
         tool_ids.add(rid)
-        yield _record(ctx, Tool, t, TOOL_KEYS, path, rid)
+        small.append(_record(ctx, Tool, t, TOOL_KEYS, path, rid))
 
     source_ids = set()
     for i, s in enumerate(doc.get("sources") or []):
@@ -169,7 +169,7 @@ def read_v2(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]:
         s = _obj(ctx, s, path)
         rid = unique(_id(ctx, s, path), path)
         source_ids.add(rid)
-        yield _record(ctx, Source, s, SOURCE_KEYS, path, rid)
+        small.append(_record(ctx, Source, s, SOURCE_KEYS, path, rid))
 
     for i, f in enumerate(doc.get("files") or []):
         path = f"files[{i}]"
@@ -177,21 +177,22 @@ def read_v2(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]:
         rid = unique(_id(ctx, f, path), path)
         if f.get("source_id") not in source_ids:
             raise ctx.fail(f"{path}.source_id", f"{f.get('source_id')!r} names no source in the file")
-        yield _record(ctx, File, f, FILE_KEYS, path, rid)
+        small.append(_record(ctx, File, f, FILE_KEYS, path, rid))
 
     for i, m in enumerate(doc.get("mcp_servers") or []):
         path = f"mcp_servers[{i}]"
         m = _obj(ctx, m, path)
         rid = unique(_id(ctx, m, path), path)
-        yield _record(ctx, McpServer, m, MCP_KEYS, path, rid)
+        small.append(_record(ctx, McpServer, m, MCP_KEYS, path, rid))
 
     for i, s in enumerate(doc.get("skills") or []):
         path = f"skills[{i}]"
         s = _obj(ctx, s, path)
         if not isinstance(s.get("name"), str):
             raise ctx.fail(f"{path}.name", "expected the skill's name (a string)")
-        yield _record(ctx, Skill, s, SKILL_KEYS, path, f"skill:{s['name']}")
+        small.append(_record(ctx, Skill, s, SKILL_KEYS, path, f"skill:{s['name']}"))
 
+    agent_recs: list[Agent] = []
     refs = {"block_ids": block_ids, "tool_ids": tool_ids, "source_ids": source_ids, "group_ids": group_ids}
     for i, a in enumerate(agents):
         path = f"agents[{i}]"
@@ -209,7 +210,9 @@ def read_v2(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]:
                                       required=False)):
             if ref not in msg_ids:
                 raise ctx.fail(f"{path}.in_context_message_ids[{j}]", f"{ref!r} names no message of this agent")
-        yield _agent(ctx, a, path)
+        agent_recs.append(_agent(ctx, a, path))
+    yield from agent_recs  # stream order: agents first (KIND_ORDER), then the other small kinds
+    yield from small
 
     for i, a in enumerate(agents):
         path = f"agents[{i}]"
@@ -278,6 +281,7 @@ def read_legacy(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]
     yield Header(source_system=SYSTEM, source_format_version=version, source_variant="legacy",
                  exported_at=None)
 
+    small: list[Any] = []
     block_ids: list[str] = []
     for i, b in enumerate(_list(ctx, doc.get("core_memory"), "core_memory", required=False)):
         path = f"core_memory[{i}]"
@@ -291,7 +295,7 @@ def read_legacy(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]
         created, updated = b.pop("created_at", None), b.pop("updated_at", None)
         rec = _record(ctx, Block, b, BLOCK_KEYS, path, rid, created_at=created, updated_at=updated)
         rec.provenance.id = None
-        yield rec
+        small.append(rec)
 
     tool_ids: list[str] = []
     for i, t in enumerate(_list(ctx, doc.get("tools"), "tools", required=False)):
@@ -303,7 +307,7 @@ def read_legacy(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]
         tool_ids.append(rid)
         rec = _record(ctx, Tool, t, TOOL_KEYS, path, rid)
         rec.provenance.id = None
-        yield rec
+        small.append(rec)
 
     messages = _list(ctx, doc.get("messages"), "messages", required=False)
     indices = doc.get("in_context_message_indices")
@@ -349,6 +353,7 @@ def read_legacy(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]
                 extras={SYSTEM: extras} if extras else {}, tags=tags, secrets=secrets, metadata=metadata,
                 block_ids=block_ids, tool_ids=tool_ids, in_context_message_ids=in_ctx_ids,
                 created_at=created, updated_at=updated, **fields)
+    yield from small
 
     in_ctx = set(in_ctx_ids)
     for i, m in enumerate(messages):
@@ -407,6 +412,7 @@ def read_agent_states(states: list[dict[str, Any]], name: str, report: Report, *
     seen_blocks: set[str] = set()
     seen_tools: set[str] = set()
     agents: list[Agent] = []
+    small: list[Any] = []
     source_id = "source-documents" if documents else None
     for i, st in enumerate(states):
         path = f"[{i}]" if len(states) > 1 else "(agent)"
@@ -426,7 +432,7 @@ def read_agent_states(states: list[dict[str, Any]], name: str, report: Report, *
             if rid in seen_blocks:
                 continue
             seen_blocks.add(rid)
-            yield _record(ctx, Block, b, BLOCK_KEYS, bpath, rid)
+            small.append(_record(ctx, Block, b, BLOCK_KEYS, bpath, rid))
         tool_ids = []
         for j, t in enumerate(st.get("tools") or []):
             tpath = f"{path}.tools[{j}]"
@@ -436,7 +442,7 @@ def read_agent_states(states: list[dict[str, Any]], name: str, report: Report, *
             if rid in seen_tools:
                 continue
             seen_tools.add(rid)
-            yield _record(ctx, Tool, t, TOOL_KEYS, tpath, rid)
+            small.append(_record(ctx, Tool, t, TOOL_KEYS, tpath, rid))
         body = {k: v for k, v in st.items() if k not in ("blocks", "memory", "tools", "sources", "message_ids")}
         tags = body.pop("tags", None) or []
         body["tags"] = [t if isinstance(t, str) else t.get("tag") for t in tags]
@@ -457,13 +463,14 @@ def read_agent_states(states: list[dict[str, Any]], name: str, report: Report, *
                             source_ids=[source_id] if source_id else [], created_at=created,
                             updated_at=updated, **fields))
     if documents:
-        yield Source(id=source_id, name="documents", provenance=ctx.prov(None),
-                     description="documents/ of a hand-made agent bundle")
+        small.append(Source(id=source_id, name="documents", provenance=ctx.prov(None),
+                     description="documents/ of a hand-made agent bundle"))
         for k, (fname, text) in enumerate(documents):
-            yield File(id=f"file-doc-{k}", source_id=source_id, file_name=fname, content=text,
+            small.append(File(id=f"file-doc-{k}", source_id=source_id, file_name=fname, content=text,
                        file_type="text/markdown" if fname.endswith(".md") else "text/plain",
-                       provenance=ctx.prov(None))
+                       provenance=ctx.prov(None)))
     yield from agents
+    yield from small
 
 
 def passage_from_letta(obj: dict[str, Any], name: str, path: str, version: str | None,
