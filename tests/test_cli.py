@@ -100,8 +100,17 @@ def test_output_equal_to_input_is_refused(tmp_path):
 def test_failure_leaves_existing_output_untouched(tmp_path):
     out = tmp_path / "out.json"
     out.write_bytes(b"precious")
-    proc = run_cli(LETTA / "agent-file-history__INVALID-JSON__agent2.af", "--to", "agentmemory", "-o", out)
+    proc = run_cli(LETTA / "agent-file-history__INVALID-JSON__agent2.af", "--to", "agentmemory", "-o", out,
+                   "--strategy", "replace")
     assert proc.returncode == 4
+    assert out.read_bytes() == b"precious" and sorted(tmp_path.iterdir()) == [out]
+
+
+def test_existing_destination_without_strategy_is_exit_8(tmp_path):
+    out = tmp_path / "out.json"
+    out.write_bytes(b"precious")
+    proc = run_cli(SAMPLE_AF, "--to", "agentmemory", "-o", out)
+    assert proc.returncode == 8 and "--strategy" in proc.stderr.decode()
     assert out.read_bytes() == b"precious" and sorted(tmp_path.iterdir()) == [out]
 
 

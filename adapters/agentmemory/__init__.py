@@ -9,7 +9,10 @@ from typing import Any, BinaryIO, Iterable
 
 from memconv.format import Format, WriteOptions
 
+from memconv.io import Input
+
 from .mapping import MAPPING
+from .merge import merge_exports
 from .shape import DEFAULT_VERSION, SUPPORTED_VERSIONS
 from .writer import write_export
 
@@ -28,6 +31,9 @@ class AgentMemoryFormat(Format):
 
     def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
         write_export(items, out, options)
+
+    def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
+        return merge_exports(existing, new, out, strategy)
 
 
 FORMAT = AgentMemoryFormat()

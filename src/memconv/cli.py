@@ -20,7 +20,10 @@ from .errors import ExitCode, MemconvError
 from .model import SCHEMA_VERSION, json_schema
 from .pipeline import convert as run_convert
 from .pipeline import iter_records
-from .report import Report
+from .filters import parse_rename
+from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS
+from .report import Report, write_report
+from .strategies import STRATEGIES, Plan
 
 SUBCOMMANDS_FIRST = ("--help", "-h", "--version")
 
@@ -70,26 +73,46 @@ def cli() -> None:
 @click.option("--timestamp", metavar="ISO8601", help="Export time to write when the input carries none.")
 @click.option("--jsonl", is_flag=True, help="Write the target's line form (canonical, mem0).")
 @click.option("--fail-on-loss", is_flag=True, help="Exit 6, writing nothing, if the target cannot hold everything.")
+@click.option("--strategy", type=click.Choice(STRATEGIES), help="What to do when -o exists: merge, replace or skip.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; print the plan (inserted, updated, skipped, deleted, lost).")
 @click.option("--report", "report_path", metavar="PATH", help="Write the conversion report as JSON.")
+@click.option("--agent", "agents", multiple=True, metavar="NAME_OR_ID", help="Keep only this agent (repeatable).")
+@click.option("--user-id", "user_ids", multiple=True, metavar="ID", help="Keep only this user's memories (repeatable).")
+@click.option("--since", metavar="DATE", help="Keep only records changed at or after DATE (ISO-8601).")
+@click.option("--exclude", multiple=True, metavar="KIND", help="Leave out a kind: messages, passages, history... (repeatable).")
+@click.option("--rename-agent", "rename", multiple=True, metavar="OLD=NEW", help="Rename an agent (repeatable).")
+@click.option("--keep-secrets", is_flag=True, help="Do not blank tool environment variables, secrets and MCP tokens.")
+@click.option("--max-records", type=int, default=DEFAULT_MAX_RECORDS, show_default=True, help="Refuse inputs with more records (0: no limit).")
+@click.option("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, show_default=True, help="Refuse larger inputs (0: no limit).")
+@click.option("--split", is_flag=True, help="AgentMemory: write OUT.part-0001.json... each within AgentMemory's caps (needs -o).")
+@click.option("--passages", metavar="PATH", help="Letta: where to write the passages sidecar when the .af goes to stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or loss report on stderr.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, target_version: str | None,
-            timestamp: str | None, jsonl: bool, fail_on_loss: bool, report_path: str | None, quiet: bool,
-            debug: bool) -> None:
+            timestamp: str | None, jsonl: bool, fail_on_loss: bool, strategy: str | None, dry_run: bool,
+            report_path: str | None, agents: tuple[str, ...], user_ids: tuple[str, ...], since: str | None,
+            exclude: tuple[str, ...], rename: tuple[str, ...], keep_secrets: bool, max_records: int,
+            max_bytes: int, split: bool, passages: str | None, quiet: bool, debug: bool) -> None:
     """Convert INPUTS (files, folders, or `-` for stdin) to --to FORMAT."""
     report = Report()
+    extra: dict[str, Any] = {}
+    if split:
+        extra["split"] = True
+    if passages:
+        extra["passages"] = passages
     try:
         run_convert(list(inputs), to=to, output=output, from_=from_, report=report,
                     target_version=target_version, timestamp=timestamp, jsonl=jsonl,
-                    fail_on_loss=fail_on_loss)
+                    fail_on_loss=fail_on_loss, strategy=strategy, dry_run=dry_run, agents=agents,
+                    user_ids=user_ids, since=since, exclude=exclude, rename=parse_rename(rename),
+                    keep_secrets=keep_secrets, max_records=max_records, max_bytes=max_bytes, **extra)
     finally:
         _print_report(report, quiet)
+    if (dry_run or strategy) and not quiet:
+        prefix = "plan (dry run, nothing written)" if dry_run else "done"
+        _err(f"memconv: {prefix}: " + ("; ".join(Plan.from_dict(report.info["plan"]).lines()) or "nothing to write"))
     if report_path:
-        from .io import AtomicOutput
-
-        with AtomicOutput(report_path, compress=False) as fh:
-            fh.write(orjson.dumps({"memconv_version": __version__, **report.to_dict()},
-                                  option=orjson.OPT_INDENT_2))
+        write_report(report_path, report, inputs=list(inputs), output=output, dry_run=dry_run)
 
 
 @cli.command()

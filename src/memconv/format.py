@@ -97,6 +97,18 @@ class Format:
         """
         raise NotImplementedError(f"{self.name} cannot be written")
 
+    def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
+        """Write to ``out`` the destination ``existing`` combined with the freshly written ``new``
+        (both in this format) under ``strategy``; return the :class:`memconv.strategies.Plan`.
+
+        Raises:
+            UsageError: this format does not support strategies.
+            InputInvalid: ``existing`` is not a file of this format.
+        """
+        from .errors import UsageError
+
+        raise UsageError(f"--strategy is not supported for {self.name} destinations")
+
     @property
     def can_read(self) -> bool:
         """True when the subclass implements :meth:`read`."""

@@ -14,11 +14,17 @@ import os
 from typing import Any, Iterable, Iterator, Sequence
 
 from . import registry
-from .errors import InputInvalid, LossRefused, UsageError
+import tempfile
+
+from .errors import DestinationExists, InputInvalid, LossRefused, UsageError
+from .filters import parse_kinds, parse_since, select
 from .format import Format, ReadOptions, WriteOptions
+from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, check_bytes, count_records
 from .io import AtomicOutput, Input, same_file
 from .model import Base, Bundle, Header
 from .report import Report
+from .secrets import blank
+from .strategies import Plan, check_strategy
 
 Source = str | os.PathLike | Input
 
@@ -93,7 +99,7 @@ def read(source: Source | Sequence[Source], format: str | None = None, **read_op
 def write_records(records: Iterable[Any], format: str, destination: str | os.PathLike = "-", *,
                   report: Report | None = None, target_version: str | None = None,
                   timestamp: str | None = None, jsonl: bool = False, fail_on_loss: bool = False,
-                  **write_options: Any) -> Report:
+                  compress: bool | None = None, **write_options: Any) -> Report:
     """Write a canonical stream (a header, then records) in ``format`` to ``destination``, atomically.
 
     Args:
@@ -118,7 +124,14 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
     opts = WriteOptions(report=report, target_version=target_version, timestamp=timestamp, jsonl=jsonl,
                         output_path=None if dest == "-" else dest, extra=dict(write_options))
     report.info["target"] = {"format": fmt.name}
-    with AtomicOutput(dest) as out:
+    if write_options.get("split"):
+        if dest == "-":
+            raise UsageError("--split needs -o OUT.json (the parts are written beside it)")
+        fmt.write(_with_header(records), None, opts)  # type: ignore[arg-type]  # the writer writes the parts
+        if fail_on_loss and report.has_loss:
+            raise LossRefused(f"{fmt.name} cannot hold everything in the input ({report.format_losses()[0]})")
+        return report
+    with AtomicOutput(dest, compress=compress) as out:
         fmt.write(_with_header(records), out, opts)
         if fail_on_loss and report.has_loss:
             first = report.format_losses()[0]
@@ -150,27 +163,86 @@ def write(bundle: Bundle | Iterable[Base], format: str, destination: str | os.Pa
 
 
 def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLike = "-", *,
-            from_: str | None = None, report: Report | None = None, **options: Any) -> Report:
+            from_: str | None = None, report: Report | None = None, strategy: str | None = None,
+            dry_run: bool = False, agents: Sequence[str] = (), user_ids: Sequence[str] = (),
+            since: str | None = None, exclude: Sequence[str] = (), rename: dict[str, str] | None = None,
+            keep_secrets: bool = False, max_records: int = DEFAULT_MAX_RECORDS,
+            max_bytes: int = DEFAULT_MAX_BYTES, **options: Any) -> Report:
     """Convert input(s) to format ``to``, streaming through the canonical model.
 
     Args:
         source: path(s) or ``"-"``. to: target format name. output: path or ``"-"``.
-        from_: force the input format. options: :func:`write_records` options and adapter options.
+        from_: force the input format.
+        strategy: ``merge``/``replace``/``skip`` when ``output`` exists (:mod:`memconv.strategies`);
+            None refuses an existing output.
+        dry_run: do everything but write; ``report.info["plan"]`` says what would happen.
+        agents, user_ids, since, exclude, rename: selection (:mod:`memconv.filters`).
+        keep_secrets: do not blank secrets (:mod:`memconv.secrets`).
+        max_records, max_bytes: guards (:mod:`memconv.guards`; 0 turns one off).
+        options: :func:`write_records` options and adapter options (``split``, ``passages``...).
 
     Returns:
-        The :class:`~memconv.report.Report` (read and written counts, losses, warnings).
+        The :class:`~memconv.report.Report` (counts, losses, warnings, ``info["plan"]``).
 
     Raises:
-        UsageError: output path equals an input path, unknown format.
+        UsageError: output path equals an input path, unknown format, bad option.
+        DestinationExists: ``output`` exists and no ``strategy`` was given.
         InputUnreadable, InputInvalid, UnsupportedVersion, LimitExceeded, LossRefused.
     """
     report = report if report is not None else Report()
+    check_strategy(strategy)
     inputs = _as_inputs(source)
     out = str(output)
     for inp in inputs:
         if inp.path is not None and same_file(str(inp.path), out):
             raise UsageError(f"{out}: the output is the input; write to another path")
-    registry.get(to)  # fail on an unknown target before reading anything
-    read_opts = {k: options.pop(k) for k in list(options) if k.startswith("read_")}
-    stream = iter_records(inputs, format=from_, report=report, **read_opts)
-    return write_records(stream, to, out, report=report, **options)
+    fmt = registry.get(to)  # fail on an unknown target before reading anything
+    exists = out != "-" and os.path.exists(out)
+    split = bool(options.get("split"))
+    if split and out == "-":
+        raise UsageError("--split needs -o OUT.json (the parts are written beside it)")
+    if strategy and out == "-":
+        raise UsageError("--strategy needs -o PATH: the destination whose records are merged, replaced or skipped")
+    if strategy and split:
+        raise UsageError("--strategy and --split do not go together: import the parts with merge instead")
+    if exists and strategy is None and not split:
+        raise DestinationExists(f"{out}: exists; choose --strategy merge|replace|skip, or another -o path")
+    check_bytes(inputs, max_bytes)
+    since_dt = parse_since(since)
+    kinds = parse_kinds(exclude)
+    read_opts = {k[len("read_"):]: options.pop(k) for k in list(options) if k.startswith("read_")}
+    stream: Iterable[Any] = iter_records(inputs, format=from_, report=report, **read_opts)
+    stream = count_records(stream, max_records)
+    stream = select(stream, agents=agents, user_ids=user_ids, since=since_dt, exclude=kinds,
+                    rename=rename, report=report)
+    if not keep_secrets:
+        stream = blank(stream, report)
+    plan = Plan(strategy)
+    if exists and strategy:
+        folder = os.path.dirname(os.path.abspath(out))
+        fd, tmp = tempfile.mkstemp(prefix=".memconv-new-", dir=folder)
+        os.close(fd)
+        try:
+            write_records(stream, to, tmp, report=report, compress=out.endswith(".gz"), **options)
+            opts = WriteOptions(report=report, output_path=out, extra=dict(options))
+            sink = os.devnull if dry_run else out
+            with AtomicOutput(sink, compress=out.endswith(".gz")) as fh:
+                plan = fmt.merge(Input(out), Input(tmp), fh, strategy, opts)
+        finally:
+            os.unlink(tmp)
+    elif dry_run:
+        with tempfile.TemporaryDirectory(prefix="memconv-dry-") as d:
+            target = os.path.join(d, os.path.basename(out) if out != "-" else "out")
+            write_records(stream, to, target, report=report, **options)
+        _fresh_plan(plan, report)
+    else:
+        write_records(stream, to, out, report=report, **options)
+        _fresh_plan(plan, report)
+    report.info["plan"] = plan.to_dict()
+    report.info["dry_run"] = dry_run
+    return report
+
+
+def _fresh_plan(plan: Plan, report: Report) -> None:
+    for what, n in report.written.items():
+        plan.add(what.split(":", 1)[-1], "insert", n)

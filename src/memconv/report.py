@@ -80,3 +80,45 @@ class Report:
             "warnings": list(self.warnings),
             **self.info,
         }
+
+
+def sha256_file(path: str) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_report(path: str, report: Report, *, inputs: list[str], output: str, dry_run: bool) -> None:
+    """Write the audit report (``--report FILE``) as JSON, atomically.
+
+    Adds to :meth:`Report.to_dict`: memconv version, time (UTC), each input's sha256 (files only),
+    the output's sha256 (files only, after a real run), and whether it was a dry run.
+    """
+    import os
+    from datetime import datetime, timezone
+
+    import orjson
+
+    from . import __version__
+    from .io import AtomicOutput
+
+    data = report.to_dict()
+    for entry, spec in zip(data.get("inputs", []), inputs):
+        if spec != "-" and os.path.isfile(spec):
+            entry["sha256"] = sha256_file(spec)
+            entry["path"] = os.path.abspath(spec)
+    out: dict = {"path": None if output == "-" else os.path.abspath(output)}
+    if output != "-" and not dry_run and os.path.isfile(output):
+        out["sha256"] = sha256_file(output)
+    parts = report.info.get("parts")
+    if parts and not dry_run:
+        out["parts"] = [{"path": p, "sha256": sha256_file(p)} for p in parts if os.path.isfile(p)]
+    doc = {"memconv_version": __version__, "time": datetime.now(timezone.utc).isoformat(), **data,
+           "output": out}
+    with AtomicOutput(path, compress=False) as fh:
+        fh.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
