@@ -411,11 +411,19 @@ class _Writer:
         sessions = self.sessions()
         self.report.wrote("agentmemory:sessions", len(sessions))
         self.report.wrote("agentmemory:memories", len(small_mems))
+        for entries in self.buckets.values():
+            entries.sort(key=lambda e: e[0])
         counts = {"MAX_SESSIONS": len(sessions), "MAX_MEMORIES": len(small_mems) + len(self.mem_handles),
                   "MAX_SUMMARIES": len(self.sum_handles), "MAX_OBS_BUCKETS": len(self.buckets),
                   "MAX_OBS_PER_SESSION": max((len(v) for v in self.buckets.values()), default=0),
                   "MAX_TOTAL_OBSERVATIONS": sum(len(v) for v in self.buckets.values()),
                   "MAX_ACCESS_LOGS": len(self.raw_handles.get("accessLogs", []))}
+        self.report.info["caps"] = counts
+        session_blobs = {s["id"]: _dump(s) for s in sessions}
+        mem_blobs = [_dump(m) for m in small_mems]
+        if self.opts.extra.get("split"):
+            self.write_parts(version, session_blobs, mem_blobs)
+            return
         if self.opts.extra.get("check_caps", True):
             for cap, n in counts.items():
                 if n > CAPS[cap]:
@@ -423,36 +431,198 @@ class _Writer:
                         f"AgentMemory caps {cap} at {CAPS[cap]} and this output has {n}; AgentMemory would "
                         f"refuse the import. Write it in parts with --split -o OUT.json, or select less "
                         f"(--agent, --exclude)")
-        o = self.out
-        o.write(b'{"version":' + _dump(version) + b',"exportedAt":' + _dump(self.export_time))
-        o.write(b',"sessions":[')
-        write_joined(o, (_dump(s) for s in sessions))
-        o.write(b'],"observations":{')
-        first = True
+        _write_doc(self.out, version, self.export_time, list(session_blobs.values()),
+                   ((sid, self.obs_spool.all(h for _, h in e)) for sid, e in self.buckets.items()),
+                   _chain(mem_blobs, self.mem_spool.all(self.mem_handles)),
+                   self.sum_spool.all(self.sum_handles),
+                   {c: self.raw[c].all(h) for c, h in self.raw_handles.items()})
+
+    def write_parts(self, version: str, session_blobs: dict[str, bytes], mem_blobs: list[bytes]) -> None:
+        """``--split``: OUT.part-0001.json, ... each within every cap and ~15 MiB, self-contained."""
+        parts = _Parts(session_blobs)
+        for sid, blob in session_blobs.items():
+            if sid not in self.buckets:
+                parts.add_session(sid)
         for sid, entries in self.buckets.items():
-            if not first:
-                o.write(b",")
-            first = False
-            entries.sort(key=lambda e: e[0])
-            o.write(_dump(sid) + b":[")
-            write_joined(o, self.obs_spool.all(h for _, h in entries))
-            o.write(b"]")
-        o.write(b'},"memories":[')
-        n = write_joined(o, (_dump(m) for m in small_mems))
-        if n and self.mem_handles:
-            o.write(b",")
-        write_joined(o, self.mem_spool.all(self.mem_handles))
-        o.write(b'],"summaries":[')
-        write_joined(o, self.sum_spool.all(self.sum_handles))
+            for _, h in entries:
+                parts.add_obs(sid, h)
+        for blob in mem_blobs:
+            parts.add_blob("memories", blob)
+        for h in self.mem_handles:
+            parts.add_handle("memories", self.mem_spool, h)
+        for h in self.sum_handles:
+            parts.add_handle("summaries", self.sum_spool, h)
+        for coll, handles in self.raw_handles.items():
+            for h in handles:
+                parts.add_handle(coll, self.raw[coll], h)
+        parts.flush()
+        paths = write_part_files(self.opts.output_path or "out.json", len(parts.done),
+                                 lambda i, fh: _write_doc(
+                                     fh, version, self.export_time,
+                                     [session_blobs[sid] for sid in parts.done[i]["sessions"]],
+                                     ((sid, self.obs_spool.all(hs)) for sid, hs in parts.done[i]["buckets"].items()),
+                                     parts.blobs(i, "memories"), parts.blobs(i, "summaries"),
+                                     {c: parts.blobs(i, c) for c in OPTIONAL_COLLECTIONS if parts.done[i]["rows"].get(c)}))
+        self.report.info["parts"] = paths
+
+
+def _chain(*iters: Iterable[bytes]) -> Iterable[bytes]:
+    for it in iters:
+        yield from it
+
+
+def _write_doc(o: BinaryIO, version: str, exported_at: str, sessions: Iterable[bytes],
+               buckets: Iterable[tuple[str, Iterable[bytes]]], memories: Iterable[bytes],
+               summaries: Iterable[bytes], raw: dict[str, Iterable[bytes]]) -> None:
+    o.write(b'{"version":' + _dump(version) + b',"exportedAt":' + _dump(exported_at))
+    o.write(b',"sessions":[')
+    write_joined(o, sessions)
+    o.write(b'],"observations":{')
+    first = True
+    for sid, blobs in buckets:
+        o.write((b"" if first else b",") + _dump(sid) + b":[")
+        first = False
+        write_joined(o, blobs)
         o.write(b"]")
-        for coll in OPTIONAL_COLLECTIONS:
-            handles = self.raw_handles.get(coll)
-            if handles:
-                o.write(b"," + _dump(coll) + b":[")
-                write_joined(o, self.raw[coll].all(handles))
-                o.write(b"]")
-        o.write(b"}")
-        self.report.info["caps"] = counts
+    o.write(b'},"memories":[')
+    write_joined(o, memories)
+    o.write(b'],"summaries":[')
+    write_joined(o, summaries)
+    o.write(b"]")
+    for coll in OPTIONAL_COLLECTIONS:
+        if coll in raw:
+            o.write(b"," + _dump(coll) + b":[")
+            write_joined(o, raw[coll])
+            o.write(b"]")
+    o.write(b"}")
+
+
+_COLL_CAP = {"memories": "MAX_MEMORIES", "summaries": "MAX_SUMMARIES", "accessLogs": "MAX_ACCESS_LOGS"}
+PART_OVERHEAD = 64 * 1024
+
+
+class _Parts:
+    """Packs records into parts, each within every AgentMemory cap and :data:`SAFE_PAYLOAD_BYTES`.
+
+    Keeps only handles (offsets) and sizes, never the records. A part repeats the sessions whose
+    observations it holds, so each part imports on its own.
+    """
+
+    def __init__(self, session_blobs: dict[str, bytes]):
+        self.session_size = {sid: len(b) + 1 for sid, b in session_blobs.items()}
+        self.done: list[dict[str, Any]] = []
+        self.cur = self._new()
+
+    @staticmethod
+    def _new() -> dict[str, Any]:
+        return {"sessions": [], "session_set": set(), "buckets": {}, "rows": {}, "bytes": 256, "obs": 0}
+
+    def flush(self) -> None:
+        c = self.cur
+        if c["sessions"] or c["rows"]:
+            self.done.append(c)
+        self.cur = self._new()
+
+    def _fits(self, extra_bytes: int) -> bool:
+        return self.cur["bytes"] + extra_bytes <= SAFE_PAYLOAD_BYTES - PART_OVERHEAD
+
+    def _too_big(self, n: int, what: str) -> None:
+        if n > SAFE_PAYLOAD_BYTES - PART_OVERHEAD - 256:
+            raise LimitExceeded(f"one {what} is {n} bytes, over AgentMemory's ~15 MiB payload limit on its own; "
+                                f"it cannot be imported even with --split")
+
+    def add_session(self, sid: str) -> None:
+        size = self.session_size[sid]
+        if len(self.cur["sessions"]) >= CAPS["MAX_SESSIONS"] or not self._fits(size):
+            self.flush()
+        self.cur["sessions"].append(sid)
+        self.cur["session_set"].add(sid)
+        self.cur["bytes"] += size
+
+    def add_obs(self, sid: str, handle: tuple[int, int]) -> None:
+        size = handle[1] + 1
+        self._too_big(size + self.session_size[sid], "observation")
+        c = self.cur
+        bucket = c["buckets"].get(sid)
+        need = size + (0 if sid in c["session_set"] else self.session_size[sid] + len(sid) + 8)
+        if (not self._fits(need) or c["obs"] >= CAPS["MAX_TOTAL_OBSERVATIONS"]
+                or (bucket is not None and len(bucket) >= CAPS["MAX_OBS_PER_SESSION"])
+                or (bucket is None and len(c["buckets"]) >= CAPS["MAX_OBS_BUCKETS"])
+                or (sid not in c["session_set"] and len(c["sessions"]) >= CAPS["MAX_SESSIONS"])):
+            self.flush()
+            c = self.cur
+        if sid not in c["session_set"]:
+            c["sessions"].append(sid)
+            c["session_set"].add(sid)
+            c["bytes"] += self.session_size[sid]
+        c["buckets"].setdefault(sid, []).append(handle)
+        c["bytes"] += size + (len(sid) + 8 if len(c["buckets"][sid]) == 1 else 0)
+        c["obs"] += 1
+
+    def _add_row(self, coll: str, row: Any, size: int) -> None:
+        self._too_big(size, coll[:-1] if coll.endswith("s") else coll)
+        cap = CAPS.get(_COLL_CAP.get(coll, ""), 10 ** 9)
+        rows = self.cur["rows"].get(coll, [])
+        if not self._fits(size + len(coll) + 8) or len(rows) >= cap:
+            self.flush()
+        self.cur["rows"].setdefault(coll, []).append(row)
+        self.cur["bytes"] += size + (len(coll) + 8 if len(self.cur["rows"][coll]) == 1 else 0)
+
+    def add_blob(self, coll: str, blob: bytes) -> None:
+        self._add_row(coll, blob, len(blob) + 1)
+
+    def add_handle(self, coll: str, spool: Spool, handle: tuple[int, int]) -> None:
+        self._add_row(coll, (spool, handle), handle[1] + 1)
+
+    def blobs(self, i: int, coll: str) -> Iterable[bytes]:
+        for row in self.done[i]["rows"].get(coll, []):
+            yield row if isinstance(row, bytes) else row[0].get(row[1])
+
+
+def part_path(output_path: str, n: int) -> str:
+    """``OUT.json`` -> ``OUT.part-0001.json`` (``OUT.json.gz`` -> ``OUT.part-0001.json.gz``)."""
+    import os
+
+    folder, name = os.path.split(output_path)
+    gz = name.endswith(".gz")
+    if gz:
+        name = name[:-3]
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, "json"
+    return os.path.join(folder, f"{stem}.part-{n:04d}.{ext}" + (".gz" if gz else ""))
+
+
+def write_part_files(output_path: str, count: int, write_one) -> list[str]:
+    """Write ``count`` parts atomically as a set: all temporary files first, then every rename.
+
+    Raises:
+        DestinationExists: a part file already exists.
+    """
+    import os
+
+    from memconv.errors import DestinationExists
+    from memconv.io import AtomicOutput
+
+    paths = [part_path(output_path, i + 1) for i in range(count)]
+    for p in paths:
+        if os.path.exists(p):
+            raise DestinationExists(f"{p}: exists; remove the old parts or write elsewhere")
+    tmps: list[str] = []
+    try:
+        for i, p in enumerate(paths):
+            tmp = p + ".memconv-tmp"
+            with AtomicOutput(tmp, compress=p.endswith(".gz")) as fh:
+                write_one(i, fh)
+            tmps.append(tmp)
+        for tmp, p in zip(tmps, paths):
+            os.replace(tmp, p)
+    except BaseException:
+        for tmp in tmps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        raise
+    return paths
 
 
 def write_export(items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
