@@ -168,6 +168,51 @@ def inspect(inputs: tuple[str, ...], from_: str | None, as_json: bool, debug: bo
         _err(f"memconv: warning: {w}")
 
 
+@cli.command(name="validate")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--from", "from_", metavar="FORMAT", help="Check against this format; default: detected.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def validate_cmd(files: tuple[str, ...], from_: str | None, as_json: bool, debug: bool) -> int:
+    """Check FILES against their format; print every problem with its place (exit 1 when any)."""
+    from .validate import validate
+
+    results = [validate(f, format=from_) for f in files]
+    if as_json:
+        click.echo(orjson.dumps([r.to_dict() for r in results], option=orjson.OPT_INDENT_2).decode())
+    else:
+        for r in results:
+            if r.ok:
+                total = sum(r.counts.values())
+                click.echo(f"{r.name}: ok ({r.format} {r.version or ''}, {total} records)".replace(" ,", ","))
+            for p in r.problems:
+                click.echo(f"{r.name}: problem: {p}" if not p.startswith(r.name) else f"problem: {p}")
+            for w in r.warnings:
+                _err(f"memconv: warning: {w}")
+    return int(ExitCode.PROBLEMS) if any(not r.ok for r in results) else 0
+
+
+@cli.command(name="diff")
+@click.argument("a")
+@click.argument("b")
+@click.option("--extras", is_flag=True, help="Compare the extras (source fields with no canonical home) too.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def diff_cmd(a: str, b: str, extras: bool, as_json: bool, debug: bool) -> int:
+    """Compare two memory files of any formats through the hub (exit 1 when they differ)."""
+    from .diff import diff_files
+
+    d = diff_files(a, b, include_extras=extras)
+    if as_json:
+        click.echo(orjson.dumps(d.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        for line in d.lines():
+            click.echo(line)
+        if d.same:
+            _err("memconv: no differences")
+    return int(ExitCode.PROBLEMS) if not d.same else 0
+
+
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the canonical model."""

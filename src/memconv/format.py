@@ -109,6 +109,11 @@ class Format:
 
         raise UsageError(f"--strategy is not supported for {self.name} destinations")
 
+    def problems(self, inp: Input) -> list[str]:
+        """Every problem this format's own checks find in ``inp`` (one line each, with the place);
+        the reader's problems are found by reading. Default: none beyond the reader's."""
+        return []
+
     @property
     def can_read(self) -> bool:
         """True when the subclass implements :meth:`read`."""

@@ -1,0 +1,69 @@
+"""``memconv validate FILE``: check a file against its format and list every problem with its place.
+
+The file is read through its reader (shape, references, version: the first fatal problem stops
+the reader and is listed), then through the format's own checks (:meth:`memconv.format.Format.problems`,
+which list every problem they find, such as AgentMemory's caps and required keys).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import registry
+from .errors import MemconvError
+from .io import Input
+from .pipeline import iter_records
+from .report import Report
+
+
+@dataclass
+class Validation:
+    """What ``validate`` found: the format, its version, record counts, problems and warnings."""
+
+    name: str
+    format: str | None = None
+    version: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no problems."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "format": self.format, "version": self.version, "ok": self.ok,
+                "counts": self.counts, "problems": self.problems, "warnings": self.warnings}
+
+
+def validate(path: str, format: str | None = None) -> Validation:
+    """Validate one file; problems are collected, not raised (except for an unreadable file).
+
+    Raises:
+        InputUnreadable: the file cannot be read at all.
+        UsageError: an unknown ``format``.
+    """
+    result = Validation(name=path)
+    inp = Input(path)
+    try:
+        fmt = registry.get(format) if format else registry.detect(inp)
+    except MemconvError as e:
+        result.problems.append(e.message)
+        return result
+    result.format = fmt.name
+    report = Report()
+    try:
+        items = iter_records([Input(path)], format=fmt.name, report=report)
+        header = next(items)
+        result.version = header.source_format_version
+        for _ in items:
+            pass
+    except MemconvError as e:
+        result.problems.append(e.message)
+    result.counts = dict(sorted(report.read.items()))
+    result.warnings = list(report.warnings)
+    result.problems += [p for p in fmt.problems(Input(path)) if p not in result.problems]
+    return result
