@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
-from memconv.jsonutil import BOM
+from memconv.jsonutil import BOM, dumps, ijson_backend, scan_numbers
 from memconv.mapping import FieldMap, MappingTable
 from memconv.report import Report
 from memconv.model import ITEM_ADAPTER, RECORD_ADAPTER, RECORD_TYPES, SCHEMA_VERSION, Header
@@ -36,7 +36,7 @@ def dump_item(item: Any) -> bytes:
     """One item as compact JSON: ``kind`` first, default-valued fields left out."""
     data = item.model_dump(mode="json", exclude_defaults=True)
     data.pop("kind", None)
-    return orjson.dumps({"kind": item.kind, **data})
+    return dumps({"kind": item.kind, **data})
 
 
 def _check_version(header: Header, name: str, report: Any) -> None:
@@ -142,17 +142,19 @@ class CanonicalFormat(Format):
 
     def _read_doc(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
         with _open_skip_bom(inp) as fh:
+            ij = ijson_backend(scan_numbers(fh, inp.name))
+        with _open_skip_bom(inp) as fh:
             try:
-                fmt = next(ijson.items(fh, "format"), None)
-            except ijson.JSONError as e:
+                fmt = next(ij.items(fh, "format"), None)
+            except ij.JSONError as e:
                 raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
         if fmt != DOC_FORMAT:
             raise InputInvalid(f"{inp.name}: not a memconv canonical document: expected "
                                f"\"format\": \"{DOC_FORMAT}\" at the top level, or JSON-L records")
         with _open_skip_bom(inp) as fh:
             try:
-                hdr = next(ijson.items(fh, "header", use_float=True), None)
-            except ijson.JSONError as e:
+                hdr = next(ij.items(fh, "header", use_float=True), None)
+            except ij.JSONError as e:
                 raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
         try:
             header = ITEM_ADAPTER.validate_python(hdr) if hdr is not None else Header()
@@ -164,12 +166,12 @@ class CanonicalFormat(Format):
         yield header
         with _open_skip_bom(inp) as fh:
             try:
-                for i, obj in enumerate(ijson.items(fh, "records.item", use_float=True)):
+                for i, obj in enumerate(ij.items(fh, "records.item", use_float=True)):
                     try:
                         yield RECORD_ADAPTER.validate_python(obj)
                     except ValidationError as e:
                         raise _invalid(inp.name, f"records[{i}]", e) from None
-            except ijson.JSONError as e:
+            except ij.JSONError as e:
                 raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
 
     def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:

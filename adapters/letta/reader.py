@@ -19,7 +19,7 @@ have none, so blocks, tools and messages get ``block-<i>``, ``tool-<i>``, ``mess
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from memconv.errors import InputInvalid
 from memconv.fields import build, split
@@ -88,8 +88,12 @@ def _id(ctx: _Ctx, obj: dict[str, Any], path: str) -> str:
 # ---------------------------------------------------------------- v2 (AgentFileSchema)
 
 
-def read_v2(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]:
+def read_v2(doc: dict[str, Any], name: str, report: Report,
+            message_source: Callable[[], Iterator[tuple[int, Any]]] | None = None) -> Iterator[Any]:
     """Yield the canonical stream of an ``AgentFileSchema`` document (already parsed).
+
+    ``message_source``, when given, yields ``(agent index, message)`` pairs (the streaming reader's pass 2,
+    :mod:`.stream`); ``doc``'s agents then hold only ``{"id": ...}`` stubs for their messages.
 
     Raises:
         InputInvalid: a required list is missing or not a list, an id is missing or duplicated with
@@ -214,14 +218,20 @@ def read_v2(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]:
     yield from agent_recs  # stream order: agents first (KIND_ORDER), then the other small kinds
     yield from small
 
-    for i, a in enumerate(agents):
-        path = f"agents[{i}]"
-        in_ctx = set(a.get("in_context_message_ids") or [])
-        for j, m in enumerate(a.get("messages") or []):
-            mpath = f"{path}.messages[{j}]"
-            m = _obj(ctx, m, mpath)
-            rid = unique(_id(ctx, m, mpath), mpath)
-            yield _message(ctx, m, mpath, rid, agent_id=a["id"], in_context=rid in in_ctx)
+    def from_doc() -> Iterator[tuple[int, Any]]:
+        for i, a in enumerate(agents):
+            for m in a.get("messages") or []:
+                yield i, m
+
+    in_ctx = [set(a.get("in_context_message_ids") or []) for a in agents]
+    position = [0] * len(agents)
+    for i, m in (message_source() if message_source is not None else from_doc()):
+        j = position[i]
+        position[i] += 1
+        mpath = f"agents[{i}].messages[{j}]"
+        m = _obj(ctx, m, mpath)
+        rid = unique(_id(ctx, m, mpath), mpath)
+        yield _message(ctx, m, mpath, rid, agent_id=agents[i]["id"], in_context=rid in in_ctx[i])
 
 
 def _agent(ctx: _Ctx, a: dict[str, Any], path: str) -> Agent:

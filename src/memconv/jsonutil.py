@@ -8,13 +8,22 @@ document, as ``json.dump(client.agents.export_file(...))`` writes Letta files).
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+from typing import Any, BinaryIO
 
 import orjson
 
 from .errors import InputInvalid, InputUnreadable
 
 BOM = b"\xef\xbb\xbf"
+BIG_INT = re.compile(rb'(?<![\w."\\])-?[0-9]{19,}')
+"""An integer literal of 19 or more digits: possibly beyond 64 bits (orjson would make it a float,
+ijson's C backend refuses it)."""
+HUGE_EXP = re.compile(rb'(?<![\w"\\])-?[0-9]+(?:\.[0-9]+)?[eE]\+?[0-9]{3,}')
+"""A number whose exponent may put it beyond float range (1e400)."""
+DUP_CHECK_BYTES = 64 * 1024 * 1024
+"""Documents up to this size are also checked for duplicate keys (a second, stdlib parse)."""
 
 
 def loads(data: bytes, name: str, *, undo_double: bool = True, report: Any = None) -> Any:
@@ -37,6 +46,10 @@ def loads(data: bytes, name: str, *, undo_double: bool = True, report: Any = Non
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as e:
         raise _decode_error(data, e, name) from None
+    if len(data) <= DUP_CHECK_BYTES or BIG_INT.search(data):
+        exact = _stdlib_loads(data, name, report)
+        if BIG_INT.search(data):
+            doc = exact  # orjson turned integers beyond 64 bits into floats; keep them exact
     if undo_double and isinstance(doc, str) and doc.lstrip()[:1] in ("{", "["):
         try:
             inner = orjson.loads(doc)
@@ -47,6 +60,71 @@ def loads(data: bytes, name: str, *, undo_double: bool = True, report: Any = Non
             report.warn(f"{name}: JSON was double-encoded (a string holding the document); decoded it")
         return inner
     return doc
+
+
+def _stdlib_loads(data: bytes, name: str, report: Any) -> Any:
+    """Parse with the standard library: exact big integers, and duplicate keys reported."""
+    dups: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out and len(dups) < 5:
+                dups.append(k)
+            out[k] = v
+        return out
+
+    def bad_constant(c: str) -> Any:
+        raise InputInvalid(f"{name}: {c} is not valid JSON (NaN and Infinity are refused)")
+
+    def check_float(text: str) -> float:
+        value = float(text)
+        if value in (float("inf"), float("-inf")):
+            raise InputInvalid(f"{name}: the number {text} is beyond float range")
+        return value
+
+    try:
+        doc = json.loads(data, object_pairs_hook=pairs, parse_constant=bad_constant, parse_float=check_float)
+    except (ValueError, RecursionError):
+        return orjson.loads(data)
+    if dups and report is not None:
+        report.warn(f"{name}: duplicate key(s) {', '.join(repr(d) for d in dups)} in one object; "
+                    f"the last value of each was used")
+    return doc
+
+
+def scan_numbers(fh: BinaryIO, name: str) -> bool:
+    """Scan a stream for numbers orjson and ijson's C backend cannot keep.
+
+    Returns:
+        True when it holds an integer of 19+ digits (read it with ijson's pure-Python backend).
+
+    Raises:
+        InputInvalid: a number beyond float range, naming its byte offset.
+    """
+    big = False
+    offset = 0
+    tail = b""
+    while True:
+        chunk = fh.read(8 << 20)
+        if not chunk:
+            return big
+        buf = tail + chunk
+        m = HUGE_EXP.search(buf)
+        if m and float(m.group().decode()) in (float("inf"), float("-inf")):
+            raise InputInvalid(f"{name}: byte {offset - len(tail) + m.start()}: the number "
+                               f"{m.group().decode()[:40]} is beyond float range")
+        big = big or bool(BIG_INT.search(buf))
+        offset += len(chunk)
+        tail = buf[-64:]
+
+
+def ijson_backend(big_ints: bool) -> Any:
+    """ijson's C backend, or its pure-Python one when the input holds integers beyond 64 bits
+    (the C backend refuses them with "integer overflow")."""
+    import ijson
+
+    return ijson.get_backend("python") if big_ints else ijson
 
 
 def _decode_error(data: bytes, e: orjson.JSONDecodeError, name: str) -> Exception:
@@ -61,11 +139,20 @@ def _decode_error(data: bytes, e: orjson.JSONDecodeError, name: str) -> Exceptio
 
 
 def dumps(value: Any, *, indent: bool = False) -> bytes:
-    """Serialise with orjson (UTF-8; ``indent`` gives 2-space indentation, as Letta's exporter)."""
+    """Serialise with orjson (UTF-8; ``indent`` gives 2-space indentation, as Letta's exporter).
+
+    Integers beyond 64 bits, which orjson cannot write, are written exactly by the standard library.
+    """
     opts = orjson.OPT_NON_STR_KEYS
     if indent:
         opts |= orjson.OPT_INDENT_2
-    return orjson.dumps(value, option=opts)
+    try:
+        return orjson.dumps(value, option=opts)
+    except TypeError as e:
+        if "64-bit" not in str(e):
+            raise
+        return json.dumps(value, ensure_ascii=False, indent=2 if indent else None,
+                          separators=None if indent else (",", ":")).encode()
 
 
 def jpath(*parts: str | int) -> str:
