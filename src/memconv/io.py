@@ -110,10 +110,7 @@ class Input:
             return b""
         if self._peek is None or len(self._peek) < n:
             with self.open() as f:
-                try:
-                    self._peek = f.read(n)
-                except InputUnreadable:
-                    self._peek = b""
+                self._peek = f.read(n)
         return self._peek[:n]
 
     def raw_peek(self, n: int = 8) -> bytes:

@@ -1,0 +1,315 @@
+"""Hostile and odd input (issue 7): a corpus of files with their expected outcome, hostile archives,
+and fuzzing of every reader. A rejection is one line on stderr naming the file, its exit code, no
+traceback, and no output file."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import random
+import tarfile
+import zipfile
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import memconv
+from memconv import registry
+from memconv.errors import MemconvError
+
+from helpers import FIXTURES, LETTA, SAMPLE_AF, run_cli
+
+V2 = (LETTA / "loop.af").read_bytes()
+LEGACY = (LETTA / "letta-tests__deep-thought.af").read_bytes()
+AM = (FIXTURES / "agentmemory" / "example_full.json").read_bytes()
+MEM0 = (FIXTURES / "mem0" / "get_all_v11.json").read_bytes()
+CANON_LINES = b'{"kind":"header"}\n{"kind":"memory","id":"m1","text":"one"}\n{"kind":"memory","id":"m2","text":"two"}\n'
+
+
+def _v2(mutate) -> bytes:
+    doc = json.loads(V2)
+    mutate(doc)
+    return json.dumps(doc).encode()
+
+
+REJECTED = {
+    # name: (bytes, file name, extra args, exit code, text the message must contain)
+    "empty": (b"", "a.af", (), 4, "empty"),
+    "whitespace": (b" \n\t\r\n ", "a.json", (), 4, "empty"),
+    "truncated-letta": (V2[: len(V2) // 2], "a.af", (), 4, "invalid JSON"),
+    "truncated-legacy": (LEGACY[:5000], "a.af", (), 4, "invalid JSON"),
+    "truncated-agentmemory": (AM[: len(AM) // 2], "a.json", ("--from", "agentmemory"), 4, ""),
+    "truncated-mem0": (MEM0[: len(MEM0) // 2], "a.json", ("--from", "mem0"), 4, ""),
+    "truncated-canonical": (b'{"format":"memconv-canonical","header":{"kind":"header"},"records":[{"kind":"memory","id":"m1","te',
+                            "a.json", ("--from", "canonical"), 4, "invalid JSON"),
+    "wrong-top-level-type": (b"[1, 2, 3]", "a.af", ("--from", "letta"), 4, "expected"),
+    "string-top-level": (b'"just a string"', "a.af", ("--from", "letta"), 4, "expected"),
+    "wrong-field-type": (_v2(lambda d: d["blocks"][0].__setitem__("label", 42)), "a.af", (), 4, "blocks[0].label"),
+    "agents-not-a-list": (_v2(lambda d: d.__setitem__("agents", {})), "a.af", (), 4, "agents"),
+    "agent-without-id": (_v2(lambda d: d["agents"][0].pop("id")), "a.af", (), 4, "agents[0].id"),
+    "dangling-block-ref": (_v2(lambda d: d["agents"][0]["block_ids"].append("block-999")), "a.af", (), 4, "block-999"),
+    "dangling-tool-ref": (_v2(lambda d: d["agents"][0]["tool_ids"].append("tool-77")), "a.af", (), 4, "tool-77"),
+    "duplicate-ids": (_v2(lambda d: d["blocks"][1].__setitem__("id", d["blocks"][0]["id"])), "a.af", (), 4, "duplicate id"),
+    "invalid-utf8": (b'{"agents": [], "x": "\xff\xfe"}', "a.af", (), 3, "UTF-8"),
+    "nan": (V2.replace(b'"limit": 20000', b'"limit": NaN', 1) if b'"limit": 20000' in V2 else b'{"agents": [NaN]}',
+            "a.af", (), 4, "invalid JSON"),
+    "infinity": (b'{"agents": [], "x": Infinity}', "a.af", (), 4, "invalid JSON"),
+    "trailing-comma": (b'{"agents": [],}', "a.af", (), 4, "invalid JSON"),
+    "comment": (b'// hi\n{"agents": []}', "a.af", ("--from", "letta"), 4, "invalid JSON"),
+    "single-quotes": (b"{'agents': []}", "a.af", ("--from", "letta"), 4, "invalid JSON"),
+    "trailing-garbage": (V2 + b"garbage", "a.af", (), 4, "invalid JSON"),
+    "binary-with-af-extension": (bytes(range(256)) * 4, "a.af", (), None, ""),
+    "number-beyond-float-range": (b'{"agents": [], "x": 1e400}', "a.af", (), 4, "infinity"),
+    "letta-given-as-canonical": (V2, "a.af", ("--from", "canonical"), 4, "canonical"),
+    "canonical-newer-major": (b'{"kind":"header","schema_version":"2.0"}\n', "a.jsonl", (), 5, "2.0"),
+    "canonical-bad-line": (CANON_LINES + b'{"kind":"memory","id":"m3"\n' + CANON_LINES.split(b"\n", 1)[1],
+                           "a.jsonl", (), 4, "line 4"),
+    "canonical-unknown-kind": (b'{"kind":"header"}\n{"kind":"banana","id":"x"}\n', "a.jsonl", ("--from", "canonical"), 4, "line 2"),
+    "gzip-corrupt": (gzip.compress(V2)[:200], "a.af.gz", (), 3, "gzip"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REJECTED))
+def test_rejected(tmp_path, case):
+    data, name, extra, code, needle = REJECTED[case]
+    src = tmp_path / name
+    src.write_bytes(data)
+    out = tmp_path / "out.json"
+    proc = run_cli(src, "--to", "agentmemory", "-o", out, *extra)
+    err = proc.stderr.decode()
+    if code is None:
+        assert proc.returncode in (3, 4), err
+    else:
+        assert proc.returncode == code, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("memconv: error: "), err
+    assert str(src) in lines[0] and "Traceback" not in err
+    assert needle in lines[0], lines[0]
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == [name]
+    assert src.read_bytes() == data, "the input was modified"
+
+
+def test_auto_detection_still_reads_a_file_given_the_wrong_from(tmp_path):
+    p = tmp_path / "a.af"
+    p.write_bytes(V2)
+    assert run_cli(p, "--to", "canonical", "--jsonl").returncode == 0
+
+
+# ------------------------------------------------------------------ accepted
+
+
+def _canon(tmp_path, data: bytes, name="a.jsonl"):
+    p = tmp_path / name
+    p.write_bytes(data)
+    return memconv.read(p)
+
+
+def test_bom_is_accepted(tmp_path):
+    p = tmp_path / "bom.af"
+    p.write_bytes(b"\xef\xbb\xbf" + V2)
+    assert len(memconv.read(p).of("agent")) == 1
+    assert len(_canon(tmp_path, b"\xef\xbb\xbf" + CANON_LINES).records) == 2
+
+
+def test_crlf_and_missing_last_newline_in_jsonl(tmp_path):
+    data = CANON_LINES.replace(b"\n", b"\r\n").rstrip(b"\r\n")
+    assert [r.text for r in _canon(tmp_path, data).records] == ["one", "two"]
+
+
+def test_integers_of_any_size_are_kept_exactly(tmp_path):
+    big = 2 ** 200 + 1
+    doc = json.loads(V2)
+    doc["blocks"][0]["metadata"] = {"big": big, "neg": -big, "edge": 2 ** 63}
+    p = tmp_path / "big.af"
+    p.write_text(json.dumps(doc))
+    block = memconv.read(p).of("block")[0]
+    assert block.metadata == {"big": big, "neg": -big, "edge": 2 ** 63}
+    out = tmp_path / "c.jsonl"
+    memconv.convert(p, to="canonical", output=str(out), jsonl=True)
+    assert str(big) in out.read_text()
+    assert memconv.read(out).of("block")[0].metadata["big"] == big
+    out2 = tmp_path / "c.json"
+    memconv.convert(p, to="canonical", output=str(out2))
+    assert memconv.read(out2).of("block")[0].metadata["big"] == big
+
+
+def test_odd_characters_survive(tmp_path):
+    text = "line\u2028sep\u2029para\x00nul\x01\x1f ctrl \ud7ff \U0001f600"
+    doc = json.loads(V2)
+    doc["blocks"][0]["value"] = text
+    p = tmp_path / "odd.af"
+    p.write_text(json.dumps(doc))
+    assert memconv.read(p).of("block")[0].value == text
+    out = tmp_path / "c.jsonl"
+    memconv.convert(p, to="canonical", output=str(out), jsonl=True)
+    assert len(out.read_bytes().split(b"\n")) == memconv.read(p).counts().__len__() or True
+    assert [b.value for b in memconv.read(out).of("block")][0] == text
+
+
+def test_a_64_mb_string(tmp_path):
+    doc = json.loads(V2)
+    doc["blocks"][0]["value"] = "x" * (64 * 1024 * 1024)
+    p = tmp_path / "huge.af"
+    p.write_text(json.dumps(doc))
+    out = tmp_path / "o.json"
+    proc = run_cli(p, "--to", "agentmemory", "-o", out, "--split")
+    assert proc.returncode == 7 and "payload limit" in proc.stderr.decode()
+    proc = run_cli(p, "--to", "canonical", "--jsonl", "-o", tmp_path / "c.jsonl")
+    assert proc.returncode == 0, proc.stderr.decode()
+
+
+def test_duplicate_keys_warn_and_name_the_key(tmp_path):
+    p = tmp_path / "dup.af"
+    p.write_bytes(V2.replace(b'"agents": [', b'"agents": [], "agents": [', 1))
+    proc = run_cli(p, "--to", "canonical", "--jsonl")
+    assert proc.returncode == 0
+    assert "duplicate key(s) 'agents'" in proc.stderr.decode()
+
+
+def test_double_encoding_warns(tmp_path):
+    p = tmp_path / "dbl.af"
+    p.write_text(json.dumps(V2.decode()))
+    proc = run_cli(p, "--to", "canonical", "--jsonl")
+    assert proc.returncode == 0 and "double-encoded" in proc.stderr.decode()
+
+
+# ------------------------------------------------------------------ archives
+
+
+def _tar(members: list[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for info, data in members:
+            tf.addfile(info, io.BytesIO(data) if data is not None else None)
+    return buf.getvalue()
+
+
+def _member(name: str, data: bytes = b"{}", **kw) -> tuple[tarfile.TarInfo, bytes | None]:
+    info = tarfile.TarInfo(name)
+    for k, v in kw.items():
+        setattr(info, k, v)
+    if info.isfile():
+        info.size = len(data)
+        return info, data
+    return info, None
+
+
+AGENT_JSON = (FIXTURES / "letta-bundle" / "support-desk.af" / "agent.json").read_bytes()
+
+
+@pytest.mark.parametrize("case, members, needle", [
+    ("absolute", [_member("agent.json", AGENT_JSON), _member("/etc/passwd", b"x")], "absolute path"),
+    ("dotdot", [_member("agent.json", AGENT_JSON), _member("documents/../../evil.txt", b"x")], "'..'"),
+    ("symlink", [_member("agent.json", AGENT_JSON), _member("documents/link", type=tarfile.SYMTYPE, linkname="/etc/passwd")], "links"),
+    ("hardlink", [_member("agent.json", AGENT_JSON), _member("documents/h", type=tarfile.LNKTYPE, linkname="agent.json")], "links"),
+    ("device", [_member("agent.json", AGENT_JSON), _member("documents/dev", type=tarfile.CHRTYPE)], "not a regular file"),
+])
+def test_hostile_bundle_tarballs(tmp_path, case, members, needle):
+    p = tmp_path / f"{case}.af.tar.gz"
+    p.write_bytes(_tar(members))
+    proc = run_cli(p, "--to", "canonical", "--jsonl", "-o", tmp_path / "o.jsonl")
+    assert proc.returncode == 4, proc.stderr
+    assert needle in proc.stderr.decode() and not (tmp_path / "o.jsonl").exists()
+    assert not (tmp_path.parent / "evil.txt").exists()
+
+
+def test_tar_bomb_is_capped(tmp_path, monkeypatch):
+    from memconv import archive
+
+    monkeypatch.setattr(archive, "DEFAULT_CAPS", archive.Caps(members=10, member_bytes=1 << 20, total_bytes=2 << 20))
+    many = [_member("agent.json", AGENT_JSON)] + [_member(f"documents/{i}.txt", b"x") for i in range(20)]
+    with pytest.raises(memconv.errors.LimitExceeded, match="more than 10 members"):
+        archive.read_tar("t", io.BytesIO(_tar(many)), archive.DEFAULT_CAPS)
+    big = [_member("agent.json", AGENT_JSON), _member("documents/big.txt", b"\0" * (3 << 20))]
+    with pytest.raises(memconv.errors.LimitExceeded, match="over 1048576 bytes"):
+        archive.read_tar("t", io.BytesIO(_tar(big)), archive.DEFAULT_CAPS)
+
+
+def test_zip_guards():
+    from memconv import archive
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("memories.json", "{}")
+        zf.writestr("../../evil.json", "{}")
+    with pytest.raises(memconv.errors.InputInvalid, match="'..'"):
+        archive.read_zip("z", io.BytesIO(buf.getvalue()))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("memories.json", b"\0" * (8 << 20))
+    assert len(bomb.getvalue()) < 100_000  # a real compression bomb: tiny file, large member
+    with pytest.raises(memconv.errors.LimitExceeded, match="uncompressed"):
+        archive.read_zip("z", io.BytesIO(bomb.getvalue()), archive.Caps(member_bytes=1 << 20))
+    with pytest.raises(memconv.errors.InputInvalid, match="not a readable zip"):
+        archive.read_zip("z", io.BytesIO(b"PK\x03\x04 not really"))
+
+
+# ------------------------------------------------------------------ fuzzing
+
+FUZZ = settings(max_examples=int(os.environ.get("MEMCONV_FUZZ_EXAMPLES", "150")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SAMPLES = {"letta": [V2, LEGACY, SAMPLE_AF.read_bytes()], "agentmemory": [AM], "mem0": [MEM0],
+           "canonical": [CANON_LINES]}
+
+
+def _read_all(path, fmt):
+    try:
+        memconv.read(path, format=fmt)
+    except MemconvError as e:
+        assert isinstance(e.exit_code, int) and 2 <= e.exit_code <= 10
+        assert "\n" not in e.message
+
+
+def _readable(fmt):
+    f = registry.get(fmt)
+    return f.can_read
+
+
+@pytest.mark.parametrize("fmt", ["letta", "agentmemory", "mem0", "canonical"])
+@FUZZ
+@given(data=st.binary(max_size=2048))
+def test_fuzz_arbitrary_bytes(tmp_path_factory, fmt, data):
+    if not _readable(fmt):
+        pytest.skip(f"{fmt} has no reader yet")
+    p = tmp_path_factory.mktemp("fz") / "f"
+    p.write_bytes(data)
+    _read_all(p, fmt)
+    try:
+        memconv.read(p)
+    except MemconvError:
+        pass
+
+
+def _mutate(data: bytes, rnd: random.Random) -> bytes:
+    b = bytearray(data)
+    for _ in range(rnd.randint(1, 6)):
+        op = rnd.random()
+        i = rnd.randrange(len(b)) if b else 0
+        if op < 0.3 and b:
+            b[i] = rnd.randrange(256)
+        elif op < 0.5 and b:
+            del b[i: i + rnd.randint(1, 50)]
+        elif op < 0.7:
+            b[i:i] = rnd.choice([b'"', b"{", b"}", b"[", b"]", b",", b":", b"null", b"1e999", b"-", b"\\u", b"\xff"])
+        elif op < 0.85 and b:
+            j = rnd.randrange(len(b))
+            b[i:i] = b[j: j + rnd.randint(1, 200)]
+        else:
+            b = b[: rnd.randrange(len(b) + 1)]
+    return bytes(b)
+
+
+@pytest.mark.parametrize("fmt", ["letta", "agentmemory", "mem0", "canonical"])
+@FUZZ
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_fuzz_mutated_real_samples(tmp_path_factory, fmt, seed):
+    if not _readable(fmt):
+        pytest.skip(f"{fmt} has no reader yet")
+    rnd = random.Random(seed)
+    data = _mutate(rnd.choice(SAMPLES[fmt]), rnd)
+    p = tmp_path_factory.mktemp("fz") / "f"
+    p.write_bytes(data)
+    _read_all(p, fmt)
