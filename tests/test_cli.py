@@ -172,3 +172,16 @@ def test_report_file(tmp_path):
     assert data["written"]["agentmemory:observations"] == 4
     assert data["target"]["version"] == "0.9.29"
     assert data["inputs"][0]["format"] == "letta"
+
+
+def test_progress_goes_to_stderr_only(tmp_path):
+    from gen import agent_stream, write_jsonl
+
+    src = tmp_path / "big.jsonl"
+    write_jsonl(src, agent_stream(30_000, blocks=1))
+    proc = run_cli(src, "--to", "canonical", "--jsonl", "--progress")
+    assert proc.returncode == 0
+    assert b"records" not in proc.stdout.splitlines()[0] and proc.stdout.count(b"\n") == 30_003
+    assert "records" in proc.stderr.decode() and "done" in proc.stderr.decode()
+    quiet = run_cli(src, "--to", "canonical", "--jsonl", "--progress", "--quiet")
+    assert quiet.stderr == b"" and quiet.stdout == proc.stdout

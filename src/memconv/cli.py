@@ -21,6 +21,7 @@ from .model import SCHEMA_VERSION, json_schema
 from .pipeline import convert as run_convert
 from .pipeline import iter_records
 from .filters import parse_rename
+from .progress import wanted
 from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS
 from .report import Report, write_report
 from .strategies import STRATEGIES, Plan
@@ -86,13 +87,15 @@ def cli() -> None:
 @click.option("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, show_default=True, help="Refuse larger inputs (0: no limit).")
 @click.option("--split", is_flag=True, help="AgentMemory: write OUT.part-0001.json... each within AgentMemory's caps (needs -o).")
 @click.option("--passages", metavar="PATH", help="Letta: where to write the passages sidecar when the .af goes to stdout.")
-@click.option("-q", "--quiet", is_flag=True, help="No warnings or loss report on stderr.")
+@click.option("--progress", "show_progress", is_flag=True, help="Show progress on stderr (default: when stderr is a terminal).")
+@click.option("-q", "--quiet", is_flag=True, help="No warnings, progress or loss report on stderr.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, target_version: str | None,
             timestamp: str | None, jsonl: bool, fail_on_loss: bool, strategy: str | None, dry_run: bool,
             report_path: str | None, agents: tuple[str, ...], user_ids: tuple[str, ...], since: str | None,
             exclude: tuple[str, ...], rename: tuple[str, ...], keep_secrets: bool, max_records: int,
-            max_bytes: int, split: bool, passages: str | None, quiet: bool, debug: bool) -> None:
+            max_bytes: int, split: bool, passages: str | None, show_progress: bool, quiet: bool,
+            debug: bool) -> None:
     """Convert INPUTS (files, folders, or `-` for stdin) to --to FORMAT."""
     report = Report()
     extra: dict[str, Any] = {}
@@ -105,7 +108,8 @@ def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, ta
                     target_version=target_version, timestamp=timestamp, jsonl=jsonl,
                     fail_on_loss=fail_on_loss, strategy=strategy, dry_run=dry_run, agents=agents,
                     user_ids=user_ids, since=since, exclude=exclude, rename=parse_rename(rename),
-                    keep_secrets=keep_secrets, max_records=max_records, max_bytes=max_bytes, **extra)
+                    keep_secrets=keep_secrets, max_records=max_records, max_bytes=max_bytes,
+                    show_progress=wanted(show_progress, quiet), **extra)
     finally:
         _print_report(report, quiet)
     if (dry_run or strategy) and not quiet:

@@ -19,6 +19,7 @@ import tempfile
 from .errors import DestinationExists, InputInvalid, LossRefused, UsageError
 from .filters import parse_kinds, parse_since, select
 from .format import Format, ReadOptions, WriteOptions
+from .progress import progress
 from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, check_bytes, count_records
 from .io import AtomicOutput, Input, same_file
 from .model import Base, Bundle, Header
@@ -167,7 +168,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
             dry_run: bool = False, agents: Sequence[str] = (), user_ids: Sequence[str] = (),
             since: str | None = None, exclude: Sequence[str] = (), rename: dict[str, str] | None = None,
             keep_secrets: bool = False, max_records: int = DEFAULT_MAX_RECORDS,
-            max_bytes: int = DEFAULT_MAX_BYTES, **options: Any) -> Report:
+            max_bytes: int = DEFAULT_MAX_BYTES, show_progress: bool = False, **options: Any) -> Report:
     """Convert input(s) to format ``to``, streaming through the canonical model.
 
     Args:
@@ -179,6 +180,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
         agents, user_ids, since, exclude, rename: selection (:mod:`memconv.filters`).
         keep_secrets: do not blank secrets (:mod:`memconv.secrets`).
         max_records, max_bytes: guards (:mod:`memconv.guards`; 0 turns one off).
+        show_progress: draw progress on stderr (:mod:`memconv.progress`).
         options: :func:`write_records` options and adapter options (``split``, ``passages``...).
 
     Returns:
@@ -213,6 +215,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     read_opts = {k[len("read_"):]: options.pop(k) for k in list(options) if k.startswith("read_")}
     stream: Iterable[Any] = iter_records(inputs, format=from_, report=report, **read_opts)
     stream = count_records(stream, max_records)
+    stream = progress(stream, show_progress)
     stream = select(stream, agents=agents, user_ids=user_ids, since=since_dt, exclude=kinds,
                     rename=rename, report=report)
     if not keep_secrets:

@@ -1,0 +1,43 @@
+"""Progress on stderr for long conversions: records done and the rate, redrawn at most twice a second.
+
+Shown when stderr is a terminal or ``--progress`` is given, never with ``--quiet``; never on stdout,
+which carries data.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Iterable, Iterator, TextIO
+
+INTERVAL = 0.5
+
+
+def progress(items: Iterable[Any], enabled: bool, stream: TextIO | None = None) -> Iterator[Any]:
+    """Pass ``items`` through, drawing ``memconv: N records (R/s)`` on ``stream`` (stderr)."""
+    if not enabled:
+        yield from items
+        return
+    out = stream or sys.stderr
+    start = last = time.monotonic()
+    n = 0
+    for item in items:
+        n += 1
+        now = time.monotonic()
+        if now - last >= INTERVAL:
+            last = now
+            out.write(f"\rmemconv: {n:,} records ({n / (now - start):,.0f}/s)")
+            out.flush()
+        yield item
+    if last != start:
+        elapsed = max(time.monotonic() - start, 1e-9)
+        out.write(f"\rmemconv: {n:,} records ({n / elapsed:,.0f}/s), done\n")
+        out.flush()
+
+
+def wanted(flag: bool, quiet: bool, stream: TextIO | None = None) -> bool:
+    """``--progress`` given, or stderr is a terminal; and not ``--quiet``."""
+    if quiet:
+        return False
+    s = stream or sys.stderr
+    return flag or (hasattr(s, "isatty") and s.isatty())
