@@ -29,10 +29,9 @@ def progress(items: Iterable[Any], enabled: bool, stream: TextIO | None = None) 
             out.write(f"\rmemconv: {n:,} records ({n / (now - start):,.0f}/s)")
             out.flush()
         yield item
-    if last != start:
-        elapsed = max(time.monotonic() - start, 1e-9)
-        out.write(f"\rmemconv: {n:,} records ({n / elapsed:,.0f}/s), done\n")
-        out.flush()
+    elapsed = max(time.monotonic() - start, 1e-9)  # a closing line, also for runs too short to redraw
+    out.write(f"\rmemconv: {n:,} records ({n / elapsed:,.0f}/s), done\n")
+    out.flush()
 
 
 def wanted(flag: bool, quiet: bool, stream: TextIO | None = None) -> bool:
