@@ -33,10 +33,10 @@ DOC_FORMAT = "memconv-canonical"
 
 
 def dump_item(item: Any) -> bytes:
-    """One item as compact JSON: ``kind`` first, default-valued fields left out."""
-    data = item.model_dump(mode="json", exclude_defaults=True)
-    data.pop("kind", None)
-    return dumps({"kind": item.kind, **data})
+    """One item as compact JSON, ``None`` fields left out (every optional field defaults to None,
+    so reading it back gives the same model). pydantic writes it directly; integers beyond 64 bits
+    included."""
+    return item.__pydantic_serializer__.to_json(item, exclude_none=True)
 
 
 def _check_version(header: Header, name: str, report: Any) -> None:

@@ -209,11 +209,13 @@ def select(items: Iterable[Any], *, agents: Sequence[str] = (), user_ids: Sequen
         since: an aware datetime. exclude: canonical kinds. rename: ``{old name: new name}``.
         report: receives ``info["filtered"]``.
     """
-    report = report if report is not None else Report()
     if not (agents or user_ids or since or exclude or rename):
-        yield from items
-        return
-    sel = _Selection(agents, user_ids, since, set(exclude), rename or {}, report)
+        return iter(items)
+    return _select(items, _Selection(agents, user_ids, since, set(exclude), rename or {},
+                                     report if report is not None else Report()))
+
+
+def _select(items: Iterable[Any], sel: _Selection) -> Iterator[Any]:
     small: list[Any] = []
     flushed = False
     for item in items:

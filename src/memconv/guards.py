@@ -7,7 +7,7 @@ before anything is written, naming the guard, the count and the option that rais
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Mapping, Sequence
 
 from .errors import LimitExceeded
 from .io import Input
@@ -29,17 +29,15 @@ def check_bytes(inputs: Sequence[Input], max_bytes: int) -> None:
         raise LimitExceeded(f"input is {total} bytes, over --max-bytes {max_bytes}; raise it (0 turns the guard off)")
 
 
-def count_records(items: Iterable[Any], max_records: int) -> Iterator[Any]:
-    """Pass ``items`` through, refusing more than ``max_records`` records (0: no limit).
+def check_count(counts: Mapping[str, int], max_records: int) -> None:
+    """Refuse when the records read so far (``counts`` per kind) exceed ``max_records`` (0: no limit).
 
     Raises:
-        LimitExceeded: naming the count and ``--max-records``.
+        LimitExceeded: naming ``--max-records``.
     """
-    n = 0
-    for item in items:
-        if getattr(item, "kind", "header") != "header":
-            n += 1
-            if max_records and n > max_records:
-                raise LimitExceeded(f"input has more than {max_records} records, over --max-records; "
-                                    f"raise it (0 turns the guard off)")
-        yield item
+    if not max_records:
+        return
+    n = sum(counts.values())
+    if n > max_records:
+        raise LimitExceeded(f"input has more than {max_records} records, over --max-records; "
+                            f"raise it (0 turns the guard off)")

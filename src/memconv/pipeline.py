@@ -20,7 +20,7 @@ from .errors import DestinationExists, InputInvalid, LossRefused, UsageError
 from .filters import parse_kinds, parse_since, select
 from .format import Format, ReadOptions, WriteOptions
 from .progress import progress
-from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, check_bytes, count_records
+from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, check_bytes, check_count
 from .io import AtomicOutput, Input, same_file
 from .model import Base, Bundle, Header
 from .report import Report
@@ -37,13 +37,14 @@ def _as_inputs(sources: Source | Sequence[Source]) -> list[Input]:
 
 
 def iter_records(sources: Source | Sequence[Source], format: str | None = None,
-                 report: Report | None = None, **read_options: Any) -> Iterator[Any]:
+                 report: Report | None = None, max_records: int = 0, **read_options: Any) -> Iterator[Any]:
     """Yield one :class:`~memconv.model.Header`, then the canonical records of every input.
 
     Args:
         sources: path(s), ``"-"`` for standard input, or :class:`~memconv.io.Input` objects.
         format: force the input format (``--from``); None detects each input by content.
         report: receives read counts and warnings (a new one when None).
+        max_records: refuse more records than this (0: no limit; :mod:`memconv.guards`).
         read_options: adapter-specific options passed as ``ReadOptions.extra``.
 
     Yields:
@@ -65,6 +66,7 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
         fmts.append(fmt)
     report.info.setdefault("inputs", [])
     header_sent = False
+    total = 0
     try:
         for inp, fmt in zip(inputs, fmts):
             opts = ReadOptions(report=report, extra=dict(read_options))
@@ -79,8 +81,12 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
             if not header_sent:
                 header_sent = True
                 yield first
+            counts = report.read
             for rec in items:
-                report.read[rec.kind] += 1
+                counts[rec.kind] += 1
+                total += 1
+                if max_records and total > max_records:
+                    check_count(counts, max_records)
                 yield rec
     finally:
         for inp in inputs:
@@ -213,8 +219,8 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     since_dt = parse_since(since)
     kinds = parse_kinds(exclude)
     read_opts = {k[len("read_"):]: options.pop(k) for k in list(options) if k.startswith("read_")}
-    stream: Iterable[Any] = iter_records(inputs, format=from_, report=report, **read_opts)
-    stream = count_records(stream, max_records)
+    stream: Iterable[Any] = iter_records(inputs, format=from_, report=report, max_records=max_records,
+                                         **read_opts)
     stream = progress(stream, show_progress)
     stream = select(stream, agents=agents, user_ids=user_ids, since=since_dt, exclude=kinds,
                     rename=rename, report=report)

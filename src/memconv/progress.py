@@ -16,9 +16,11 @@ INTERVAL = 0.5
 def progress(items: Iterable[Any], enabled: bool, stream: TextIO | None = None) -> Iterator[Any]:
     """Pass ``items`` through, drawing ``memconv: N records (R/s)`` on ``stream`` (stderr)."""
     if not enabled:
-        yield from items
-        return
-    out = stream or sys.stderr
+        return iter(items)
+    return _draw(items, stream or sys.stderr)
+
+
+def _draw(items: Iterable[Any], out: TextIO) -> Iterator[Any]:
     start = last = time.monotonic()
     n = 0
     for item in items:
