@@ -81,14 +81,18 @@ def test_strategy_on_agentmemory_matches_agentmemory_import(two_exports, tmp_pat
     am_import(got, json.loads(dest.read_bytes()))
     assert got == expected
     plan = json.loads(rep.read_text())["plan"]["collections"]["memories"]
+    old_ids = {m["id"] for m in before["memories"]}
+    new_ids = {m["id"] for m in new_doc["memories"]}
+    both = old_ids & new_ids  # the clash, and the built-in tools both agents use
+    assert clash["id"] in both
     if strategy == "merge":
-        assert plan["update"] == 1 and plan["keep"] == len(before["memories"]) - 1
+        assert plan["update"] == len(both) and plan["keep"] == len(old_ids - new_ids)
     elif strategy == "skip":
-        assert plan["skip"] == 1 and plan["keep"] == len(before["memories"])
-        assert any(m.content != "changed by the input" for m in after.memories if m.id == clash["id"])
+        assert plan["skip"] == len(both) and plan["keep"] == len(old_ids)
+        assert all(m.content != "changed by the input" for m in after.memories if m.id == clash["id"])
     else:
-        assert plan["delete"] == len(before["memories"]) - 1 and plan["update"] == 1
-    assert plan["insert"] == len(new_doc["memories"]) - 1
+        assert plan["delete"] == len(old_ids - new_ids) and plan["update"] == len(both)
+    assert plan["insert"] == len(new_ids - old_ids)
     assert new  # the plain conversion works too
 
 

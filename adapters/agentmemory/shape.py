@@ -68,3 +68,38 @@ EMBED_KEY = "memconv"
 """Undeclared key memconv adds to records it writes, holding what AgentMemory has no field for
 (AgentMemory stores unknown record fields verbatim and exports them again), so that a later
 conversion can put every record back where it came from."""
+
+# ---------------------------------------------------------------- used by the reader
+
+OBSERVATION_BUCKET_KEY = "observations"
+"""``ExportData.observations``: ``Record<sessionId, CompressedObservation[]>`` (bucket key = session id)."""
+
+RAW_OBSERVATION_MARKERS = ("hookType", "raw")
+"""Keys of a ``RawObservation`` row (``types.ts``; ``hookType`` and ``raw`` are required there, and no
+``CompressedObservation`` has them). Real buckets hold such rows while LLM compression is pending."""
+
+SHIM_KEYS = frozenset({"version", "memories", "sessions"})
+"""The whole of the ``@agentmemory/mcp`` shim's local-fallback ``memory_export`` answer (no server
+reachable): ``{version, memories, sessions}``. AgentMemory's importer refuses it as is
+(``summaries must be an array``); memconv reads it as an export without observations or summaries."""
+
+OVERSIZED_KEYS = ("success", "oversized")
+"""``mem::export``'s frame guard answers ``{success: false, error, oversized: true, bytes, limitBytes}``
+instead of an ``ExportData`` when the export would pass ~15 MiB (0.9.22-0.9.29)."""
+
+NATURAL_KEYS = {"profiles": "project", "accessLogs": "memoryId"}
+"""Storage key of the optional collections that have no ``id`` (``export-import.ts``); others use ``id``."""
+
+FOREIGN_TOP_KEYS = frozenset({"agents", "core_memory", "in_context_message_indices", "results", "kind",
+                              "format", "records", "user", "export_meta", "relations", "header"})
+"""Top-level keys of other formats (Letta ``.af``, mem0 / OpenMemory exports, memconv canonical):
+a document with any of them is not claimed as ``ExportData``."""
+
+LETTA_CONCEPT = "letta:"
+"""Prefix of the concepts memconv's writer puts on records converted from Letta (``letta:block:<label>``,
+``letta:system``, ``letta:tool:<name>``, ``letta:message``, ``letta:role:<role>``, ``letta:passage``,
+``letta:file``, ``letta:source``, ``letta:skill:<name>``, ``letta:mcp_server:<name>``, ``letta:group``)."""
+
+TITLE_PREFIXES = {"tool": "tool: ", "source": "source: ", "skill": "skill: ", "mcp_server": "MCP server: ",
+                  "group": "group: "}
+"""Title prefixes memconv's writer gives the memories of these Letta kinds (``writer.small_memories``)."""

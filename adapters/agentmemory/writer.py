@@ -35,6 +35,7 @@ import orjson
 
 from memconv.errors import LimitExceeded, UnsupportedVersion
 from memconv.fields import join
+from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.model import Agent, Base, Header, Message
 from memconv.spool import Spool, write_joined
@@ -42,7 +43,7 @@ from memconv.timeutil import now_iso_z, parse_ts, to_iso_z
 
 from .mapping import MAPPING, native_fields
 from .shape import (CAPS, DEFAULT_VERSION, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
-                    MEMORY_SCOPE_KEYS, MEMORY_TYPES, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS,
+                    MEMORY_SCOPE_KEYS, MEMORY_TYPES, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS, REQUIRED_TOP,
                     SAFE_PAYLOAD_BYTES, SESSION_KEYS, SUMMARY_KEYS, SUPPORTED_VERSIONS)
 
 SYSTEM = "agentmemory"
@@ -56,7 +57,7 @@ def hid(prefix: str, *parts: object) -> str:
 
 
 def _dump(obj: Any) -> bytes:
-    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS)
+    return dumps(obj)
 
 
 def _title(text: str, prefix: str = "") -> str:
@@ -64,6 +65,12 @@ def _title(text: str, prefix: str = "") -> str:
     if len(first) > TITLE_CHARS:
         first = first[: TITLE_CHARS - 1].rstrip() + "…"
     return f"{prefix}{first}" if prefix else (first or "(empty)")
+
+
+def _js_number(v: Any) -> Any:
+    """A whole float as an int, as JavaScript's ``JSON.stringify`` writes it (``5.0`` -> ``5``): the
+    canonical model's float fields (importance, confidence, weight) turn AgentMemory's ``5`` into 5.0."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 def _from_here(rec: Base) -> bool:
@@ -177,8 +184,11 @@ class _Writer:
 
     def observation(self, o: Any) -> None:
         if _from_here(o):
-            obj = join({k: getattr(o, f) for k, f in OBSERVATION_KEYS.items()}, o.extra(SYSTEM))
-            obj = {"id": o.id, **obj}
+            ext = o.extra(SYSTEM)
+            values = {k: _js_number(getattr(o, f)) for k, f in OBSERVATION_KEYS.items()}
+            if "sessionId" in ext or "sessionId" in ext.get("$absent", ()):
+                del values["sessionId"]  # the row's own sessionId differed from its bucket key, or was absent
+            obj = {"id": o.id, **join(values, ext)}
         else:
             obj = {"id": o.id, "sessionId": o.session_id, "timestamp": to_iso_z(o.timestamp) or self.export_time,
                    "type": o.observation_type or "other", "title": o.title or _title(o.narrative or ""),
@@ -252,7 +262,8 @@ class _Writer:
         else:
             coll = "graphEdges"
             if _from_here(r):
-                obj = {"id": r.id, **join({k: getattr(r, f) for k, f in GRAPH_EDGE_KEYS.items()}, r.extra(SYSTEM))}
+                obj = {"id": r.id, **join({k: _js_number(getattr(r, f)) for k, f in GRAPH_EDGE_KEYS.items()},
+                                          r.extra(SYSTEM))}
             else:
                 system = r.provenance.system if r.provenance else ""
                 obj = {"id": hid("ge", system, r.id), "type": r.relationship, "sourceNodeId": hid("gn", system, r.source),
@@ -435,7 +446,8 @@ class _Writer:
                    ((sid, self.obs_spool.all(h for _, h in e)) for sid, e in self.buckets.items()),
                    _chain(mem_blobs, self.mem_spool.all(self.mem_handles)),
                    self.sum_spool.all(self.sum_handles),
-                   {c: self.raw[c].all(h) for c, h in self.raw_handles.items()})
+                   {c: self.raw[c].all(h) for c, h in self.raw_handles.items()},
+                   top=self.header.extras.get(SYSTEM) if self.header.source_system == SYSTEM else None)
 
     def write_parts(self, version: str, session_blobs: dict[str, bytes], mem_blobs: list[bytes]) -> None:
         """``--split``: OUT.part-0001.json, ... each within every cap and ~15 MiB, self-contained."""
@@ -473,7 +485,8 @@ def _chain(*iters: Iterable[bytes]) -> Iterable[bytes]:
 
 def _write_doc(o: BinaryIO, version: str, exported_at: str, sessions: Iterable[bytes],
                buckets: Iterable[tuple[str, Iterable[bytes]]], memories: Iterable[bytes],
-               summaries: Iterable[bytes], raw: dict[str, Iterable[bytes]]) -> None:
+               summaries: Iterable[bytes], raw: dict[str, Iterable[bytes]],
+               top: dict[str, Any] | None = None) -> None:
     o.write(b'{"version":' + _dump(version) + b',"exportedAt":' + _dump(exported_at))
     o.write(b',"sessions":[')
     write_joined(o, sessions)
@@ -494,6 +507,9 @@ def _write_doc(o: BinaryIO, version: str, exported_at: str, sessions: Iterable[b
             o.write(b"," + _dump(coll) + b":[")
             write_joined(o, raw[coll])
             o.write(b"]")
+    for key, val in (top or {}).items():  # an AgentMemory source's pagination, unknown keys, empty collections
+        if not key.startswith("$") and key not in raw and key not in REQUIRED_TOP:
+            o.write(b"," + _dump(key) + b":" + _dump(val))
     o.write(b"}")
 
 

@@ -315,8 +315,8 @@ class Observation(Base):
     narrative: str | None = None
     concepts: list[str] = Field(default_factory=list)
     files: list[str] = Field(default_factory=list)
-    importance: float | None = None
-    confidence: float | None = None
+    importance: int | float | None = None
+    confidence: int | float | None = None
     agent_id: str | None = None
     origin: dict[str, JSON] | None = None
 
@@ -379,7 +379,7 @@ class Relation(Base):
     source: str
     relationship: str
     target: str
-    weight: float | None = None
+    weight: int | float | None = None
     scope: Scope = Field(default_factory=Scope)
     created_at: str | None = None
 
