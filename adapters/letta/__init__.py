@@ -1,6 +1,8 @@
 """Letta: agent files (``.af``), ``AgentState`` JSON, hand-made bundles, archival passages.
 
-Reads every shape in :mod:`.reader`. Detection is by content: ``"agents"`` with block or tool
+Reads every shape in :mod:`.reader`; writes the ``AgentFileSchema`` letta 0.16.x imports, plus the
+archival-passage sidecar ``<stem>.passages.jsonl`` (:mod:`.writer`; field mapping :data:`.mapping.MAPPING`).
+Detection is by content: ``"agents"`` with block or tool
 lists (AgentFileSchema), ``"core_memory"`` or ``"in_context_message_indices"`` (legacy), a string
 holding either (double-encoded), an ``AgentState`` (``"id": "agent-…"`` with ``llm_config``), a folder
 or tarball holding ``agent.json``, or a list of passages.
@@ -9,36 +11,27 @@ or tarball holding ``agent.json``, or a list of passages.
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
 from memconv.archive import read_tar
 from memconv.errors import InputInvalid
-from memconv.format import Format, ReadOptions
+from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input, read_all
 from memconv.jsonutil import loads
 from memconv.model import Header
 
+from .mapping import MAPPING
 from .reader import is_agent_state, passage_from_letta, read_agent_states, read_legacy, read_v2
+from .shape import SIDECAR_SUFFIX, WRITE_VERSION, sidecar_path
+from .writer import write_agent_file
 
-SIDECAR_SUFFIX = ".passages.jsonl"
+__all__ = ["FORMAT", "LettaFormat", "SIDECAR_SUFFIX", "read_document", "read_sidecar", "sidecar_path"]
 
 _V2_HINT = re.compile(rb'"agents"\s*:\s*\[')
 _LEGACY_HINT = re.compile(rb'"(core_memory|in_context_message_indices)"\s*:')
 _DOUBLE_HINT = re.compile(rb'\\"(agents|core_memory|in_context_message_indices)\\"\s*:')
 _STATE_HINT = re.compile(rb'"id"\s*:\s*"agent-[^"]*"')
 _PASSAGE_HINT = re.compile(rb'"(archive_id|passage-[0-9a-f-]+)"')
-
-
-def sidecar_path(af_path: str | Path) -> Path:
-    """``agent.af`` -> ``agent.passages.jsonl`` beside it (``.af.gz`` and ``.json`` likewise)."""
-    p = Path(af_path)
-    name = p.name
-    for suffix in (".gz",):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    return p.with_name(stem + SIDECAR_SUFFIX)
 
 
 class LettaFormat(Format):
@@ -49,7 +42,9 @@ class LettaFormat(Format):
     system = "letta"
     extensions = (".af", ".af.gz")
     read_versions = "AgentFileSchema (letta 0.8.16-0.16.8), legacy AgentSchema (0.6.40-0.11.x), AgentState, bundles"
-    write_versions = ""
+    write_versions = f"AgentFileSchema as letta 0.16.x imports it (default {WRITE_VERSION}), plus a passages sidecar"
+    default_write_version = WRITE_VERSION
+    mapping = MAPPING
 
     def detect(self, inp: Input) -> int:
         if inp.is_dir:
@@ -92,6 +87,14 @@ class LettaFormat(Format):
             if side.is_file() and side != inp.path:
                 report.warn(f"{inp.name}: reading archival passages from {side}")
                 yield from read_sidecar(Input(side), report)
+
+    def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
+        """Write the stream as one ``.af`` (and its passages sidecar); see :mod:`.writer`.
+
+        Raises:
+            UnsupportedVersion: ``options.target_version`` is not a letta 0.16.x AgentFileSchema.
+        """
+        write_agent_file(items, out, options)
 
 
 def read_document(doc: Any, name: str, report: Any) -> Iterator[Any]:

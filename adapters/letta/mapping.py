@@ -1,0 +1,141 @@
+"""The canonical -> Letta agent file mapping table (rendered in ``docs/mappings.md``).
+
+The writer (:mod:`.writer`) calls ``MAPPING.account(record, report)`` for every record, so the loss
+report and the documentation both come from this table. Targets name the place in the written
+``AgentFileSchema`` (letta 0.16.8) or in the archival-passage sidecar ``<stem>.passages.jsonl``
+(``sidecar.<key>``; ``sidecar.source.<key>`` is the ``source`` object memconv adds to a line for
+records that did not come from Letta).
+"""
+
+from __future__ import annotations
+
+from memconv.mapping import LOST, FieldMap, MappingTable
+
+_SIDECAR_NOTE = "one line of the sidecar <stem>.passages.jsonl (an .af has no place for archival memory)"
+
+_KINDS: dict[str, tuple[str | None, str]] = {
+    "agent": ("agents[]", "AgentSchema; ids renumbered to agent-<n> unless already file-local; name made "
+                          "safe for Letta (^[\\w '\\-]+$); every agent gets an llm_config"),
+    "group": ("groups[]", "GroupSchema; agent_ids and manager_config.manager_agent_id remapped"),
+    "block": ("blocks[]", "BlockSchema; referenced by agents[].block_ids"),
+    "tool": ("tools[]", "ToolSchema (no extra keys: Letta forbids them)"),
+    "source": ("sources[]", "SourceSchema (no extra keys)"),
+    "file": ("files[]", "FileSchema (no extra keys); a file whose source is not in the output is dropped"),
+    "mcp_server": ("mcp_servers[]", "MCPServerSchema"),
+    "skill": ("skills[]", "SkillSchema (letta 0.16.5+)"),
+    "session": ("sidecar", "AgentMemory session: one archival passage (its prompt and summary) of the agent "
+                           "built for its project (else its agentId); " + _SIDECAR_NOTE),
+    "memory": ("sidecar", "archival passage of its agent (mem0: agent_id, else user_id; AgentMemory: project, "
+                          "else agentId); "
+                          "agents are built for scopes no agent in the input has; " + _SIDECAR_NOTE),
+    "passage": ("sidecar", "archival passage of its agent; " + _SIDECAR_NOTE),
+    "message": ("agents[].messages[]", "MessageSchema, nested in its agent, in stream order; ids "
+                                       "renumbered to message-<n> unless already file-local"),
+    "observation": ("sidecar", "AgentMemory observation: archival passage (title, narrative, facts) of the "
+                               "agent built for its session's project (else its agentId); " + _SIDECAR_NOTE),
+    "summary": ("sidecar", "AgentMemory session summary: archival passage of its session's agent; "
+                           + _SIDECAR_NOTE),
+    "event": (None, "an agent file has no history of memory changes (mem0 ADD/UPDATE/DELETE rows)"),
+    "entity": (None, "Letta has no knowledge graph; relations between entities are kept as passages"),
+    "relation": ("sidecar", "archival passage '<source> <relationship> <target>' of its scope's agent; "
+                            + _SIDECAR_NOTE),
+    "raw": (None, "records of another system with no canonical kind have no place in an agent file"),
+}
+
+_ROWS: dict[str, dict[str, str | None]] = {
+    "agent": {
+        "name": "agents[].name (characters Letta refuses are replaced by _)",
+        "description": "agents[].description", "system": "agents[].system", "agent_type": "agents[].agent_type",
+        "llm_config": "agents[].llm_config (letta/letta-free when missing)",
+        "embedding_config": "agents[].embedding_config",
+        "model": "agents[].model (null beside an llm_config when converting, as Letta's exporter writes; the "
+                 "handle stays in llm_config.handle)",
+        "embedding": "agents[].embedding (null beside an embedding_config when converting)",
+        "tags": "agents[].tags", "tool_rules": "agents[].tool_rules",
+        "tool_ids": "agents[].tool_ids", "block_ids": "agents[].block_ids", "source_ids": "agents[].source_ids",
+        "group_ids": "agents[].group_ids", "in_context_message_ids": "agents[].in_context_message_ids",
+        "secrets": "agents[].secrets and tool_exec_environment_variables (values blanked unless keep_secrets)",
+        "metadata": "agents[].metadata",
+        "created_at": LOST, "updated_at": LOST,
+    },
+    "block": {"label": "blocks[].label", "value": "blocks[].value", "limit": "blocks[].limit",
+              "description": "blocks[].description", "read_only": "blocks[].read_only",
+              "metadata": "blocks[].metadata", "tags": "blocks[].tags", "created_at": LOST, "updated_at": LOST},
+    "tool": {"name": "tools[].name", "description": "tools[].description", "tool_type": "tools[].tool_type",
+             "source_type": "tools[].source_type", "source_code": "tools[].source_code",
+             "json_schema": "tools[].json_schema", "tags": "tools[].tags"},
+    "source": {"name": "sources[].name", "description": "sources[].description",
+               "instructions": "sources[].instructions", "metadata": "sources[].metadata",
+               "embedding_config": "sources[].embedding_config"},
+    "file": {"source_id": "files[].source_id", "file_name": "files[].file_name", "file_type": "files[].file_type",
+             "content": "files[].content", "created_at": "files[].file_creation_date"},
+    "mcp_server": {"server_name": "mcp_servers[].server_name", "server_type": "mcp_servers[].server_type",
+                   "server_url": "mcp_servers[].server_url"},
+    "skill": {"name": "skills[].name", "files": "skills[].files", "source_url": "skills[].source_url"},
+    "group": {"agent_ids": "groups[].agent_ids", "description": "groups[].description",
+              "manager_config": "groups[].manager_config"},
+    "message": {"agent_id": "the agent it is nested in (agents[].messages[].agent_id)",
+                "role": "messages[].role", "content": "messages[].content", "name": "messages[].name",
+                "model": "messages[].model", "tool_calls": "messages[].tool_calls",
+                "tool_call_id": "messages[].tool_call_id", "tool_returns": "messages[].tool_returns",
+                "created_at": "messages[].created_at (naive times get +00:00)",
+                "in_context": "agents[].in_context_message_ids when the agent lists none",
+                "conversation_id": LOST},
+    "memory": {"text": "sidecar.text", "title": "sidecar.source.title", "memory_type": "sidecar.source.memory_type",
+               "scope": "sidecar.agent_id (the owning agent) and sidecar.source.scope",
+               "metadata": "sidecar.metadata", "tags": "sidecar.tags",
+               "categories": "sidecar.tags and sidecar.source.categories",
+               "concepts": "sidecar.tags and sidecar.source.concepts", "created_at": "sidecar.created_at",
+               "updated_at": "sidecar.updated_at", "hash": "sidecar.source.hash", "embedding": "sidecar.embedding",
+               "embedding_model": "sidecar.embedding_model", "role": "sidecar.source.role",
+               "expiration_date": "sidecar.source.expiration_date"},
+    "session": {"agent_id": "sidecar.agent_id (the agent built for it)", "project": "sidecar.source.project",
+                "cwd": "sidecar.source.cwd", "started_at": "sidecar.created_at", "ended_at": "sidecar.updated_at",
+                "status": "sidecar.source.status", "model": "sidecar.source.model", "tags": "sidecar.tags",
+                "first_prompt": "sidecar.text", "summary": "sidecar.text", "commit_shas": "sidecar.source.commit_shas",
+                "observation_count": "sidecar.source.observation_count"},
+    "observation": {"session_id": "sidecar.source.session_id", "timestamp": "sidecar.created_at",
+                    "observation_type": "sidecar.tags (type:<t>)", "title": "sidecar.text",
+                    "subtitle": "sidecar.text", "facts": "sidecar.text", "narrative": "sidecar.text",
+                    "concepts": "sidecar.tags", "files": "sidecar.source.files",
+                    "importance": "sidecar.source.importance", "confidence": "sidecar.source.confidence",
+                    "agent_id": "sidecar.agent_id (the agent built for it)", "origin": "sidecar.source.origin"},
+    "summary": {"session_id": "sidecar.source.session_id", "project": "sidecar.source.project",
+                "created_at": "sidecar.created_at", "title": "sidecar.text", "narrative": "sidecar.text",
+                "key_decisions": "sidecar.text", "files_modified": "sidecar.source.files_modified",
+                "concepts": "sidecar.tags", "observation_count": "sidecar.source.observation_count"},
+    "relation": {"source": "sidecar.text", "relationship": "sidecar.text", "target": "sidecar.text",
+                 "weight": "sidecar.source.weight", "scope": "sidecar.agent_id and sidecar.source.scope",
+                 "created_at": "sidecar.created_at"},
+}
+_ROWS["passage"] = {**_ROWS["memory"], "scope": "sidecar.agent_id (the owning agent's id in the .af)"}
+
+_NOTES = {
+    ("agent", "created_at"): "AgentFileSchema has no agent timestamps; Letta sets them on import",
+    ("agent", "updated_at"): "AgentFileSchema has no agent timestamps; Letta sets them on import",
+    ("block", "created_at"): "AgentFileSchema has no block timestamps (legacy core_memory had them)",
+    ("block", "updated_at"): "AgentFileSchema has no block timestamps (legacy core_memory had them)",
+    ("message", "conversation_id"): "an agent file carries one conversation per agent",
+}
+
+
+def _rows() -> list[FieldMap]:
+    rows = []
+    for kind, fields in _ROWS.items():
+        for name, target in fields.items():
+            rows.append(FieldMap(kind, name, target, _NOTES.get((kind, name), "")))
+    return rows
+
+
+MAPPING = MappingTable(
+    target="letta", system="letta", rows=_rows(), kinds=_KINDS, keeps_extras=False,
+    intro=("Records are written as the `AgentFileSchema` that letta 0.16.8 imports (`POST /v1/agents/import`). "
+           "Records read from a Letta v2 file are written back exactly (their `extras.letta` restored); legacy "
+           "files, `AgentState` JSON and bundles are converted to the current shape. Ids are file-local "
+           "(`<prefix>-<n>`): kept when they already are, renumbered otherwise, with every reference rewritten. "
+           "Archival memory has no place in an `.af`: passages, memories (mem0, AgentMemory) and AgentMemory "
+           "sessions, observations and summaries go to the sidecar `<stem>.passages.jsonl`, one passage per "
+           "line with `agent_id` = its agent's id in the `.af`. Memories whose scope matches no agent get an "
+           "agent of their own (one per mem0 agent_id, else user_id; one per AgentMemory project) on the "
+           "`letta/letta-free` model with `human` and `persona` blocks and no embedding_config."),
+)

@@ -1,0 +1,1246 @@
+"""Write the canonical stream as a Letta agent file: the ``AgentFileSchema`` letta 0.16.x imports.
+
+Target: ``POST /v1/agents/import`` of letta 0.16.8 (``letta/schemas/agent_file.py`` and
+``agent_serialization_manager.py`` at ``56ba9c255``; ``shared/formats/letta-af.md`` sections 2 and 4).
+The output has the seven required top-level lists (``agents``, ``groups``, ``blocks``, ``files``,
+``sources``, ``tools``, ``mcp_servers``), ``skills``, ``metadata`` (string values) and a tz-aware
+``created_at``; it is plain UTF-8 JSON indented by 2 spaces, as Letta's exporter writes it.
+
+**Fidelity.** Records read from a Letta v2 file (provenance ``letta``/``v2``) are rebuilt from their
+canonical fields plus ``extras["letta"]`` (:func:`memconv.fields.join`; ``$absent``, ``$null`` and
+``$content`` undo the reader's normalisations), so ``.af`` -> canonical -> ``.af`` gives the same JSON.
+A double-encoded input comes back single-encoded (a documented normalisation).
+
+**Other Letta shapes** (legacy ``AgentSchema``, ``AgentState`` JSON, bundles) are converted to the
+current shape (letta-af.md 6.5): tags as strings, environment variables as a dict, ``metadata_`` ->
+``metadata``, ``include_base_tools``/``include_base_tool_rules`` false, keys the strict entities
+(tools, sources, files, files_agents, tool rules) forbid are dropped, naive message times get
+``+00:00``, tool rules missing a required key are dropped, ``enable_sleeptime`` false (the group in the
+file carries the sleep-time agent), an ``AgentState``'s ``multi_agent_group`` becomes a group, a source
+without ``embedding_config`` gets its agent's (Letta requires one), and an agent with no system message
+gets one (Letta reads ``message_ids[0]`` as the system message and rebuilds its text from ``system``
+and the memory blocks on the first step). Each change is reported through ``report.warn``.
+
+**Ids.** Letta's importer wants ``<prefix>-<int>`` ids, unique across the file. Ids that already have
+that form are kept; the others (legacy files have none, ``AgentState`` has ``block-<uuid>``, other
+systems their own) are renumbered to the lowest free ``<prefix>-<n>``, and every reference is rewritten
+(``block_ids``, ``tool_ids``, ``source_ids``, ``group_ids``, ``in_context_message_ids``,
+``files[].source_id``, ``files_agents``, ``groups[].agent_ids``, ``manager_agent_id``, messages'
+``agent_id``). References that name nothing in the output are dropped with a warning, so the import
+never fails on a ``KeyError``.
+
+**Archival memory** has no place in an ``.af`` (letta-af.md section 5). Passages, memories (mem0,
+AgentMemory), and AgentMemory sessions, observations, summaries and graph relations go to the sidecar
+``<stem>.passages.jsonl`` beside the output, one JSON object per line (``agent_id`` = the owning
+agent's id in the ``.af``, ``id``, ``text``, ``tags``, ``created_at``, ``updated_at``, ``metadata``,
+``embedding``/``embedding_model`` when known, and for non-Letta records a ``source`` object with the
+fields Letta has no place for). The sidecar is written first, atomically, then the ``.af``. With the
+``.af`` on standard output the sidecar goes to ``options.extra["passages"]``; without one the passages
+are reported lost. Feed a line to ``POST /v1/agents/{id}/archival-memory`` (``text``, ``tags``,
+``created_at``) to load it into the imported agent.
+
+**Owners of archival records.** A record belongs to the agent whose id (or name) is its scope's
+``agent_id``; else, when the output has exactly one agent, to that agent; else to an agent memconv
+builds for it: one per mem0 ``agent_id``, else per ``user_id``; one per AgentMemory ``project`` (an
+observation or summary takes its session's), else per ``agentId`` (AgentMemory's ``agentId`` names the
+coding tool, the same across projects); records with no scope at all join the only owner there is, else
+one ``<system> memories`` agent. A built agent has
+the ``letta/letta-free`` ``llm_config``, no ``embedding_config`` (Letta then stores passages without
+calling an embedding service), a ``human`` block naming its user(s), a ``persona`` block, Letta's
+default system prompt (``system`` left out), its base tools plus ``archival_memory_search`` and
+``archival_memory_insert`` (by name), and a system message.
+
+**AgentMemory.** Records memconv wrote into AgentMemory come back (through the AgentMemory reader)
+as canonical agents, blocks, tools and messages and are written like any Letta record. Native
+AgentMemory sessions, observations and summaries are episodic memory of coding sessions, not turns of
+one conversation: they become archival passages of the agent built for their ``agentId``/project
+(searchable with ``archival_memory_search``), not messages (which would fill the context window with
+tool logs and claim turns that never happened) and not one agent per session (which would split one
+user's memory into hundreds of agents). Graph entities, mem0 history events and other systems' raw
+records are reported lost.
+
+**Streaming.** Small kinds are buffered; messages are converted on arrival and spooled to disk
+(:class:`memconv.spool.Spool`) with a few integers per message kept in memory; archival records are
+spooled as sidecar lines and grouped by owner at the end.
+
+**Secrets.** Values of ``secrets`` and ``tool_exec_environment_variables`` are blanked (keys kept)
+unless ``options.extra["keep_secrets"]``; ``report.info["secrets_blanked"]`` counts them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable
+
+import orjson
+
+from memconv import __version__
+from memconv.errors import UnsupportedVersion
+from memconv.fields import ABSENT, join
+from memconv.format import WriteOptions
+from memconv.io import AtomicOutput
+from memconv.model import Agent, Base, Group, Header, Message, Provenance
+from memconv.report import Report
+from memconv.spool import Spool
+from memconv.timeutil import parse_ts
+
+from .mapping import MAPPING
+from .shape import (AGENT_KEYS, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
+                    ID_RE, LETTA_FREE_LLM_CONFIG, MCP_KEYS, MESSAGE_KEYS, NAME_RE, SKILL_KEYS,
+                    SOURCE_KEYS, TOOL_KEYS, TOOL_RULE_KEYS, TOP_LEVEL_LISTS, TOP_LEVEL_ORDER, V2_AGENT_KEYS,
+                    V2_BLOCK_KEYS, V2_FILE_AGENT_KEYS, V2_FILE_KEYS, V2_GROUP_KEYS, V2_MCP_KEYS, V2_MESSAGE_KEYS,
+                    V2_SKILL_KEYS, V2_SOURCE_KEYS, V2_TOOL_KEYS, WRITE_REVISION, WRITE_VERSION, sidecar_path)
+
+SYSTEM = "letta"
+SIDECAR_KINDS = ("memory", "passage", "session", "observation", "summary", "relation")
+SMALL = ("agent", "group", "block", "tool", "source", "file", "mcp_server", "skill", "session")
+
+LETTA_FREE_EMBEDDING_CONFIG = {
+    "embedding_endpoint_type": "openai", "embedding_endpoint": "https://embeddings.letta.com/",
+    "embedding_model": "letta-free", "embedding_dim": 1536, "embedding_chunk_size": 300,
+    "handle": "letta/letta-free", "batch_size": 32, "azure_endpoint": None, "azure_version": None,
+    "azure_deployment": None,
+}
+"""Letta's ``EmbeddingConfig.default_config("letta")`` (letta 0.16.8), for sources that have none."""
+
+SYSTEM_MESSAGE_PLACEHOLDER = ("You are {name}, a Letta agent. Letta rebuilds this system message from the "
+                              "agent's system prompt and memory blocks on its first step.")
+
+_SHAPE_NOTES = {
+    "legacy": ("legacy AgentSchema (letta {version}) written as the AgentFileSchema of letta " + WRITE_VERSION
+               + ": tags as strings, tool_exec_environment_variables as a dict (also secrets), metadata_ as "
+               "metadata, messages numbered message-<n> with in_context_message_ids from the indices, "
+               "include_base_tools and include_base_tool_rules false, tool/block/message timestamps dropped"),
+    "agent_state": ("AgentState (GET /v1/agents/{{id}}) written as the AgentFileSchema of letta " + WRITE_VERSION
+                    + ": database ids renumbered to file-local ids, server-side fields (created_by_id, "
+                    "model_settings, last_run_*...) dropped, include_base_tools false"),
+    "bundle": ("hand-made bundle written as the AgentFileSchema of letta " + WRITE_VERSION + ": agent.json as the "
+               "agent, documents/ as the files of one source, database ids renumbered to file-local ids"),
+}
+_SHAPE_NOTES["agent_list"] = _SHAPE_NOTES["agent_state"]
+
+_UNSAFE_NAME = re.compile(r"[^\w '\-]")
+_SECRET_DICTS = ("secrets", "tool_exec_environment_variables")
+
+
+def accepts_version(v: str | None) -> bool:
+    """True when ``v`` names the AgentFileSchema this writer writes (letta 0.16.x, ``v2``)."""
+    if v is None:
+        return True
+    s = v.strip().lower().lstrip("v")
+    return s in ("2", "0.16", "0.16.x", "agentfileschema") or re.fullmatch(r"0\.16\.\d+", s) is not None
+
+
+def safe_name(name: str | None) -> str:
+    """An agent name Letta accepts (``^[\\w '\\-]+$``): other characters become ``_``; empty -> ``agent``."""
+    if name and NAME_RE.match(name):
+        return name
+    out = _UNSAFE_NAME.sub("_", name or "").strip()
+    return out if out and NAME_RE.match(out) else "agent"
+
+
+def _exact(rec: Base) -> bool:
+    """True for a record read from a Letta v2 file (rebuilt exactly from its extras)."""
+    p = rec.provenance
+    return p is not None and p.system == SYSTEM and p.variant == "v2"
+
+
+def _ordered(obj: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """``obj`` with ``keys`` first in that order, then its other keys."""
+    out = {k: obj[k] for k in keys if k in obj}
+    for k, v in obj.items():
+        if k not in out:
+            out[k] = v
+    return out
+
+
+def _tz(ts: str | None) -> str | None:
+    """A source timestamp with an explicit offset (naive ones are UTC, letta-af.md 6.2)."""
+    if not isinstance(ts, str) or not ts.strip():
+        return ts
+    s = ts.strip()
+    if s[-1:] in ("Z", "z"):
+        return ts
+    try:
+        dt = datetime.fromisoformat(s)
+    except ValueError:
+        return ts
+    return ts if dt.tzinfo is not None else s + "+00:00"
+
+
+def _dump(obj: Any, indent: bool = False) -> bytes:
+    opts = orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
+    return orjson.dumps(obj, option=opts)
+
+
+def _dedup(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for i in items:
+        if isinstance(i, str) and i:
+            seen.setdefault(i, None)
+    return list(seen)
+
+
+class _Ids:
+    """File-local ids of one prefix: ``<prefix>-<int>`` ids are kept, others get the lowest free number.
+
+    ``map`` holds old id -> new id for references (the first record with an old id wins).
+    """
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.used: set[int] = set()
+        self.map: dict[str, str] = {}
+        self.renumbered = 0
+        self.duplicates = 0
+        self._next = 0
+
+    def claim(self, old: str) -> bool:
+        """Keep ``old`` when it is ``<prefix>-<int>`` and still free; return whether it was kept."""
+        m = ID_RE.match(old or "")
+        if m and m.group(1) == self.prefix and int(m.group(2)) not in self.used:
+            self.used.add(int(m.group(2)))
+            self.map.setdefault(old, old)
+            return True
+        if old in self.map:
+            self.duplicates += 1
+        return False
+
+    def fresh(self) -> str:
+        """The lowest free ``<prefix>-<n>``."""
+        n = self._next
+        while n in self.used:
+            n += 1
+        self.used.add(n)
+        self._next = n + 1
+        return f"{self.prefix}-{n}"
+
+    def assign(self, old: str | None) -> str:
+        """A fresh id for ``old`` (recorded in ``map`` unless ``old`` is already mapped)."""
+        new = self.fresh()
+        if old is not None:
+            self.map.setdefault(old, new)
+        self.renumbered += 1
+        return new
+
+
+class _Msg:
+    """What the writer keeps in memory per message: spool handle, id, flags."""
+
+    __slots__ = ("handle", "old", "new", "in_ctx", "is_system")
+
+    def __init__(self, handle: tuple[int, int], old: str, new: str | None, in_ctx: bool | None, is_system: bool):
+        self.handle = handle
+        self.old = old
+        self.new = new
+        self.in_ctx = in_ctx
+        self.is_system = is_system
+
+
+class _Owner:
+    """An agent memconv builds for archival records whose scope matches no agent."""
+
+    def __init__(self, key: tuple[str, str]):
+        self.key = key
+        self.users: dict[str, None] = {}
+        self.systems: dict[str, None] = {}
+        self.count = 0
+        self.new_id = ""
+        self.name = ""
+
+
+class LettaWriter:
+    """One conversion to an agent file; see the module docstring. Use :func:`write_agent_file`."""
+
+    def __init__(self, out: BinaryIO, options: WriteOptions):
+        self.out = out
+        self.opts = options
+        self.report: Report = options.report
+        self.keep_secrets = bool(options.extra.get("keep_secrets"))
+        self.header = Header()
+        self.small: dict[str, list[Any]] = {k: [] for k in SMALL}
+        self.msg_spool = Spool()
+        self.msgs: dict[str | None, list[_Msg]] = {}
+        self.msg_kept: set[int] = set()
+        self.msg_ids = _Ids("message")
+        self.pas_spool = Spool()
+        self.pas_groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self.pas_kinds: dict[str, int] = {}
+        self.pas_users: dict[tuple[str, str], dict[str, None]] = {}
+        self.pas_systems: dict[tuple[str, str], dict[str, None]] = {}
+        self.secrets_blanked = 0
+        self.export_time = ""
+        self.token = uuid.uuid4().hex
+        self.built_blocks: list[dict[str, Any]] = []
+        self.agent_new_ids: dict[int, str] = {}
+        self.agent_msg_keys: dict[int, str | None] = {}
+        self.pre: dict[int, list[dict[str, Any]]] = {}
+        self.session_agents: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ run
+
+    def run(self, items: Iterable[Any]) -> None:
+        """Consume the stream, then write the sidecar and the agent file.
+
+        Raises:
+            UnsupportedVersion: ``options.target_version`` is not a 0.16.x AgentFileSchema.
+        """
+        it = iter(items)
+        self.header = next(it)
+        if not accepts_version(self.opts.target_version):
+            raise UnsupportedVersion(
+                f"letta: memconv writes the AgentFileSchema of letta 0.16.x (default {WRITE_VERSION}), not "
+                f"{self.opts.target_version!r}; the legacy AgentSchema is refused by letta 0.12 and later")
+        self.export_time = self._export_time()
+        self.report.info["target"] = {"format": "letta", "version": WRITE_VERSION}
+        note = _SHAPE_NOTES.get(self.header.source_variant or "") if self.header.source_system == SYSTEM else None
+        if note:
+            v = self.header.source_format_version
+            self.report.warn(f"letta: {note.format(version=v or 'unknown')}")
+        try:
+            for rec in it:
+                kind = rec.kind
+                if kind in SMALL:
+                    MAPPING.account(rec, self.report)
+                    self.small[kind].append(rec)
+                    if kind == "session":
+                        self._archival(rec)
+                elif kind == "message":
+                    MAPPING.account(rec, self.report)
+                    self._message(rec)
+                elif kind in SIDECAR_KINDS:
+                    MAPPING.account(rec, self.report)
+                    self._archival(rec)
+                else:
+                    MAPPING.account(rec, self.report)
+            self._finish()
+        finally:
+            self.msg_spool.close()
+            self.pas_spool.close()
+
+    def _export_time(self) -> str:
+        h = self.header
+        if h.exported_at and h.source_system == SYSTEM and h.source_variant == "v2":
+            return h.exported_at
+        for cand in (h.exported_at, self.opts.timestamp):
+            dt = parse_ts(cand)
+            if dt is not None:
+                return dt.astimezone(timezone.utc).isoformat()
+        return datetime.now(timezone.utc).isoformat()
+
+    def _drop(self, kind: str, key: str, value: Any) -> None:
+        """Note a Letta key the target shape has no place for (reported as lost when it had a value)."""
+        if value in (None, [], {}, "", False):
+            return
+        self.report.lost(kind, f"letta.{key}", "the current AgentFileSchema has no such key "
+                                               "(or forbids extra keys here)")
+
+    # ------------------------------------------------------------------ messages
+
+    def _message(self, m: Message) -> None:
+        obj = self._message_obj(m)
+        handle = self.msg_spool.add(_dump(obj))
+        mm = ID_RE.match(m.id or "")
+        if mm and mm.group(1) == "message" and int(mm.group(2)) not in self.msg_ids.used:
+            n = int(mm.group(2))
+            self.msg_ids.used.add(n)
+            self.msg_kept.add(n)
+            new: str | None = m.id
+        else:
+            new = None
+        self.msgs.setdefault(m.agent_id, []).append(_Msg(handle, m.id, new, m.in_context, m.role == "system"))
+        self.report.wrote("letta:messages")
+
+    def _message_obj(self, m: Message) -> dict[str, Any]:
+        """The ``MessageSchema`` object, with ``id``/``agent_id`` filled in at the end."""
+        if _exact(m):
+            ex = dict(m.extra(SYSTEM))
+            content_kind = ex.pop("$content", None)
+            absent = set(ex.get(ABSENT, ()))
+            values = {k: getattr(m, f) for k, f in MESSAGE_KEYS.items()}
+            if content_kind == "str":
+                values["content"] = "".join(str(p.get("text", "")) for p in m.content)
+            elif content_kind == "null":
+                values["content"] = None
+            obj = join(values, ex)
+            if "agent_id" in absent:
+                obj.pop("agent_id", None)
+            else:
+                obj["agent_id"] = ""
+            obj["id"] = ""
+            return _ordered(obj, V2_MESSAGE_KEYS)
+        ex = m.extra(SYSTEM)
+        obj: dict[str, Any] = {
+            "type": "message", "role": m.role, "content": m.content, "name": m.name, "otid": None,
+            "sender_id": None, "batch_item_id": None, "group_id": None, "id": "", "model": m.model,
+            "agent_id": "", "tool_calls": m.tool_calls or None, "tool_call_id": m.tool_call_id,
+            "tool_returns": m.tool_returns or [], "created_at": _tz(m.created_at), "approve": None,
+            "approval_request_id": None, "denial_reason": None, "approvals": [],
+        }
+        for k, v in ex.items():
+            if k.startswith("$"):
+                continue
+            if k in ("otid", "sender_id", "batch_item_id", "group_id", "approve", "approval_request_id",
+                     "denial_reason", "approvals", "type"):
+                obj[k] = v
+            else:
+                self._drop("message", k, v)
+        if obj["created_at"] is None:
+            del obj["created_at"]
+        if obj["approvals"] is None:
+            obj["approvals"] = []
+        return obj
+
+    # ------------------------------------------------------------------ archival records (sidecar)
+
+    def _archival(self, rec: Any) -> None:
+        line, key, users = self._line(rec)
+        handle = self.pas_spool.add(_dump(line))
+        self.pas_groups.setdefault(key, []).append(handle)
+        self.pas_kinds[rec.kind] = self.pas_kinds.get(rec.kind, 0) + 1
+        system = rec.provenance.system if rec.provenance else (self.header.source_system or "memconv")
+        self.pas_systems.setdefault(key, {})[system] = None
+        for u in users:
+            self.pas_users.setdefault(key, {})[u] = None
+
+    def _source_block(self, rec: Any, **fields: Any) -> dict[str, Any]:
+        p = rec.provenance
+        out: dict[str, Any] = {"system": p.system if p else (self.header.source_system or "memconv"),
+                               "kind": rec.kind, "id": (p.id if p and p.id else rec.id)}
+        for k, v in fields.items():
+            if v not in (None, [], {}, ""):
+                out[k] = v
+        return out
+
+    def _line(self, rec: Any) -> tuple[dict[str, Any], tuple[str, str], list[str]]:
+        """A sidecar line (without ``agent_id``), its owner key and the user ids it names."""
+        kind = rec.kind
+        users: list[str] = []
+        if kind in ("memory", "passage"):
+            scope = rec.scope
+            key = self._scope_key(scope, rec)
+            if scope.user_id:
+                users.append(scope.user_id)
+            from_letta = rec.provenance is not None and rec.provenance.system == SYSTEM and kind == "passage"
+            line: dict[str, Any] = {"id": rec.id, "text": rec.text}
+            if from_letta:
+                line["tags"] = rec.tags if rec.tags is not None else []
+            else:
+                line["tags"] = _dedup([*(rec.tags or []), *(rec.categories or []), *(rec.concepts or [])])
+            line["created_at"] = rec.created_at
+            line["updated_at"] = rec.updated_at
+            line["metadata"] = rec.metadata if rec.metadata is not None else {}
+            if rec.embedding is not None:
+                line["embedding"] = rec.embedding
+            if rec.embedding_model is not None:
+                line["embedding_model"] = rec.embedding_model
+            if from_letta:
+                for k, v in rec.extra(SYSTEM).items():
+                    if not k.startswith("$") and k not in line and k != "agent_id":
+                        line[k] = v
+            else:
+                sc = scope.model_dump(exclude_none=True)
+                line["source"] = self._source_block(
+                    rec, title=rec.title, memory_type=rec.memory_type, scope=sc, categories=rec.categories,
+                    concepts=rec.concepts, hash=rec.hash, role=rec.role, expiration_date=rec.expiration_date)
+            return line, key, users
+        if kind == "session":
+            parts = [f"Session {rec.id}" + (f" in {rec.project}" if rec.project else "")]
+            when = " - ".join(x for x in (rec.started_at, rec.ended_at) if x)
+            if when or rec.status:
+                parts[0] += " (" + ", ".join(x for x in (when, rec.status) if x) + ")"
+            if rec.first_prompt:
+                parts.append(f"First prompt: {rec.first_prompt}")
+            if rec.summary:
+                parts.append(f"Summary: {rec.summary}")
+            key = (("project", rec.project) if rec.project else ("agent", rec.agent_id) if rec.agent_id
+                   else ("none", self._system_of(rec)))
+            line = {"id": rec.id, "text": "\n".join(parts),
+                    "tags": _dedup(["agentmemory:session", *(rec.tags or [])]),
+                    "created_at": rec.started_at, "updated_at": rec.ended_at, "metadata": {},
+                    "source": self._source_block(rec, project=rec.project, cwd=rec.cwd, status=rec.status,
+                                                 model=rec.model, commit_shas=rec.commit_shas,
+                                                 observation_count=rec.observation_count)}
+            return line, key, users
+        if kind == "observation":
+            parts = [x for x in (rec.title, rec.subtitle, rec.narrative) if x]
+            if rec.facts:
+                parts.append("Facts:\n" + "\n".join(f"- {f}" for f in rec.facts))
+            if rec.files:
+                parts.append("Files: " + ", ".join(rec.files))
+            key = ("session", rec.session_id)
+            if rec.agent_id:
+                self.session_agents.setdefault(rec.session_id, rec.agent_id)
+            tags = ["agentmemory:observation"]
+            if rec.observation_type:
+                tags.append(f"type:{rec.observation_type}")
+            line = {"id": rec.id, "text": "\n".join(parts) or "(empty observation)",
+                    "tags": _dedup([*tags, *rec.concepts]), "created_at": rec.timestamp, "updated_at": None,
+                    "metadata": {},
+                    "source": self._source_block(rec, session_id=rec.session_id,
+                                                 observation_type=rec.observation_type, files=rec.files,
+                                                 importance=rec.importance, confidence=rec.confidence,
+                                                 agent_id=rec.agent_id, origin=rec.origin)}
+            return line, key, users
+        if kind == "summary":
+            parts = [x for x in (rec.title, rec.narrative) if x]
+            if rec.key_decisions:
+                parts.append("Key decisions:\n" + "\n".join(f"- {d}" for d in rec.key_decisions))
+            if rec.files_modified:
+                parts.append("Files modified: " + ", ".join(rec.files_modified))
+            key = ("project", rec.project) if rec.project else ("session", rec.session_id)
+            line = {"id": rec.id, "text": "\n".join(parts) or f"Summary of session {rec.session_id}",
+                    "tags": _dedup(["agentmemory:summary", *rec.concepts]), "created_at": rec.created_at,
+                    "updated_at": None, "metadata": {},
+                    "source": self._source_block(rec, session_id=rec.session_id, project=rec.project,
+                                                 files_modified=rec.files_modified,
+                                                 observation_count=rec.observation_count)}
+            return line, key, users
+        # relation
+        key = self._scope_key(rec.scope, rec)
+        if rec.scope.user_id:
+            users.append(rec.scope.user_id)
+        line = {"id": rec.id, "text": f"{rec.source} {rec.relationship} {rec.target}", "tags": ["relation"],
+                "created_at": rec.created_at, "updated_at": None, "metadata": {},
+                "source": self._source_block(rec, weight=rec.weight, scope=rec.scope.model_dump(exclude_none=True))}
+        return line, key, users
+
+    def _system_of(self, rec: Any) -> str:
+        return rec.provenance.system if rec.provenance else (self.header.source_system or "memconv")
+
+    def _scope_key(self, scope: Any, rec: Any) -> tuple[str, str]:
+        """Owner key of a scoped record: mem0 (and others) agent_id > user_id > project; AgentMemory
+        project > agentId (its agentId names the coding tool, the same across projects)."""
+        if scope.project and self._system_of(rec) == "agentmemory":
+            return ("project", scope.project)
+        if scope.agent_id:
+            return ("agent", scope.agent_id)
+        if scope.user_id:
+            return ("user", scope.user_id)
+        if scope.project:
+            return ("project", scope.project)
+        if scope.session_id:
+            return ("session", scope.session_id)
+        return ("none", self._system_of(rec))
+
+    # ------------------------------------------------------------------ finish
+
+    def _finish(self) -> None:
+        agents: list[Agent] = self.small["agent"]
+        self._groups_from_agent_states(agents)
+        ids = {p: _Ids(p) for p in ("agent", "group", "block", "tool", "source", "file", "mcp_server")}
+        kinds = {"agent": "agent", "group": "group", "block": "block", "tool": "tool", "source": "source",
+                 "file": "file", "mcp_server": "mcp_server"}
+        new_ids: dict[int, str] = {}
+        for kind, prefix in kinds.items():
+            recs = self.small[kind]
+            for r in recs:
+                if ids[prefix].claim(r.id):
+                    new_ids[id(r)] = r.id
+            for r in recs:
+                if id(r) not in new_ids:
+                    new_ids[id(r)] = ids[prefix].assign(r.id)
+            if ids[prefix].renumbered:
+                self.report.warn(f"letta: renumbered {ids[prefix].renumbered} {kind} id(s) to file-local "
+                                 f"{prefix}-<n> ids (Letta's importer requires them); references rewritten")
+            if ids[prefix].duplicates:
+                self.report.warn(f"letta: {ids[prefix].duplicates} {kind} id(s) appeared twice (several "
+                                 f"inputs?); references to them resolve to the first")
+        self.ids = ids
+        self.new_ids = new_ids
+
+        # messages: renumber what could not be kept; attach orphans
+        agent_keys = {a.id for a in agents}
+        for key in list(self.msgs):
+            if key in agent_keys:
+                continue
+            entries = self.msgs.pop(key)
+            if len(agents) == 1:
+                self.report.warn(f"letta: {len(entries)} message(s) name agent {key!r}, which is not in the "
+                                 f"input; attached to the only agent, {agents[0].name!r}")
+                self.msgs.setdefault(agents[0].id, []).extend(entries)
+            else:
+                self.report.lost("message", "*", f"its agent ({key!r}) is not in the input", count=len(entries))
+                self.report.written["letta:messages"] -= len(entries)
+        self.msg_renamed: dict[tuple[str, str], str] = {}
+        renum = 0
+        for key, entries in self.msgs.items():
+            for e in entries:
+                if e.new is None:
+                    e.new = self.msg_ids.fresh()
+                    self.msg_renamed.setdefault((key, e.old), e.new)
+                    renum += 1
+        if renum:
+            self.report.warn(f"letta: renumbered {renum} message id(s) to file-local message-<n> ids")
+
+        owners = self._owners(agents)
+        self._write_sidecar(agents, owners)
+        self._write_af(agents, owners)
+        self.report.info["secrets_blanked"] = self.report.info.get("secrets_blanked", 0) + self.secrets_blanked
+
+    # ------------------------------------------------------------------ groups from AgentState
+
+    def _groups_from_agent_states(self, agents: list[Agent]) -> None:
+        """An ``AgentState``'s ``multi_agent_group`` becomes a group when all its agents are in the input."""
+        have = {g.id for g in self.small["group"]}
+        by_id = {a.id: a for a in agents}
+        for i, a in enumerate(agents):
+            if _exact(a):
+                continue
+            mag = a.extra(SYSTEM).get("multi_agent_group")
+            if not isinstance(mag, dict) or not isinstance(mag.get("id"), str) or mag["id"] in have:
+                continue
+            members = [x for x in mag.get("agent_ids") or [] if isinstance(x, str)]
+            manager = mag.get("manager_agent_id")
+            missing = [x for x in [*members, *([manager] if manager else [])] if x not in by_id]
+            if missing:
+                self.report.warn(f"letta: agent {a.name!r} is in group {mag['id']} whose agent(s) {missing} are "
+                                 f"not in the input; the group is left out")
+                continue
+            mtype = mag.get("manager_type") or "round_robin"
+            cfg: dict[str, Any] = {"manager_type": mtype}
+            for k in {"round_robin": ("max_turns",), "supervisor": ("manager_agent_id",),
+                      "dynamic": ("manager_agent_id", "termination_token", "max_turns"),
+                      "sleeptime": ("manager_agent_id", "sleeptime_agent_frequency"),
+                      "voice_sleeptime": ("manager_agent_id", "max_message_buffer_length",
+                                          "min_message_buffer_length")}.get(mtype, ()):
+                if mag.get(k) is not None:
+                    cfg[k] = mag[k]
+            g = Group(id=mag["id"], agent_ids=members, description=mag.get("description") or "",
+                      manager_config=cfg, provenance=Provenance(system=SYSTEM, id=mag["id"], variant="agent_state"))
+            self.small["group"].append(g)
+            have.add(g.id)
+            owner = by_id.get(manager) if manager else a
+            if owner is not None and g.id not in owner.group_ids:
+                idx = agents.index(owner)
+                agents[idx] = owner.model_copy(update={"group_ids": [*owner.group_ids, g.id]})
+            self.report.warn(f"letta: {a.name!r}: multi_agent_group {g.id} ({mtype}) written as a group")
+
+    # ------------------------------------------------------------------ owners of archival records
+
+    def _owners(self, agents: list[Agent]) -> dict[tuple[str, str], Any]:
+        """Owner key -> the real Agent or a built :class:`_Owner` (rules in the module docstring)."""
+        by_id = {a.id: a for a in agents}
+        names: dict[str, list[Agent]] = {}
+        for a in agents:
+            names.setdefault(a.name, []).append(a)
+        sessions = {s.id: s for s in self.small["session"]}
+
+        def normal(key: tuple[str, str]) -> tuple[str, str]:
+            if key[0] != "session":
+                return key
+            s = sessions.get(key[1])
+            if s is not None and s.project:
+                return ("project", s.project)
+            if s is not None and s.agent_id:
+                return ("agent", s.agent_id)
+            fallback = self.session_agents.get(key[1])
+            if fallback:
+                return ("agent", fallback)
+            return ("none", next(iter(self.pas_systems.get(key, {"memconv": None}))))
+
+        result: dict[tuple[str, str], Any] = {}
+        built: dict[tuple[str, str], _Owner] = {}
+        unscoped: list[tuple[tuple[str, str], tuple[str, str]]] = []
+        attached_single = 0
+
+        def build(key: tuple[str, str], k: tuple[str, str]) -> _Owner:
+            o = built.get(k)
+            if o is None:
+                o = built[k] = _Owner(k)
+            o.count += len(self.pas_groups[key])
+            o.users.update(self.pas_users.get(key, {}))
+            o.systems.update(self.pas_systems.get(key, {}))
+            return o
+
+        for key, handles in self.pas_groups.items():
+            k = normal(key)
+            owner: Any = None
+            if k[0] == "agent":
+                owner = by_id.get(k[1])
+                if owner is None and len(names.get(k[1], [])) == 1:
+                    owner = names[k[1]][0]
+            if owner is None and len(agents) == 1:
+                owner = agents[0]
+                attached_single += len(handles)
+            if owner is None and k[0] == "none":
+                unscoped.append((key, k))
+                continue
+            result[key] = owner if owner is not None else build(key, k)
+        for key, k in unscoped:  # records with no scope join the only owner there is, else get their own
+            owners = {id(o): o for o in result.values()}
+            if len(owners) == 1:
+                result[key] = next(iter(owners.values()))
+                if isinstance(result[key], _Owner):
+                    result[key].count += len(self.pas_groups[key])
+                    result[key].systems.update(self.pas_systems.get(key, {}))
+            else:
+                result[key] = build(key, k)
+        if attached_single:
+            self.report.warn(f"letta: {attached_single} archival record(s) whose scope names no agent of the input "
+                             f"were given to its only agent, {agents[0].name!r}")
+        for o in built.values():
+            o.new_id = self.ids["agent"].fresh()
+            kind, val = o.key
+            systems = " and ".join(o.systems) or "memconv"
+            if kind == "project":
+                base = val.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1] or val
+            elif kind == "none":
+                base = f"{systems} memories"
+            elif kind == "user":
+                base = f"{systems} {val}"
+            else:
+                base = val
+            o.name = safe_name(base)
+            if o.name != base:
+                self.report.warn(f"letta: agent name {base!r} is not one Letta accepts (letters, digits, _, space, "
+                                 f"' and -); written as {o.name!r}")
+            self.report.warn(f"letta: built agent {o.name!r} ({o.new_id}) for {o.count} archival record(s) of "
+                             f"{systems} {kind} {val!r} (letta/letta-free model, no embedding_config)")
+        return result
+
+    # ------------------------------------------------------------------ sidecar
+
+    def _sidecar_target(self) -> str | None:
+        explicit = self.opts.extra.get("passages")
+        if explicit:
+            return str(explicit)
+        if self.opts.output_path:
+            return str(sidecar_path(self.opts.output_path))
+        return None
+
+    def _write_sidecar(self, agents: list[Agent], owners: dict[tuple[str, str], Any]) -> None:
+        total = sum(len(h) for h in self.pas_groups.values())
+        if not total:
+            target = self._sidecar_target()
+            if target and self.opts.output_path and Path(target).exists() and not self.opts.extra.get("passages"):
+                self.report.warn(f"letta: {target} exists beside the output but this conversion has no passages; "
+                                 f"memconv would read it with the new file (remove it if it is stale)")
+            return
+        target = self._sidecar_target()
+        if target is None:
+            for kind, n in self.pas_kinds.items():
+                self.report.lost(kind, "*", "archival memory has no place in an .af written to standard output; "
+                                            "name a sidecar with --passages FILE", count=n)
+            return
+        order: list[str] = [self.new_ids[id(a)] for a in agents]
+        per_agent: dict[str, list[tuple[str, str]]] = {}
+        for key, owner in owners.items():
+            new = owner.new_id if isinstance(owner, _Owner) else self.new_ids[id(owner)]
+            if new not in order:
+                order.append(new)
+            per_agent.setdefault(new, []).append(key)
+        with AtomicOutput(target) as fh:
+            for new in order:
+                prefix = b'{"agent_id":' + _dump(new)
+                for key in per_agent.get(new, []):
+                    for blob in self.pas_spool.all(self.pas_groups[key]):
+                        fh.write(prefix + (b"," + blob[1:] if blob != b"{}" else b"}") + b"\n")
+        self.report.wrote("letta:passages", total)
+        self.report.info["sidecar"] = target
+
+    # ------------------------------------------------------------------ the agent file
+
+    def _ref(self, prefix: str, old: str, where: str) -> str | None:
+        new = self.ids[prefix].map.get(old)
+        if new is None:
+            self.report.warn(f"letta: {where}: {old!r} names no {prefix} in the output; dropped")
+        return new
+
+    def _refs(self, prefix: str, olds: Iterable[str], where: str) -> list[str]:
+        return [n for n in (self._ref(prefix, o, where) for o in olds) if n is not None]
+
+    def _blank(self, d: Any) -> Any:
+        if not isinstance(d, dict) or self.keep_secrets:
+            return d
+        out = {}
+        for k, v in d.items():
+            if v not in (None, ""):
+                self.secrets_blanked += 1
+            out[k] = ""
+        return out
+
+    def _write_af(self, agents: list[Agent], owners: dict[tuple[str, str], Any]) -> None:
+        h = self.header
+        hx = dict(h.extras.get(SYSTEM, {})) if (h.source_system == SYSTEM and h.source_variant == "v2") else None
+        agent_objs: list[dict[str, Any]] = []
+        # embedding_config of the first agent using each source (a source needs one, letta-af.md 4)
+        src_emb: dict[str, Any] = {}
+        for a in agents:
+            for s in a.source_ids:
+                if a.embedding_config and s not in src_emb:
+                    src_emb[s] = a.embedding_config
+        for i, a in enumerate(agents):
+            agent_objs.append(self._agent(a, i))
+        built = list({id(o): o for o in owners.values() if isinstance(o, _Owner)}.values())
+        for j, o in enumerate(built):
+            agent_objs.append(self._built_agent(o, len(agents) + j))
+        groups = [g for g in (self._group(g) for g in self.small["group"]) if g is not None]
+        blocks = [self._block(b) for b in self.small["block"]] + self.built_blocks
+        sources = [self._source(s, src_emb) for s in self.small["source"]]
+        files = [f for f in (self._file(f) for f in self.small["file"]) if f is not None]
+        tools = [self._tool(t) for t in self.small["tool"]]
+        mcps = [m for m in (self._mcp(m) for m in self.small["mcp_server"]) if m is not None]
+        skills = [s for s in (self._skill(s) for s in self.small["skill"]) if s is not None]
+        lists = {"agents": agent_objs, "groups": groups, "blocks": blocks, "files": files, "sources": sources,
+                 "tools": tools, "mcp_servers": mcps, "skills": skills}
+        doc: dict[str, Any] = {}
+        if hx is not None:
+            absent = set(hx.pop(ABSENT, ()))
+            for k, v in lists.items():
+                if not (k in absent and not v):
+                    doc[k] = v
+            for k, v in hx.items():
+                doc[k] = v
+            if "created_at" not in absent:
+                doc["created_at"] = h.exported_at
+            doc = _ordered(doc, TOP_LEVEL_ORDER)
+        else:
+            doc.update(lists)
+            src = " ".join(x for x in (h.source_system, h.source_variant, h.source_format_version) if x)
+            doc["metadata"] = {"revision_id": WRITE_REVISION, "converted_by": f"memconv {__version__}",
+                               **({"converted_from": src} if src else {})}
+            doc["created_at"] = self.export_time
+        for k in TOP_LEVEL_LISTS:
+            doc.setdefault(k, [])
+        doc = _ordered(doc, TOP_LEVEL_ORDER)
+        for kind, n in (("agents", len(agent_objs)), ("blocks", len(blocks)), ("tools", len(tools)),
+                        ("groups", len(groups)), ("sources", len(sources)), ("files", len(files)),
+                        ("mcp_servers", len(mcps)), ("skills", len(skills))):
+            if n:
+                self.report.wrote(f"letta:{kind}", n)
+        self._emit(doc, agent_objs)
+
+    def _emit(self, doc: dict[str, Any], agent_objs: list[dict[str, Any]]) -> None:
+        """Serialise ``doc`` with each agent's ``messages`` streamed from the spool at its token."""
+        text = _dump(doc, indent=True)
+        pos = 0
+        out = self.out
+        for i in range(len(agent_objs)):
+            tok = b'"' + f"@@memconv-messages-{self.token}-{i}@@".encode() + b'"'
+            at = text.index(tok, pos)
+            line_start = text.rfind(b"\n", 0, at) + 1
+            indent = len(text[line_start:at]) - len(text[line_start:at].lstrip(b" "))
+            out.write(text[pos:at])
+            self._emit_messages(i, indent)
+            pos = at + len(tok)
+        out.write(text[pos:])
+        out.write(b"\n")
+
+    def _emit_messages(self, i: int, indent: int) -> None:
+        pad = b" " * (indent + 2)
+        first = True
+        agent_new = self.agent_new_ids[i]
+        key = self.agent_msg_keys.get(i)
+        entries = self.msgs.get(key, []) if key is not None else []
+        msgs = [*((None, m) for m in self.pre.get(i, [])), *((e, None) for e in entries)]
+        if not msgs:
+            self.out.write(b"[]")
+            return
+        self.out.write(b"[")
+        for e, pre in msgs:
+            if e is not None:
+                obj = orjson.loads(self.msg_spool.get(e.handle))
+                obj["id"] = e.new
+                if "agent_id" in obj:
+                    obj["agent_id"] = agent_new
+            else:
+                obj = pre
+            blob = _dump(obj, indent=True)
+            self.out.write((b"\n" if first else b",\n") + pad + blob.replace(b"\n", b"\n" + pad))
+            first = False
+        self.out.write(b"\n" + b" " * indent + b"]")
+
+    # ------------------------------------------------------------------ entities
+
+    def _in_context(self, a: Agent, key: str, exact: bool) -> list[str]:
+        entries = self.msgs.get(key, [])
+        out = []
+        dropped = 0
+        for old in a.in_context_message_ids:
+            new = self.msg_renamed.get((key, old))
+            if new is None:
+                m = ID_RE.match(old)
+                if m and m.group(1) == "message" and int(m.group(2)) in self.msg_kept:
+                    new = old
+            if new is None:
+                dropped += 1
+            else:
+                out.append(new)
+        if dropped:
+            self.report.warn(f"letta: agent {a.name!r}: {dropped} in-context message id(s) name no message in the "
+                             f"output; dropped")
+        if not out and not exact and entries:
+            flagged = [e.new for e in entries if e.in_ctx]
+            out = flagged if flagged else [e.new for e in entries]
+        return out
+
+    def _agent(self, a: Agent, i: int) -> dict[str, Any]:
+        exact = _exact(a)
+        new_id = self.new_ids[id(a)]
+        self.agent_new_ids[i] = new_id
+        self.agent_msg_keys[i] = a.id
+        where = f"agent {a.name!r}"
+        name = safe_name(a.name)
+        if name != a.name:
+            self.report.warn(f"letta: agent name {a.name!r} is not one Letta accepts (letters, digits, _, space, ' "
+                             f"and -); written as {name!r}")
+        refs = {
+            "tool_ids": self._refs("tool", a.tool_ids, f"{where}.tool_ids"),
+            "block_ids": self._refs("block", a.block_ids, f"{where}.block_ids"),
+            "source_ids": self._refs("source", a.source_ids, f"{where}.source_ids"),
+        }
+        group_ids = [self.ids["group"].map.get(g, g) if exact else self.ids["group"].map.get(g) for g in a.group_ids]
+        if not exact and None in group_ids:
+            self.report.warn(f"letta: {where}.group_ids: group(s) not in the output; dropped")
+        group_ids = [g for g in group_ids if g is not None]
+        in_ctx = self._in_context(a, a.id, exact)
+        ex = dict(a.extra(SYSTEM))
+        if exact:
+            nulls = set(ex.pop("$null", ()))
+            values: dict[str, Any] = {k: getattr(a, f) for k, f in AGENT_KEYS.items()}
+            values.update(refs)
+            values["group_ids"] = group_ids
+            values["in_context_message_ids"] = in_ctx
+            values["name"] = name
+            for k in nulls:
+                if values.get(k) == []:
+                    values[k] = None
+            values["secrets"] = self._blank(values["secrets"])
+            if "tool_exec_environment_variables" in ex:
+                ex["tool_exec_environment_variables"] = self._blank(ex["tool_exec_environment_variables"])
+            if isinstance(ex.get("files_agents"), list):
+                ex["files_agents"] = self._files_agents(ex["files_agents"], new_id, where, strict=False)
+            obj = join(values, ex)
+            obj["id"] = new_id
+            obj["messages"] = f"@@memconv-messages-{self.token}-{i}@@"
+            if a.in_context_message_ids and not in_ctx:  # its messages were left out (--exclude, --since)
+                self._ensure_system(i, a, name, new_id, obj)
+            return _ordered(obj, V2_AGENT_KEYS)
+        # converted: legacy AgentSchema, AgentState, bundles, other systems
+        env = a.secrets
+        if env is None and isinstance(ex.get("tool_exec_environment_variables"), (dict, list)):
+            raw = ex["tool_exec_environment_variables"]
+            env = ({e["key"]: e.get("value") or "" for e in raw if isinstance(e, dict) and "key" in e}
+                   if isinstance(raw, list) else {str(k): "" if v is None else str(v) for k, v in raw.items()})
+        env = self._blank(env) if env else None
+        llm = a.llm_config
+        if not llm:
+            llm = dict(LETTA_FREE_LLM_CONFIG)
+            self.report.warn(f"letta: {where} has no llm_config (Letta requires one); wrote letta/letta-free's")
+        obj = {
+            "name": name, "memory_blocks": [], "tools": [], "tool_ids": refs["tool_ids"],
+            "source_ids": refs["source_ids"], "folder_ids": None, "block_ids": refs["block_ids"],
+            "tool_rules": self._tool_rules(a.tool_rules, where), "tags": list(a.tags), "system": a.system,
+            "agent_type": a.agent_type or "letta_v1_agent", "llm_config": llm, "embedding_config": a.embedding_config,
+            "initial_message_sequence": None, "include_base_tools": False, "include_multi_agent_tools": False,
+            "include_base_tool_rules": False, "include_default_source": False, "description": a.description,
+            "metadata": a.metadata, "model": None if a.llm_config else a.model,
+            "embedding": None if a.embedding_config else a.embedding, "model_settings": None,
+            "compaction_settings": None, "context_window_limit": None, "embedding_chunk_size": None,
+            "max_tokens": None, "max_reasoning_tokens": None, "enable_reasoner": False, "reasoning": None,
+            "from_template": None, "template": False, "project": None,
+            "tool_exec_environment_variables": dict(env) if env else {}, "secrets": env, "memory_variables": None,
+            "project_id": None, "template_id": None, "base_template_id": None, "identity_ids": None,
+            "message_buffer_autoclear": False, "enable_sleeptime": False, "response_format": None,
+            "timezone": None, "max_files_open": None, "per_file_view_window_char_limit": None, "hidden": None,
+            "parallel_tool_calls": None, "id": new_id, "in_context_message_ids": in_ctx,
+            "messages": f"@@memconv-messages-{self.token}-{i}@@", "files_agents": [], "group_ids": group_ids,
+        }
+        keep = ("message_buffer_autoclear", "response_format", "timezone", "max_files_open",
+                "per_file_view_window_char_limit", "hidden", "parallel_tool_calls", "include_base_tools",
+                "include_multi_agent_tools", "include_base_tool_rules", "include_default_source",
+                "context_window_limit", "embedding_chunk_size", "max_tokens", "max_reasoning_tokens",
+                "enable_reasoner", "reasoning", "initial_message_sequence")
+        for k, v in ex.items():
+            if k.startswith("$") or k in ("tool_exec_environment_variables", "multi_agent_group", "managed_group"):
+                continue
+            if k in keep:
+                obj[k] = v
+            elif k == "enable_sleeptime":
+                if v and a.agent_type != "voice_convo_agent":
+                    self.report.warn(f"letta: {where}: enable_sleeptime written false (Letta would build a second "
+                                     f"sleep-time agent on import; the file's group carries the existing one)")
+                else:
+                    obj[k] = v
+            elif k == "tools" and isinstance(v, list) and all(isinstance(x, str) for x in v):
+                obj[k] = v
+            elif k == "files_agents" and isinstance(v, list):
+                obj[k] = self._files_agents(v, new_id, where, strict=True)
+            elif k == "message_ids":
+                continue  # the reader already warned that an AgentState has no messages
+            else:
+                self._drop("agent", k, v)
+        if a.agent_type == "voice_convo_agent":
+            obj["enable_sleeptime"] = True
+        self._ensure_system(i, a, name, new_id, obj)
+        return obj
+
+    def _ensure_system(self, i: int, a: Agent, name: str, new_id: str, obj: dict[str, Any]) -> None:
+        """Letta reads ``message_ids[0]`` as the system message (and fails on an empty context): give
+        one to an agent whose context does not start with one."""
+        in_ctx = obj["in_context_message_ids"]
+        entries = self.msgs.get(a.id, [])
+        first_sys = bool(in_ctx) and next((e.is_system for e in entries if e.new == in_ctx[0]), False)
+        if first_sys:
+            return
+        sys_id = self.msg_ids.fresh()
+        self.pre[i] = [self._system_message(sys_id, new_id, a.system or SYSTEM_MESSAGE_PLACEHOLDER.format(
+            name=name), a.llm_config)]
+        obj["in_context_message_ids"] = [sys_id, *in_ctx]
+        self.report.warn(f"letta: agent {a.name!r}: no system message in context; added {sys_id} with the system "
+                         f"prompt (Letta recompiles it with the memory blocks on the agent's first step)")
+
+    def _system_message(self, mid: str, agent_id: str, text: str, llm: dict[str, Any] | None) -> dict[str, Any]:
+        self.report.wrote("letta:messages")
+        return {"type": "message", "role": "system", "content": [{"type": "text", "text": text, "signature": None}],
+                "name": None, "otid": None, "sender_id": None, "batch_item_id": None, "group_id": None, "id": mid,
+                "model": (llm or {}).get("model"), "agent_id": agent_id, "tool_calls": None, "tool_call_id": None,
+                "tool_returns": [], "created_at": self.export_time, "approve": None, "approval_request_id": None,
+                "denial_reason": None, "approvals": []}
+
+    def _built_agent(self, o: _Owner, i: int) -> dict[str, Any]:
+        """The agent memconv builds around archival records of one scope (mem0, AgentMemory...)."""
+        self.agent_new_ids[i] = o.new_id
+        self.agent_msg_keys[i] = None
+        systems = " and ".join(o.systems) or "memconv"
+        kind, val = o.key
+        users = list(o.users)
+        if kind == "user":
+            human = f"User: {val}\nThe user's id in {systems} is {val!r}. Facts about the user are in archival memory."
+        elif users:
+            human = ("Users: " + ", ".join(users) + f"\nThe ids of the people this agent served in {systems}. "
+                     "Facts about them are in archival memory.")
+        elif kind == "project":
+            human = f"The user works on the project {val}."
+        else:
+            human = "Nothing is known about the user yet."
+        whose = f" about {val}" if kind == "user" else ""
+        persona = (f"I am {o.name}, an assistant whose long-term memories{whose} were imported from {systems} by "
+                   f"memconv: {o.count} archival memories. I search them with archival_memory_search before "
+                   f"answering questions about the past, and store new ones with archival_memory_insert.")
+        hb, pb = self.ids["block"].fresh(), self.ids["block"].fresh()
+        self.built_blocks += [{"value": human, "limit": max(CORE_MEMORY_BLOCK_CHAR_LIMIT, len(human)), "label": "human",
+                    "read_only": False, "description": None, "metadata": {}, "id": hb},
+                   {"value": persona, "limit": max(CORE_MEMORY_BLOCK_CHAR_LIMIT, len(persona)), "label": "persona",
+                    "read_only": False, "description": None, "metadata": {}, "id": pb}]
+        sys_id = self.msg_ids.fresh()
+        self.pre[i] = [self._system_message(sys_id, o.new_id, SYSTEM_MESSAGE_PLACEHOLDER.format(name=o.name),
+                                            LETTA_FREE_LLM_CONFIG)]
+        return {
+            "name": o.name, "memory_blocks": [], "tools": list(ARCHIVAL_TOOL_NAMES), "tool_ids": [], "source_ids": [],
+            "folder_ids": None, "block_ids": [hb, pb], "tool_rules": [],
+            "tags": ["memconv", *(f"from:{s}" for s in o.systems)],
+            "agent_type": "letta_v1_agent", "llm_config": dict(LETTA_FREE_LLM_CONFIG), "embedding_config": None,
+            "include_base_tools": True, "description": f"Memories of {systems} {kind} {val} (imported by memconv)",
+            "metadata": {"memconv": {"source": systems, "scope": {kind: val}}}, "id": o.new_id,
+            "in_context_message_ids": [sys_id], "messages": f"@@memconv-messages-{self.token}-{i}@@",
+            "files_agents": [], "group_ids": [],
+        }
+
+    def _tool_rules(self, rules: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
+        out = []
+        for r in rules:
+            t = r.get("type")
+            spec = TOOL_RULE_KEYS.get(t) if isinstance(t, str) else None
+            if spec is None or not isinstance(r.get("tool_name"), str):
+                self.report.warn(f"letta: {where}: tool rule {r!r} is not one letta 0.16.8 knows; dropped")
+                self.report.lost("agent", "tool_rules", "a tool rule letta 0.16.8 does not know")
+                continue
+            allowed, required = spec
+            missing = [k for k in required if r.get(k) is None]
+            if missing:
+                self.report.warn(f"letta: {where}: {t} rule on {r['tool_name']!r} lacks {missing} (required by "
+                                 f"letta 0.16.8); dropped")
+                self.report.lost("agent", "tool_rules", "a tool rule without a key letta 0.16.8 requires")
+                continue
+            rule = {k: r[k] for k in ("tool_name", "type", "prompt_template", *allowed) if k in r}
+            for k, v in r.items():
+                if k not in rule:
+                    self._drop("agent", f"tool_rules.{k}", v)
+            out.append(rule)
+        return out
+
+    def _files_agents(self, items: list[Any], agent_id: str, where: str, strict: bool) -> list[Any]:
+        out = []
+        for fa in items:
+            if not isinstance(fa, dict):
+                continue
+            fid = self.ids["file"].map.get(fa.get("file_id"))
+            sid = self.ids["source"].map.get(fa.get("source_id"))
+            if fid is None or sid is None:
+                self.report.warn(f"letta: {where}.files_agents: file {fa.get('file_id')!r} is not in the output; "
+                                 f"attachment dropped")
+                continue
+            new = {**fa, "agent_id": agent_id, "file_id": fid, "source_id": sid}
+            if strict:
+                for k in list(new):
+                    if k not in V2_FILE_AGENT_KEYS:
+                        self._drop("agent", f"files_agents.{k}", new.pop(k))
+                new = _ordered(new, V2_FILE_AGENT_KEYS)
+            out.append(new)
+        return out
+
+    def _strict(self, kind: str, obj: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+        out = {}
+        for k, v in obj.items():
+            if k.startswith("$"):
+                continue
+            if k in keys:
+                out[k] = v
+            else:
+                self._drop(kind, k, v)
+        return _ordered(out, keys)
+
+    def _group(self, g: Any) -> dict[str, Any] | None:
+        new_id = self.new_ids[id(g)]
+        where = f"group {g.id}"
+        agent_ids = self._refs("agent", g.agent_ids, f"{where}.agent_ids")
+        if g.agent_ids and not agent_ids:
+            self.report.warn(f"letta: {where}: none of its agents is in the output; group dropped")
+            self.report.lost("group", "*", "none of its agents is in the output")
+            return None
+        cfg = dict(g.manager_config) if g.manager_config is not None else None
+        if cfg and isinstance(cfg.get("manager_agent_id"), str):
+            mgr = self._ref("agent", cfg["manager_agent_id"], f"{where}.manager_config.manager_agent_id")
+            if mgr is None:
+                self.report.warn(f"letta: {where}: its manager agent is not in the output; group dropped")
+                self.report.lost("group", "*", "its manager agent is not in the output")
+                return None
+            cfg["manager_agent_id"] = mgr
+        ex = dict(g.extra(SYSTEM))
+        if isinstance(ex.get("shared_block_ids"), list):
+            ex["shared_block_ids"] = [self.ids["block"].map.get(b, b) for b in ex["shared_block_ids"]]
+        values = {"agent_ids": agent_ids, "description": g.description, "manager_config": cfg}
+        if _exact(g):
+            obj = join(values, ex)
+            obj["id"] = new_id
+            return _ordered(obj, V2_GROUP_KEYS)
+        obj = {**ex, "agent_ids": agent_ids, "description": g.description or "",
+               "manager_config": cfg or {"manager_type": "round_robin"}, "id": new_id}
+        return self._strict("group", obj, V2_GROUP_KEYS)
+
+    def _block(self, b: Any) -> dict[str, Any]:
+        new_id = self.new_ids[id(b)]
+        values = {k: getattr(b, f) for k, f in BLOCK_KEYS.items()}
+        ex = b.extra(SYSTEM)
+        if _exact(b):
+            obj = join(values, ex)
+            obj["id"] = new_id
+            return _ordered(obj, V2_BLOCK_KEYS)
+        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+        obj.pop("id", None)
+        if "metadata_" in obj and "metadata" not in obj:
+            obj["metadata"] = obj.pop("metadata_")
+        obj.update({k: v for k, v in values.items() if v is not None or k in ("description",)})
+        if obj.get("metadata") is None:
+            obj["metadata"] = {}
+        limit = obj.get("limit") or CORE_MEMORY_BLOCK_CHAR_LIMIT
+        if len(obj.get("value") or "") > limit:
+            self.report.warn(f"letta: block {b.label!r}: value ({len(obj['value'])} characters) exceeds its limit "
+                             f"{limit}; limit raised (Letta refuses a block over its limit)")
+            limit = len(obj["value"])
+        obj["limit"] = limit
+        obj["id"] = new_id
+        return self._strict("block", obj, V2_BLOCK_KEYS)
+
+    def _tool(self, t: Any) -> dict[str, Any]:
+        new_id = self.new_ids[id(t)]
+        values = {k: getattr(t, f) for k, f in TOOL_KEYS.items()}
+        ex = t.extra(SYSTEM)
+        if _exact(t):
+            obj = join(values, ex)
+            obj["id"] = new_id
+            return _ordered(obj, V2_TOOL_KEYS)
+        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+        if "metadata" in obj and "metadata_" not in obj:
+            obj["metadata_"] = obj.pop("metadata")
+        obj.update(values)
+        if obj.get("tags") is None:
+            obj["tags"] = []
+        obj["id"] = new_id
+        return self._strict("tool", obj, V2_TOOL_KEYS)
+
+    def _source(self, s: Any, src_emb: dict[str, Any]) -> dict[str, Any]:
+        new_id = self.new_ids[id(s)]
+        values = {k: getattr(s, f) for k, f in SOURCE_KEYS.items()}
+        ex = s.extra(SYSTEM)
+        if _exact(s):
+            obj = join(values, ex)
+            obj["id"] = new_id
+            return _ordered(obj, V2_SOURCE_KEYS)
+        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+        obj.update(values)
+        if not obj.get("embedding_config"):
+            obj["embedding_config"] = src_emb.get(s.id) or dict(LETTA_FREE_EMBEDDING_CONFIG)
+            self.report.warn(f"letta: source {s.name!r} has no embedding_config (Letta requires one); wrote "
+                             f"{'its agent' if s.id in src_emb else 'letta/letta-free'}'s; Letta re-embeds the "
+                             f"files on import")
+        obj["id"] = new_id
+        return self._strict("source", obj, V2_SOURCE_KEYS)
+
+    def _file(self, f: Any) -> dict[str, Any] | None:
+        new_id = self.new_ids[id(f)]
+        src = self.ids["source"].map.get(f.source_id) if f.source_id else None
+        if src is None:
+            self.report.warn(f"letta: file {f.file_name!r}: its source {f.source_id!r} is not in the output; dropped")
+            self.report.lost("file", "*", "its source (folder) is not in the output")
+            return None
+        values = {k: getattr(f, fld) for k, fld in FILE_KEYS.items()}
+        values["source_id"] = src
+        ex = f.extra(SYSTEM)
+        if _exact(f):
+            obj = join(values, ex)
+            obj["id"] = new_id
+            return _ordered(obj, V2_FILE_KEYS)
+        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+        obj.update(values)
+        if f.created_at and not obj.get("file_creation_date"):
+            obj["file_creation_date"] = f.created_at
+        obj["id"] = new_id
+        return self._strict("file", obj, V2_FILE_KEYS)
+
+    def _mcp(self, m: Any) -> dict[str, Any] | None:
+        new_id = self.new_ids[id(m)]
+        values = {k: getattr(m, f) for k, f in MCP_KEYS.items()}
+        ex = m.extra(SYSTEM)
+        if _exact(m):
+            obj = join(values, ex)
+            obj["id"] = new_id
+            return _ordered(obj, V2_MCP_KEYS)
+        if not m.server_type:
+            self.report.warn(f"letta: MCP server {m.server_name!r} has no server_type (required); dropped")
+            self.report.lost("mcp_server", "*", "no server_type (sse, stdio, streamable_http)")
+            return None
+        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+        obj.update(values)
+        obj["id"] = new_id
+        return self._strict("mcp_server", obj, V2_MCP_KEYS)
+
+    def _skill(self, s: Any) -> dict[str, Any] | None:
+        values = {k: getattr(s, f) for k, f in SKILL_KEYS.items()}
+        ex = s.extra(SYSTEM)
+        if _exact(s):
+            return _ordered(join(values, ex), V2_SKILL_KEYS)
+        if not ((s.files and "SKILL.md" in s.files) or s.source_url):
+            self.report.warn(f"letta: skill {s.name!r} has neither files with SKILL.md nor a source_url; dropped")
+            self.report.lost("skill", "*", "a skill needs files with SKILL.md or a source_url")
+            return None
+        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+        obj.update(values)
+        return self._strict("skill", obj, V2_SKILL_KEYS)
+
+
+def write_agent_file(items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
+    """Write ``items`` (a header, then canonical records) as one Letta agent file to ``out``.
+
+    Also writes the archival-passage sidecar (``<stem>.passages.jsonl`` beside
+    ``options.output_path``, or ``options.extra["passages"]``) when there are archival records.
+
+    Raises:
+        UnsupportedVersion: ``options.target_version`` is not a letta 0.16.x AgentFileSchema.
+    """
+    LettaWriter(out, options).run(items)
