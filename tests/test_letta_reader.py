@@ -211,3 +211,24 @@ def test_detection_is_by_content_not_extension(tmp_path):
     p = tmp_path / "agent.data"
     p.write_bytes((LETTA / "loop.af").read_bytes())
     assert memconv.read(p).header.source_system == "letta"
+
+
+@pytest.mark.parametrize("path", GOOD_AF, ids=lambda p: p.name)
+def test_streamed_read_equals_whole_read(path, monkeypatch):
+    """Large files are streamed in two passes (adapters/letta/stream.py); the result is the same."""
+    from memconv.adapters import letta
+
+    whole = [r.model_dump() for r in memconv.read(path).records]
+    monkeypatch.setattr(letta, "STREAM_BYTES", 0)
+    streamed = [r.model_dump() for r in memconv.read(path).records]
+    assert streamed == whole
+
+
+def test_streamed_truncated_file_is_invalid(tmp_path, monkeypatch):
+    from memconv.adapters import letta
+
+    monkeypatch.setattr(letta, "STREAM_BYTES", 0)
+    p = tmp_path / "cut.af"
+    p.write_bytes((LETTA / "letta-tests__test_agent.af").read_bytes()[:-500])
+    with pytest.raises(InputInvalid, match="invalid JSON"):
+        memconv.read(p)

@@ -21,6 +21,9 @@ from memconv.jsonutil import loads
 from memconv.model import Header
 
 from .mapping import MAPPING
+from memconv.jsonutil import scan_numbers
+
+from .stream import is_v2, light_document, message_stream, starts_with_string
 from .reader import is_agent_state, passage_from_letta, read_agent_states, read_legacy, read_v2
 from .shape import SIDECAR_SUFFIX, WRITE_VERSION, sidecar_path
 from .writer import write_agent_file
@@ -78,10 +81,18 @@ class LettaFormat(Format):
                 members = read_tar(inp.name, fh)
             yield from _read_bundle_members(inp.name, members, report)
             return
-        with inp.open() as fh:
-            data = read_all(fh)
-        doc = loads(data, inp.name, report=report)
-        yield from read_document(doc, inp.name, report)
+        if _streamable(inp):
+            doc = light_document(inp)
+            if is_v2(doc):
+                counts = [len(a.get("messages") or []) if isinstance(a, dict) else 0 for a in doc["agents"]]
+                yield from read_v2(doc, inp.name, report, message_source=message_stream(inp, counts))
+            else:
+                yield from read_document(doc, inp.name, report)
+        else:
+            with inp.open() as fh:
+                data = read_all(fh)
+            doc = loads(data, inp.name, report=report)
+            yield from read_document(doc, inp.name, report)
         if inp.path is not None and options.extra.get("sidecar", True):
             side = sidecar_path(inp.path)
             if side.is_file() and side != inp.path:
@@ -95,6 +106,21 @@ class LettaFormat(Format):
             UnsupportedVersion: ``options.target_version`` is not a letta 0.16.x AgentFileSchema.
         """
         write_agent_file(items, out, options)
+
+
+STREAM_BYTES = 8 * 1024 * 1024
+"""``AgentFileSchema`` files from this size on are streamed (:mod:`.stream`); smaller ones are parsed
+whole, which also checks them for duplicate keys."""
+
+
+def _streamable(inp: Input) -> bool:
+    """A large object document (not double-encoded) whose numbers ijson's C backend can hold."""
+    if (inp.size() or 0) < STREAM_BYTES or starts_with_string(inp):
+        return False
+    if inp.peek(1024).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
+        return False
+    with inp.open() as fh:
+        return not scan_numbers(fh, inp.name)
 
 
 def read_document(doc: Any, name: str, report: Any) -> Iterator[Any]:

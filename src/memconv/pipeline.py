@@ -215,6 +215,11 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
         raise UsageError("--strategy and --split do not go together: import the parts with merge instead")
     if exists and strategy is None and not split:
         raise DestinationExists(f"{out}: exists; choose --strategy merge|replace|skip, or another -o path")
+    if exists and strategy and type(fmt).merge is Format.merge:
+        raise UsageError(f"--strategy is not supported for {fmt.name} destinations; write to a new file")
+    if dry_run:
+        options.pop("passages", None)  # a dry run writes no sidecar either
+    options["keep_secrets"] = keep_secrets  # writers that blank secrets themselves honour it too
     check_bytes(inputs, max_bytes)
     since_dt = parse_since(since)
     kinds = parse_kinds(exclude)
