@@ -326,3 +326,69 @@ def test_secrets_are_blanked_unless_kept(tmp_path):
     assert json.loads(rep.read_text())["secrets_blanked"] == 2
     proc = run_cli(src, "--to", "canonical", "--jsonl", "--keep-secrets")
     assert b"sk-live-123" in proc.stdout
+
+
+# ------------------------------------------------------------------ strategies on Letta files
+
+NOTES = __import__("helpers").REPO / "fixtures" / "letta" / "notes-keeper.af"
+
+
+def _notes_variant(tmp_path):
+    """notes-keeper with its human block changed, a new block, and one new passage."""
+    doc = json.loads(NOTES.read_text())
+    blocks = {b["id"]: b for b in doc["blocks"]}
+    human_id = next(i for i, b in blocks.items() if b["label"] == "human")
+    blocks[human_id]["value"] = "Name: Dana. Moved to Lisbon."
+    doc["blocks"].append({"id": "block-9", "label": "projects", "value": "Q3 migration", "limit": 2000})
+    doc["agents"][0]["block_ids"].append("block-9")
+    src = tmp_path / "src" / "notes-keeper.af"
+    src.parent.mkdir()
+    src.write_text(json.dumps(doc))
+    side = NOTES.with_name("notes-keeper.passages.jsonl").read_text().splitlines()
+    side.append(json.dumps({"agent_id": "agent-0", "id": "passage-9", "text": "Dana asked for a call back.", "tags": []}))
+    (src.parent / "notes-keeper.passages.jsonl").write_text("\n".join(side) + "\n")
+    return src
+
+
+def _state(path):
+    b = memconv.read(path)
+    agents = {a.name: a for a in b.of("agent")}
+    blocks = {x.id: x for x in b.of("block")}
+    return ({n: {blocks[i].label: blocks[i].value for i in a.block_ids} for n, a in agents.items()},
+            sorted(p.text for p in b.of("passage")))
+
+
+@pytest.mark.parametrize("strategy", ["merge", "replace", "skip"])
+def test_strategy_on_letta_files(tmp_path, strategy):
+    dest = tmp_path / "dest.af"
+    assert run_cli(NOTES, "--to", "letta", "-o", dest).returncode == 0
+    assert run_cli(LETTA / "loop.af", "--to", "letta", "-o", dest, "--strategy", "merge").returncode == 0
+    before_blocks, before_passages = _state(dest)
+    assert set(before_blocks) == {"notes keeper", "Loop"}
+    src = _notes_variant(tmp_path)
+    rep = tmp_path / "r.json"
+    dry = tmp_path / "d.json"
+    assert run_cli(src, "--to", "letta", "-o", dest, "--strategy", strategy, "--dry-run", "--report", dry).returncode == 0
+    proc = run_cli(src, "--to", "letta", "-o", dest, "--strategy", strategy, "--report", rep)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert json.loads(dry.read_text())["plan"] == json.loads(rep.read_text())["plan"]
+    blocks, passages = _state(dest)
+    plan = json.loads(rep.read_text())["plan"]["collections"]
+    if strategy == "replace":
+        assert set(blocks) == {"notes keeper"} and blocks["notes keeper"]["projects"] == "Q3 migration"
+        assert plan["agents"] == {"insert": 0, "update": 1, "skip": 0, "delete": 1, "keep": 0}
+        assert len(passages) == 4
+    elif strategy == "skip":
+        assert blocks == before_blocks and passages == before_passages
+        assert plan["agents"]["skip"] == 1 and plan["agents"]["keep"] == 2
+    else:
+        assert set(blocks) == {"notes keeper", "Loop"}
+        assert blocks["Loop"] == before_blocks["Loop"]
+        assert blocks["notes keeper"]["human"] == "Name: Dana. Moved to Lisbon."
+        assert blocks["notes keeper"]["projects"] == "Q3 migration"
+        assert set(before_blocks["notes keeper"]) <= set(blocks["notes keeper"])
+        assert passages == sorted(set(before_passages) | {"Dana asked for a call back."})
+        assert plan["blocks"]["update"] == len(before_blocks["notes keeper"]) and plan["blocks"]["insert"] == 1
+    written = json.loads(dest.read_text())
+    from test_letta_writer import check_agent_file  # ids <prefix>-<n>, unique, references resolve
+    check_agent_file(written)

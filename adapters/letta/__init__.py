@@ -99,6 +99,12 @@ class LettaFormat(Format):
                 report.warn(f"{inp.name}: reading archival passages from {side}")
                 yield from read_sidecar(Input(side), report)
 
+    def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
+        """Agents by name, blocks by label within an agent; see :mod:`.merge`."""
+        from .merge import merge_agent_files
+
+        return merge_agent_files(self, existing, new, out, strategy, options)
+
     def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
         """Write the stream as one ``.af`` (and its passages sidecar); see :mod:`.writer`.
 

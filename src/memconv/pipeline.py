@@ -14,6 +14,7 @@ import os
 from typing import Any, Iterable, Iterator, Sequence
 
 from . import registry
+import shutil
 import tempfile
 
 from .errors import DestinationExists, InputInvalid, LossRefused, UsageError
@@ -233,17 +234,19 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
         stream = blank(stream, report)
     plan = Plan(strategy)
     if exists and strategy:
+        # the converted input goes to a scratch folder beside the destination (with any sidecar files
+        # its writer adds), is merged into the destination, and the folder is removed
         folder = os.path.dirname(os.path.abspath(out))
-        fd, tmp = tempfile.mkstemp(prefix=".memconv-new-", dir=folder)
-        os.close(fd)
+        scratch = tempfile.mkdtemp(prefix=".memconv-new-", dir=folder)
         try:
+            tmp = os.path.join(scratch, os.path.basename(out))
             write_records(stream, to, tmp, report=report, compress=out.endswith(".gz"), **options)
-            opts = WriteOptions(report=report, output_path=out, extra=dict(options))
-            sink = os.devnull if dry_run else out
+            sink = os.path.join(scratch, "dry-run-" + os.path.basename(out)) if dry_run else out
+            opts = WriteOptions(report=report, output_path=sink, extra=dict(options))
             with AtomicOutput(sink, compress=out.endswith(".gz")) as fh:
                 plan = fmt.merge(Input(out), Input(tmp), fh, strategy, opts)
         finally:
-            os.unlink(tmp)
+            shutil.rmtree(scratch, ignore_errors=True)
     elif dry_run:
         with tempfile.TemporaryDirectory(prefix="memconv-dry-") as d:
             target = os.path.join(d, os.path.basename(out) if out != "-" else "out")
