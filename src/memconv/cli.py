@@ -218,6 +218,14 @@ def diff_cmd(a: str, b: str, extras: bool, as_json: bool, debug: bool) -> int:
 
 
 @cli.command()
+def mappings() -> None:
+    """Print, field by field, where each canonical field goes in each target (docs/mappings.md)."""
+    from .mapping import all_tables, render_markdown
+
+    click.echo(render_markdown(all_tables()), nl=False)
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of the canonical model."""
     click.echo(orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())

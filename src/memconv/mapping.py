@@ -101,7 +101,7 @@ def render_markdown(tables: Iterable[MappingTable]) -> str:
         "# Field mappings",
         "",
         "Generated from the mapping tables in code (`memconv.mapping`, one table per writer) by",
-        "`python -m memconv.mapping > docs/mappings.md`; a test fails when this file drifts from them.",
+        "`memconv mappings > docs/mappings.md`; a test fails when this file drifts from them.",
         "The loss report that memconv prints reads the same tables.",
         "",
     ]
@@ -137,9 +137,3 @@ def all_tables() -> list[MappingTable]:
     from .registry import builtin_formats
 
     return [f.mapping for f in builtin_formats() if getattr(f, "mapping", None) is not None]
-
-
-if __name__ == "__main__":  # pragma: no cover - documented generator
-    import sys
-
-    sys.stdout.write(render_markdown(all_tables()))
