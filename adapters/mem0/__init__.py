@@ -1,11 +1,160 @@
-"""Placeholder until the mem0 adapter lands."""
+"""mem0: OSS ``get_all``/``search``/``get``/``history`` output (0.1.x - 2.2.1), Platform pages,
+OpenMemory backups and the OSS-to-Platform migration file; written as ``get_all`` JSON or JSON-L.
 
-from memconv.format import Format
+Reading is in :mod:`.reader`, writing in :mod:`.writer`, the field mapping in :data:`.mapping.MAPPING`,
+shared facts in :mod:`.shape`. Detection is by content (:func:`sniff`): mem0 has no version field,
+so the shape decides. Source: ``shared/formats/mem0.md``.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import PurePosixPath
+from typing import Any, BinaryIO, Iterable, Iterator
+
+import ijson
+import orjson
+
+from memconv.format import Format, ReadOptions, WriteOptions
+from memconv.io import PEEK_BYTES, Input
+from memconv.jsonutil import BIG_INT, BOM, ijson_backend
+
+from .mapping import MAPPING
+from .reader import first_value, line_kind, read_document, read_jsonl, read_openmemory_zip
+from .shape import MIGRATION_KIND, OPENMEMORY_MARKERS
+from .writer import write_mem0
+
+_FOREIGN_KEYS = ("agents", "core_memory", "in_context_message_indices", "sessions", "observations", "format")
+"""Top-level keys of other formats' documents (Letta, AgentMemory ExportData, canonical JSON)."""
+
+_SCORES = {"migration": 95, "openmemory_zip": 90, "openmemory": 90, "results": 90, "history_list": 85,
+           "history_table": 85, "jsonl": 85, "list": 80, "item": 80}
 
 
-class _Pending(Format):
+def _top_info(text: bytes) -> tuple[list[str], dict[str, Any]]:
+    """Top-level keys seen in the start of a JSON object, and the string values of ``kind`` and
+    ``memory`` when they are strings."""
+    keys: list[str] = []
+    scalars: dict[str, Any] = {}
+    try:
+        for prefix, event, value in ijson_backend(bool(BIG_INT.search(text))).parse(io.BytesIO(text)):
+            if prefix == "" and event == "map_key":
+                keys.append(value)
+            elif prefix in ("kind", "memory") and event == "string":
+                scalars[prefix] = value
+    except (ijson.JSONError, UnicodeDecodeError):
+        pass
+    return keys, scalars
+
+
+def _zip_names(inp: Input) -> list[str]:
+    try:
+        with inp.open_raw() as fh, zipfile.ZipFile(fh) as zf:
+            return zf.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return []
+
+
+def sniff(inp: Input) -> tuple[str | None, int]:
+    """The mem0 shape of ``inp`` and how sure (0-100), from its first bytes.
+
+    Shapes: ``openmemory_zip``, ``jsonl``, ``migration``, ``results`` (get_all, search, Platform page),
+    ``openmemory`` (bare ``memories.json``), ``history_table``, ``item`` (``get``), ``list`` (legacy
+    items or history rows; ``history_list`` scores higher). Never claims Letta files (``agents``,
+    ``core_memory``), AgentMemory ``ExportData`` (``sessions``, ``observations``), canonical
+    documents (``format``) or canonical JSON-L lines (``kind``).
+    """
+    if inp.is_dir:
+        return None, 0
+    raw = inp.raw_peek(4)
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"PK\x05\x06"):
+        bases = {PurePosixPath(n).name for n in _zip_names(inp)}
+        if "memories.json" in bases or "memories.jsonl.gz" in bases:
+            return "openmemory_zip", _SCORES["openmemory_zip"]
+        return None, 0
+    head = inp.peek(PEEK_BYTES)
+    text = head.lstrip(BOM + b" \t\r\n")
+    if text[:1] == b"{":
+        line, _, rest = text.partition(b"\n")
+        try:
+            first = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            first = None
+        if isinstance(first, dict) and rest.strip():
+            return ("jsonl", _SCORES["jsonl"]) if line_kind(first) else (None, 0)
+        if line_kind(first) in ("history", "openmemory", "relation"):
+            return "jsonl", _SCORES["jsonl"]  # a one-line JSON-L file (a lone item reads as a `get`)
+        keys, scalars = _top_info(text)
+        if any(k in keys for k in _FOREIGN_KEYS):
+            return None, 0
+        if "kind" in keys:
+            return ("migration", _SCORES["migration"]) if scalars.get("kind") == MIGRATION_KIND else (None, 0)
+        if "results" in keys:
+            item = first_value(text, "results.item")
+            if item is None:
+                return "results", 60
+            looks = line_kind(item) == "item" or (isinstance(item, dict) and "id" in item and "memory" in item)
+            return ("results", _SCORES["results"]) if looks else (None, 0)
+        if "memories" in keys and any(k in keys for k in OPENMEMORY_MARKERS):
+            return "openmemory", _SCORES["openmemory"]
+        if "rows" in keys and "schema" in keys:
+            row = first_value(text, "rows.item")
+            return ("history_table", _SCORES["history_table"]) if line_kind(row) == "history" else (None, 0)
+        if "id" in keys and isinstance(scalars.get("memory"), str):
+            return "item", _SCORES["item"]
+        return None, 0
+    if text[:1] == b"[":
+        item = first_value(text, "item")
+        kind = line_kind(item)
+        if kind == "history":
+            return "list", _SCORES["history_list"]
+        if kind == "item":
+            return "list", _SCORES["list"]
+        if item is None and text.rstrip() == b"[]":
+            return "list", 20
+    return None, 0
+
+
+class Mem0Format(Format):
+    """mem0 memory and history JSON (OSS, Platform, OpenMemory), read and written."""
+
     name = "mem0"
-    title = "(not yet implemented)"
+    title = "mem0 get_all/search/get/history JSON, JSON-L, Platform pages, OpenMemory backups"
+    system = "mem0"
+    extensions = (".json", ".jsonl", ".zip")
+    read_versions = ("OSS 0.1.x-2.2.1 (v1.1 {results[, relations]}, v1.0 bare list, get, history, "
+                     "TypeScript history), Platform v3 pages, OpenMemory export 1, migration file 1, JSON-L")
+    write_versions = "v1.1 get_all {results[, relations, history]} (default), v1.0 bare list, JSON-L"
+    default_write_version = "v1.1"
+    mapping = MAPPING
+
+    def detect(self, inp: Input) -> int:
+        """0-100 from :func:`sniff` (content only; file names are not trusted)."""
+        return sniff(inp)[1]
+
+    def read(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
+        """Yield a :class:`~memconv.model.Header` then the records of one mem0 input (:mod:`.reader`).
+
+        Raises:
+            InputInvalid: not a mem0 shape, bad JSON, a malformed item/row (file and place named).
+            InputUnreadable: not UTF-8, corrupt gzip. LimitExceeded: a zip member over the caps.
+        """
+        shape, _ = sniff(inp)
+        if shape == "openmemory_zip":
+            yield from read_openmemory_zip(inp, options.report)
+        elif shape == "jsonl":
+            yield from read_jsonl(inp, options.report)
+        else:
+            yield from read_document(inp, options.report, shape)
+
+    def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
+        """Write ``get_all`` JSON (or JSON-L with ``options.jsonl``); see :mod:`.writer`.
+
+        Raises:
+            UnsupportedVersion: ``--target-version`` other than v1.1 / v1.0. UsageError: ``--split``.
+        """
+        write_mem0(items, out, options)
 
 
-FORMAT = _Pending()
+FORMAT = Mem0Format()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import BinaryIO
@@ -81,8 +82,8 @@ def read_tar(archive: str, fileobj: BinaryIO, caps: Caps = DEFAULT_CAPS) -> dict
                 out[name] = data
     except tarfile.TarError as e:
         raise InputInvalid(f"{archive}: not a readable tar archive ({e})") from None
-    except EOFError:
-        raise InputInvalid(f"{archive}: truncated tar archive") from None
+    except (EOFError, zlib.error, OSError) as e:
+        raise InputInvalid(f"{archive}: truncated or corrupt tar archive ({e})") from None
     return out
 
 
@@ -113,6 +114,6 @@ def read_zip(archive: str, fileobj: BinaryIO, caps: Caps = DEFAULT_CAPS) -> dict
                 out[name] = data
     except zipfile.BadZipFile as e:
         raise InputInvalid(f"{archive}: not a readable zip archive ({e})") from None
-    except (EOFError, OSError) as e:
+    except (EOFError, OSError, zlib.error) as e:
         raise InputInvalid(f"{archive}: corrupt zip archive ({e})") from None
     return out

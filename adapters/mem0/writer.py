@@ -1,0 +1,430 @@
+"""Write the canonical stream as mem0 JSON (``get_all`` output) or JSON-L.
+
+Output shapes:
+
+* default (``--target-version v1.1``): ``{"results": [item, ...]}`` as OSS ``Memory.get_all()``
+  returns it, plus ``"relations": [{source, relationship, target}]`` when there are relations (or the
+  source document had the key), plus ``"history": [row, ...]`` when the stream has history events;
+  written item by item, never built whole in memory (relations and history rows are spooled to a
+  temporary file and written at the end);
+* ``--target-version v1.0``: the legacy bare list ``[item, ...]`` (the default when the source was a
+  legacy list); relations and history have no place in it and are reported as lost;
+* ``--jsonl``: one item per line, then one line per relation, then one line per history row (rows
+  are told apart by their ``memory_id`` and ``event`` keys; memconv reads all three kinds back);
+* a stream of history events only (a ``history()`` file read alone) is written as mem0 writes it:
+  the bare list of rows (or the raw table's ``{"schema", "rows"}`` when that was the source);
+  a single ``get`` item read alone is written back as the bare object.
+
+Why history goes into the same document rather than a sidecar file: the output is then one
+atomic file, so ``--fail-on-loss``, ``--dry-run`` and ``--strategy`` (which write to temporary paths)
+never leave a stray or stale sidecar behind, and standard output can carry it too. ``doc["history"]``
+is exactly the list ``Memory.history()`` returns, for every memory at once; consumers of
+``doc["results"]`` ignore the extra key, as they ignore the Platform's ``count``/``next``.
+
+Items: key order ``id, memory, hash, metadata, created_at, updated_at`` then the promoted keys
+``user_id, agent_id, run_id, actor_id, role, attributed_to, expiration_date`` when set; ``metadata``
+null when empty (``{}`` kept when the source had ``{}``). Records that came from mem0 go back
+exactly as read (``extras["mem0"]`` restored with :func:`memconv.fields.join`, key order and
+integer types included), so a mem0 -> canonical -> mem0 round trip gives the same JSON.
+
+Records from other systems (and OpenMemory rows, which are not mem0 items):
+
+* ``memory`` and ``passage`` -> an item. ``id``: the source id when it is a UUID, else a UUID5 of
+  ``<system>:<id>`` (mem0's vector stores want UUIDs); ``hash``: the record's, else md5 of the text;
+  ``updated_at`` defaults to ``created_at``; scope ``user_id``/``agent_id``/``run_id`` (``session_id``
+  when there is no ``run_id``)/``actor_id``; ``agent_id`` of a Letta passage is its agent's *name*
+  (agents come first in the stream), its Letta id going to ``metadata.memconv_agent_id``.
+* ``block`` (Letta core memory) -> an item per owning agent, ``metadata.block_label`` = the label;
+  empty blocks are skipped with a warning.
+* metadata gains, never overwriting a key the record already has: ``memconv_source`` (system),
+  ``memconv_source_id``, ``memconv_source_kind`` (passage, block) - not for mem0's own records - and
+  ``title``, ``type`` (``memory_type``; ``memory_type`` itself for ``procedural_memory``, as mem0
+  writes it), ``categories``, ``concepts``, ``tags``, ``app_id``, ``project``, ``session_id``.
+* ``relation`` -> ``relations[]`` with the endpoints' entity *names*; ``event`` -> a history row.
+* everything else (agents, messages, tools, sessions, observations, summaries...) has no place in
+  mem0 and is reported lost through :data:`.mapping.MAPPING`, which every record is accounted to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any, BinaryIO, Iterable
+
+from memconv.errors import UnsupportedVersion, UsageError
+from memconv.fields import join
+from memconv.jsonutil import dumps
+from memconv.format import WriteOptions
+from memconv.model import Agent, Base, Header, Memory, Scope
+from memconv.spool import Spool
+
+from .mapping import MAPPING
+from .shape import (HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_OPTIONAL, ITEM_ORDER, OPENMEMORY,
+                    SYSTEM, TS_SUFFIX, ordered)
+
+VERSIONS = ("v1.1", "v1.0")
+"""What ``--target-version`` accepts: mem0's ``MemoryConfig.version`` output shapes."""
+DEFAULT_VERSION = "v1.1"
+
+NAMESPACE = uuid.UUID("6f1d5e2a-3c4b-5d6e-8f70-8192a3b4c5d6")
+"""UUID5 namespace of the ids memconv gives to records whose source id is not a UUID."""
+
+_MARKERS = ("$order", "$int", "$dest")
+
+
+def choose_version(options: WriteOptions, header: Header) -> str:
+    """``--target-version`` (``v1.1``/``1.1``, ``v1.0``/``1.0``), else ``v1.0`` when the source was a
+    legacy mem0 bare list, else ``v1.1``.
+
+    Raises:
+        UnsupportedVersion: any other version.
+    """
+    v = options.target_version
+    if v is None:
+        legacy = header.source_system == SYSTEM and header.source_variant == "legacy_list"
+        return "v1.0" if legacy else DEFAULT_VERSION
+    norm = v.strip().lower()
+    norm = norm if norm.startswith("v") else "v" + norm
+    if norm not in VERSIONS:
+        raise UnsupportedVersion(f"mem0 output version {v!r} is not one memconv writes; choose v1.1 "
+                                 f"(get_all {{\"results\": [...]}}, the default) or v1.0 (the legacy bare list)")
+    return norm
+
+
+def mem0_id(system: str, rid: str) -> str:
+    """``rid`` when it is a UUID in canonical form, else a UUID5 of ``<system>:<rid>`` (deterministic)."""
+    try:
+        if str(uuid.UUID(rid)) == rid.lower():
+            return rid
+    except (ValueError, AttributeError, TypeError):
+        pass
+    return str(uuid.uuid5(NAMESPACE, f"{system}:{rid}"))
+
+
+def md5_hex(text: str) -> str:
+    """mem0's ``hash``: ``hashlib.md5(text.encode()).hexdigest()``."""
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def _dump(obj: Any) -> bytes:
+    return dumps(obj)  # orjson; integers beyond 64 bits written exactly
+
+
+def restore(values: dict[str, Any], extras: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """Rebuild a mem0 object read by this adapter: :func:`memconv.fields.join` of ``values`` and
+    ``extras``, then the ``$int`` keys made integers again and the keys put in ``$order`` (or mem0's
+    default ``order``)."""
+    obj = join(values, {k: v for k, v in extras.items() if k not in _MARKERS})
+    for k in extras.get("$int", ()):
+        v = obj.get(k)
+        if isinstance(v, bool):
+            obj[k] = int(v)
+        elif isinstance(v, str) and v.lstrip("-").isdigit():
+            obj[k] = int(v)
+    keys = extras.get("$order") or ordered(list(obj), order)
+    out = {k: obj[k] for k in keys if k in obj}
+    out.update((k, v) for k, v in obj.items() if k not in out)
+    return out
+
+
+def _from_mem0(rec: Base) -> bool:
+    """True for records this adapter read from a mem0 object it can put back key for key."""
+    p = rec.provenance
+    return p is not None and p.system == SYSTEM and p.variant != "openmemory"
+
+
+class _Writer:
+    def __init__(self, out: BinaryIO, options: WriteOptions):
+        self.out = out
+        self.opts = options
+        self.report = options.report
+        self.header = Header()
+        self.version = DEFAULT_VERSION
+        self.n_items = 0
+        self.pending: bytes | None = None
+        self.hold_first = False
+        self.rels = Spool()
+        self.events = Spool()
+        self.rel_handles: list[tuple[int, int]] = []
+        self.event_handles: list[tuple[int, int]] = []
+        self.agents: dict[str, Agent] = {}
+        self.block_owners: dict[str, list[Agent]] = {}
+        self.entities: dict[str, str] = {}
+        self.used_entities: set[str] = set()
+        self.empty_blocks = 0
+        self.inactive = 0
+
+    # ------------------------------------------------------------------ helpers
+
+    def system_of(self, rec: Base) -> str:
+        if rec.provenance is not None:
+            return rec.provenance.system
+        return self.header.source_system or "canonical"
+
+    def emit_item(self, obj: dict[str, Any]) -> None:
+        blob = _dump(obj)
+        self.report.wrote("mem0:results")
+        if self.opts.jsonl:
+            self.out.write(blob + b"\n")
+            self.n_items += 1
+            return
+        if self.n_items == 0 and self.hold_first:
+            self.pending = blob
+            self.n_items = 1
+            return
+        if self.n_items == 0 or self.pending is not None:
+            self.open_results()
+        self.out.write((b"\n" if self.n_items == 0 else b",\n") + blob)
+        self.n_items += 1
+
+    def open_results(self) -> None:
+        self.out.write(b"[" if self.version == "v1.0" else b'{"results":[')
+        if self.pending is not None:
+            self.out.write(b"\n" + self.pending)
+            self.pending = None
+
+    # ------------------------------------------------------------------ memories
+
+    def memory(self, rec: Any) -> None:
+        if not MAPPING.account(rec, self.report):
+            return
+        if _from_mem0(rec) and rec.kind == "memory":
+            self.emit_item(self.restore_item(rec))
+        else:
+            if rec.extra(OPENMEMORY).get("state") not in (None, "active"):
+                self.inactive += 1
+            for agent in self.owners_of(rec):
+                self.emit_item(self.foreign_item(rec, rec.kind, agent=agent))
+
+    def owners_of(self, rec: Any) -> list[Agent | None]:
+        a = self.agents.get(rec.scope.agent_id or "")
+        return [a] if a else [None]
+
+    def restore_item(self, rec: Memory) -> dict[str, Any]:
+        ts = (rec.provenance.variant or "").endswith(TS_SUFFIX)
+        values: dict[str, Any] = {"id": rec.id, "memory": rec.text, "hash": rec.hash, "metadata": rec.metadata,
+                                  ("createdAt" if ts else "created_at"): rec.created_at,
+                                  ("updatedAt" if ts else "updated_at"): rec.updated_at}
+        for key, f in ITEM_OPTIONAL.items():
+            v = getattr(rec.scope, f[6:]) if f.startswith("scope.") else getattr(rec, f)
+            if v is not None:
+                values[key] = v
+        return restore(values, rec.extra(SYSTEM), ITEM_ORDER)
+
+    def foreign_item(self, rec: Any, kind: str, agent: Agent | None = None,
+                     adds: dict[str, Any] | None = None) -> dict[str, Any]:
+        """An OSS item from a record of another system (or an OpenMemory row)."""
+        system = self.system_of(rec)
+        scope: Scope = rec.scope
+        meta_adds: dict[str, Any] = {}
+        if system != SYSTEM:
+            meta_adds["memconv_source"] = system
+            meta_adds["memconv_source_id"] = rec.provenance.id if rec.provenance and rec.provenance.id else rec.id
+            if kind != "memory":
+                meta_adds["memconv_source_kind"] = kind
+        meta_adds.update(adds or {})
+        agent_id = scope.agent_id
+        if agent is not None:
+            agent_id = agent.name
+            if agent.name != agent.id:
+                meta_adds["memconv_agent_id"] = agent.provenance.id if agent.provenance and agent.provenance.id else agent.id
+        if rec.title:
+            meta_adds["title"] = rec.title
+        if rec.memory_type:
+            meta_adds["memory_type" if rec.memory_type == "procedural_memory" else "type"] = rec.memory_type
+        for f in ("categories", "concepts", "tags"):
+            if getattr(rec, f):
+                meta_adds[f] = list(getattr(rec, f))
+        if scope.app_id:
+            meta_adds["app_id"] = scope.app_id
+        if scope.project:
+            meta_adds["project"] = scope.project
+        if scope.run_id and scope.session_id and scope.session_id != scope.run_id:
+            meta_adds["session_id"] = scope.session_id
+        meta = dict(rec.metadata) if rec.metadata is not None else None
+        if meta_adds:
+            meta = meta if meta is not None else {}
+            for k, v in meta_adds.items():
+                if k in meta and meta[k] != v:
+                    self.report.lost(kind, f"metadata.{k}", "the record's metadata already has a key of that name")
+                else:
+                    meta[k] = v
+        rid = rec.id if agent is None or len(self.block_owners.get(rec.id, [])) < 2 else f"{rec.id}/{agent.id}"
+        obj: dict[str, Any] = {
+            "id": mem0_id(system, rid), "memory": rec.text,
+            "hash": rec.hash if rec.hash is not None else md5_hex(rec.text), "metadata": meta,
+            "created_at": rec.created_at, "updated_at": rec.updated_at or rec.created_at}
+        for key, val in (("user_id", scope.user_id), ("agent_id", agent_id),
+                         ("run_id", scope.run_id or scope.session_id), ("actor_id", scope.actor_id),
+                         ("role", rec.role), ("expiration_date", rec.expiration_date)):
+            if val is not None:
+                obj[key] = val
+        return obj
+
+    def block(self, b: Any) -> None:
+        MAPPING.account(b, self.report)
+        if not b.value.strip():
+            self.empty_blocks += 1
+            return
+        as_memory = Memory(id=b.id, provenance=b.provenance, text=b.value, metadata=b.metadata, tags=b.tags,
+                           created_at=b.created_at, updated_at=b.updated_at)
+        for agent in self.block_owners.get(b.id) or [None]:
+            self.emit_item(self.foreign_item(as_memory, "block", agent=agent, adds={"block_label": b.label}))
+
+    # ------------------------------------------------------------------ graph and history
+
+    def entity(self, e: Any) -> None:
+        MAPPING.account(e, self.report)
+        self.entities[e.id] = e.name
+
+    def relation(self, r: Any) -> None:
+        MAPPING.account(r, self.report)
+        self.used_entities.update((r.source, r.target))
+        if _from_mem0(r):
+            ex = r.extra(SYSTEM)
+            values = {"source": r.source, "relationship": r.relationship,
+                      ("destination" if ex.get("$dest") else "target"): r.target}
+            obj = restore(values, ex, ("source", "relationship", "target", "destination"))
+        else:
+            obj = {"source": self.entities.get(r.source, r.source), "relationship": r.relationship,
+                   "target": self.entities.get(r.target, r.target)}
+        self.rel_handles.append(self.rels.add(_dump(obj)))
+        self.report.wrote("mem0:relations")
+
+    def event(self, e: Any) -> None:
+        MAPPING.account(e, self.report)
+        if _from_mem0(e):
+            ts = (e.provenance.variant or "").endswith(TS_SUFFIX)
+            keys = HISTORY_KEYS_TS if ts else HISTORY_KEYS
+            values = {"id": e.id, **{k: getattr(e, f) for k, f in keys.items()}}
+            row = restore(values, e.extra(SYSTEM), HISTORY_ORDER)
+        else:
+            system = self.system_of(e)
+            row = {"id": mem0_id(system, e.id), "memory_id": mem0_id(system, e.memory_id),
+                   "old_memory": e.old_text, "new_memory": e.new_text, "event": e.event,
+                   "created_at": e.created_at, "updated_at": e.updated_at,
+                   "is_deleted": e.is_deleted if e.is_deleted is not None else e.event == "DELETE",
+                   "actor_id": e.actor_id, "role": e.role}
+        self.event_handles.append(self.events.add(_dump(row)))
+
+    # ------------------------------------------------------------------ run
+
+    def run(self, items: Iterable[Any]) -> None:
+        if self.opts.extra.get("split"):
+            raise UsageError("--split is not supported for mem0 output (mem0 has no import caps)")
+        it = iter(items)
+        self.header = next(it)
+        self.version = choose_version(self.opts, self.header)
+        mine = self.header.source_system == SYSTEM
+        self.hold_first = mine and self.header.source_variant == "get" and not self.opts.jsonl \
+            and self.version == DEFAULT_VERSION
+        self.report.info["target"] = {"format": "mem0", "version": self.version,
+                                      "form": "jsonl" if self.opts.jsonl else "json"}
+        try:
+            for rec in it:
+                kind = rec.kind
+                if kind in ("memory", "passage"):
+                    self.memory(rec)
+                elif kind == "block":
+                    self.block(rec)
+                elif kind == "agent":
+                    MAPPING.account(rec, self.report)
+                    self.agents[rec.id] = rec
+                    for bid in rec.block_ids:
+                        self.block_owners.setdefault(bid, []).append(rec)
+                elif kind == "entity":
+                    self.entity(rec)
+                elif kind == "relation":
+                    self.relation(rec)
+                elif kind == "event":
+                    self.event(rec)
+                elif kind == "raw":
+                    self.report.lost("raw", f"{rec.system}:{rec.collection}",
+                                     f"mem0 has no place for {rec.system} {rec.collection} records")
+                else:
+                    MAPPING.account(rec, self.report)
+            self.finish()
+        finally:
+            self.rels.close()
+            self.events.close()
+
+    def finish(self) -> None:
+        o = self.out
+        if self.empty_blocks:
+            self.report.warn(f"{self.empty_blocks} empty Letta block(s) not written: a mem0 memory needs text")
+        if self.inactive:
+            self.report.warn(f"{self.inactive} OpenMemory memories are paused, archived or deleted; mem0 has no "
+                             f"state, so they are written as live memories")
+        unused = [e for e in self.entities if e not in self.used_entities]
+        if unused:
+            self.report.lost("entity", "*", "mem0 keeps graph entities only as the ends of relations; "
+                                            "these are in none", len(unused))
+        n_rels, n_events = len(self.rel_handles), len(self.event_handles)
+        if self.opts.jsonl:
+            for blob in self.rels.all(self.rel_handles):
+                o.write(blob + b"\n")
+            for blob in self.events.all(self.event_handles):
+                o.write(blob + b"\n")
+            if n_events:
+                self.report.wrote("mem0:history", n_events)
+            return
+        mine = self.header.source_system == SYSTEM
+        variant = self.header.source_variant if mine else None
+        hx = self.header.extras.get(SYSTEM, {}) if mine else {}
+        single = len(self.report.info.get("inputs") or []) <= 1
+        top = {k: v for k, v in hx.items() if not k.startswith("$") and k not in ("results", "relations", "history")}
+        if self.n_items == 0 and n_rels == 0 and n_events:
+            if variant == "history_table" and single:
+                o.write(b"{" + b"".join(_dump(k) + b":" + _dump(v) + b"," for k, v in top.items() if k != "rows")
+                        + b'"rows":[')
+                self._rows(b"]}\n")
+            else:
+                o.write(b"[")
+                self._rows(b"]\n")
+            return
+        if self.pending is not None and single and not n_rels and not n_events and not hx.get("$relations"):
+            o.write(self.pending + b"\n")
+            return
+        if self.n_items == 0 or self.pending is not None:
+            self.open_results()
+        o.write(b"\n]" if self.n_items else b"]")
+        if self.version == "v1.0":
+            o.write(b"\n")
+            if n_rels:
+                self.report.lost("relation", "*", "the v1.0 bare list has no place for relations; write v1.1", n_rels)
+            if n_events:
+                self.report.lost("event", "*", "the v1.0 bare list has no place for history; write v1.1", n_events)
+            return
+        if n_rels or hx.get("$relations"):
+            o.write(b',\n"relations":[')
+            for i, blob in enumerate(self.rels.all(self.rel_handles)):
+                o.write((b"\n" if i == 0 else b",\n") + blob)
+            o.write(b"\n]" if n_rels else b"]")
+        if n_events:
+            o.write(b',\n"history":[')
+            self._rows(b"]")
+        if single and variant in ("get_all", "search", "platform_page"):
+            for k, v in top.items():
+                o.write(b",\n" + _dump(k) + b":" + _dump(v))
+        o.write(b"}\n")
+
+    def _rows(self, close: bytes) -> None:
+        n = 0
+        for n, blob in enumerate(self.events.all(self.event_handles), 1):
+            self.out.write((b"\n" if n == 1 else b",\n") + blob)
+        self.out.write((b"\n" if n else b"") + close)
+        self.report.wrote("mem0:history", n)
+
+
+def write_mem0(items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
+    """Write ``items`` (a header, then records) as mem0 JSON or JSON-L to ``out``.
+
+    Raises:
+        UnsupportedVersion: ``--target-version`` other than v1.1 / v1.0.
+        UsageError: ``--split`` (mem0 output is never split).
+    """
+    _Writer(out, options).run(items)
+
+
+__all__ = ["write_mem0", "choose_version", "mem0_id", "md5_hex", "restore", "VERSIONS", "DEFAULT_VERSION",
+           "OPENMEMORY"]
