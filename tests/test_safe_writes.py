@@ -392,3 +392,43 @@ def test_strategy_on_letta_files(tmp_path, strategy):
     written = json.loads(dest.read_text())
     from test_letta_writer import check_agent_file  # ids <prefix>-<n>, unique, references resolve
     check_agent_file(written)
+
+
+# ------------------------------------------------------------------ strategies on mem0 and canonical files
+
+MEM0_DIR = __import__("helpers").FIXTURES / "mem0"
+
+
+def _ids_texts(path):
+    return {m.id: m.text for m in memconv.read(path).of("memory")}
+
+
+@pytest.mark.parametrize("fmt, opts", [("mem0", ()), ("mem0", ("--jsonl",)), ("canonical", ()),
+                                       ("canonical", ("--jsonl",))])
+@pytest.mark.parametrize("strategy", ["merge", "replace", "skip"])
+def test_strategy_on_keyed_files(tmp_path, fmt, opts, strategy):
+    alice, everyone = MEM0_DIR / "get_all_v11_user_alice.json", MEM0_DIR / "get_all_v11.json"
+    dest = tmp_path / "dest.out"
+    assert run_cli(alice, "--to", fmt, *opts, "-o", dest).returncode == 0
+    # the input changes one of alice's memories and adds bob's and support-bot's
+    doc = json.loads(everyone.read_text())
+    changed_id = json.loads(alice.read_text())["results"][0]["id"]
+    for item in doc["results"]:
+        if item["id"] == changed_id:
+            item["memory"] = "changed by the input"
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(doc))
+    before = _ids_texts(dest)
+    rep = tmp_path / "r.json"
+    proc = run_cli(src, "--to", fmt, *opts, "-o", dest, "--strategy", strategy, "--report", rep)
+    assert proc.returncode == 0, proc.stderr.decode()
+    after = _ids_texts(dest)
+    incoming = {i["id"]: i["memory"] for i in doc["results"]}
+    if strategy == "replace":
+        assert after == incoming
+    elif strategy == "merge":
+        assert after == {**before, **incoming} and after[changed_id] == "changed by the input"
+    else:
+        assert after == {**incoming, **before} and after[changed_id] == before[changed_id]
+    plan = json.loads(rep.read_text())["plan"]["collections"]["memory"]
+    assert plan["insert"] == len(set(incoming) - set(before))

@@ -27,6 +27,7 @@ from memconv.io import Input
 from memconv.jsonutil import BOM, dumps, ijson_backend, scan_numbers
 from memconv.mapping import FieldMap, MappingTable
 from memconv.report import Report
+from memconv.strategies import Plan, merge_streams
 from memconv.model import ITEM_ADAPTER, RECORD_ADAPTER, RECORD_TYPES, SCHEMA_VERSION, Header
 
 DOC_FORMAT = "memconv-canonical"
@@ -175,45 +176,13 @@ class CanonicalFormat(Format):
                 raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
 
     def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
-        """Combine by ``(kind, id)``; only the keys of the new file are held in memory. The output keeps
-        the existing file's shape (JSON-L or JSON) and the new file's header."""
-        from memconv.strategies import Plan
-
+        """Combine by ``(kind, id)`` (:func:`memconv.strategies.merge_streams`: only keys in memory);
+        the output keeps the existing file's shape (JSON-L or JSON) and the new file's header."""
         plan = Plan(strategy)
         ropts = ReadOptions(report=options.report)
-        new_keys = {(r.kind, r.id) for r in self.read(new, ropts) if r.kind != "header"}
-        old_keys: set[tuple[str, str]] = set()
-        jsonl = self.read(existing, ropts).__next__().source_variant == "jsonl" or \
-            not existing.peek(64).lstrip(BOM + b" \t\r\n").startswith(b'{"format"')
-
-        def stream() -> Iterator[Any]:
-            new_items = self.read(new, ropts)
-            yield next(new_items)
-            for r in self.read(existing, ropts):
-                if r.kind == "header":
-                    continue
-                k = (r.kind, r.id)
-                old_keys.add(k)
-                if strategy == "skip" or (strategy == "merge" and k not in new_keys):
-                    yield r
-            for r in new_items:
-                if strategy != "skip" or (r.kind, r.id) not in old_keys:
-                    yield r
-
-        self.write(stream(), out, WriteOptions(report=Report(), jsonl=jsonl))
-        for kind in sorted({k[0] for k in old_keys | new_keys}):
-            o = {k for k in old_keys if k[0] == kind}
-            n = {k for k in new_keys if k[0] == kind}
-            if strategy == "replace":
-                plan.add(kind, "delete", len(o - n))
-                plan.add(kind, "update", len(o & n))
-            elif strategy == "merge":
-                plan.add(kind, "keep", len(o - n))
-                plan.add(kind, "update", len(o & n))
-            else:
-                plan.add(kind, "keep", len(o))
-                plan.add(kind, "skip", len(o & n))
-            plan.add(kind, "insert", len(n - o))
+        jsonl = not existing.peek(64).lstrip(BOM + b" \t\r\n").startswith(b'{"format"')
+        stream = merge_streams(self.read(existing, ropts), lambda: self.read(new, ropts), strategy, plan)
+        self.write(stream, out, WriteOptions(report=Report(), jsonl=jsonl))
         return plan
 
     def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:

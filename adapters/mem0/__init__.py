@@ -148,6 +148,19 @@ class Mem0Format(Format):
         else:
             yield from read_document(inp, options.report, shape)
 
+    def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
+        """Memories keyed by their mem0 ``id``, history rows by theirs, relations by their ends
+        (:func:`memconv.strategies.merge_streams`: only keys in memory). The output has the shape
+        asked for (``--jsonl``), with the new file's header."""
+        from memconv.strategies import Plan, merge_streams
+
+        plan = Plan(strategy)
+        ropts = ReadOptions(report=options.report)
+        stream = merge_streams(self.read(existing, ropts), lambda: self.read(new, ropts), strategy, plan)
+        self.write(stream, out, WriteOptions(report=options.report.__class__(), jsonl=bool(options.extra.get("jsonl")),
+                                             target_version=options.target_version, output_path=options.output_path))
+        return plan
+
     def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
         """Write ``get_all`` JSON (or JSON-L with ``options.jsonl``); see :mod:`.writer`.
 

@@ -103,3 +103,41 @@ def merge_keyed(existing: Iterable[T], new: Iterable[T], key: Callable[[T], Any]
     plan.add(collection, "skip", len(both))
     plan.add(collection, "insert", len(new_keys - old_keys))
     return kept + [r for r in new if key(r) not in old_keys]
+
+
+def merge_streams(existing: Iterable[Any], new: Callable[[], Iterable[Any]], strategy: str, plan: Plan,
+                  key: Callable[[Any], Any] = lambda r: (r.kind, r.id)) -> Iterable[Any]:
+    """Combine two canonical streams (each a header, then records) by ``key`` under ``strategy``.
+
+    Only the keys are held in memory: ``new`` is called twice, once to collect its keys and once to
+    stream its records. Yields the new stream's header, then the destination's records it keeps,
+    then the input's records. Plan counts are per ``kind``; they are complete once the stream is
+    consumed.
+    """
+    new_keys = {key(r) for r in new() if r.kind != "header"}
+    old_keys: set[Any] = set()
+    items = iter(new())
+    yield next(items)
+    for r in existing:
+        if r.kind == "header":
+            continue
+        k = key(r)
+        old_keys.add(k)
+        if strategy == "skip" or (strategy == "merge" and k not in new_keys):
+            yield r
+    for r in items:
+        if strategy != "skip" or key(r) not in old_keys:
+            yield r
+    for kind in sorted({k[0] if isinstance(k, tuple) else "records" for k in old_keys | new_keys}):
+        o = {k for k in old_keys if (k[0] if isinstance(k, tuple) else "records") == kind}
+        n = {k for k in new_keys if (k[0] if isinstance(k, tuple) else "records") == kind}
+        if strategy == "replace":
+            plan.add(kind, "delete", len(o - n))
+            plan.add(kind, "update", len(o & n))
+        elif strategy == "merge":
+            plan.add(kind, "keep", len(o - n))
+            plan.add(kind, "update", len(o & n))
+        else:
+            plan.add(kind, "keep", len(o))
+            plan.add(kind, "skip", len(o & n))
+        plan.add(kind, "insert", len(n - o))
