@@ -17,9 +17,26 @@ import orjson
 from .errors import InputInvalid, InputUnreadable
 
 BOM = b"\xef\xbb\xbf"
-BIG_INT = re.compile(rb'(?<![\w."\\])-?[0-9]{19,}')
-"""An integer literal of 19 or more digits: possibly beyond 64 bits (orjson would make it a float,
-ijson's C backend refuses it)."""
+BIG_INT_LITERAL = re.compile(rb"[:\[,]\s*-?[0-9]{19}")
+"""An integer literal of 19 or more digits in value position (after ``:``, ``[`` or ``,``): possibly
+beyond 64 bits, which orjson would make a float and ijson's C backend refuses."""
+
+
+def has_big_int(data: bytes) -> bool:
+    """True when ``data`` may hold a JSON integer of 19 or more digits (a digit run inside a string
+    right after ``: `` also counts; that only costs speed)."""
+    return BIG_INT_LITERAL.search(data) is not None
+
+
+class _BigIntPattern:
+    """``BIG_INT.search(data)``: kept for callers of the old pattern."""
+
+    @staticmethod
+    def search(data: bytes) -> bool:
+        return has_big_int(data)
+
+
+BIG_INT = _BigIntPattern()
 DUP_CHECK_BYTES = 64 * 1024 * 1024
 """Documents up to this size are also checked for duplicate keys (a second, stdlib parse)."""
 
@@ -44,9 +61,10 @@ def loads(data: bytes, name: str, *, undo_double: bool = True, report: Any = Non
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as e:
         raise _decode_error(data, e, name) from None
-    if len(data) <= DUP_CHECK_BYTES or BIG_INT.search(data):
+    big = has_big_int(data)
+    if len(data) <= DUP_CHECK_BYTES or big:
         exact = _stdlib_loads(data, name, report)
-        if BIG_INT.search(data):
+        if big:
             doc = exact  # orjson turned integers beyond 64 bits into floats; keep them exact
     if undo_double and isinstance(doc, str) and doc.lstrip()[:1] in ("{", "["):
         try:
@@ -104,7 +122,7 @@ def scan_numbers(fh: BinaryIO, name: str) -> bool:
         chunk = fh.read(8 << 20)
         if not chunk:
             return False
-        if BIG_INT.search(tail + chunk):
+        if has_big_int(tail + chunk):
             return True
         tail = chunk[-32:]
 
