@@ -97,9 +97,15 @@ TOP_K_DEFAULTS = (20, 100)
 def ordered(keys: list[str], order: tuple[str, ...] = ITEM_ORDER) -> list[str]:
     """``keys`` in mem0's serialisation order: the keys of ``order`` by rank, then the others in
     their original order."""
-    rank = {k: i for i, k in enumerate(order)}
-    pos = {k: i for i, k in enumerate(keys)}
-    return sorted(keys, key=lambda k: (0, rank[k], 0) if k in rank else (1, 0, pos[k]))
+    rank = _RANKS.get(order)
+    if rank is None:
+        rank = _RANKS[order] = {k: i for i, k in enumerate(order)}
+    known = [k for k in keys if k in rank]
+    known.sort(key=rank.__getitem__)
+    return known + [k for k in keys if k not in rank]
+
+
+_RANKS: dict[tuple[str, ...], dict[str, int]] = {}
 
 
 def base_variant(variant: str | None) -> str:

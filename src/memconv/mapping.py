@@ -47,6 +47,7 @@ class MappingTable:
     intro: str = ""
     keeps_extras: bool = False
     _lost_fields: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
+    _checks: dict[str, list[tuple[str, Any]]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         mapped: dict[str, set[str]] = {}
@@ -72,16 +73,20 @@ class MappingTable:
         if dest is None:
             report.lost(kind, "*", note)
             return False
-        cls = type(record)
-        for name in self._lost_fields.get(kind, ()):
-            value = getattr(record, name)
-            if _is_set(value, cls.model_fields[name].default):
-                reason = next((r.note for r in self.rows if r.kind == kind and r.field == name),
-                              f"{self.target} has no field for it")
+        checks = self._checks.get(kind)
+        if checks is None:
+            cls = type(record)
+            checks = self._checks[kind] = [(n, cls.model_fields[n].get_default(call_default_factory=True))
+                                           for n in self._lost_fields.get(kind, ())]
+        values = record.__dict__
+        for name, default in checks:
+            if _is_set(values[name], default):
+                reason = next((r.note for r in self.rows if r.kind == kind and r.field == name), "")
                 report.lost(kind, name, reason or f"{self.target} has no field for it")
-        for system, values in record.extras.items():
-            if system != self.system and values and not self.keeps_extras:
-                report.lost(kind, f"extras.{system}", f"fields only {system} holds")
+        if not self.keeps_extras:
+            for system, extra in record.extras.items():
+                if system != self.system and extra:
+                    report.lost(kind, f"extras.{system}", f"fields only {system} holds")
         return True
 
 
