@@ -29,6 +29,7 @@ ids (``ses_``/``obs_``/``mem_`` + 20 hex of a SHA-256), so output is determinist
 from __future__ import annotations
 
 import hashlib
+from array import array
 from typing import Any, BinaryIO, Iterable
 
 import orjson
@@ -38,7 +39,7 @@ from memconv.fields import join
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.model import Agent, Base, Header, Message
-from memconv.spool import Spool, write_joined
+from memconv.spool import Handles, Spool, write_joined
 from memconv.timeutil import now_iso_z, parse_ts, to_iso_z
 
 from .mapping import MAPPING, native_fields
@@ -106,14 +107,14 @@ class _Writer:
         self.small: dict[str, list[Any]] = {}
         self.agents: dict[str, Agent] = {}
         self.agent_msgs: dict[str, dict[str, Any]] = {}
-        self.buckets: dict[str, list[tuple[tuple, tuple[int, int]]]] = {}
+        self.buckets: dict[str, _Bucket] = {}
         self.obs_spool = Spool()
         self.mem_spool = Spool()
         self.sum_spool = Spool()
         self.raw: dict[str, Spool] = {}
-        self.raw_handles: dict[str, list[tuple[int, int]]] = {}
-        self.mem_handles: list[tuple[int, int]] = []
-        self.sum_handles: list[tuple[int, int]] = []
+        self.raw_handles: dict[str, Handles] = {}
+        self.mem_handles = Handles()
+        self.sum_handles = Handles()
         self.seq = 0
         self.export_time = ""
 
@@ -134,6 +135,12 @@ class _Writer:
         into[EMBED_KEY] = data
         MAPPING.account(rec, self.report)
         return into
+
+    def bucket(self, sid: str) -> "_Bucket":
+        b = self.buckets.get(sid)
+        if b is None:
+            b = self.buckets[sid] = _Bucket()
+        return b
 
     def session_id_of(self, agent_id: str | None) -> str | None:
         if agent_id is None:
@@ -177,9 +184,9 @@ class _Writer:
         self.embed(m, obs)
         a = self.agents.get(m.agent_id or "")
         pos = a.in_context_message_ids.index(m.id) if a and m.id in a.in_context_message_ids else None
-        key = (0, pos) if pos is not None else (1, self.seq)
+        key = pos if pos is not None else _LATER + self.seq
         self.seq += 1
-        self.buckets.setdefault(sid, []).append((key, self.obs_spool.add(_dump(obs))))
+        self.bucket(sid).add(key, self.obs_spool.add(_dump(obs)))
         self.report.wrote("agentmemory:observations")
 
     def observation(self, o: Any) -> None:
@@ -199,7 +206,7 @@ class _Writer:
                     obj[key] = val
             obj["origin"] = o.origin or self.origin(o, obj["timestamp"])
             self.embed(o, obj)
-        self.buckets.setdefault(o.session_id, []).append(((1, self.seq), self.obs_spool.add(_dump(obj))))
+        self.bucket(o.session_id).add(_LATER + self.seq, self.obs_spool.add(_dump(obj)))
         self.seq += 1
         self.report.wrote("agentmemory:observations")
 
@@ -274,7 +281,7 @@ class _Writer:
 
     def add_raw(self, coll: str, obj: Any) -> None:
         sp = self.raw.setdefault(coll, Spool())
-        self.raw_handles.setdefault(coll, []).append(sp.add(_dump(obj)))
+        self.raw_handles.setdefault(coll, Handles()).append(sp.add(_dump(obj)))
         self.report.wrote(f"agentmemory:{coll}")
 
     # ------------------------------------------------------------------ small records, at the end
@@ -422,8 +429,6 @@ class _Writer:
         sessions = self.sessions()
         self.report.wrote("agentmemory:sessions", len(sessions))
         self.report.wrote("agentmemory:memories", len(small_mems))
-        for entries in self.buckets.values():
-            entries.sort(key=lambda e: e[0])
         counts = {"MAX_SESSIONS": len(sessions), "MAX_MEMORIES": len(small_mems) + len(self.mem_handles),
                   "MAX_SUMMARIES": len(self.sum_handles), "MAX_OBS_BUCKETS": len(self.buckets),
                   "MAX_OBS_PER_SESSION": max((len(v) for v in self.buckets.values()), default=0),
@@ -443,7 +448,7 @@ class _Writer:
                         f"refuse the import. Write it in parts with --split -o OUT.json, or select less "
                         f"(--agent, --exclude)")
         _write_doc(self.out, version, self.export_time, list(session_blobs.values()),
-                   ((sid, self.obs_spool.all(h for _, h in e)) for sid, e in self.buckets.items()),
+                   ((sid, self.obs_spool.all(b.ordered())) for sid, b in self.buckets.items()),
                    _chain(mem_blobs, self.mem_spool.all(self.mem_handles)),
                    self.sum_spool.all(self.sum_handles),
                    {c: self.raw[c].all(h) for c, h in self.raw_handles.items()},
@@ -455,8 +460,8 @@ class _Writer:
         for sid, blob in session_blobs.items():
             if sid not in self.buckets:
                 parts.add_session(sid)
-        for sid, entries in self.buckets.items():
-            for _, h in entries:
+        for sid, bucket in self.buckets.items():
+            for h in bucket.ordered():
                 parts.add_obs(sid, h)
         for blob in mem_blobs:
             parts.add_blob("memories", blob)
@@ -476,6 +481,34 @@ class _Writer:
                                      parts.blobs(i, "memories"), parts.blobs(i, "summaries"),
                                      {c: parts.blobs(i, c) for c in OPTIONAL_COLLECTIONS if parts.done[i]["rows"].get(c)}))
         self.report.info["parts"] = paths
+
+
+_LATER = 1 << 40
+"""Sort key offset: observations not in an agent's context come after those that are, in order."""
+
+
+class _Bucket:
+    """One session's observations: spool handles and sort keys, in machine-integer arrays."""
+
+    __slots__ = ("keys", "handles")
+
+    def __init__(self) -> None:
+        self.keys = array("q")
+        self.handles = Handles()
+
+    def add(self, key: int, handle: tuple[int, int]) -> None:
+        self.keys.append(key)
+        self.handles.append(handle)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def ordered(self) -> Iterable[tuple[int, int]]:
+        """Handles in context order, then arrival order."""
+        keys = self.keys
+        if all(keys[i] <= keys[i + 1] for i in range(len(keys) - 1)):
+            return iter(self.handles)
+        return (self.handles[i] for i in sorted(range(len(keys)), key=keys.__getitem__))
 
 
 def _chain(*iters: Iterable[bytes]) -> Iterable[bytes]:
@@ -571,28 +604,55 @@ class _Parts:
             c["sessions"].append(sid)
             c["session_set"].add(sid)
             c["bytes"] += self.session_size[sid]
-        c["buckets"].setdefault(sid, []).append(handle)
-        c["bytes"] += size + (len(sid) + 8 if len(c["buckets"][sid]) == 1 else 0)
+        hs = c["buckets"].get(sid)
+        if hs is None:
+            hs = c["buckets"][sid] = Handles()
+        hs.append(handle)
+        c["bytes"] += size + (len(sid) + 8 if len(hs) == 1 else 0)
         c["obs"] += 1
 
-    def _add_row(self, coll: str, row: Any, size: int) -> None:
+    def _add_row(self, coll: str, size: int) -> "_Rows":
         self._too_big(size, coll[:-1] if coll.endswith("s") else coll)
         cap = CAPS.get(_COLL_CAP.get(coll, ""), 10 ** 9)
-        rows = self.cur["rows"].get(coll, [])
-        if not self._fits(size + len(coll) + 8) or len(rows) >= cap:
+        rows = self.cur["rows"].get(coll)
+        if not self._fits(size + len(coll) + 8) or (rows is not None and len(rows) >= cap):
             self.flush()
-        self.cur["rows"].setdefault(coll, []).append(row)
-        self.cur["bytes"] += size + (len(coll) + 8 if len(self.cur["rows"][coll]) == 1 else 0)
+            rows = None
+        if rows is None:
+            rows = self.cur["rows"][coll] = _Rows()
+            self.cur["bytes"] += len(coll) + 8
+        self.cur["bytes"] += size
+        return rows
 
     def add_blob(self, coll: str, blob: bytes) -> None:
-        self._add_row(coll, blob, len(blob) + 1)
+        self._add_row(coll, len(blob) + 1).blobs.append(blob)
 
     def add_handle(self, coll: str, spool: Spool, handle: tuple[int, int]) -> None:
-        self._add_row(coll, (spool, handle), handle[1] + 1)
+        rows = self._add_row(coll, handle[1] + 1)
+        rows.spool = spool
+        rows.handles.append(handle)
 
     def blobs(self, i: int, coll: str) -> Iterable[bytes]:
-        for row in self.done[i]["rows"].get(coll, []):
-            yield row if isinstance(row, bytes) else row[0].get(row[1])
+        rows = self.done[i]["rows"].get(coll)
+        if rows is None:
+            return
+        yield from rows.blobs
+        if rows.spool is not None:
+            yield from rows.spool.all(rows.handles)
+
+
+class _Rows:
+    """One collection's rows in one part: small blobs held, spooled rows as compact handles."""
+
+    __slots__ = ("blobs", "spool", "handles")
+
+    def __init__(self) -> None:
+        self.blobs: list[bytes] = []
+        self.spool: Spool | None = None
+        self.handles = Handles()
+
+    def __len__(self) -> int:
+        return len(self.blobs) + len(self.handles)
 
 
 def part_path(output_path: str, n: int) -> str:

@@ -8,6 +8,7 @@ integers per record) in memory, never the records, so memory stays flat however 
 from __future__ import annotations
 
 import tempfile
+from array import array
 from typing import BinaryIO, Iterable, Iterator
 
 
@@ -42,6 +43,31 @@ class Spool:
     def close(self) -> None:
         """Delete the file."""
         self._f.close()
+
+
+class Handles:
+    """A compact list of ``(offset, length)`` spool handles: two machine-integer arrays, 16 bytes a
+    handle instead of a Python tuple's ~100."""
+
+    __slots__ = ("offsets", "lengths")
+
+    def __init__(self) -> None:
+        self.offsets = array("q")
+        self.lengths = array("q")
+
+    def append(self, handle: tuple[int, int]) -> None:
+        """Add one handle."""
+        self.offsets.append(handle[0])
+        self.lengths.append(handle[1])
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        return self.offsets[i], self.lengths[i]
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self.offsets, self.lengths)
 
 
 def write_joined(out: BinaryIO, blobs: Iterable[bytes], sep: bytes = b",") -> int:
