@@ -313,3 +313,63 @@ def test_fuzz_mutated_real_samples(tmp_path_factory, fmt, seed):
     p = tmp_path_factory.mktemp("fz") / "f"
     p.write_bytes(data)
     _read_all(p, fmt)
+
+
+# ------------------------------------------------------------------ memory and nesting guards
+
+DEEP = b"[" * 10_000 + b"]" * 10_000
+
+
+@pytest.mark.parametrize("name, data", [
+    ("deep.af", b'{"agents": [], "x": ' + DEEP + b"}"),
+    ("deep.jsonl", b'{"kind":"header"}\n{"kind":"memory","id":"m","text":"t","metadata":{"a":' + DEEP + b"}}\n"),
+    ("deep_mem0.json", b'{"results":[{"id":"x","memory":"t","metadata":{"a":' + DEEP + b"}}]}"),
+    ("deep_am.json", b'{"version":"0.9.29","exportedAt":"x","sessions":[],"observations":{},"memories":[{"id":"m","x":'
+     + DEEP + b'}],"summaries":[]}'),
+])
+@pytest.mark.parametrize("to", ["canonical", "agentmemory"])
+def test_ten_thousand_deep_nesting_is_refused(tmp_path, name, data, to):
+    src = tmp_path / name
+    src.write_bytes(data)
+    out = tmp_path / "o.json"
+    proc = run_cli(src, "--to", to, "-o", out)
+    err = proc.stderr.decode()
+    assert proc.returncode == 4, err
+    assert err.count("memconv: error:") == 1 and "Traceback" not in err and not out.exists()
+
+
+def test_failure_in_the_middle_of_a_write_leaves_the_destination_byte_identical(tmp_path, monkeypatch):
+    """The writer has already written part of the new document when it fails."""
+    from memconv.adapters.agentmemory import writer
+
+    dest = tmp_path / "dest.json"
+    assert run_cli(SAMPLE_AF, "--to", "agentmemory", "-o", dest).returncode == 0
+    before = dest.read_bytes()
+    real = writer._write_doc
+
+    def half(o, *a, **k):
+        o.write(b'{"version":"0.9.29","sessions":[')
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writer, "_write_doc", half)
+    with pytest.raises(OSError):
+        memconv.convert(LETTA / "loop.af", to="agentmemory", output=str(dest), strategy="replace")
+    monkeypatch.setattr(writer, "_write_doc", real)
+    assert dest.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dest.json"]
+
+
+def test_the_issue_pipe_works(tmp_path):
+    """memconv - --from mem0 --to canonical --jsonl | grep alice | memconv - --from canonical --to agentmemory"""
+    import subprocess
+    import sys
+
+    src = FIXTURES / "mem0" / "get_all_v11.json"
+    cmd = (f"{sys.executable} -m memconv - --from mem0 --to canonical --jsonl < {src} | grep alice | "
+           f"{sys.executable} -m memconv - --from canonical --to agentmemory")
+    proc = subprocess.run(cmd, shell=True, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    export = json.loads(proc.stdout)
+    alice = [i for i in json.loads(src.read_text())["results"] if i.get("user_id") == "alice"]
+    assert len(export["memories"]) == len(alice) > 0
+    assert sorted(m["content"] for m in export["memories"]) == sorted(i["memory"] for i in alice)

@@ -23,7 +23,7 @@ import memconv
 from memconv import registry
 
 from helpers import FIXTURES, GOOD_AF
-from letta_server import LettaServer, letta_server  # noqa: F401  (the session fixture)
+from letta_server import LettaServer  # the session fixture `letta_server` comes from conftest.py
 from test_letta_writer import BUNDLES, MEM0_GET_ALL, check_agent_file, load_doc, memories_from_mem0
 
 pytestmark = pytest.mark.letta_server

@@ -113,6 +113,21 @@ class LettaFormat(Format):
         """
         write_agent_file(items, out, options)
 
+    def pull(self, url: Any, options: ReadOptions) -> Iterator[Any]:
+        """Read a running Letta server (:mod:`.live`)."""
+        from .live import pull
+        return pull(url, options)
+
+    def push(self, items: Iterable[Any], url: Any, options: WriteOptions) -> Any:
+        """Write into a running Letta server (:mod:`.live`)."""
+        from .live import push
+        return push(items, url, options)
+
+    def list_remote(self, url: Any, options: ReadOptions) -> list[dict[str, Any]]:
+        """What a running Letta server holds (:mod:`.live`)."""
+        from .live import list_remote
+        return list_remote(url, options)
+
 
 STREAM_BYTES = 8 * 1024 * 1024
 """``AgentFileSchema`` files from this size on are streamed (:mod:`.stream`); smaller ones are parsed

@@ -169,5 +169,20 @@ class Mem0Format(Format):
         """
         write_mem0(items, out, options)
 
+    def pull(self, url: Any, options: ReadOptions) -> Iterator[Any]:
+        """Read a running mem0 store (mem0+config:) or the Platform (:mod:`.live`)."""
+        from .live import pull
+        return pull(url, options)
+
+    def push(self, items: Iterable[Any], url: Any, options: WriteOptions) -> Any:
+        """Write into a running mem0 store (mem0+config:) or the Platform (:mod:`.live`)."""
+        from .live import push
+        return push(items, url, options)
+
+    def list_remote(self, url: Any, options: ReadOptions) -> list[dict[str, Any]]:
+        """What a running mem0 store (mem0+config:) or the Platform holds (:mod:`.live`)."""
+        from .live import list_remote
+        return list_remote(url, options)
+
 
 FORMAT = Mem0Format()

@@ -16,7 +16,7 @@ import click
 import orjson
 
 from . import __version__, registry
-from .errors import ExitCode, MemconvError
+from .errors import ExitCode, MemconvError, PartialWrite, UsageError
 from .model import SCHEMA_VERSION, json_schema
 from .pipeline import convert as run_convert
 from .pipeline import iter_records
@@ -25,6 +25,8 @@ from .progress import wanted
 from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS
 from .report import Report, write_report
 from .strategies import STRATEGIES, Plan
+from .remote import is_remote
+from .transport import redact
 
 SUBCOMMANDS_FIRST = ("--help", "-h", "--version")
 
@@ -39,7 +41,7 @@ class _DefaultGroup(click.Group):
 
 
 def _err(msg: str) -> None:
-    click.echo(msg, err=True)
+    click.echo(redact(msg), err=True)  # a token never reaches the terminal
 
 
 def _print_report(report: Report, quiet: bool) -> None:
@@ -66,10 +68,11 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--to", "to", required=True, metavar="FORMAT", help="Target format (see `memconv formats`).")
+@click.option("--to", "to", metavar="FORMAT", help="Target format (see `memconv formats`); implied by -o URL.")
 @click.option("--from", "from_", metavar="FORMAT", help="Input format; default: detected from content.")
 @click.option("-o", "--output", default="-", show_default=True, metavar="PATH",
-              help="Output file (`-` is stdout; `.gz` compresses). Written atomically.")
+              help="Output file (`-` is stdout; `.gz` compresses; written atomically), or a live system: "
+                   "letta+http://HOST:PORT, agentmemory+http://HOST:PORT, mem0+config:PATH.")
 @click.option("--target-version", metavar="VERSION", help="Version of the target format to write.")
 @click.option("--timestamp", metavar="ISO8601", help="Export time to write when the input carries none.")
 @click.option("--jsonl", is_flag=True, help="Write the target's line form (canonical, mem0).")
@@ -87,6 +90,12 @@ def cli() -> None:
 @click.option("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, show_default=True, help="Refuse larger inputs (0: no limit).")
 @click.option("--split", is_flag=True, help="AgentMemory: write OUT.part-0001.json... each within AgentMemory's caps (needs -o).")
 @click.option("--passages", metavar="PATH", help="Letta: where to write the passages sidecar when the .af goes to stdout.")
+@click.option("--source-token", metavar="TOKEN", help="Token of the live system read (default: LETTA_API_KEY, AGENTMEMORY_SECRET or MEM0_API_KEY).")
+@click.option("--target-token", metavar="TOKEN", help="Token of the live system written (default: its system's variable, as for --source-token).")
+@click.option("--all-messages", is_flag=True, help="Letta server: the whole message history, not only the context window.")
+@click.option("--model", metavar="HANDLE", help="Letta server: import with this model handle (provider/name).")
+@click.option("--embedding", metavar="HANDLE", help="Letta server: import with this embedding handle.")
+@click.option("--secrets", "secrets_file", metavar="FILE", help="Letta server: tool secrets for the import, a JSON object {KEY: value}.")
 @click.option("--progress", "show_progress", is_flag=True, help="Show progress on stderr (default: when stderr is a terminal).")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings, progress or loss report on stderr.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
@@ -94,29 +103,45 @@ def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, ta
             timestamp: str | None, jsonl: bool, fail_on_loss: bool, strategy: str | None, dry_run: bool,
             report_path: str | None, agents: tuple[str, ...], user_ids: tuple[str, ...], since: str | None,
             exclude: tuple[str, ...], rename: tuple[str, ...], keep_secrets: bool, max_records: int,
-            max_bytes: int, split: bool, passages: str | None, show_progress: bool, quiet: bool,
-            debug: bool) -> None:
-    """Convert INPUTS (files, folders, or `-` for stdin) to --to FORMAT."""
+            max_bytes: int, split: bool, passages: str | None, source_token: str | None,
+            target_token: str | None, all_messages: bool, model: str | None, embedding: str | None,
+            secrets_file: str | None, show_progress: bool, quiet: bool, debug: bool) -> None:
+    """Convert INPUTS (files, folders, `-` for stdin, or live systems) to --to FORMAT."""
     report = Report()
     extra: dict[str, Any] = {}
     if split:
         extra["split"] = True
     if passages:
         extra["passages"] = passages
+    live_out = is_remote(output)
+    if not to and not live_out:
+        raise UsageError("--to FORMAT is required (it may be left out when -o names a live system)")
+    if all_messages:
+        extra["read_all_messages"] = True
+    for key, val in (("model", model), ("embedding", embedding), ("secrets_file", secrets_file)):
+        if val:
+            if not live_out:
+                raise UsageError(f"--{key.replace('_file', '')} is for a push to a live Letta server (-o letta+http://...)")
+            extra[key] = val
     try:
         run_convert(list(inputs), to=to, output=output, from_=from_, report=report,
                     target_version=target_version, timestamp=timestamp, jsonl=jsonl,
                     fail_on_loss=fail_on_loss, strategy=strategy, dry_run=dry_run, agents=agents,
                     user_ids=user_ids, since=since, exclude=exclude, rename=parse_rename(rename),
                     keep_secrets=keep_secrets, max_records=max_records, max_bytes=max_bytes,
-                    show_progress=wanted(show_progress, quiet), **extra)
+                    show_progress=wanted(show_progress, quiet), source_token=source_token,
+                    target_token=target_token, **extra)
+    except PartialWrite:
+        if report_path:  # what was written is in the report too
+            write_report(report_path, report, inputs=list(inputs), output="-", dry_run=dry_run)
+        raise
     finally:
         _print_report(report, quiet)
-    if (dry_run or strategy) and not quiet:
+    if (dry_run or strategy or live_out) and not quiet:
         prefix = "plan (dry run, nothing written)" if dry_run else "done"
         _err(f"memconv: {prefix}: " + ("; ".join(Plan.from_dict(report.info["plan"]).lines()) or "nothing to write"))
-    if report_path:
-        write_report(report_path, report, inputs=list(inputs), output=output, dry_run=dry_run)
+    if report_path:  # a live target is named in report.info["target"]["url"], not as a path
+        write_report(report_path, report, inputs=list(inputs), output="-" if live_out else output, dry_run=dry_run)
 
 
 @cli.command()
@@ -225,6 +250,41 @@ def mappings() -> None:
     click.echo(render_markdown(all_tables()), nl=False)
 
 
+@cli.command(name="ls")
+@click.argument("url")
+@click.option("--token", metavar="TOKEN", help="Token (default: LETTA_API_KEY, AGENTMEMORY_SECRET or MEM0_API_KEY).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def ls_cmd(url: str, token: str | None, as_json: bool, debug: bool) -> None:
+    """List what the live system at URL holds.
+
+    \b
+    letta+http://HOST:PORT      agents: id, name, blocks, messages, passages
+    agentmemory+http://HOST:PORT  records per collection, sessions per project
+    mem0+config:PATH | mem0+https://HOST  memories per user, agent and run
+    """
+    from .format import ReadOptions
+    from .remote import parse
+
+    if not is_remote(url):
+        raise UsageError(f"{url!r}: memconv ls takes a live-system address (letta+http://..., agentmemory+http://..., "
+                         f"mem0+config:PATH, mem0+https://...)")
+    u = parse(url)
+    rows = registry.get(u.system).list_remote(u, ReadOptions(extra={"token": token}))
+    if as_json:
+        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    cols: list[str] = []
+    for r in rows:
+        cols += [k for k in r if k not in cols]
+    table = [cols] + [["" if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
+    for row in table:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+    if not rows:
+        _err(f"memconv: {url}: nothing there")
+
+
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the canonical model."""
@@ -263,7 +323,7 @@ def main(argv: list[str] | None = None) -> None:
             import traceback
 
             traceback.print_exc()
-        _err(f"memconv: internal error: {type(e).__name__}: {e} (this is a bug in memconv; "
+        _err(f"memconv: internal error: {type(e).__name__}: {redact(e)} (this is a bug in memconv; "
              f"rerun with --debug for the traceback)")
         code = ExitCode.INTERNAL
     sys.exit(int(code))

@@ -109,6 +109,40 @@ class Format:
 
         raise UsageError(f"--strategy is not supported for {self.name} destinations")
 
+    def pull(self, url: Any, options: ReadOptions) -> Iterator[Any]:
+        """Yield a :class:`~memconv.model.Header` then the canonical records of the live system at
+        ``url`` (a :class:`memconv.remote.RemoteURL`); ``options.extra`` holds ``token`` and pull options.
+
+        Raises:
+            UsageError: this format cannot be read from a live system. RemoteError: the system failed.
+        """
+        from .errors import UsageError
+
+        raise UsageError(f"{self.name}: reading from a live system is not supported")
+
+    def push(self, items: Iterable[Any], url: Any, options: WriteOptions) -> Any:
+        """Write a canonical stream into the live system at ``url``; ``options.extra`` holds ``token``,
+        ``strategy``, ``dry_run`` and push options. Return the :class:`memconv.strategies.Plan` (the same
+        counts with ``dry_run``, which writes nothing).
+
+        Raises:
+            UsageError: not supported. DestinationExists: records exist and no strategy was given.
+            RemoteError: the system failed before anything was written. PartialWrite: after.
+        """
+        from .errors import UsageError
+
+        raise UsageError(f"{self.name}: writing to a live system is not supported")
+
+    def list_remote(self, url: Any, options: ReadOptions) -> list[dict[str, Any]]:
+        """What the live system at ``url`` holds, one dict per agent, scope or collection (``memconv ls``).
+
+        Raises:
+            UsageError: not supported. RemoteError: the system failed.
+        """
+        from .errors import UsageError
+
+        raise UsageError(f"{self.name}: listing a live system is not supported")
+
     def problems(self, inp: Input) -> list[str]:
         """Every problem this format's own checks find in ``inp`` (one line each, with the place);
         the reader's problems are found by reading. Default: none beyond the reader's."""

@@ -15,12 +15,16 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from . import registry
 import shutil
+from contextlib import contextmanager
 import tempfile
+
+from pydantic_core import PydanticSerializationError
 
 from .errors import DestinationExists, InputInvalid, LossRefused, UsageError
 from .filters import parse_kinds, parse_since, select
 from .format import Format, ReadOptions, WriteOptions
 from .progress import progress
+from .remote import RemoteInput, is_remote, parse as parse_remote
 from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, check_bytes, check_count
 from .io import AtomicOutput, Input, same_file
 from .model import Base, Bundle, Header
@@ -28,13 +32,14 @@ from .report import Report
 from .secrets import blank
 from .strategies import Plan, check_strategy
 
-Source = str | os.PathLike | Input
+Source = str | os.PathLike | Input | RemoteInput
 
 
-def _as_inputs(sources: Source | Sequence[Source]) -> list[Input]:
-    if isinstance(sources, (str, os.PathLike, Input)):
+def _as_inputs(sources: Source | Sequence[Source]) -> list[Any]:
+    if isinstance(sources, (str, os.PathLike, Input, RemoteInput)):
         sources = [sources]
-    return [s if isinstance(s, Input) else Input(s) for s in sources]
+    return [s if isinstance(s, (Input, RemoteInput)) else RemoteInput(s) if is_remote(s) else Input(s)
+            for s in sources]
 
 
 def iter_records(sources: Source | Sequence[Source], format: str | None = None,
@@ -61,6 +66,12 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
         raise UsageError("no input given")
     fmts: list[Format] = []
     for inp in inputs:
+        if isinstance(inp, RemoteInput):  # a live system: its adapter pulls from it
+            fmt = registry.get(inp.url.system)
+            if format and registry.get(format) is not fmt:
+                raise UsageError(f"{inp.name} is a {fmt.name} system; --from {format} does not match")
+            fmts.append(fmt)
+            continue
         fmt = registry.get(format) if format else registry.detect(inp)
         if not fmt.can_read:
             raise UsageError(f"format {fmt.name!r} cannot be read")
@@ -73,7 +84,7 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
             opts = ReadOptions(report=report, extra=dict(read_options))
             entry: dict[str, Any] = {"name": inp.name, "format": fmt.name}
             report.info["inputs"].append(entry)
-            items = fmt.read(inp, opts)
+            items = fmt.pull(inp.url, opts) if isinstance(inp, RemoteInput) else fmt.read(inp, opts)
             first = next(items, None)
             if not isinstance(first, Header):
                 raise InputInvalid(f"{inp.name}: the {fmt.name} reader yielded no header (a bug in the adapter)")
@@ -140,12 +151,31 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
             raise LossRefused(f"{fmt.name} cannot hold everything in the input ({report.format_losses()[0]})")
         return report
     with AtomicOutput(dest, compress=compress) as out:
-        fmt.write(_with_header(records), out, opts)
+        with _depth_guard(report):
+            fmt.write(_with_header(records), out, opts)
         if fail_on_loss and report.has_loss:
             first = report.format_losses()[0]
             raise LossRefused(f"{fmt.name} cannot hold everything in the input ({first}); "
                               f"nothing was written (drop --fail-on-loss to accept the loss)")
     return report
+
+
+MAX_DEPTH_HINT = 1000
+
+
+@contextmanager
+def _depth_guard(report: Report) -> Iterator[None]:
+    """Turn a value nested too deeply to process (Python's recursion limit, pydantic's serialisation
+    depth) into :class:`InputInvalid` naming the input, instead of an internal error."""
+    try:
+        yield
+    except (RecursionError, PydanticSerializationError, TypeError) as e:
+        text = str(e).lower()
+        if not isinstance(e, RecursionError) and "depth" not in text and "recursion" not in text:
+            raise
+        names = ", ".join(i.get("name", "?") for i in report.info.get("inputs", [])) or "input"
+        raise InputInvalid(f"{names}: a value is nested more than about {MAX_DEPTH_HINT} levels deep; "
+                           f"memconv refuses such input") from None
 
 
 def _with_header(records: Iterable[Any]) -> Iterator[Any]:
@@ -175,7 +205,8 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
             dry_run: bool = False, agents: Sequence[str] = (), user_ids: Sequence[str] = (),
             since: str | None = None, exclude: Sequence[str] = (), rename: dict[str, str] | None = None,
             keep_secrets: bool = False, max_records: int = DEFAULT_MAX_RECORDS,
-            max_bytes: int = DEFAULT_MAX_BYTES, show_progress: bool = False, **options: Any) -> Report:
+            max_bytes: int = DEFAULT_MAX_BYTES, show_progress: bool = False, source_token: str | None = None,
+            target_token: str | None = None, **options: Any) -> Report:
     """Convert input(s) to format ``to``, streaming through the canonical model.
 
     Args:
@@ -188,7 +219,14 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
         keep_secrets: do not blank secrets (:mod:`memconv.secrets`).
         max_records, max_bytes: guards (:mod:`memconv.guards`; 0 turns one off).
         show_progress: draw progress on stderr (:mod:`memconv.progress`).
-        options: :func:`write_records` options and adapter options (``split``, ``passages``...).
+        source_token / target_token: tokens of live systems named as input / as ``output``
+            (default: the system's environment variable, :mod:`memconv.remote`).
+        options: :func:`write_records` options and adapter options (``split``, ``passages``...);
+            ``read_*`` options go to the readers (``read_all_messages`` for a live Letta).
+
+    A live system (``letta+http://...``, ``agentmemory+http://...``, ``mem0+config:...``) may be an input
+    (its adapter's :meth:`~memconv.format.Format.pull`) or ``output`` (:meth:`~memconv.format.Format.push`,
+    see :func:`_push`).
 
     Returns:
         The :class:`~memconv.report.Report` (counts, losses, warnings, ``info["plan"]``).
@@ -202,6 +240,13 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     check_strategy(strategy)
     inputs = _as_inputs(source)
     out = str(output)
+    if any(isinstance(i, RemoteInput) for i in inputs) or is_remote(out):
+        options.update(_live_read_options(options, source_token, agents, exclude, show_progress))
+    if is_remote(out):
+        return _push(inputs, to, out, report=report, from_=from_, strategy=strategy, dry_run=dry_run, agents=agents,
+                     user_ids=user_ids, since=since, exclude=exclude, rename=rename, keep_secrets=keep_secrets,
+                     max_records=max_records, max_bytes=max_bytes, show_progress=show_progress,
+                     target_token=target_token, options=options)
     for inp in inputs:
         if inp.path is not None and same_file(str(inp.path), out):
             raise UsageError(f"{out}: the output is the input; write to another path")
@@ -263,3 +308,55 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
 def _fresh_plan(plan: Plan, report: Report) -> None:
     for what, n in report.written.items():
         plan.add(what.split(":", 1)[-1], "insert", n)
+
+
+def _live_read_options(options: dict[str, Any], source_token: str | None, agents: Sequence[str],
+                       exclude: Sequence[str], show_progress: bool) -> dict[str, Any]:
+    """``read_*`` options for live inputs: the token, and hints that let a pull fetch less (the
+    filters still apply afterwards)."""
+    out: dict[str, Any] = {}
+    if source_token:
+        out["read_token"] = source_token
+    if agents:
+        out["read_only_agents"] = list(agents)
+    if exclude:
+        out["read_skip_kinds"] = sorted(parse_kinds(exclude))
+    out["read_progress"] = show_progress
+    return out
+
+
+def _push(inputs: list[Any], to: str | None, out: str, *, report: Report, from_: str | None,
+          strategy: str | None, dry_run: bool, agents: Sequence[str], user_ids: Sequence[str], since: str | None,
+          exclude: Sequence[str], rename: dict[str, str] | None, keep_secrets: bool, max_records: int,
+          max_bytes: int, show_progress: bool, target_token: str | None, options: dict[str, Any]) -> Report:
+    """:func:`convert` into a live system: the same stream (read, filtered, secrets blanked), handed to
+    the target adapter's :meth:`~memconv.format.Format.push`, which returns the plan.
+
+    Raises:
+        UsageError: ``to`` names another system, ``--split``. Others: as the adapter's ``push``.
+    """
+    url = parse_remote(out)
+    fmt = registry.get(url.system)
+    if to and registry.get(to) is not fmt:
+        raise UsageError(f"-o {url.display} is a {fmt.name} system; --to {to} does not match")
+    if options.pop("split", None):
+        raise UsageError("--split is for files: a push to a live system is cut into imports within its limits by itself")
+    check_bytes(inputs, max_bytes)
+    since_dt = parse_since(since)
+    kinds = parse_kinds(exclude)
+    read_opts = {k[len("read_"):]: options.pop(k) for k in list(options) if k.startswith("read_")}
+    stream: Iterable[Any] = iter_records(inputs, format=from_, report=report, max_records=max_records, **read_opts)
+    stream = progress(stream, show_progress)
+    stream = select(stream, agents=agents, user_ids=user_ids, since=since_dt, exclude=kinds, rename=rename,
+                    report=report)
+    if not keep_secrets:
+        stream = blank(stream, report)
+    opts = WriteOptions(report=report, target_version=options.pop("target_version", None),
+                        timestamp=options.pop("timestamp", None), jsonl=False, output_path=None,
+                        extra={**options, "keep_secrets": keep_secrets, "strategy": strategy, "dry_run": dry_run,
+                               "token": target_token, "progress": show_progress})
+    plan = fmt.push(stream, url, opts)
+    report.info["target"] = {**report.info.get("target", {}), "format": fmt.name, "url": url.display}
+    report.info["plan"] = plan.to_dict()
+    report.info["dry_run"] = dry_run
+    return report
