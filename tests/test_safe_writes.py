@@ -64,7 +64,6 @@ def test_strategy_on_agentmemory_matches_agentmemory_import(two_exports, tmp_pat
     # make one record collide: the same memory id with other content
     clash = json.loads(json.dumps(before["memories"][0]))
     clash["content"] = "changed by the input"
-    src = tmp_path / "in.jsonl"
     proc = run_cli(LETTA / "loop.af", "--to", "agentmemory", "-o", tmp_path / "new.json")
     assert proc.returncode == 0
     new_doc = json.loads((tmp_path / "new.json").read_bytes())

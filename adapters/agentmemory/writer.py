@@ -32,7 +32,6 @@ import hashlib
 from array import array
 from typing import Any, BinaryIO, Iterable
 
-import orjson
 
 from memconv.errors import LimitExceeded, UnsupportedVersion
 from memconv.fields import join

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO, Iterable, Iterator
 
-import ijson
 import orjson
 from pydantic import ValidationError
 
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
-from memconv.jsonutil import BOM, dumps, ijson_backend, scan_numbers
+from memconv.jsonutil import BOM, ijson_backend, scan_numbers
 from memconv.mapping import FieldMap, MappingTable
 from memconv.report import Report
 from memconv.strategies import Plan, merge_streams

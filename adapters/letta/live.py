@@ -52,14 +52,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
 import orjson
 
-from memconv.errors import DestinationExists, InputInvalid, MemconvError, RemoteError, UsageError
+from memconv.errors import DestinationExists, MemconvError, RemoteError, UsageError
 from memconv.format import ReadOptions, WriteOptions
 from memconv.model import Message, Provenance
 from memconv.remote import RemoteURL, WriteLog, check_loss, note, resolve_token
