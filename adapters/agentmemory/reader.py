@@ -44,7 +44,7 @@ from pydantic import ValidationError
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.fields import ABSENT, build, split
 from memconv.io import Input
-from memconv.jsonutil import BOM, jpath
+from memconv.jsonutil import BOM, ijson_backend, jpath, scan_numbers
 from memconv.model import (KIND_ORDER, RECORD_TYPES, SMALL_KINDS, Agent, Base, Entity, Header, Memory,
                            Message, Observation, Provenance, Relation, Raw, Scope, Session,
                            Summary)
@@ -269,6 +269,14 @@ class _Reader:
             fh.seek(0)
         return fh
 
+    @property
+    def ij(self) -> Any:
+        """ijson's C backend, or its Python one when the file may hold integers beyond 64 bits."""
+        if getattr(self, "_ij", None) is None:
+            with self._open() as fh:
+                self._ij = ijson_backend(scan_numbers(fh, self.name))
+        return self._ij
+
     def _json_error(self, e: Exception) -> InputInvalid:
         msg = " ".join(str(e).split())
         return InputInvalid(f"{self.name}: invalid JSON ({msg[:200]})")
@@ -277,7 +285,7 @@ class _Reader:
         """``ijson.basic_parse`` events of a fresh stream (numbers as int/float, never Decimal)."""
         with self._open() as fh:
             try:
-                yield from ijson.basic_parse(fh, use_float=True)
+                yield from self.ij.basic_parse(fh, use_float=True)
             except ijson.JSONError as e:
                 raise self._json_error(e) from None
 
@@ -291,7 +299,7 @@ class _Reader:
             (key,) = wanted_set
             with self._open() as fh:
                 try:
-                    for i, item in enumerate(ijson.items(fh, f"{key}.item", use_float=True)):
+                    for i, item in enumerate(self.ij.items(fh, f"{key}.item", use_float=True)):
                         yield key, i, item
                 except ijson.JSONError as e:
                     raise self._json_error(e) from None
@@ -750,7 +758,7 @@ class _Reader:
         if "observations" in self.top.nonempty:
             with self._open() as fh:
                 try:
-                    for bucket, rows in ijson.kvitems(fh, "observations", use_float=True):
+                    for bucket, rows in self.ij.kvitems(fh, "observations", use_float=True):
                         context = self.context_of_session.get(bucket)
                         if not context:
                             for j, row in enumerate(rows):

@@ -69,6 +69,7 @@ unless ``options.extra["keep_secrets"]``; ``report.info["secrets_blanked"]`` cou
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import datetime, timezone
@@ -78,6 +79,7 @@ from typing import Any, BinaryIO, Iterable
 import orjson
 
 from memconv import __version__
+from memconv.jsonutil import dumps, has_big_int
 from memconv.errors import UnsupportedVersion
 from memconv.fields import ABSENT, join
 from memconv.format import WriteOptions
@@ -172,8 +174,12 @@ def _tz(ts: str | None) -> str | None:
 
 
 def _dump(obj: Any, indent: bool = False) -> bytes:
-    opts = orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
-    return orjson.dumps(obj, option=opts)
+    return dumps(obj, indent=indent)  # orjson; integers beyond 64 bits written exactly
+
+
+def _load(blob: bytes) -> Any:
+    """A spooled object back; integers beyond 64 bits exactly (orjson would make them floats)."""
+    return json.loads(blob) if has_big_int(blob) else orjson.loads(blob)
 
 
 def _dedup(items: Iterable[str]) -> list[str]:
@@ -843,7 +849,7 @@ class LettaWriter:
         self.out.write(b"[")
         for e, pre in msgs:
             if e is not None:
-                obj = orjson.loads(self.msg_spool.get(e.handle))
+                obj = _load(self.msg_spool.get(e.handle))
                 obj["id"] = e.new
                 if "agent_id" in obj:
                     obj["agent_id"] = agent_new

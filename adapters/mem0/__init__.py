@@ -141,6 +141,8 @@ class Mem0Format(Format):
             InputUnreadable: not UTF-8, corrupt gzip. LimitExceeded: a zip member over the caps.
         """
         shape, _ = sniff(inp)
+        if not inp.is_dir and not inp.peek(4096).strip():
+            shape = "jsonl"  # memconv's own JSON-L of an empty stream: a header and no records
         if shape == "openmemory_zip":
             yield from read_openmemory_zip(inp, options.report)
         elif shape == "jsonl":
