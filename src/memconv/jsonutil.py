@@ -119,7 +119,7 @@ def scan_numbers(fh: BinaryIO, name: str) -> bool:
     """
     tail = b""
     while True:
-        chunk = fh.read(8 << 20)
+        chunk = fh.read(1 << 20)  # 1 MiB at a time: memory stays flat
         if not chunk:
             return False
         if has_big_int(tail + chunk):
