@@ -76,6 +76,7 @@ class AgentMemoryFormat(Format):
     write_versions = f"{SUPPORTED_VERSIONS[0]}-{SUPPORTED_VERSIONS[-1]} (allow-list of 0.9.29; default {DEFAULT_VERSION})"
     default_write_version = DEFAULT_VERSION
     mapping = MAPPING
+    live = ".live"
 
     def detect(self, inp: Input) -> int:
         """Score ``inp`` by its top-level keys (first 64 KiB).
@@ -126,21 +127,6 @@ class AgentMemoryFormat(Format):
 
     def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
         return merge_exports(existing, new, out, strategy)
-
-    def pull(self, url: Any, options: ReadOptions) -> Iterator[Any]:
-        """Read a running AgentMemory server (:mod:`.live`)."""
-        from .live import pull
-        return pull(url, options)
-
-    def push(self, items: Iterable[Any], url: Any, options: WriteOptions) -> Any:
-        """Import into a running AgentMemory server (:mod:`.live`)."""
-        from .live import push
-        return push(items, url, options)
-
-    def list_remote(self, url: Any, options: ReadOptions) -> list[dict[str, Any]]:
-        """What a running AgentMemory server holds (:mod:`.live`)."""
-        from .live import list_remote
-        return list_remote(url, options)
 
 
 FORMAT = AgentMemoryFormat()

@@ -48,6 +48,7 @@ class LettaFormat(Format):
     write_versions = f"AgentFileSchema as letta 0.16.x imports it (default {WRITE_VERSION}), plus a passages sidecar"
     default_write_version = WRITE_VERSION
     mapping = MAPPING
+    live = ".live"
 
     def detect(self, inp: Input) -> int:
         if inp.is_dir:
@@ -112,21 +113,6 @@ class LettaFormat(Format):
             UnsupportedVersion: ``options.target_version`` is not a letta 0.16.x AgentFileSchema.
         """
         write_agent_file(items, out, options)
-
-    def pull(self, url: Any, options: ReadOptions) -> Iterator[Any]:
-        """Read a running Letta server (:mod:`.live`)."""
-        from .live import pull
-        return pull(url, options)
-
-    def push(self, items: Iterable[Any], url: Any, options: WriteOptions) -> Any:
-        """Write into a running Letta server (:mod:`.live`)."""
-        from .live import push
-        return push(items, url, options)
-
-    def list_remote(self, url: Any, options: ReadOptions) -> list[dict[str, Any]]:
-        """What a running Letta server holds (:mod:`.live`)."""
-        from .live import list_remote
-        return list_remote(url, options)
 
 
 STREAM_BYTES = 8 * 1024 * 1024

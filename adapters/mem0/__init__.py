@@ -128,6 +128,7 @@ class Mem0Format(Format):
     write_versions = "v1.1 get_all {results[, relations, history]} (default), v1.0 bare list, JSON-L"
     default_write_version = "v1.1"
     mapping = MAPPING
+    live = ".live"
 
     def detect(self, inp: Input) -> int:
         """0-100 from :func:`sniff` (content only; file names are not trusted)."""
@@ -170,21 +171,6 @@ class Mem0Format(Format):
             UnsupportedVersion: ``--target-version`` other than v1.1 / v1.0. UsageError: ``--split``.
         """
         write_mem0(items, out, options)
-
-    def pull(self, url: Any, options: ReadOptions) -> Iterator[Any]:
-        """Read a running mem0 store (mem0+config:) or the Platform (:mod:`.live`)."""
-        from .live import pull
-        return pull(url, options)
-
-    def push(self, items: Iterable[Any], url: Any, options: WriteOptions) -> Any:
-        """Write into a running mem0 store (mem0+config:) or the Platform (:mod:`.live`)."""
-        from .live import push
-        return push(items, url, options)
-
-    def list_remote(self, url: Any, options: ReadOptions) -> list[dict[str, Any]]:
-        """What a running mem0 store (mem0+config:) or the Platform holds (:mod:`.live`)."""
-        from .live import list_remote
-        return list_remote(url, options)
 
 
 FORMAT = Mem0Format()

@@ -62,6 +62,8 @@ class Format:
         read_versions / write_versions: human-readable version ranges for ``memconv formats``.
         default_write_version: the version written when none is asked for.
         mapping: the writer's :class:`~memconv.mapping.MappingTable` (None: writes nothing).
+        live: module (relative to the adapter's package, e.g. ``".live"``) with ``pull``, ``push`` and
+            ``list_remote`` for live systems; None: no live system.
     """
 
     name: ClassVar[str] = ""
@@ -72,6 +74,7 @@ class Format:
     write_versions: ClassVar[str] = ""
     default_write_version: ClassVar[str | None] = None
     mapping: ClassVar[MappingTable | None] = None
+    live: ClassVar[str | None] = None
 
     def detect(self, inp: Input) -> int:
         """How sure this format is that ``inp`` is its own: 0 (no) to 100 (certain).
@@ -109,39 +112,45 @@ class Format:
 
         raise UsageError(f"--strategy is not supported for {self.name} destinations")
 
+    def _live(self, what: str) -> Any:
+        """The adapter's live module (``<adapter package>.live``, :attr:`live`), or a UsageError."""
+        if not self.live:
+            from .errors import UsageError
+
+            raise UsageError(f"{self.name}: {what} a live system is not supported")
+        import importlib
+
+        return importlib.import_module(self.live, type(self).__module__)
+
     def pull(self, url: Any, options: ReadOptions) -> Iterator[Any]:
         """Yield a :class:`~memconv.model.Header` then the canonical records of the live system at
         ``url`` (a :class:`memconv.remote.RemoteURL`); ``options.extra`` holds ``token`` and pull options.
+        Delegates to ``pull(url, options)`` of the adapter's :attr:`live` module.
 
         Raises:
             UsageError: this format cannot be read from a live system. RemoteError: the system failed.
         """
-        from .errors import UsageError
-
-        raise UsageError(f"{self.name}: reading from a live system is not supported")
+        return self._live("reading from").pull(url, options)
 
     def push(self, items: Iterable[Any], url: Any, options: WriteOptions) -> Any:
         """Write a canonical stream into the live system at ``url``; ``options.extra`` holds ``token``,
         ``strategy``, ``dry_run`` and push options. Return the :class:`memconv.strategies.Plan` (the same
-        counts with ``dry_run``, which writes nothing).
+        counts with ``dry_run``, which writes nothing). Delegates to the :attr:`live` module.
 
         Raises:
             UsageError: not supported. DestinationExists: records exist and no strategy was given.
             RemoteError: the system failed before anything was written. PartialWrite: after.
         """
-        from .errors import UsageError
-
-        raise UsageError(f"{self.name}: writing to a live system is not supported")
+        return self._live("writing to").push(items, url, options)
 
     def list_remote(self, url: Any, options: ReadOptions) -> list[dict[str, Any]]:
         """What the live system at ``url`` holds, one dict per agent, scope or collection (``memconv ls``).
+        Delegates to the :attr:`live` module.
 
         Raises:
             UsageError: not supported. RemoteError: the system failed.
         """
-        from .errors import UsageError
-
-        raise UsageError(f"{self.name}: listing a live system is not supported")
+        return self._live("listing").list_remote(url, options)
 
     def problems(self, inp: Input) -> list[str]:
         """Every problem this format's own checks find in ``inp`` (one line each, with the place);
