@@ -18,7 +18,7 @@ import orjson
 
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import PEEK_BYTES, Input
-from memconv.jsonutil import BIG_INT, BOM, ijson_backend
+from memconv.jsonutil import BOM, has_big_int, ijson_backend
 
 from .mapping import MAPPING
 from .reader import first_value, line_kind, read_document, read_jsonl, read_openmemory_zip
@@ -38,7 +38,7 @@ def _top_info(text: bytes) -> tuple[list[str], dict[str, Any]]:
     keys: list[str] = []
     scalars: dict[str, Any] = {}
     try:
-        for prefix, event, value in ijson_backend(bool(BIG_INT.search(text))).parse(io.BytesIO(text)):
+        for prefix, event, value in ijson_backend(has_big_int(text)).parse(io.BytesIO(text)):
             if prefix == "" and event == "map_key":
                 keys.append(value)
             elif prefix in ("kind", "memory") and event == "string":

@@ -54,7 +54,7 @@ from memconv.archive import DEFAULT_CAPS, read_zip
 from memconv.errors import InputInvalid, InputUnreadable, LimitExceeded
 from memconv.fields import build, split
 from memconv.io import Input, read_all
-from memconv.jsonutil import BIG_INT, BOM, ijson_backend, loads, scan_numbers
+from memconv.jsonutil import BOM, has_big_int, ijson_backend, loads, scan_numbers
 from memconv.model import Entity, Header, HistoryEvent, Memory, Provenance, Relation
 from memconv.report import Report
 
@@ -632,7 +632,7 @@ def head_values(head: bytes, skip: tuple[str, ...], ij: Any = None,
     key: str | None = None
     builder: ObjectBuilder | None = None
     depth = 0
-    ij = ij or ijson_backend(bool(BIG_INT.search(head)))
+    ij = ij or ijson_backend(has_big_int(head))
     try:
         for prefix, event, value in ij.parse(io.BytesIO(head), use_float=True):
             if depth == 1 and event == "map_key":
@@ -660,7 +660,7 @@ def head_values(head: bytes, skip: tuple[str, ...], ij: Any = None,
 
 def first_value(head: bytes, prefix: str) -> Any:
     """The first complete element at ``prefix`` within ``head``, or None."""
-    ij = ijson_backend(bool(BIG_INT.search(head)))
+    ij = ijson_backend(has_big_int(head))
     try:
         return next(ij.items(io.BytesIO(head), prefix, use_float=True), None)
     except (ijson.JSONError, UnicodeDecodeError):
@@ -760,7 +760,7 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
             except UnicodeDecodeError:
                 raise InputUnreadable(f"{name}: {where}: not UTF-8 text") from None
             raise ctx.fail(where, f"invalid JSON ({e.msg}, column {e.colno})") from None
-        if BIG_INT.search(raw):  # orjson made integers beyond 64 bits floats; parse the line exactly
+        if has_big_int(raw):  # orjson made integers beyond 64 bits floats; parse the line exactly
             obj = loads(raw, f"{name}: {where}", undo_double=False)
         kind = line_kind(obj)
         if kind is None:

@@ -28,15 +28,6 @@ def has_big_int(data: bytes) -> bool:
     return BIG_INT_LITERAL.search(data) is not None
 
 
-class _BigIntPattern:
-    """``BIG_INT.search(data)``: kept for callers of the old pattern."""
-
-    @staticmethod
-    def search(data: bytes) -> bool:
-        return has_big_int(data)
-
-
-BIG_INT = _BigIntPattern()
 DUP_CHECK_BYTES = 64 * 1024 * 1024
 """Documents up to this size are also checked for duplicate keys (a second, stdlib parse)."""
 
