@@ -110,10 +110,8 @@ def source(live_letta: LettaServer) -> Iterator[dict[str, Any]]:
 @pytest.mark.parametrize("fmt, ext", [
     ("canonical", "jsonl"),
     ("agentmemory", "json"),
-    pytest.param("mem0", "json", marks=pytest.mark.xfail(
-        strict=True, reason="the mem0 adapter writes a Letta block as a memory with metadata.block_label only (no "
-                            "limit, no read-only) and passage tags as metadata.tags, and its reader does not restore "
-                            "memconv's Letta records; back in Letta they become archival passages")),
+    ("mem0", "json"),
+    ("mem0", "jsonl"),
 ])
 def test_agent_moves_through_each_format_and_back(live_letta: LettaServer, source: dict[str, Any],
                                                   tmp_path: Path, fmt: str, ext: str) -> None:
@@ -121,9 +119,9 @@ def test_agent_moves_through_each_format_and_back(live_letta: LettaServer, sourc
     an agent pulled from the real Letta come back into it through canonical, AgentMemory and mem0."""
     src_url = f"{source['url']}/agents/{source['id']}"
     mid = tmp_path / f"agent.{ext}"
-    p = cli(src_url, "--to", fmt, "-o", str(mid), *(["--jsonl"] if fmt == "canonical" else []))
+    p = cli(src_url, "--to", fmt, "-o", str(mid), *(["--jsonl"] if ext == "jsonl" else []))
     assert p.returncode == 0, p.stderr
-    new_name = f"{source['name']}-via-{fmt}"
+    new_name = f"{source['name']}-via-{fmt}-{ext}"
     p = cli(str(mid), "-o", source["url"], "--rename-agent", f"{source['name']}={new_name}")
     assert p.returncode == 0, p.stderr
     assert b"done: agents: 1 insert" in p.stderr

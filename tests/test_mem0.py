@@ -482,8 +482,11 @@ def test_openmemory_to_mem0_items(tmp_path):
         assert item["hash"] == hashlib.md5(item["memory"].encode()).hexdigest()
         assert item["user_id"] == "alice" and "memconv_source" not in (item["metadata"] or {})
         assert list(item)[:6] == ["id", "memory", "hash", "metadata", "created_at", "updated_at"]
-    assert ("memory", "extras.openmemory") in report.losses
     assert any("paused, archived or deleted" in w for w in report.warnings)
+    # OpenMemory's state, app and times ride in metadata.memconv: nothing is lost, and they come back
+    assert set(report.losses) == {("event", "extras.openmemory")}, report.format_losses()  # status rows' own keys
+    assert all(item["metadata"]["memconv"]["provenance"]["variant"] == "openmemory" for item in doc["results"])
+    assert memconv.read(out).of("memory") == memconv.read(ZIP).of("memory")
 
 
 def test_migration_file():
@@ -588,7 +591,7 @@ def test_large_input_is_streamed_not_held(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- other systems into mem0
 
 
-def test_letta_blocks_become_memories_of_the_named_agent():
+def test_letta_blocks_become_memories_of_the_named_agent(tmp_path):
     path = REPO / "fixtures" / "sample-agent.af"
     proc = run_cli(path, "--to", "mem0")
     assert proc.returncode == 0, proc.stderr.decode()
@@ -603,8 +606,19 @@ def test_letta_blocks_become_memories_of_the_named_agent():
         assert item["metadata"]["memconv_source"] == "letta" and item["metadata"]["memconv_source_id"] == block.id
         assert item["hash"] == hashlib.md5(block.value.encode()).hexdigest()
         assert len(item["id"]) == 36 and item["id"].count("-") == 4
+        kept = item["metadata"]["memconv"]  # what mem0 has no field for, for the way back
+        assert (kept["kind"], kept["id"], kept["limit"]) == ("block", block.id, block.limit)
+        assert kept.get("read_only", False) == block.read_only and kept["provenance"]["system"] == "letta"
+    # agents, tools and messages have no mem0 item: kept whole in the memconv list, not lost
+    assert [r["kind"] for r in doc["memconv"]] == [r.kind for r in bundle.records
+                                                   if r.kind in ("agent", "tool", "message")]
+    assert doc["memconv"][0]["system"] == agent.system
     err = proc.stderr.decode()
-    assert "message record(s): *" in err and "agent record(s): *" in err
+    assert "record(s): *" not in err
+    out = tmp_path / "agent.json"
+    out.write_bytes(proc.stdout)
+    key = lambda r: (r.kind, r.id)  # noqa: E731 - blocks come back among the items, after the tools
+    assert sorted(memconv.read(out).records, key=key) == sorted(bundle.records, key=key)  # lossless both ways
 
 
 def test_passages_use_the_agent_name_and_metadata_is_never_overwritten(tmp_path):
@@ -628,9 +642,14 @@ def test_passages_use_the_agent_name_and_metadata_is_never_overwritten(tmp_path)
     assert m["metadata"]["memconv_source_id"] == "mem_abc" and m["metadata"]["type"] == "workflow"
     assert m["metadata"]["concepts"] == ["tooling"] and m["metadata"]["project"] == "shop"
     assert m["run_id"] == "ses_1" and m["user_id"] == "u1" and m["metadata"] is not None
-    assert ("memory", "metadata.title") in report.losses
+    assert m["metadata"]["memconv"]["title"] == "pnpm"  # the record's own title, which the key could not take
+    assert ("memory", "metadata.title") not in report.losses
     assert ("passage", "embedding") in report.losses
-    assert ("agent", "*") in report.losses
+    assert ("agent", "*") not in report.losses and load(out)["memconv"][0]["name"] == "helper"
+    back = memconv.read(out)
+    assert [r.kind for r in back.records] == ["agent", "passage", "memory"]
+    assert back.records[1] == passage.model_copy(update={"embedding": None})
+    assert back.records[2] == mem
 
 
 def test_mem0_to_agentmemory_validates(tmp_path):

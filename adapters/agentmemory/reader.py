@@ -185,9 +185,11 @@ def _concepts(row: dict[str, Any]) -> list[str]:
     return [x for x in c if isinstance(x, str)] if isinstance(c, list) else []
 
 
-def _suffix(concepts: list[str], prefix: str) -> str | None:
+def _suffix(concepts: list[str], prefix: str, allow_empty: bool = False) -> str | None:
+    """What follows ``prefix`` in the first concept that starts with it (``allow_empty``: the prefix
+    alone counts, giving ``""``, as memconv's writer gives a message with role ``""``)."""
     for c in concepts:
-        if c.startswith(prefix) and len(c) > len(prefix):
+        if c.startswith(prefix) and (allow_empty or len(c) > len(prefix)):
             return c[len(prefix):]
     return None
 
@@ -520,7 +522,8 @@ class _Reader:
                              f"(kind {e.get('kind')!r}); read as a plain AgentMemory record")
             return None
         fields = {k: v for k, v in e.items() if k != "kind"}
-        fields.update({k: v for k, v in native.items() if k in cls.model_fields})
+        # a native value wins, but a missing one (None) does not erase what the embed kept
+        fields.update({k: v for k, v in native.items() if k in cls.model_fields and (v is not None or k not in fields)})
         try:
             return cls(**fields)
         except ValidationError as err:
@@ -542,7 +545,8 @@ class _Reader:
                 for sid in row.get("sessionIds") or []:
                     if isinstance(sid, str):
                         self.system_by_session.setdefault(sid, (i, row["content"]))
-                if isinstance(row.get("agentId"), str):
+                linked = any(isinstance(sid, str) for sid in row.get("sessionIds") or [])
+                if isinstance(row.get("agentId"), str) and not linked:  # by name only when no session is named
                     self.system_by_agent.setdefault(row["agentId"], (i, row["content"]))
 
     def session(self, i: int, s: Any) -> Base:
@@ -555,7 +559,7 @@ class _Reader:
                     s.get("agentId") if isinstance(s.get("agentId"), str) else None
                 native = {"description": s.get("summary") if isinstance(s.get("summary"), str) else None,
                           "tags": [t for t in s.get("tags") or [] if isinstance(t, str)]}
-                if name:
+                if name is not None:
                     native["name"] = name
                 found = self.system_by_session.get(rid) or self.system_by_agent.get(str(name))
                 if found is not None:
@@ -666,8 +670,8 @@ class _Reader:
         if e is not None:
             native: dict[str, Any] = {}
             if e["kind"] == "message":
-                native = {"role": _suffix(concepts, "letta:role:") or self._role_from_title(row),
-                          "agent_id": agent}
+                role = _suffix(concepts, "letta:role:", allow_empty=True)
+                native = {"role": role if role is not None else self._role_from_title(row), "agent_id": agent}
             rec = self.restore(row, path, native, small=False)
             if rec is not None:
                 return rec

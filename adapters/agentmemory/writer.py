@@ -127,9 +127,13 @@ class _Writer:
                 "capturedAt": captured or self.export_time}
 
     def embed(self, rec: Base, into: dict[str, Any]) -> dict[str, Any]:
-        """Add the ``memconv`` key: every set canonical field AgentMemory has no field for."""
-        data = rec.model_dump(mode="json", exclude=native_fields(rec.kind) | {"kind"},
-                              exclude_defaults=True, exclude_none=True)
+        """Add the ``memconv`` key: every set canonical field AgentMemory has no field for. A message's
+        ``agent_id`` rides natively as its agent's session bucket; when that agent is not in the
+        stream, no session names it, so the embed keeps it."""
+        skip = native_fields(rec.kind)
+        if rec.kind == "message" and rec.agent_id not in self.agents:  # type: ignore[attr-defined]
+            skip = skip - {"agent_id"}
+        data = rec.model_dump(mode="json", exclude=skip | {"kind"}, exclude_defaults=True, exclude_none=True)
         data = {"kind": rec.kind, "id": rec.id, **{k: v for k, v in data.items() if k != "id"}}
         into[EMBED_KEY] = data
         MAPPING.account(rec, self.report)

@@ -443,15 +443,18 @@ class LettaWriter:
                 line["embedding"] = rec.embedding
             if rec.embedding_model is not None:
                 line["embedding_model"] = rec.embedding_model
+            sc = scope.model_dump(exclude_none=True)
+            if from_letta:
+                sc.pop("agent_id", None)  # the line's owner
+            more = dict(title=rec.title, memory_type=rec.memory_type, scope=sc, categories=rec.categories,
+                        concepts=rec.concepts, hash=rec.hash, role=rec.role, expiration_date=rec.expiration_date)
+            # a Letta passage has a source block only when it gained fields Letta has no key for
+            if not from_letta or any(v not in (None, [], {}, "") for v in more.values()):
+                line["source"] = self._source_block(rec, **more)
             if from_letta:
                 for k, v in rec.extra(SYSTEM).items():
                     if not k.startswith("$") and k not in line and k != "agent_id":
                         line[k] = v
-            else:
-                sc = scope.model_dump(exclude_none=True)
-                line["source"] = self._source_block(
-                    rec, title=rec.title, memory_type=rec.memory_type, scope=sc, categories=rec.categories,
-                    concepts=rec.concepts, hash=rec.hash, role=rec.role, expiration_date=rec.expiration_date)
             return line, key, users
         if kind == "session":
             parts = [f"Session {rec.id}" + (f" in {rec.project}" if rec.project else "")]
@@ -934,6 +937,11 @@ class LettaWriter:
                    if isinstance(raw, list) else {str(k): "" if v is None else str(v) for k, v in raw.items()})
         env = self._blank(env) if env else None
         llm = a.llm_config
+        for field, value, cfg, config in (("model", a.model, "llm_config", a.llm_config),
+                                          ("embedding", a.embedding, "embedding_config", a.embedding_config)):
+            if config and value and value != config.get("handle"):  # Letta takes the config; the handle must agree
+                self.report.lost("agent", field, f"Letta takes it from {cfg} when both are given, and that "
+                                                 f"config's handle is not {value!r}")
         if not llm:
             llm = dict(LETTA_FREE_LLM_CONFIG)
             self.report.warn(f"letta: {where} has no llm_config (Letta requires one); wrote letta/letta-free's")

@@ -20,7 +20,7 @@ from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import PEEK_BYTES, Input
 from memconv.jsonutil import BOM, has_big_int, ijson_backend
 
-from .mapping import MAPPING
+from .mapping import EMBED_KEY, MAPPING
 from .reader import first_value, line_kind, read_document, read_jsonl, read_openmemory_zip
 from .shape import MIGRATION_KIND, OPENMEMORY_MARKERS
 from .writer import write_mem0
@@ -30,6 +30,17 @@ _FOREIGN_KEYS = ("agents", "core_memory", "in_context_message_indices", "session
 
 _SCORES = {"migration": 95, "openmemory_zip": 90, "openmemory": 90, "results": 90, "history_list": 85,
            "history_table": 85, "jsonl": 85, "list": 80, "item": 80}
+MINE = 95
+"""Score of a document memconv's mem0 writer marked as its own (the ``memconv`` list or an item's
+``metadata.memconv``): above Letta's loose hints, which the Letta records kept inside can match."""
+
+
+def _marked(obj: Any) -> bool:
+    """True for a ``{"memconv": record}`` line or an item carrying ``metadata.memconv``."""
+    if line_kind(obj) == "memconv":
+        return True
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    return isinstance(meta, dict) and isinstance(meta.get(EMBED_KEY), dict)
 
 
 def _top_info(text: bytes) -> tuple[list[str], dict[str, Any]]:
@@ -82,10 +93,12 @@ def sniff(inp: Input) -> tuple[str | None, int]:
         except orjson.JSONDecodeError:
             first = None
         if isinstance(first, dict) and rest.strip():
-            return ("jsonl", _SCORES["jsonl"]) if line_kind(first) else (None, 0)
-        if line_kind(first) in ("history", "openmemory", "relation"):
-            return "jsonl", _SCORES["jsonl"]  # a one-line JSON-L file (a lone item reads as a `get`)
+            return ("jsonl", MINE if _marked(first) else _SCORES["jsonl"]) if line_kind(first) else (None, 0)
+        if line_kind(first) in ("history", "openmemory", "relation", "memconv"):
+            return "jsonl", MINE if _marked(first) else _SCORES["jsonl"]  # one line (a lone item reads as a `get`)
         keys, scalars = _top_info(text)
+        if keys[:1] == [EMBED_KEY]:
+            return "jsonl", MINE  # memconv's JSON-L whose first line is longer than the peek
         if any(k in keys for k in _FOREIGN_KEYS):
             return None, 0
         if "kind" in keys:
@@ -93,16 +106,16 @@ def sniff(inp: Input) -> tuple[str | None, int]:
         if "results" in keys:
             item = first_value(text, "results.item")
             if item is None:
-                return "results", 60
+                return "results", MINE if EMBED_KEY in keys else 60
             looks = line_kind(item) == "item" or (isinstance(item, dict) and "id" in item and "memory" in item)
-            return ("results", _SCORES["results"]) if looks else (None, 0)
+            return ("results", MINE if _marked(item) else _SCORES["results"]) if looks else (None, 0)
         if "memories" in keys and any(k in keys for k in OPENMEMORY_MARKERS):
             return "openmemory", _SCORES["openmemory"]
         if "rows" in keys and "schema" in keys:
             row = first_value(text, "rows.item")
             return ("history_table", _SCORES["history_table"]) if line_kind(row) == "history" else (None, 0)
         if "id" in keys and isinstance(scalars.get("memory"), str):
-            return "item", _SCORES["item"]
+            return "item", MINE if _marked(first) else _SCORES["item"]
         return None, 0
     if text[:1] == b"[":
         item = first_value(text, "item")
@@ -110,7 +123,7 @@ def sniff(inp: Input) -> tuple[str | None, int]:
         if kind == "history":
             return "list", _SCORES["history_list"]
         if kind == "item":
-            return "list", _SCORES["list"]
+            return "list", MINE if _marked(item) else _SCORES["list"]
         if item is None and text.rstrip() == b"[]":
             return "list", 20
     return None, 0

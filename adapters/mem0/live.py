@@ -21,7 +21,9 @@ memconv sets ``MEM0_TELEMETRY=False`` unless the environment says otherwise.
   deleted at the source) at the end. A new memory that arrives without history gets the ``ADD`` row
   mem0 writes, with an id derived from the memory's, for the same reason. Strategies by memory id:
   none (an existing id stops the push, exit 8), ``skip``, ``merge`` (overwrite), ``replace`` (also
-  deletes the store's other memories and their history).
+  deletes the store's other memories and their history). An item's ``metadata.memconv`` (the rest of
+  a record from another system) is stored with it; the records a file keeps in its top-level
+  ``memconv`` list (agents, messages, tools...) have no place in a store and are reported lost.
 
 **Platform** (``mem0+https://HOST``, ``MEM0_API_KEY`` sent as ``Authorization: Token ...``): pull only,
 through the paged listing ``POST /v3/memories/?page=&page_size=200`` with a filter matching every
@@ -396,6 +398,7 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
         new_items: list[dict[str, Any]] = []
         new_rows: list[dict[str, Any]] = []
         relations = 0
+        kept: dict[str, int] = {}
         with open(path, "rb") as fh:
             for raw in fh:
                 if not raw.strip():
@@ -406,8 +409,14 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
                     new_items.append(obj)
                 elif kind == "history":
                     new_rows.append(obj)
+                elif kind == "memconv":
+                    k = str(obj["memconv"].get("kind"))
+                    kept[k] = kept.get(k, 0) + 1
                 else:
                     relations += 1
+    for k, n in kept.items():
+        report.lost(k, "*", "a mem0 store holds memories and their history only (a file keeps these records in "
+                            "its memconv list)", n)
     if relations:
         report.lost("relation", "*", "memconv writes a self-hosted store's vector memories and history, not its "
                                      "graph store", relations)

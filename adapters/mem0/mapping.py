@@ -1,13 +1,42 @@
 """The canonical -> mem0 mapping table (rendered in ``docs/mappings.md``; the loss report reads it).
 
 Every record the mem0 writer sees is accounted to :data:`MAPPING`; fields listed with target
-``LOST`` (or not listed) are reported when set, and so are other systems' extras. mem0's own extras
-(``score``, ``attributed_to``, Platform keys...) are restored, not lost.
+``LOST`` (or not listed) are reported when set. mem0's own extras (``score``, ``attributed_to``,
+Platform keys...) are restored, not lost.
+
+What mem0 has no field for is kept for memconv, as the AgentMemory writer keeps it in its
+``memconv`` key (mem0 stores metadata verbatim and returns it in ``get_all``):
+
+* an item written from another system's memory, passage or block carries ``metadata.memconv``
+  (:data:`EMBED_KEY`): the canonical record minus the fields the item holds itself
+  (:data:`ITEM_NATIVE`) and minus vectors;
+* records mem0 has no item for (agents, messages, tools...) go whole into the document's top-level
+  ``"memconv"`` list (a ``{"memconv": record}`` line in JSON-L), which mem0 ignores as it ignores
+  ``"history"``. A live mem0 store has no place for them: a push reports them lost.
 """
 
 from __future__ import annotations
 
 from memconv.mapping import LOST, FieldMap, MappingTable
+from memconv.model import RECORD_TYPES
+
+EMBED_KEY = "memconv"
+"""Key of the canonical remainder in an item's metadata, and of the document's list of kept records."""
+
+ITEM_NATIVE: dict[str, frozenset[str]] = {
+    "memory": frozenset({"text", "created_at"}),
+    "passage": frozenset({"text", "created_at"}),
+    "block": frozenset({"value", "label", "created_at"}),
+}
+"""Canonical fields an item holds verbatim (``memory``, ``metadata.block_label``, ``created_at``),
+left out of ``metadata.memconv``; the reader takes them from the item, so an edit made in mem0 wins."""
+
+NO_VECTORS = frozenset({"embedding", "embedding_model"})
+"""Left out of ``metadata.memconv``: mem0 embeds the text itself, and vectors would swamp its metadata."""
+
+KEPT_KINDS = ("agent", "group", "tool", "source", "file", "mcp_server", "skill", "session", "message",
+              "observation", "summary", "raw")
+"""Kinds that have no mem0 item and go whole into the top-level ``"memconv"`` list."""
 
 _ITEM = [
     ("text", "memory", ""),
@@ -25,8 +54,6 @@ _ITEM = [
     ("created_at", "created_at", "verbatim"),
     ("updated_at", "updated_at", "verbatim; created_at when missing"),
     ("hash", "hash", "md5 hex of the text when the record has none"),
-    ("embedding", LOST, "mem0 exports never carry vectors"),
-    ("embedding_model", LOST, "mem0 exports never carry vectors"),
     ("role", "role", ""),
     ("expiration_date", "expiration_date", ""),
 ]
@@ -42,9 +69,9 @@ _ROWS: list[FieldMap] = (
         FieldMap("block", "tags", "metadata.tags"),
         FieldMap("block", "created_at", "created_at"),
         FieldMap("block", "updated_at", "updated_at"),
-        FieldMap("block", "limit", LOST, "mem0 memories have no size limit"),
-        FieldMap("block", "description", LOST, "no field for it"),
-        FieldMap("block", "read_only", LOST, "mem0 memories are all writable"),
+        FieldMap("block", "limit", "metadata.memconv.limit", "mem0 memories have no size limit; kept for memconv"),
+        FieldMap("block", "description", "metadata.memconv.description", "no mem0 field; kept for memconv"),
+        FieldMap("block", "read_only", "metadata.memconv.read_only", "mem0 memories are all writable; kept for memconv"),
         FieldMap("event", "memory_id", "history[].memory_id"),
         FieldMap("event", "event", "history[].event"),
         FieldMap("event", "old_text", "history[].old_memory"),
@@ -73,31 +100,59 @@ _ROWS: list[FieldMap] = (
 _KINDS: dict[str, tuple[str | None, str]] = {
     "memory": ("results[]", "memory item; mem0 records go back exactly as read"),
     "passage": ("results[]", "memory item scoped to its agent (by name), metadata.memconv_source_kind passage"),
-    "block": ("results[]", "one memory item per owning agent, metadata.block_label = label; empty blocks skipped"),
+    "block": ("results[]", "one memory item per owning agent, metadata.block_label = label; an empty block is kept "
+                        "whole in the memconv list"),
     "event": ("history[]", "history row, in the document's \"history\" list (or a line of --jsonl output; "
                            "the bare list when the input is history only)"),
     "entity": ("relations[]", "only as the ends of relations"),
     "relation": ("relations[]", "{source, relationship, target} by entity name"),
-    "agent": (None, "mem0 has no agent object; the agent's name becomes agent_id of its passages and blocks"),
-    "group": (None, "mem0 has no multi-agent groups"),
-    "tool": (None, "mem0 has no tools"),
-    "source": (None, "mem0 has no sources"),
-    "file": (None, "mem0 has no files"),
-    "mcp_server": (None, "mem0 has no MCP servers"),
-    "skill": (None, "mem0 has no skills"),
-    "session": (None, "mem0 has no sessions (run_id scopes only)"),
-    "message": (None, "mem0 exports no conversation messages (its history DB keeps only the last 10, unexported)"),
-    "observation": (None, "mem0 has no observations"),
-    "summary": (None, "mem0 has no session summaries"),
-    "raw": (None, "mem0 has no place for other systems' raw records"),
+    "agent": ("memconv[]", "kept whole in the top-level memconv list (mem0 has no agent object); the agent's name "
+                           "becomes agent_id of its passages and blocks"),
+    "group": ("memconv[]", "kept whole in the memconv list (mem0 has no multi-agent groups)"),
+    "tool": ("memconv[]", "kept whole in the memconv list (mem0 has no tools)"),
+    "source": ("memconv[]", "kept whole in the memconv list (mem0 has no sources)"),
+    "file": ("memconv[]", "kept whole in the memconv list (mem0 has no files)"),
+    "mcp_server": ("memconv[]", "kept whole in the memconv list (mem0 has no MCP servers)"),
+    "skill": ("memconv[]", "kept whole in the memconv list (mem0 has no skills)"),
+    "session": ("memconv[]", "kept whole in the memconv list (mem0 has run_id scopes only)"),
+    "message": ("memconv[]", "kept whole in the memconv list (mem0 exports no conversation messages)"),
+    "observation": ("memconv[]", "kept whole in the memconv list (mem0 has no observations)"),
+    "summary": ("memconv[]", "kept whole in the memconv list (mem0 has no session summaries)"),
+    "raw": ("memconv[]", "kept whole in the memconv list"),
 }
 
+
+
+def _kept_rows() -> list[FieldMap]:
+    """Rows for what the explicit table leaves out: the other fields of memories, passages and blocks
+    (``metadata.memconv``, vectors lost) and every field of the kinds kept whole."""
+    rows: list[FieldMap] = []
+    explicit = {(r.kind, r.field) for r in _ROWS}
+    for kind, cls in RECORD_TYPES.items():
+        for name in cls.model_fields:
+            if name in ("kind", "id", "provenance", "extras") or (kind, name) in explicit:
+                continue
+            if kind in ITEM_NATIVE:
+                if name in NO_VECTORS:
+                    rows.append(FieldMap(kind, name, LOST, "mem0 exports never carry vectors"))
+                else:
+                    rows.append(FieldMap(kind, name, f"metadata.memconv.{name}",
+                                         "records of other systems; mem0's own have no such field"))
+            elif kind in KEPT_KINDS:
+                rows.append(FieldMap(kind, name, f"memconv[].{name}"))
+    return rows
+
+
 MAPPING = MappingTable(
-    target="mem0", system="mem0", rows=_ROWS, kinds=_KINDS, keeps_extras=False,
+    target="mem0", system="mem0", rows=_ROWS + _kept_rows(), kinds=_KINDS, keeps_extras=True,
     intro=("Written as OSS `Memory.get_all()` output (`{\"results\": [...]}`, v1.1; `--target-version v1.0` "
            "writes the legacy bare list; `--jsonl` one item per line), with `\"relations\"` and `\"history\"` "
            "lists when the stream has them. Records read from mem0 go back exactly as read. Records of "
            "other systems get UUID ids (UUID5 of the source id unless it is a UUID), `hash` = md5 of the "
-           "text, and `metadata.memconv_source` / `memconv_source_id`. OpenMemory rows become OSS items; "
-           "their state, archive and delete times have no mem0 field."),
+           "text, `metadata.memconv_source` / `memconv_source_id`, and `metadata.memconv`: the rest of "
+           "the canonical record, which mem0 stores verbatim. Records mem0 has no item for (agents, "
+           "messages, tools...) are kept whole in a top-level `\"memconv\"` list (`{\"memconv\": record}` "
+           "lines in JSON-L), so converting back restores them; mem0 ignores the key, and a push into a "
+           "live store reports them lost. OpenMemory rows become OSS items, their state and times in "
+           "`metadata.memconv`. The v1.0 bare list has no place for the list: those records are lost."),
 )

@@ -31,6 +31,15 @@ key depending on the endpoint), ``role``, ``expiration_date``, Platform ``catego
 (``score``, ``attributed_to``, ``structured_attributes``...) goes to ``extras["mem0"]``, with the
 markers of :mod:`.shape`, so the mem0 writer puts the object back as it was.
 
+Records memconv's mem0 writer kept for itself (``.mapping``): an item whose ``metadata.memconv``
+is a canonical memory, passage or block is read as that record (:class:`Embedded`; the item's text,
+block label and ``created_at`` win over the embedded copy, so an edit made in mem0 is kept; a block
+written once per owning agent is read once); the top-level ``"memconv"`` list (``{"memconv": record}``
+lines in JSON-L) holds whole canonical records of the kinds mem0 has no item for (agents, messages,
+tools...). Its small kinds are yielded before the items, the rest after them, so the stream keeps
+the canonical order. An embed that is not a valid record gives a warning and the plain item; a bad
+record in the list is an error naming ``memconv[i]``.
+
 Memory: documents up to :data:`SMALL_BYTES` are parsed whole (orjson; errors give line and column).
 Larger ones are streamed with ijson (``results.item``, ``item``, ``records.item``, ``rows.item``), so
 only one item is in memory at a time; errors then name the record index. Graph ``relations`` (at
@@ -52,11 +61,17 @@ from ijson.common import ObjectBuilder
 
 from memconv.archive import DEFAULT_CAPS, read_zip
 from memconv.errors import InputInvalid, InputUnreadable, LimitExceeded
+from pydantic import ValidationError
+
 from memconv.fields import build, split
 from memconv.io import Input, read_all
-from memconv.jsonutil import BOM, has_big_int, ijson_backend, loads, scan_numbers
-from memconv.model import Entity, Header, HistoryEvent, Memory, Provenance, Relation
+from memconv.jsonutil import BOM, contains, has_big_int, ijson_backend, loads, scan_numbers
+from memconv.model import (RECORD_ADAPTER, RECORD_TYPES, SMALL_KINDS, Base, Entity, Header, HistoryEvent, Memory,
+                           Provenance, Relation)
 from memconv.report import Report
+from memconv.spool import Handles, Spool
+
+from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS
 
 from .shape import (EVENTS, HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_CORE, ITEM_CORE_TS,
                     ITEM_OPTIONAL, MIGRATION_KIND, OPENMEMORY, OPENMEMORY_KEYS, OPENMEMORY_MARKERS,
@@ -120,10 +135,13 @@ def line_kind(obj: Any) -> str | None:
     """What one JSON object is: ``item`` (mem0 memory item), ``history`` (history row),
     ``openmemory`` (OpenMemory logical record), ``relation`` (graph relation), or None.
 
+    ``memconv``: a ``{"memconv": record}`` line, a record memconv's writer kept (:mod:`.mapping`).
     Objects with a ``kind`` key are never mem0's (canonical JSON-L lines have one).
     """
     if not isinstance(obj, dict) or "kind" in obj:
         return None
+    if len(obj) == 1 and isinstance(obj.get(EMBED_KEY), dict):
+        return "memconv"
     if "memory_id" in obj and ("event" in obj or "action" in obj):
         return "history"
     if "id" in obj and isinstance(obj.get("memory"), str):
@@ -163,6 +181,67 @@ def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
         extras["$order"] = order
     return build(Memory, ctx.name, path, id=rid, provenance=ctx.prov(rid, variant + (TS_SUFFIX if ts else "")),
                  extras={SYSTEM: extras} if extras else {}, scope=scope, memory_type=mtype, **fields)
+
+
+def kept_record(obj: Any, ctx: Ctx, path: str) -> Base:
+    """A record of the ``"memconv"`` list (or a ``{"memconv": record}`` line): canonical JSON of a
+    record mem0 has no item for (:data:`.mapping.KEPT_KINDS`, and empty blocks).
+
+    Raises:
+        InputInvalid: not a canonical record, or a field that does not validate (named).
+    """
+    kind = obj.get("kind") if isinstance(obj, dict) else None
+    if kind not in RECORD_TYPES:
+        raise ctx.fail(path, f"expected a canonical record memconv kept (an object with a \"kind\" such as "
+                             f"{', '.join(KEPT_KINDS[:3])}...), got "
+                             f"{'kind ' + repr(kind) if isinstance(obj, dict) else _type(obj)}")
+    return build(RECORD_TYPES[kind], ctx.name, path, **obj)
+
+
+class Embedded:
+    """Reads items, rebuilding the record memconv embedded in ``metadata.memconv`` when there is one.
+
+    The item gives the record its text (a block's value), ``created_at`` and a block's label
+    (``metadata.block_label``); everything else comes from the embed. A block written once per owning
+    agent is yielded once (the first item; later ones by the same id are skipped).
+    """
+
+    def __init__(self, ctx: Ctx):
+        self.ctx = ctx
+        self.blocks: set[str] = set()
+
+    def record(self, obj: Any, path: str, variant: str) -> Base | None:
+        """The canonical record of item ``obj``; None for a repeat of a block already read.
+
+        Raises:
+            InputInvalid: as :func:`item_record` (the item itself is checked first).
+        """
+        mem = item_record(obj, self.ctx, path, variant)
+        meta = mem.metadata
+        e = meta.get(EMBED_KEY) if isinstance(meta, dict) else None
+        if not isinstance(e, dict) or e.get("kind") not in ITEM_NATIVE or not isinstance(e.get("id"), str):
+            return mem
+        kind = e["kind"]
+        fields = {k: v for k, v in e.items() if k not in ITEM_NATIVE[kind]}
+        if kind == "block":
+            label = meta.get("block_label")
+            fields.update(value=mem.text, label=label if isinstance(label, str) else e.get("label"))
+            if fields["id"] in self.blocks:
+                return None
+        else:
+            fields["text"] = mem.text
+        fields["created_at"] = mem.created_at
+        try:
+            rec = RECORD_ADAPTER.validate_python(fields)
+        except ValidationError as err:
+            first = err.errors()[0]
+            self.ctx.report.warn(f"{self.ctx.name}: {path}.metadata.{EMBED_KEY}: "
+                                 f"{'.'.join(map(str, first['loc']))}: {first['msg'].lower()}; read as a plain "
+                                 f"mem0 memory")
+            return mem
+        if kind == "block":
+            self.blocks.add(rec.id)
+        return rec
 
 
 def event_record(obj: Any, ctx: Ctx, path: str, variant: str) -> HistoryEvent:
@@ -424,7 +503,8 @@ def _gunzip(data: bytes, name: str) -> bytes:
 
 
 def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]], has_relations: bool,
-                 relations: Any, first: Any, history: Iterable[tuple[int, Any]] = ()) -> Iterator[Any]:
+                 relations: Any, first: Any, history: Iterable[tuple[int, Any]] = (),
+                 kept: Iterable[tuple[int, Any]] = ()) -> Iterator[Any]:
     """A ``{"results": [...]}`` document: OSS ``get_all``/``search`` or a Platform page.
 
     Args:
@@ -433,6 +513,8 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
         items: ``(index, item)`` pairs. relations: the ``relations`` value (when ``has_relations``).
         first: the first item (decides ``search``: its items carry ``score``).
         history: ``(index, row)`` pairs of the ``"history"`` list memconv's writer adds.
+        kept: ``(index, record)`` pairs of the ``"memconv"`` list memconv's writer adds; read first
+            (small kinds are yielded before the items, the others spooled to disk until after them).
 
     Warns: a Platform page that is not the whole listing; a ``get_all`` of exactly 20 or 100 items
     (mem0's default ``top_k``/``limit``, which truncates silently).
@@ -442,21 +524,38 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
         isinstance(r, dict) and "destination" in r and "target" not in r for r in relations)
     search = (isinstance(first, dict) and "score" in first) or dest
     variant = "platform_page" if page else ("search" if search else "get_all")
-    hx = {k: v for k, v in top.items() if k not in ("results", "relations", "history")}
+    hx = {k: v for k, v in top.items() if k not in ("results", "relations", "history", EMBED_KEY)}
     if has_relations:
         hx["$relations"] = True
     yield Header(source_system=SYSTEM, source_variant=variant, extras={SYSTEM: hx} if hx else {})
-    common = _CommonScope()
-    n = 0
-    for i, obj in items:
-        rec = item_record(obj, ctx, f"results[{i}]", variant)
-        common.add(rec)
-        n += 1
-        yield rec
-    if has_relations and relations is not None:
-        yield from relation_records(relations, ctx, "relations", variant, common.scope())
-    for i, row in history:
-        yield event_record(row, ctx, f"history[{i}]", "history")
+    spool = Spool()
+    try:
+        later, last = Handles(), Handles()
+        for i, obj in kept:
+            rec = kept_record(obj, ctx, f"{EMBED_KEY}[{i}]")
+            if rec.kind in SMALL_KINDS:
+                yield rec
+            else:
+                (last if rec.kind == "raw" else later).append(
+                    spool.add(rec.__pydantic_serializer__.to_json(rec, exclude_none=True)))
+        common = _CommonScope()
+        embedded = Embedded(ctx)
+        n = 0
+        for i, obj in items:
+            rec = embedded.record(obj, f"results[{i}]", variant)
+            n += 1
+            if rec is not None:
+                if isinstance(rec, Memory) and rec.provenance is not None and rec.provenance.system == SYSTEM:
+                    common.add(rec)
+                yield rec
+        yield from map(RECORD_ADAPTER.validate_json, spool.all(later))
+        if has_relations and relations is not None:
+            yield from relation_records(relations, ctx, "relations", variant, common.scope())
+        for i, row in history:
+            yield event_record(row, ctx, f"history[{i}]", "history")
+        yield from map(RECORD_ADAPTER.validate_json, spool.all(last))
+    finally:
+        spool.close()
     if page:
         count, nxt = top.get("count"), top.get("next")
         if nxt or (isinstance(count, int) and count > n):
@@ -487,8 +586,11 @@ def read_list(ctx: Ctx, items: Iterable[tuple[int, Any]], first: Any) -> Iterato
         return
     yield Header(source_system=SYSTEM, source_variant="legacy_list")
     n = 0
+    embedded = Embedded(ctx)
     for i, obj in items:
-        yield item_record(obj, ctx, f"[{i}]", "legacy_list")
+        rec = embedded.record(obj, f"[{i}]", "legacy_list")
+        if rec is not None:
+            yield rec
         n += 1
     _warn_top_k(ctx, n)
 
@@ -539,12 +641,15 @@ def read_parsed(doc: Any, ctx: Ctx) -> Iterator[Any]:
             results = doc["results"]
             if not isinstance(results, list):
                 raise ctx.fail("results", f"expected a list of memory items, got {_type(results)}")
-            history = doc.get("history")
+            history, kept = doc.get("history"), doc.get(EMBED_KEY)
             if history is not None and not isinstance(history, list):
                 raise ctx.fail("history", f"expected a list of history rows, got {_type(history)}")
-            yield from read_results(ctx, {k: v for k, v in doc.items() if k not in ("results", "relations", "history")},
-                                    enumerate(results), "relations" in doc, doc.get("relations"),
-                                    results[0] if results else None, enumerate(history or []))
+            if kept is not None and not isinstance(kept, list):
+                raise ctx.fail(EMBED_KEY, f"expected memconv's list of canonical records, got {_type(kept)}")
+            top = {k: v for k, v in doc.items() if k not in ("results", "relations", "history", EMBED_KEY)}
+            yield from read_results(ctx, top, enumerate(results), "relations" in doc, doc.get("relations"),
+                                    results[0] if results else None, enumerate(history or []),
+                                    enumerate(kept or []))
         elif isinstance(doc.get("memories"), list) and any(k in doc for k in OPENMEMORY_MARKERS):
             yield from read_openmemory(doc, ctx)
         elif "rows" in doc and "schema" in doc:
@@ -553,7 +658,7 @@ def read_parsed(doc: Any, ctx: Ctx) -> Iterator[Any]:
             yield from read_history_table(ctx, doc, enumerate(doc["rows"]))
         elif "id" in doc and "memory" in doc:
             yield Header(source_system=SYSTEM, source_variant="get")
-            yield item_record(doc, ctx, "$", "get")
+            yield Embedded(ctx).record(doc, "$", "get")
         else:
             raise ctx.fail("", 'not a mem0 document: expected "results" (get_all, search, Platform page), '
                                'a memory item ("id", "memory"), an OpenMemory export ("memories", "export_meta") '
@@ -678,6 +783,8 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
     with _open_skip_bom(inp) as fh:
         # integers beyond 64 bits: ijson's C backend refuses them, the Python one keeps them exact
         ij = ijson_backend(scan_numbers(fh, inp.name))
+    with _open_skip_bom(inp) as fh:  # memconv's list of kept records: a parse pass only when it may be there
+        maybe_kept = shape == "results" and contains(fh, b'"' + EMBED_KEY.encode() + b'"')
     types: dict[str, str] = {}
 
     def check_list(key: str) -> None:
@@ -685,7 +792,7 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
             raise ctx.fail(key, f"expected a list, got {types[key].replace('start_map', 'an object')}")
 
     if shape == "results":
-        top = head_values(head, ("results", "relations", "history"), ij, types)
+        top = head_values(head, ("results", "relations", "history", EMBED_KEY), ij, types)
         check_list("results")
         items = stream_items(inp, "results.item", "results", ij)
         try:
@@ -693,8 +800,10 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
         except (InputInvalid, InputUnreadable) as e:
             # bad JSON somewhere: the items pass names the record when it is inside "results"
             rels, items = _MISSING, _then_raise(items, e)
+        kept = stream_items(inp, f"{EMBED_KEY}.item", EMBED_KEY, ij) if maybe_kept else ()
         yield from read_results(ctx, top, items, rels is not _MISSING, None if rels is _MISSING else rels,
-                                first_value(head, "results.item"), stream_items(inp, "history.item", "history", ij))
+                                first_value(head, "results.item"), stream_items(inp, "history.item", "history", ij),
+                                kept)
     elif shape == "list":
         yield from read_list(ctx, stream_items(inp, "item", "", ij), first_value(head, "item"))
     elif shape == "migration":
@@ -746,6 +855,7 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
     ctx = Ctx(name, report)
     sent = False
     names: set[str] = set()
+    embedded = Embedded(ctx)
     for lineno, raw in enumerate(fh, 1):
         if lineno == 1 and raw.startswith(BOM):
             raw = raw[len(BOM):]
@@ -765,14 +875,18 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
         kind = line_kind(obj)
         if kind is None:
             raise ctx.fail(where, 'expected a mem0 memory item ("id", "memory"), a history row ("memory_id", '
-                                  '"event"), a relation ("source", "relationship", "target") or an OpenMemory '
-                                  'record ("id", "content", "state")')
+                                  '"event"), a relation ("source", "relationship", "target"), an OpenMemory '
+                                  'record ("id", "content", "state") or a record memconv kept ({"memconv": ...})')
         if not sent:
             sent = True
             hv = {"history": "history_jsonl", "openmemory": "openmemory_jsonl"}.get(kind, "jsonl")
             yield Header(source_system=SYSTEM, source_variant="openmemory" if variant == "openmemory" else hv)
         if kind == "item":
-            yield item_record(obj, ctx, where, "jsonl")
+            rec = embedded.record(obj, where, "jsonl")
+            if rec is not None:
+                yield rec
+        elif kind == "memconv":
+            yield kept_record(obj[EMBED_KEY], ctx, f"{where}.{EMBED_KEY}")
         elif kind == "history":
             yield event_record(obj, ctx, where, "jsonl")
         elif kind == "openmemory":

@@ -35,14 +35,23 @@ Records from other systems (and OpenMemory rows, which are not mem0 items):
   when there is no ``run_id``)/``actor_id``; ``agent_id`` of a Letta passage is its agent's *name*
   (agents come first in the stream), its Letta id going to ``metadata.memconv_agent_id``.
 * ``block`` (Letta core memory) -> an item per owning agent, ``metadata.block_label`` = the label;
-  empty blocks are skipped with a warning.
-* metadata gains, never overwriting a key the record already has: ``memconv_source`` (system),
+  an empty block (a mem0 memory needs text) is kept whole in the ``memconv`` list, with a warning.
+* metadata gains, never overwriting a key the record already has (its value is in the embed anyway): ``memconv_source`` (system),
   ``memconv_source_id``, ``memconv_source_kind`` (passage, block) - not for mem0's own records - and
   ``title``, ``type`` (``memory_type``; ``memory_type`` itself for ``procedural_memory``, as mem0
-  writes it), ``categories``, ``concepts``, ``tags``, ``app_id``, ``project``, ``session_id``.
+  writes it), ``categories``, ``concepts``, ``tags``, ``app_id``, ``project``, ``session_id``; last,
+  ``memconv``: the canonical record (``kind``, ``id``, provenance, extras, block ``limit`` and
+  ``read_only``, the passage's Letta scope...) minus what the item holds itself (text or value,
+  label, ``created_at``) and minus vectors, so the mem0 reader rebuilds the record exactly.
 * ``relation`` -> ``relations[]`` with the endpoints' entity *names*; ``event`` -> a history row.
-* everything else (agents, messages, tools, sessions, observations, summaries...) has no place in
-  mem0 and is reported lost through :data:`.mapping.MAPPING`, which every record is accounted to.
+* everything else (agents, messages, tools, sessions, observations, summaries, raw records) has no
+  mem0 item: each is kept whole in the top-level ``"memconv"`` list after ``"history"`` (spooled,
+  written at the end), or as a ``{"memconv": record}`` line in JSON-L, written where it comes in the
+  stream (so small kinds lead, as the canonical order wants). The v1.0 bare list has no place for
+  them: they are reported lost.
+
+Every record is accounted to :data:`.mapping.MAPPING`, which the loss report and ``docs/mappings.md``
+read.
 """
 
 from __future__ import annotations
@@ -56,9 +65,9 @@ from memconv.fields import join
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.model import Agent, Base, Header, Memory, Scope
-from memconv.spool import Spool
+from memconv.spool import Handles, Spool, write_joined
 
-from .mapping import MAPPING
+from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS, MAPPING, NO_VECTORS
 from .shape import (HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_OPTIONAL, ITEM_ORDER, OPENMEMORY,
                     SYSTEM, TS_SUFFIX, ordered)
 
@@ -127,6 +136,23 @@ def restore(values: dict[str, Any], extras: dict[str, Any], order: tuple[str, ..
     return out
 
 
+_NOT_RESTORED = ("title", "tags", "concepts")
+"""Canonical fields a mem0 record can carry (after an edit) that its item has no key for."""
+
+
+def embed(rec: Base, system: str) -> dict[str, Any]:
+    """``metadata.memconv`` of the item written for ``rec`` (a memory, passage or block): ``kind``,
+    ``id``, then every set field except :data:`.mapping.ITEM_NATIVE` and vectors (JSON types).
+    A record without provenance gets ``{"system": system}`` (the stream's source system), so that the
+    record read back is written again the same way."""
+    skip = ITEM_NATIVE[rec.kind] | NO_VECTORS | {"kind", "id"}
+    out: dict[str, Any] = {"kind": rec.kind, "id": rec.id}
+    if rec.provenance is None:
+        out["provenance"] = {"system": system}
+    out.update(rec.model_dump(mode="json", exclude=skip, exclude_none=True, exclude_defaults=True))
+    return out
+
+
 def _from_mem0(rec: Base) -> bool:
     """True for records this adapter read from a mem0 object it can put back key for key."""
     p = rec.provenance
@@ -153,6 +179,8 @@ class _Writer:
         self.used_entities: set[str] = set()
         self.empty_blocks = 0
         self.inactive = 0
+        self.kept = Spool()
+        self.kept_handles = Handles()
 
     # ------------------------------------------------------------------ helpers
 
@@ -189,12 +217,46 @@ class _Writer:
         if not MAPPING.account(rec, self.report):
             return
         if _from_mem0(rec) and rec.kind == "memory":
+            self.not_restored(rec)
             self.emit_item(self.restore_item(rec))
         else:
             if rec.extra(OPENMEMORY).get("state") not in (None, "active"):
                 self.inactive += 1
             for agent in self.owners_of(rec):
                 self.emit_item(self.foreign_item(rec, rec.kind, agent=agent))
+
+    def not_restored(self, rec: Memory, fields: bool = True) -> None:
+        """Report what a mem0 record gained elsewhere that its item has no key for (``fields``: the
+        canonical fields too, when the item is restored as read rather than built)."""
+        for f in _NOT_RESTORED if fields else ():
+            if getattr(rec, f):
+                self.report.lost("memory", f, "a memory read from mem0 is written back as it was read")
+        for system, extra in rec.extras.items():
+            if system != SYSTEM and extra:
+                self.report.lost("memory", f"extras.{system}", f"fields only {system} holds")
+
+    def graph_or_history(self, rec: Base) -> None:
+        """Account an entity, relation or history event: written in mem0's own shape, with no room for
+        other systems' extras (reported lost; the mapping table's ``keeps_extras`` is about items)."""
+        MAPPING.account(rec, self.report)
+        for system, extra in rec.extras.items():
+            if system != SYSTEM and extra:
+                self.report.lost(rec.kind, f"extras.{system}", f"fields only {system} holds; mem0 history rows and "
+                                                               f"relations have fixed keys")
+
+    def keep(self, rec: Base) -> None:
+        """A record mem0 has no item for: whole into the ``memconv`` list (a line of JSON-L)."""
+        MAPPING.account(rec, self.report)
+        if self.version == "v1.0" and not self.opts.jsonl:
+            self.report.lost(rec.kind, "*", "the v1.0 bare list has no place for memconv's list of the records mem0 "
+                                            "has no item for; write v1.1")
+            return
+        blob = rec.__pydantic_serializer__.to_json(rec, exclude_none=True)
+        self.report.wrote("mem0:memconv")
+        if self.opts.jsonl:
+            self.out.write(b'{"memconv":' + blob + b"}\n")
+        else:
+            self.kept_handles.append(self.kept.add(blob))
 
     def owners_of(self, rec: Any) -> list[Agent | None]:
         a = self.agents.get(rec.scope.agent_id or "")
@@ -212,8 +274,9 @@ class _Writer:
         return restore(values, rec.extra(SYSTEM), ITEM_ORDER)
 
     def foreign_item(self, rec: Any, kind: str, agent: Agent | None = None,
-                     adds: dict[str, Any] | None = None) -> dict[str, Any]:
-        """An OSS item from a record of another system (or an OpenMemory row)."""
+                     adds: dict[str, Any] | None = None, source: Base | None = None) -> dict[str, Any]:
+        """An OSS item from a record of another system (or an OpenMemory row); ``source``: the record
+        embedded in ``metadata.memconv`` when it is not ``rec`` (a block written as a memory)."""
         system = self.system_of(rec)
         scope: Scope = rec.scope
         meta_adds: dict[str, Any] = {}
@@ -241,14 +304,19 @@ class _Writer:
             meta_adds["project"] = scope.project
         if scope.run_id and scope.session_id and scope.session_id != scope.run_id:
             meta_adds["session_id"] = scope.session_id
+        if system != SYSTEM or rec.provenance is not None or kind != "memory":
+            meta_adds[EMBED_KEY] = embed(source if source is not None else rec, system)
+        else:  # a bare memory of a mem0 stream is written as a plain mem0 memory
+            self.not_restored(rec, fields=False)
         meta = dict(rec.metadata) if rec.metadata is not None else None
         if meta_adds:
             meta = meta if meta is not None else {}
             for k, v in meta_adds.items():
-                if k in meta and meta[k] != v:
-                    self.report.lost(kind, f"metadata.{k}", "the record's metadata already has a key of that name")
-                else:
+                if k not in meta:
                     meta[k] = v
+                elif k == EMBED_KEY and meta[k] != v:  # the other keys' values are in the embed too
+                    self.report.lost(kind, f"metadata.{EMBED_KEY}", "the record's metadata already has a key of that "
+                                                                    "name, so memconv cannot keep its other fields")
         rid = rec.id if agent is None or len(self.block_owners.get(rec.id, [])) < 2 else f"{rec.id}/{agent.id}"
         obj: dict[str, Any] = {
             "id": mem0_id(system, rid), "memory": rec.text,
@@ -262,23 +330,25 @@ class _Writer:
         return obj
 
     def block(self, b: Any) -> None:
-        MAPPING.account(b, self.report)
         if not b.value.strip():
             self.empty_blocks += 1
+            self.keep(b)
             return
+        MAPPING.account(b, self.report)
         as_memory = Memory(id=b.id, provenance=b.provenance, text=b.value, metadata=b.metadata, tags=b.tags,
                            created_at=b.created_at, updated_at=b.updated_at)
         for agent in self.block_owners.get(b.id) or [None]:
-            self.emit_item(self.foreign_item(as_memory, "block", agent=agent, adds={"block_label": b.label}))
+            self.emit_item(self.foreign_item(as_memory, "block", agent=agent, adds={"block_label": b.label},
+                                             source=b))
 
     # ------------------------------------------------------------------ graph and history
 
     def entity(self, e: Any) -> None:
-        MAPPING.account(e, self.report)
+        self.graph_or_history(e)
         self.entities[e.id] = e.name
 
     def relation(self, r: Any) -> None:
-        MAPPING.account(r, self.report)
+        self.graph_or_history(r)
         self.used_entities.update((r.source, r.target))
         if _from_mem0(r):
             ex = r.extra(SYSTEM)
@@ -292,7 +362,7 @@ class _Writer:
         self.report.wrote("mem0:relations")
 
     def event(self, e: Any) -> None:
-        MAPPING.account(e, self.report)
+        self.graph_or_history(e)
         if _from_mem0(e):
             ts = (e.provenance.variant or "").endswith(TS_SUFFIX)
             keys = HISTORY_KEYS_TS if ts else HISTORY_KEYS
@@ -328,7 +398,7 @@ class _Writer:
                 elif kind == "block":
                     self.block(rec)
                 elif kind == "agent":
-                    MAPPING.account(rec, self.report)
+                    self.keep(rec)
                     self.agents[rec.id] = rec
                     for bid in rec.block_ids:
                         self.block_owners.setdefault(bid, []).append(rec)
@@ -338,20 +408,21 @@ class _Writer:
                     self.relation(rec)
                 elif kind == "event":
                     self.event(rec)
-                elif kind == "raw":
-                    self.report.lost("raw", f"{rec.system}:{rec.collection}",
-                                     f"mem0 has no place for {rec.system} {rec.collection} records")
+                elif kind in KEPT_KINDS:
+                    self.keep(rec)
                 else:
                     MAPPING.account(rec, self.report)
             self.finish()
         finally:
             self.rels.close()
             self.events.close()
+            self.kept.close()
 
     def finish(self) -> None:
         o = self.out
         if self.empty_blocks:
-            self.report.warn(f"{self.empty_blocks} empty Letta block(s) not written: a mem0 memory needs text")
+            where = "not written" if self.version == "v1.0" and not self.opts.jsonl else "kept in the memconv list only"
+            self.report.warn(f"{self.empty_blocks} empty Letta block(s) {where}: a mem0 memory needs text")
         if self.inactive:
             self.report.warn(f"{self.inactive} OpenMemory memories are paused, archived or deleted; mem0 has no "
                              f"state, so they are written as live memories")
@@ -359,7 +430,7 @@ class _Writer:
         if unused:
             self.report.lost("entity", "*", "mem0 keeps graph entities only as the ends of relations; "
                                             "these are in none", len(unused))
-        n_rels, n_events = len(self.rel_handles), len(self.event_handles)
+        n_rels, n_events, n_kept = len(self.rel_handles), len(self.event_handles), len(self.kept_handles)
         if self.opts.jsonl:
             for blob in self.rels.all(self.rel_handles):
                 o.write(blob + b"\n")
@@ -373,7 +444,7 @@ class _Writer:
         hx = self.header.extras.get(SYSTEM, {}) if mine else {}
         single = len(self.report.info.get("inputs") or []) <= 1
         top = {k: v for k, v in hx.items() if not k.startswith("$") and k not in ("results", "relations", "history")}
-        if self.n_items == 0 and n_rels == 0 and n_events:
+        if self.n_items == 0 and n_rels == 0 and n_events and not n_kept:
             if variant == "history_table" and single:
                 o.write(b"{" + b"".join(_dump(k) + b":" + _dump(v) + b"," for k, v in top.items() if k != "rows")
                         + b'"rows":[')
@@ -382,7 +453,8 @@ class _Writer:
                 o.write(b"[")
                 self._rows(b"]\n")
             return
-        if self.pending is not None and single and not n_rels and not n_events and not hx.get("$relations"):
+        if self.pending is not None and single and not n_rels and not n_events and not n_kept \
+                and not hx.get("$relations"):
             o.write(self.pending + b"\n")
             return
         if self.n_items == 0 or self.pending is not None:
@@ -403,6 +475,10 @@ class _Writer:
         if n_events:
             o.write(b',\n"history":[')
             self._rows(b"]")
+        if n_kept:
+            o.write(b',\n"memconv":[\n')
+            write_joined(o, self.kept.all(self.kept_handles), b",\n")
+            o.write(b"\n]")
         if single and variant in ("get_all", "search", "platform_page"):
             for k, v in top.items():
                 o.write(b",\n" + _dump(k) + b":" + _dump(v))
