@@ -258,3 +258,25 @@ def test_yaml_config(tmp_path: Path, emb: EmbeddingServer) -> None:
     y.write_text(yaml.safe_dump(json.loads(a.read_text())))
     report = memconv.convert([f"mem0+config:{y}"], "canonical", tmp_path / "c.jsonl", jsonl=True)
     assert report.read["memory"] == 5
+
+
+def test_letta_blocks_and_passages_keep_their_letta_fields_in_a_store(tmp_path: Path, emb: EmbeddingServer) -> None:
+    """A Letta agent pushed into a real self-hosted store and pulled back: blocks (label, value, limit,
+    read-only) and passages (text, tags, owner) ride in each memory's ``metadata.memconv``, which mem0
+    stores as it stores any metadata; the agent, its tools and messages have no place in a store and
+    are reported lost."""
+    af = Path(__file__).resolve().parents[1] / "fixtures" / "letta" / "notes-keeper.af"
+    b = make_config(tmp_path, "b", emb)
+    p = cli(str(af), "-o", f"mem0+config:{b}")
+    assert p.returncode == 0, p.stderr
+    assert b"agent record(s): *" in p.stderr and b"message record(s): *" in p.stderr
+    out = tmp_path / "back.jsonl"
+    p = cli(f"mem0+config:{b}", "--to", "canonical", "--jsonl", "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    back, orig = memconv.read(out), memconv.read(af)
+    blocks = lambda bundle: sorted((x.label, x.value, x.limit, x.read_only) for x in bundle.of("block"))  # noqa: E731
+    passages = lambda bundle: sorted((x.text, tuple(x.tags or []), x.scope.agent_id)  # noqa: E731
+                                     for x in bundle.of("passage"))
+    assert blocks(back) == blocks(orig) and len(blocks(orig)) == 2
+    assert passages(back) == passages(orig) and len(passages(orig)) == 3
+    assert not back.of("agent")

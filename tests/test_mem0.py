@@ -750,3 +750,87 @@ def test_format_declares_its_mapping_and_versions():
 
     text = render_markdown([fmt.mapping])
     assert "## canonical → mem0" in text and "`memory` | `results[]`" in text
+
+
+# ---------------------------------------------------------------- what mem0 has no field for (memconv keys)
+
+LETTA_REAL = [SHARED / "fixtures" / "letta" / n for n in
+              ("letta-tests__test_agent_with_files_and_sources.af", "memgpt_agent_with_convo.af", "ezra.af",
+               "letta-tests__deep-thought.af")]
+
+
+def _sorted(recs):
+    return sorted((r.model_dump() for r in recs), key=lambda d: (d["kind"], d["id"]))
+
+
+@pytest.mark.parametrize("path", LETTA_REAL, ids=lambda p: p.name)
+@pytest.mark.parametrize("form", ["json", "jsonl", "json.gz"])
+def test_letta_through_mem0_comes_back_whole(path, form, tmp_path, monkeypatch):
+    """Real Letta agent files (blocks, empty blocks, tools, sources, files, messages) through mem0 and
+    back: the records are those a canonical copy holds (secrets blanked the same way), read whole and
+    streamed; nothing is reported lost."""
+    from memconv.adapters.mem0 import reader
+
+    out = tmp_path / f"agent.{form}"
+    report = memconv.convert(path, to="mem0", output=out, jsonl=form == "jsonl")
+    assert not report.losses, report.format_losses()
+    canon = tmp_path / "canonical.jsonl"
+    memconv.convert(path, to="canonical", output=canon, jsonl=True)
+    want = _sorted(memconv.read(canon).records)
+    assert _sorted(memconv.read(out).records) == want
+    monkeypatch.setattr(reader, "SMALL_BYTES", 0)  # the ijson path of large documents
+    assert _sorted(memconv.read(out).records) == want
+
+
+def test_memconv_keys_read_back_in_canonical_order(tmp_path):
+    out = tmp_path / "a.json"
+    memconv.convert(REPO / "fixtures" / "sample-agent.af", to="mem0", output=out)
+    kinds = [r.kind for r in memconv.read(out).records]
+    # agents and tools (the list's small kinds) first, then the items (blocks), then messages
+    assert kinds == ["agent", "tool", "block", "block", "message", "message", "message", "message"]
+
+
+def _sample_as_mem0(tmp_path, edit, name="edited.json"):
+    """The sample agent written as mem0 JSON, then ``edit(doc)`` applied to it by hand; its path."""
+    out = tmp_path / "a.json"
+    if not out.exists():
+        memconv.convert(REPO / "fixtures" / "sample-agent.af", to="mem0", output=out)
+    doc = load(out)
+    edit(doc)
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_a_bad_record_in_the_memconv_list_is_named(tmp_path):
+    bad = _sample_as_mem0(tmp_path, lambda d: d["memconv"][1].update(kind="nonsense"), "bad.json")
+    proc = run_cli(bad, "--to", "canonical")
+    assert proc.returncode == 4 and proc.stdout == b""
+    assert b"bad.json: memconv[1]: expected a canonical record memconv kept" in proc.stderr
+    message = {"kind": "message", "id": "m", "agent_id": "agent-0", "role": 7}
+    bad = _sample_as_mem0(tmp_path, lambda d: d["memconv"].__setitem__(1, message), "bad.json")
+    proc = run_cli(bad, "--to", "canonical")
+    assert proc.returncode == 4 and b"memconv[1].role: input should be a valid string" in proc.stderr
+    assert b"Traceback" not in proc.stderr
+
+
+def test_an_embed_that_is_not_a_record_leaves_a_plain_memory(tmp_path):
+    bad = _sample_as_mem0(tmp_path, lambda d: d["results"][0]["metadata"]["memconv"].update(limit="lots"))
+    report = Report()
+    recs = list(memconv.iter_records(bad, report=report))[1:]
+    assert [r.kind for r in recs].count("block") == 1 and [r.kind for r in recs].count("memory") == 1
+    assert any("results[0].metadata.memconv: limit:" in w and "plain mem0 memory" in w for w in report.warnings)
+
+
+def test_an_edit_made_in_mem0_wins(tmp_path):
+    edited = _sample_as_mem0(tmp_path, lambda d: d["results"][0].update(memory="Name: Dana Ruiz. Plan: Enterprise."))
+    human = next(b for b in memconv.read(edited).of("block") if b.label == "human")
+    assert human.value == "Name: Dana Ruiz. Plan: Enterprise." and human.limit == 5000
+
+
+def test_v1_0_has_no_place_for_the_list(tmp_path):
+    out = tmp_path / "a.json"
+    report = memconv.convert(REPO / "fixtures" / "sample-agent.af", to="mem0", output=out, target_version="v1.0")
+    assert isinstance(load(out), list)
+    assert {("agent", "*"), ("tool", "*"), ("message", "*")} <= set(report.losses)
+    assert [b.limit for b in memconv.read(out).of("block")] == [5000, 5000]  # items keep their embed

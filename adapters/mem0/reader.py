@@ -235,8 +235,9 @@ class Embedded:
             rec = RECORD_ADAPTER.validate_python(fields)
         except ValidationError as err:
             first = err.errors()[0]
+            loc = list(first["loc"])[1:]  # the first step is the union's tag (the kind)
             self.ctx.report.warn(f"{self.ctx.name}: {path}.metadata.{EMBED_KEY}: "
-                                 f"{'.'.join(map(str, first['loc']))}: {first['msg'].lower()}; read as a plain "
+                                 f"{'.'.join(map(str, loc))}: {first['msg'].lower()}; read as a plain "
                                  f"mem0 memory")
             return mem
         if kind == "block":
