@@ -73,6 +73,13 @@ class LettaFormat(Format):
         return 40 if named and text[:1] in (b"{", b'"') else 0
 
     def read(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
+        """Yield a :class:`~memconv.model.Header`, then the records of one Letta input (``.af`` of any
+        schema, ``AgentState`` JSON, a bundle folder or ``.tar.gz``, a passages file or sidecar).
+
+        Raises:
+            InputInvalid: not a Letta shape, bad JSON, a broken reference (file and place named).
+            InputUnreadable: not UTF-8, corrupt gzip. LimitExceeded: an archive over the caps.
+        """
         report = options.report
         if inp.is_dir:
             yield from _read_bundle_dir(inp, report)

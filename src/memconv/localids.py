@@ -1,0 +1,70 @@
+"""File-local ids, made unique when several inputs are read in one run.
+
+Letta's ``AgentFileSchema`` names its records ``agent-0``, ``block-3``, ``message-12``... (the
+importer's ``_validate_id_format``: a prefix and an integer), unique within one file only, and the
+canonical records read from it keep those ids, as do memconv's canonical, AgentMemory and mem0
+files made from them. Read together (``memconv a.af b.af --to agentmemory``), two files would give
+two ``agent-0`` records, and a writer that keys records by id would fold them into one agent.
+
+So from the second input of a run on, :func:`qualify` appends ``@<position>`` to every id of the
+form ``<kind>-<n>`` (``kind`` a canonical record kind: ``agent``, ``block``, ``message``...) and to
+every reference to one: ``agent-0`` of the second input becomes ``agent-0@2``, and its blocks'
+references follow. The provenance keeps the id the file gave. Other ids (mem0 UUIDs, AgentMemory
+``mem_...``, Letta database ids ``agent-7f3c...``) are unique already and left alone. The Letta
+writer renumbers the qualified ids to file-local ones again when it writes an ``.af``.
+
+**Decision:** the first input keeps its ids, so a single-input run (the usual case) is unchanged.
+Two inputs that really hold the same record under a file-local id give two records; a merge into
+an existing output (``--strategy``) is keyed by the target's own keys, not by these ids.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Iterator
+
+from .model import RECORD_TYPES, Base
+
+LOCAL_ID = re.compile(r"^(" + "|".join(RECORD_TYPES) + r")-\d+(@\d+)*$")
+"""A file-local id: a canonical kind, a hyphen, an integer (``agent-0``, ``mcp_server-2``), and the
+qualifiers of earlier runs (``agent-0@2``, which the second input of a run makes ``agent-0@2@2``)."""
+
+NOT_IDS = frozenset({"provenance", "name", "label", "title", "content", "text", "value", "system",
+                     "source_code", "description", "instructions", "reasoning", "tool_return",
+                     "func_response", "stdout", "stderr", "arguments", "summary", "narrative"})
+"""Keys whose values are names or free text, never ids: left alone at any depth (``provenance`` keeps
+the id the file gave)."""
+
+
+def _tag(obj: Any, tag: str) -> Any:
+    if isinstance(obj, str):
+        return obj + tag if LOCAL_ID.match(obj) else obj
+    if isinstance(obj, list):
+        return [_tag(v, tag) for v in obj]
+    if isinstance(obj, dict):
+        return {k: (v if k in NOT_IDS else _tag(v, tag)) for k, v in obj.items()}
+    return obj
+
+
+def qualified(rec: Base, tag: str) -> Base:
+    """``rec`` with every file-local id in it (its own and its references, extras included) suffixed
+    with ``tag``; the same object when it holds none."""
+    data = rec.model_dump()
+    new = _tag(data, tag)
+    return rec if new == data else type(rec).model_validate(new)
+
+
+def qualify(items: Iterable[Any], ordinal: int) -> Iterator[Any]:
+    """The stream ``items`` (a header, then records) of input number ``ordinal`` (1-based), with the
+    file-local ids of the second and later inputs qualified with ``@<ordinal>``."""
+    it = iter(items)
+    if ordinal <= 1:
+        yield from it
+        return
+    tag = f"@{ordinal}"
+    header = next(it, None)
+    if header is None:
+        return
+    yield header
+    for rec in it:
+        yield qualified(rec, tag)
