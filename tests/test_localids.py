@@ -61,3 +61,19 @@ def test_names_and_text_that_look_like_ids_are_left_alone():
     assert (qualified(already, "@3").id, qualified(already, "@3").agent_id) == ("message-1@2@3", "agent-0@2@3")
     plain = Message(id="7f3c2e", agent_id="agent-7f3c2e", role="user")
     assert qualified(plain, "@2") is plain  # database ids are unique already
+
+
+def test_merging_agent_files_one_by_one_adds_each_agent_once(tmp_path):
+    """``--strategy merge`` into a canonical or mem0 file (both keyed by these ids): a different
+    agent under the same file-local ids is added; the same agent again updates its records."""
+    alone = {}
+    for f in (A, B, C):
+        alone.update(_per_agent(memconv.read(f)))
+    for target, name in (("canonical", "store.jsonl"), ("mem0", "store.json")):
+        out = tmp_path / name
+        plans = [memconv.convert(f, to=target, output=out, strategy="merge", jsonl=target == "canonical",
+                                 keep_secrets=True).info.get("plan") for f in (A, B, C, B, A)]
+        assert _per_agent(memconv.read(out)) == alone, target
+        agents = [p["collections"]["agent"] for p in plans[1:]]
+        assert [a["insert"] for a in agents] == [1, 1, 0, 0] and [a["update"] for a in agents] == [0, 0, 1, 1]
+        assert sorted(a.id for a in memconv.read(out).of("agent")) == ["agent-0", "agent-0@2", "agent-0@3"]

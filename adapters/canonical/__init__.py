@@ -180,7 +180,7 @@ class CanonicalFormat(Format):
         plan = Plan(strategy)
         ropts = ReadOptions(report=options.report)
         jsonl = not existing.peek(64).lstrip(BOM + b" \t\r\n").startswith(b'{"format"')
-        stream = merge_streams(self.read(existing, ropts), lambda: self.read(new, ropts), strategy, plan)
+        stream = merge_streams(lambda: self.read(existing, ropts), lambda: self.read(new, ropts), strategy, plan)
         self.write(stream, out, WriteOptions(report=Report(), jsonl=jsonl))
         return plan
 

@@ -172,7 +172,7 @@ class Mem0Format(Format):
 
         plan = Plan(strategy)
         ropts = ReadOptions(report=options.report)
-        stream = merge_streams(self.read(existing, ropts), lambda: self.read(new, ropts), strategy, plan)
+        stream = merge_streams(lambda: self.read(existing, ropts), lambda: self.read(new, ropts), strategy, plan)
         self.write(stream, out, WriteOptions(report=options.report.__class__(), jsonl=bool(options.extra.get("jsonl")),
                                              target_version=options.target_version, output_path=options.output_path))
         return plan

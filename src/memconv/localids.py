@@ -14,8 +14,15 @@ references follow. The provenance keeps the id the file gave. Other ids (mem0 UU
 writer renumbers the qualified ids to file-local ones again when it writes an ``.af``.
 
 **Decision:** the first input keeps its ids, so a single-input run (the usual case) is unchanged.
-Two inputs that really hold the same record under a file-local id give two records; a merge into
-an existing output (``--strategy``) is keyed by the target's own keys, not by these ids.
+Two inputs that really hold the same record under a file-local id give two records.
+
+Merging into an existing file keyed by these ids (canonical, and mem0 files, whose items and
+``memconv`` records carry them) meets the same clash across runs: ``memconv b.af --to mem0 -o
+store.json --strategy merge`` after ``a.af`` would make b's ``agent-0`` update a's. There
+:func:`merge_ordinal` decides: when an agent of the new file has the id of an existing agent with
+another name, the new file is a different agent and its ids are qualified (with the first position
+that clashes with no existing agent id); when the names agree it is the same agent again, and its
+records update the existing ones, as a merge should.
 """
 
 from __future__ import annotations
@@ -52,6 +59,27 @@ def qualified(rec: Base, tag: str) -> Base:
     data = rec.model_dump()
     new = _tag(data, tag)
     return rec if new == data else type(rec).model_validate(new)
+
+
+def merge_ordinal(old_agents: dict[str, str], new_agents: dict[str, str]) -> int:
+    """The position whose qualifier the new side of a merge takes (1: ids kept), from the agents of
+    each side (id -> name).
+
+    A position fits when none of the new side's file-local agent ids, qualified with it, is an
+    existing agent of another name. The first position under which every such agent is already
+    there by name wins (the same agents again: an update); else the first that fits (new agents).
+    """
+    local = {i: name for i, name in new_agents.items() if LOCAL_ID.match(i)}
+
+    def qualified_id(i: str, n: int) -> str:
+        return i if n == 1 else f"{i}@{n}"
+
+    last = len(old_agents) + 2
+    for n in range(1, last + 1):
+        if local and all(old_agents.get(qualified_id(i, n)) == name for i, name in local.items()):
+            return n
+    return next(n for n in range(1, last + 1)
+                if all(old_agents.get(qualified_id(i, n), name) == name for i, name in local.items()))
 
 
 def qualify(items: Iterable[Any], ordinal: int) -> Iterator[Any]:

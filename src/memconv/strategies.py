@@ -18,6 +18,7 @@ from collections import Counter
 from typing import Any, Callable, Iterable, TypeVar
 
 from .errors import UsageError
+from .localids import merge_ordinal, qualify
 
 STRATEGIES = ("merge", "replace", "skip")
 ACTIONS = ("insert", "update", "skip", "delete", "keep")
@@ -105,24 +106,42 @@ def merge_keyed(existing: Iterable[T], new: Iterable[T], key: Callable[[T], Any]
     return kept + [r for r in new if key(r) not in old_keys]
 
 
-def merge_streams(existing: Iterable[Any], new: Callable[[], Iterable[Any]], strategy: str, plan: Plan,
-                  key: Callable[[Any], Any] = lambda r: (r.kind, r.id)) -> Iterable[Any]:
+def merge_streams(existing: Callable[[], Iterable[Any]], new: Callable[[], Iterable[Any]], strategy: str,
+                  plan: Plan, key: Callable[[Any], Any] = lambda r: (r.kind, r.id)) -> Iterable[Any]:
     """Combine two canonical streams (each a header, then records) by ``key`` under ``strategy``.
 
-    Only the keys are held in memory: ``new`` is called twice, once to collect its keys and once to
-    stream its records. Yields the new stream's header, then the destination's records it keeps,
-    then the input's records. Plan counts are per ``kind``; they are complete once the stream is
-    consumed.
+    Only keys (and agent names) are held in memory: each side is called twice, once to collect its
+    keys and once to stream its records. When an agent of the new side has the file-local id of an
+    existing agent with another name, the new side's file-local ids are qualified first
+    (:func:`memconv.localids.merge_ordinal`), so a different agent is added, not folded in. Yields the
+    new stream's header, then the destination's records it keeps, then the input's records. Plan
+    counts are per ``kind``; they are complete once the stream is consumed.
     """
-    new_keys = {key(r) for r in new() if r.kind != "header"}
+    old_agents: dict[str, str] = {}
     old_keys: set[Any] = set()
-    items = iter(new())
+    for r in existing():
+        if r.kind != "header":
+            old_keys.add(key(r))
+            if r.kind == "agent":
+                old_agents[r.id] = r.name
+    new_agents: dict[str, str] = {}
+    new_keys: set[Any] = set()
+    for r in new():
+        if r.kind != "header":
+            new_keys.add(key(r))
+            if r.kind == "agent":
+                new_agents[r.id] = r.name
+    ordinal = merge_ordinal(old_agents, new_agents)
+    new_side = new
+    if ordinal > 1:  # a different agent under the same file-local ids: a third pass for its keys
+        new_side = lambda: qualify(new(), ordinal)  # noqa: E731
+        new_keys = {key(r) for r in new_side() if r.kind != "header"}
+    items = iter(new_side())
     yield next(items)
-    for r in existing:
+    for r in existing():
         if r.kind == "header":
             continue
         k = key(r)
-        old_keys.add(k)
         if strategy == "skip" or (strategy == "merge" and k not in new_keys):
             yield r
     for r in items:
