@@ -315,7 +315,13 @@ def test_small_pages_give_the_same_pull(live_letta: LettaServer, source: dict[st
     big = pull(tmp_path / "big.jsonl")
     monkeypatch.setattr(live, "PAGE", 1)
     small = pull(tmp_path / "small.jsonl")
-    assert small == big
+    # Tools are not paged, and they are the server's, shared by name with every agent that uses them:
+    # a tool such as conversation_search can be rewritten between the two pulls by an import elsewhere
+    # on the shared server (seen in 2 of 7 full-suite runs, never alone), so tools are compared by id and name.
+    shape = lambda recs: [{"id": r["id"], "name": r.get("name")} if r["kind"] == "tool" else r for r in recs]  # noqa: E731
+    for a, b in zip(shape(small), shape(big)):
+        assert a == b, f"paged pull differs from one big page:\n{json.dumps(a, sort_keys=True)}\n{json.dumps(b, sort_keys=True)}"
+    assert len(small) == len(big)
     assert sum(r["kind"] == "passage" for r in small) == 4
     history = [r for r in small if r["kind"] == "message" and r.get("in_context") is False]
     assert [r["content"][0]["text"] for r in history] == [m["content"] for m in MESSAGES[:4]]

@@ -114,19 +114,23 @@ def _system(rec: Any, header: Header, default: str) -> str:
     return rec.provenance.system if rec.provenance else (header.source_system or default)
 
 
-def _plain_items(files: dict[str, bytes], name: str) -> list[Memory]:
-    """The mem0 items of a written file read as plain mem0 memories, without rebuilding the records
-    memconv embedded in them (so the item itself can be checked)."""
-    from memconv.adapters.mem0.reader import Ctx, item_record, line_kind
+def _plain_items(files: dict[str, bytes], name: str, rows: bool = False) -> list[Any]:
+    """The mem0 items (``rows``: history rows) of a written file read as plain mem0 records, without
+    rebuilding the records memconv embedded in them (so the item itself can be checked)."""
+    from memconv.adapters.mem0.reader import Ctx, event_record, item_record, line_kind
+
+    want = "history" if rows else "item"
 
     data = files[name]
     if name.endswith(".jsonl"):
-        objs = [o for o in (loads(line, name) for line in data.splitlines() if line.strip()) if line_kind(o) == "item"]
+        objs = [o for o in (loads(line, name) for line in data.splitlines() if line.strip()) if line_kind(o) == want]
     else:
         doc = loads(data, name)
-        objs = [o for o in (doc.get("results", []) if isinstance(doc, dict) else doc) if line_kind(o) == "item"]
+        listed = doc.get("history" if rows else "results", []) if isinstance(doc, dict) else doc
+        objs = [o for o in listed if line_kind(o) == want]
     ctx = Ctx(name, Report())
-    return [item_record(o, ctx, f"[{i}]", "get_all") for i, o in enumerate(objs)]
+    make = event_record if rows else item_record
+    return [make(o, ctx, f"[{i}]", "get_all") for i, o in enumerate(objs)]
 
 
 def _check_mem0_item(m: Memory, r: Memory, header: Header, report: Report, *, kind: str = "memory",
@@ -224,7 +228,7 @@ def _check_mem0_event(e: Any, r: Any, header: Header, report: Report) -> None:
     for f in ("event", "old_text", "new_text", "created_at", "updated_at", "actor_id", "role"):
         assert getattr(r, f) == getattr(e, f), f"{where}: {f}"
     assert r.is_deleted == (e.is_deleted if e.is_deleted is not None else e.event == "DELETE"), where
-    _check_extras(e, "mem0", report)
+    _check_extras(e, "mem0", report, kept=system != "mem0" or e.provenance is not None)  # kept in the row's memconv key
 
 
 @SETTINGS
@@ -250,10 +254,16 @@ def test_mem0_keeps_what_it_can_hold(items, jsonl):
                                         "provenance": m.provenance or Provenance(system=_system(m, header, "canonical"))})
             assert _dump([r]) == _dump([want]), f"memory {m.id!r}"
     back_ids = {m.id: r.id for m, r in zip(mems, plain)}
-    for e, r in zip(evs, back.of("event")):
+    rows = _plain_items(files, name, rows=True)
+    assert len(rows) == len(evs)
+    for e, r in zip(evs, rows):
         _check_mem0_event(e, r, header, report)
         if e.memory_id in back_ids:  # the reference still names the memory it changed
             assert r.memory_id == back_ids[e.memory_id]
+    for e, r in zip(evs, back.of("event")):  # read back: the event itself (a bare mem0 one: its row)
+        if system_of_stream(e, header) != "mem0" or e.provenance is not None:
+            want = e.model_copy(update={"provenance": e.provenance or Provenance(system=_system(e, header, "canonical"))})
+            assert _dump([r]) == _dump([want]), f"event {e.id!r}"
     assert {k for k, _ in report.losses} <= {"memory", "event"}
 
 

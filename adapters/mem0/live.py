@@ -414,6 +414,10 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
                     kept[k] = kept.get(k, 0) + 1
                 else:
                     relations += 1
+    embedded_rows = sum(1 for r in new_rows if isinstance(r.get("memconv"), dict))
+    if embedded_rows:
+        report.lost("event", "memconv", "a store's history table has fixed columns: the source ids, provenance and "
+                                        "extras of other systems' history events are not kept", embedded_rows)
     for k, n in kept.items():
         report.lost(k, "*", "a mem0 store holds memories and their history only (a file keeps these records in "
                             "its memconv list)", n)

@@ -31,6 +31,13 @@ ITEM_NATIVE: dict[str, frozenset[str]] = {
 """Canonical fields an item holds verbatim (``memory``, ``metadata.block_label``, ``created_at``),
 left out of ``metadata.memconv``; the reader takes them from the item, so an edit made in mem0 wins."""
 
+ROW_NATIVE: dict[str, frozenset[str]] = {
+    "relation": frozenset({"relationship"}),
+    "event": frozenset({"event", "old_text", "new_text", "created_at", "updated_at", "actor_id", "role"}),
+}
+"""The same for a relation object and a history row of another system, whose ``"memconv"`` key holds
+the rest (ids, the entity ids of a relation's ends, weight, provenance, extras)."""
+
 NO_VECTORS = frozenset({"embedding", "embedding_model"})
 """Left out of ``metadata.memconv``: mem0 embeds the text itself, and vectors would swamp its metadata."""
 
@@ -81,19 +88,20 @@ _ROWS: list[FieldMap] = (
         FieldMap("event", "is_deleted", "history[].is_deleted", "event == DELETE when unset"),
         FieldMap("event", "actor_id", "history[].actor_id"),
         FieldMap("event", "role", "history[].role"),
-        FieldMap("entity", "name", "relations[].source / target"),
-        FieldMap("entity", "scope", "(the listing's scope)", "mem0 entities are scoped by the get_all call"),
-        FieldMap("entity", "entity_type", LOST, "mem0 relations name their ends only"),
-        FieldMap("entity", "properties", LOST, "mem0 relations name their ends only"),
-        FieldMap("entity", "aliases", LOST, "mem0 relations name their ends only"),
-        FieldMap("entity", "created_at", LOST, "mem0 relations carry no times"),
-        FieldMap("entity", "updated_at", LOST, "mem0 relations carry no times"),
-        FieldMap("relation", "source", "relations[].source", "the entity's name"),
+        FieldMap("entity", "name", "relations[].source / target, memconv[].name"),
+        FieldMap("entity", "scope", "memconv[].scope", "mem0 entities are scoped by the get_all call"),
+        FieldMap("entity", "entity_type", "memconv[].entity_type", "mem0 relations name their ends only"),
+        FieldMap("entity", "properties", "memconv[].properties", "mem0 relations name their ends only"),
+        FieldMap("entity", "aliases", "memconv[].aliases", "mem0 relations name their ends only"),
+        FieldMap("entity", "created_at", "memconv[].created_at", "mem0 relations carry no times"),
+        FieldMap("entity", "updated_at", "memconv[].updated_at", "mem0 relations carry no times"),
+        FieldMap("relation", "source", "relations[].source", "the entity's name; its id in relations[].memconv"),
         FieldMap("relation", "relationship", "relations[].relationship"),
-        FieldMap("relation", "target", "relations[].target", "the entity's name (destination in search output)"),
-        FieldMap("relation", "scope", "(the listing's scope)", "mem0 relations are scoped by the get_all call"),
-        FieldMap("relation", "weight", LOST, "mem0 relations have no weight"),
-        FieldMap("relation", "created_at", LOST, "mem0 relations carry no times"),
+        FieldMap("relation", "target", "relations[].target", "the entity's name (destination in search output); "
+                                                              "its id in relations[].memconv"),
+        FieldMap("relation", "scope", "relations[].memconv.scope", "mem0 relations are scoped by the get_all call"),
+        FieldMap("relation", "weight", "relations[].memconv.weight", "mem0 relations have no weight"),
+        FieldMap("relation", "created_at", "relations[].memconv.created_at", "mem0 relations carry no times"),
     ]
 )
 
@@ -103,9 +111,12 @@ _KINDS: dict[str, tuple[str | None, str]] = {
     "block": ("results[]", "one memory item per owning agent, metadata.block_label = label; an empty block is kept "
                         "whole in the memconv list"),
     "event": ("history[]", "history row, in the document's \"history\" list (or a line of --jsonl output; "
-                           "the bare list when the input is history only)"),
-    "entity": ("relations[]", "only as the ends of relations"),
-    "relation": ("relations[]", "{source, relationship, target} by entity name"),
+                           "the bare list when the input is history only); another system's event carries its "
+                           "ids, provenance and extras in a memconv key"),
+    "entity": ("relations[]", "the ends of relations, by name; another system's entity is also kept whole "
+                              "in the memconv list"),
+    "relation": ("relations[]", "{source, relationship, target} by entity name; another system's relation "
+                                "carries the rest in a memconv key"),
     "agent": ("memconv[]", "kept whole in the top-level memconv list (mem0 has no agent object); the agent's name "
                            "becomes agent_id of its passages and blocks"),
     "group": ("memconv[]", "kept whole in the memconv list (mem0 has no multi-agent groups)"),

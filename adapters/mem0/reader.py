@@ -71,7 +71,7 @@ from memconv.model import (RECORD_ADAPTER, RECORD_TYPES, SMALL_KINDS, Base, Enti
 from memconv.report import Report
 from memconv.spool import Handles, Spool
 
-from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS
+from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS, ROW_NATIVE
 
 from .shape import (EVENTS, HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_CORE, ITEM_CORE_TS,
                     ITEM_OPTIONAL, MIGRATION_KIND, OPENMEMORY, OPENMEMORY_KEYS, OPENMEMORY_MARKERS,
@@ -231,18 +231,31 @@ class Embedded:
         else:
             fields["text"] = mem.text
         fields["created_at"] = mem.created_at
+        rec = self._valid(fields, mem, f"{path}.metadata.{EMBED_KEY}")
+        if kind == "block" and rec is not mem:
+            self.blocks.add(rec.id)
+        return rec
+
+    def row(self, plain: Base, obj: Any, path: str) -> Base:
+        """The relation or history event memconv embedded in the ``memconv`` key of ``obj`` (a relation
+        object or a history row, already read as ``plain``), with the row's own values
+        (:data:`.mapping.ROW_NATIVE`); ``plain`` when there is no such key or it is not a record."""
+        e = obj.get(EMBED_KEY) if isinstance(obj, dict) else None
+        if not isinstance(e, dict) or e.get("kind") != plain.kind or not isinstance(e.get("id"), str):
+            return plain
+        fields = dict(e)
+        fields.update({k: getattr(plain, k) for k in ROW_NATIVE[plain.kind]})
+        return self._valid(fields, plain, f"{path}.{EMBED_KEY}")
+
+    def _valid(self, fields: dict[str, Any], plain: Base, where: str) -> Base:
         try:
-            rec = RECORD_ADAPTER.validate_python(fields)
+            return RECORD_ADAPTER.validate_python(fields)
         except ValidationError as err:
             first = err.errors()[0]
             loc = list(first["loc"])[1:]  # the first step is the union's tag (the kind)
-            self.ctx.report.warn(f"{self.ctx.name}: {path}.metadata.{EMBED_KEY}: "
-                                 f"{'.'.join(map(str, loc))}: {first['msg'].lower()}; read as a plain "
-                                 f"mem0 memory")
-            return mem
-        if kind == "block":
-            self.blocks.add(rec.id)
-        return rec
+            self.ctx.report.warn(f"{self.ctx.name}: {where}: {'.'.join(map(str, loc))}: {first['msg'].lower()}; "
+                                 f"read as a plain mem0 {'memory' if plain.kind == 'memory' else plain.kind}")
+            return plain
 
 
 def event_record(obj: Any, ctx: Ctx, path: str, variant: str) -> HistoryEvent:
@@ -322,15 +335,20 @@ def relation_records(rels: Any, ctx: Ctx, path: str, variant: str, scope: dict[s
     """
     if not isinstance(rels, list):
         raise ctx.fail(path, f"expected a list of relations, got {_type(rels)}")
+    embedded = Embedded(ctx)
+    out = []
     names: dict[str, str] = {}
     for i, r in enumerate(rels):
         s, _, t, _ = _relation_parts(r, ctx, f"{path}[{i}]")
-        names.setdefault(s, f"{path}[{i}].source")
-        names.setdefault(t, f"{path}[{i}].target")
+        plain = relation_record(r, ctx, f"{path}[{i}]", variant, scope)
+        rec = embedded.row(plain, r, f"{path}[{i}]")
+        out.append(rec)
+        if rec is plain:  # memconv's relations name their entities, which its list holds
+            names.setdefault(s, f"{path}[{i}].source")
+            names.setdefault(t, f"{path}[{i}].target")
     for name, where in names.items():
         yield entity_record(name, ctx, where, variant, scope)
-    for i, r in enumerate(rels):
-        yield relation_record(r, ctx, f"{path}[{i}]", variant, scope)
+    yield from out
 
 
 class _CommonScope:
@@ -553,7 +571,7 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
         if has_relations and relations is not None:
             yield from relation_records(relations, ctx, "relations", variant, common.scope())
         for i, row in history:
-            yield event_record(row, ctx, f"history[{i}]", "history")
+            yield embedded.row(event_record(row, ctx, f"history[{i}]", "history"), row, f"history[{i}]")
         yield from map(RECORD_ADAPTER.validate_json, spool.all(last))
     finally:
         spool.close()
@@ -582,8 +600,9 @@ def read_list(ctx: Ctx, items: Iterable[tuple[int, Any]], first: Any) -> Iterato
     """
     if line_kind(first) == "history":
         yield Header(source_system=SYSTEM, source_variant="history")
+        embedded = Embedded(ctx)
         for i, obj in items:
-            yield event_record(obj, ctx, f"[{i}]", "history")
+            yield embedded.row(event_record(obj, ctx, f"[{i}]", "history"), obj, f"[{i}]")
         return
     yield Header(source_system=SYSTEM, source_variant="legacy_list")
     n = 0
@@ -889,16 +908,18 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
         elif kind == "memconv":
             yield kept_record(obj[EMBED_KEY], ctx, f"{where}.{EMBED_KEY}")
         elif kind == "history":
-            yield event_record(obj, ctx, where, "jsonl")
+            yield embedded.row(event_record(obj, ctx, where, "jsonl"), obj, where)
         elif kind == "openmemory":
             yield openmemory_record(obj, ctx, where)
         else:
             s, _, t, _ = _relation_parts(obj, ctx, where)
-            for n in (s, t):
+            plain = relation_record(obj, ctx, where, "jsonl", {})
+            rec = embedded.row(plain, obj, where)
+            for n in (s, t) if rec is plain else ():
                 if n not in names:
                     names.add(n)
                     yield entity_record(n, ctx, where, "jsonl", {})
-            yield relation_record(obj, ctx, where, "jsonl", {})
+            yield rec
     if not sent:
         yield Header(source_system=SYSTEM, source_variant="jsonl")
 

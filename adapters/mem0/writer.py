@@ -67,7 +67,7 @@ from memconv.format import WriteOptions
 from memconv.model import Agent, Base, Header, Memory, Scope
 from memconv.spool import Handles, Spool, write_joined
 
-from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS, MAPPING, NO_VECTORS
+from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS, MAPPING, NO_VECTORS, ROW_NATIVE
 from .shape import (HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_OPTIONAL, ITEM_ORDER, OPENMEMORY,
                     SYSTEM, TS_SUFFIX, ordered)
 
@@ -139,13 +139,21 @@ def restore(values: dict[str, Any], extras: dict[str, Any], order: tuple[str, ..
 _NOT_RESTORED = ("title", "tags", "concepts")
 """Canonical fields a mem0 record can carry (after an edit) that its item has no key for."""
 
+_MEM0_GRAPH_LOST = {"relation": ("weight", "created_at"),
+                    "entity": ("entity_type", "properties", "aliases", "created_at", "updated_at")}
+"""Fields a graph record read from mem0 can carry (after an edit) that mem0's relations have no key for."""
+
+_NATIVE = {**ITEM_NATIVE, **ROW_NATIVE}
+
 
 def embed(rec: Base, system: str) -> dict[str, Any]:
-    """``metadata.memconv`` of the item written for ``rec`` (a memory, passage or block): ``kind``,
-    ``id``, then every set field except :data:`.mapping.ITEM_NATIVE` and vectors (JSON types).
+    """``metadata.memconv`` of the item written for ``rec`` (a memory, passage or block), or the
+    ``memconv`` key of the relation object or history row written for another system's relation or
+    event: ``kind``, ``id``, then every set field except what the item or row holds
+    (:data:`.mapping.ITEM_NATIVE`, :data:`.mapping.ROW_NATIVE`) and vectors (JSON types).
     A record without provenance gets ``{"system": system}`` (the stream's source system), so that the
     record read back is written again the same way."""
-    skip = ITEM_NATIVE[rec.kind] | NO_VECTORS | {"kind", "id"}
+    skip = _NATIVE[rec.kind] | NO_VECTORS | {"kind", "id"}
     out: dict[str, Any] = {"kind": rec.kind, "id": rec.id}
     if rec.provenance is None:
         out["provenance"] = {"system": system}
@@ -181,6 +189,7 @@ class _Writer:
         self.inactive = 0
         self.kept = Spool()
         self.kept_handles = Handles()
+        self.kept_entities: set[str] = set()
 
     # ------------------------------------------------------------------ helpers
 
@@ -236,9 +245,12 @@ class _Writer:
                 self.report.lost("memory", f"extras.{system}", f"fields only {system} holds")
 
     def graph_or_history(self, rec: Base) -> None:
-        """Account an entity, relation or history event: written in mem0's own shape, with no room for
-        other systems' extras (reported lost; the mapping table's ``keeps_extras`` is about items)."""
+        """Account an entity, relation or history event read from mem0, written back in mem0's own
+        shape: what it gained elsewhere has no key there (reported lost)."""
         MAPPING.account(rec, self.report)
+        for f in _MEM0_GRAPH_LOST.get(rec.kind, ()):
+            if getattr(rec, f):
+                self.report.lost(rec.kind, f, "a graph record read from mem0 is written back as it was read")
         for system, extra in rec.extras.items():
             if system != SYSTEM and extra:
                 self.report.lost(rec.kind, f"extras.{system}", f"fields only {system} holds; mem0 history rows and "
@@ -344,26 +356,36 @@ class _Writer:
     # ------------------------------------------------------------------ graph and history
 
     def entity(self, e: Any) -> None:
-        self.graph_or_history(e)
         self.entities[e.id] = e.name
+        if _from_mem0(e) or (e.provenance is None and self.system_of(e) == SYSTEM):
+            self.graph_or_history(e)
+        else:  # another system's entity: whole into the memconv list (mem0 keeps only relation ends)
+            self.keep(e)
+            self.kept_entities.add(e.id)
 
     def relation(self, r: Any) -> None:
-        self.graph_or_history(r)
         self.used_entities.update((r.source, r.target))
         if _from_mem0(r):
             ex = r.extra(SYSTEM)
             values = {"source": r.source, "relationship": r.relationship,
                       ("destination" if ex.get("$dest") else "target"): r.target}
             obj = restore(values, ex, ("source", "relationship", "target", "destination"))
+            self.graph_or_history(r)
         else:
             obj = {"source": self.entities.get(r.source, r.source), "relationship": r.relationship,
                    "target": self.entities.get(r.target, r.target)}
+            system = self.system_of(r)
+            if system != SYSTEM or r.provenance is not None:  # not for a bare relation of a mem0 stream
+                obj[EMBED_KEY] = embed(r, system)
+                MAPPING.account(r, self.report)
+            else:
+                self.graph_or_history(r)
         self.rel_handles.append(self.rels.add(_dump(obj)))
         self.report.wrote("mem0:relations")
 
     def event(self, e: Any) -> None:
-        self.graph_or_history(e)
         if _from_mem0(e):
+            self.graph_or_history(e)
             ts = (e.provenance.variant or "").endswith(TS_SUFFIX)
             keys = HISTORY_KEYS_TS if ts else HISTORY_KEYS
             values = {"id": e.id, **{k: getattr(e, f) for k, f in keys.items()}}
@@ -375,6 +397,11 @@ class _Writer:
                    "created_at": e.created_at, "updated_at": e.updated_at,
                    "is_deleted": e.is_deleted if e.is_deleted is not None else e.event == "DELETE",
                    "actor_id": e.actor_id, "role": e.role}
+            if system != SYSTEM or e.provenance is not None:  # not for a bare event of a mem0 stream
+                row[EMBED_KEY] = embed(e, system)
+                MAPPING.account(e, self.report)
+            else:
+                self.graph_or_history(e)
         self.event_handles.append(self.events.add(_dump(row)))
 
     # ------------------------------------------------------------------ run
@@ -426,7 +453,7 @@ class _Writer:
         if self.inactive:
             self.report.warn(f"{self.inactive} OpenMemory memories are paused, archived or deleted; mem0 has no "
                              f"state, so they are written as live memories")
-        unused = [e for e in self.entities if e not in self.used_entities]
+        unused = [e for e in self.entities if e not in self.used_entities and e not in self.kept_entities]
         if unused:
             self.report.lost("entity", "*", "mem0 keeps graph entities only as the ends of relations; "
                                             "these are in none", len(unused))
