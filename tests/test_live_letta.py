@@ -315,9 +315,10 @@ def test_small_pages_give_the_same_pull(live_letta: LettaServer, source: dict[st
     big = pull(tmp_path / "big.jsonl")
     monkeypatch.setattr(live, "PAGE", 1)
     small = pull(tmp_path / "small.jsonl")
-    # Tools are not paged, and they are the server's, shared by name with every agent that uses them:
-    # a tool such as conversation_search can be rewritten between the two pulls by an import elsewhere
-    # on the shared server (seen in 2 of 7 full-suite runs, never alone), so tools are compared by id and name.
+    # Tools are not paged: they come from the export, once per agent. In 2 of 7 full-suite runs (never
+    # when this module ran alone) conversation_search differed between the two pulls; tools are the
+    # server's, shared by name with every agent imported in the session, so the likely cause is another
+    # test's import rewriting it. Paging is what this test checks: tools are compared by id and name.
     shape = lambda recs: [{"id": r["id"], "name": r.get("name")} if r["kind"] == "tool" else r for r in recs]  # noqa: E731
     for a, b in zip(shape(small), shape(big)):
         assert a == b, f"paged pull differs from one big page:\n{json.dumps(a, sort_keys=True)}\n{json.dumps(b, sort_keys=True)}"
