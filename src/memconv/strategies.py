@@ -117,25 +117,23 @@ def merge_streams(existing: Callable[[], Iterable[Any]], new: Callable[[], Itera
     new stream's header, then the destination's records it keeps, then the input's records. Plan
     counts are per ``kind``; they are complete once the stream is consumed.
     """
-    old_agents: dict[str, str] = {}
-    old_keys: set[Any] = set()
-    for r in existing():
-        if r.kind != "header":
-            old_keys.add(key(r))
-            if r.kind == "agent":
-                old_agents[r.id] = r.name
-    new_agents: dict[str, str] = {}
-    new_keys: set[Any] = set()
-    for r in new():
-        if r.kind != "header":
-            new_keys.add(key(r))
-            if r.kind == "agent":
-                new_agents[r.id] = r.name
+    def survey(stream: Iterable[Any]) -> tuple[set[Any], dict[str, str]]:
+        keys: set[Any] = set()
+        agents: dict[str, str] = {}
+        for r in stream:
+            if r.kind != "header":
+                keys.add(key(r))
+                if r.kind == "agent":
+                    agents[r.id] = r.name
+        return keys, agents
+
+    old_keys, old_agents = survey(existing())
+    new_keys, new_agents = survey(new())
     ordinal = merge_ordinal(old_agents, new_agents)
     new_side = new
     if ordinal > 1:  # a different agent under the same file-local ids: a third pass for its keys
         new_side = lambda: qualify(new(), ordinal)  # noqa: E731
-        new_keys = {key(r) for r in new_side() if r.kind != "header"}
+        new_keys, _ = survey(new_side())
     items = iter(new_side())
     yield next(items)
     for r in existing():
