@@ -36,8 +36,9 @@ is a canonical memory, passage or block is read as that record (:class:`Embedded
 block label and ``created_at`` win over the embedded copy, so an edit made in mem0 is kept; a block
 written once per owning agent is read once); the top-level ``"memconv"`` list (``{"memconv": record}``
 lines in JSON-L) holds whole canonical records of the kinds mem0 has no item for (agents, messages,
-tools...). Its small kinds are yielded before the items, the rest after them, so the stream keeps
-the canonical order. An embed that is not a valid record gives a warning and the plain item; a bad
+tools...). Its small kinds are yielded before the items and the rest after them, so agents come
+before the records that name them (blocks come back among the items, after the tools: every writer
+buffers small kinds, so that order is harmless). An embed that is not a valid record gives a warning and the plain item; a bad
 record in the list is an error naming ``memconv[i]``.
 
 Memory: documents up to :data:`SMALL_BYTES` are parsed whole (orjson; errors give line and column).
