@@ -19,6 +19,8 @@ and are never written out as keys):
 
 from __future__ import annotations
 
+import functools
+
 SYSTEM = "mem0"
 """Provenance system and ``extras`` key of everything this adapter reads."""
 
@@ -96,16 +98,15 @@ TOP_K_DEFAULTS = (20, 100)
 
 def ordered(keys: list[str], order: tuple[str, ...] = ITEM_ORDER) -> list[str]:
     """``keys`` in mem0's serialisation order: the keys of ``order`` by rank, then the others in
-    their original order."""
-    rank = _RANKS.get(order)
-    if rank is None:
-        rank = _RANKS[order] = {k: i for i, k in enumerate(order)}
-    known = [k for k in keys if k in rank]
-    known.sort(key=rank.__getitem__)
-    return known + [k for k in keys if k not in rank]
+    their original order. (Memoised: the items of one export share a handful of key lists.)"""
+    return list(_ordered(tuple(keys), order))
 
 
-_RANKS: dict[tuple[str, ...], dict[str, int]] = {}
+@functools.lru_cache(maxsize=4096)
+def _ordered(keys: tuple[str, ...], order: tuple[str, ...]) -> tuple[str, ...]:
+    rank = {k: i for i, k in enumerate(order)}
+    known = sorted((k for k in keys if k in rank), key=rank.__getitem__)
+    return (*known, *(k for k in keys if k not in rank))
 
 
 def base_variant(variant: str | None) -> str:

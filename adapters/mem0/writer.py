@@ -145,6 +145,9 @@ _MEM0_GRAPH_LOST = {"relation": ("weight", "created_at"),
 
 _NATIVE = {**ITEM_NATIVE, **ROW_NATIVE}
 
+_OPTIONAL = tuple((key, f.startswith("scope."), f.removeprefix("scope.")) for key, f in ITEM_OPTIONAL.items())
+""":data:`.shape.ITEM_OPTIONAL` as ``(item key, on the scope?, attribute)``, worked out once."""
+
 
 def embed(rec: Base, system: str) -> dict[str, Any]:
     """``metadata.memconv`` of the item written for ``rec`` (a memory, passage or block), or the
@@ -279,8 +282,9 @@ class _Writer:
         values: dict[str, Any] = {"id": rec.id, "memory": rec.text, "hash": rec.hash, "metadata": rec.metadata,
                                   ("createdAt" if ts else "created_at"): rec.created_at,
                                   ("updatedAt" if ts else "updated_at"): rec.updated_at}
-        for key, f in ITEM_OPTIONAL.items():
-            v = getattr(rec.scope, f[6:]) if f.startswith("scope.") else getattr(rec, f)
+        scope = rec.scope
+        for key, in_scope, attr in _OPTIONAL:
+            v = getattr(scope if in_scope else rec, attr)
             if v is not None:
                 values[key] = v
         return restore(values, rec.extra(SYSTEM), ITEM_ORDER)
