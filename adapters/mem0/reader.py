@@ -157,6 +157,10 @@ def line_kind(obj: Any) -> str | None:
 # ---------------------------------------------------------------- records
 
 
+_OPTIONAL_KEYS = frozenset(ITEM_OPTIONAL)
+_SCOPE_FIELDS = {f: f[len("scope."):] for f in ITEM_OPTIONAL.values() if f.startswith("scope.")}
+
+
 def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
     """A canonical :class:`Memory` from one mem0 memory item (OSS, Platform, TypeScript OSS, or a
     migration-file record).
@@ -170,11 +174,11 @@ def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
     text = obj.get("memory")
     if not isinstance(text, str):
         raise ctx.fail(_where(path, "memory"), f"expected the memory text (a string), got {_type(text)}")
-    keys = dict(ITEM_CORE_TS if ts else ITEM_CORE)
-    keys.update({k: f for k, f in ITEM_OPTIONAL.items() if obj.get(k) is not None})
+    keys = (ITEM_CORE_TS if ts else ITEM_CORE) | {k: ITEM_OPTIONAL[k] for k in obj.keys() & _OPTIONAL_KEYS
+                                                  if obj[k] is not None}
     fields, extras = split(obj, keys)
     rid = _take_id(ctx, obj, path, extras)
-    scope = {f.split(".", 1)[1]: fields.pop(f) for f in list(fields) if f.startswith("scope.")}
+    scope = {_SCOPE_FIELDS[f]: fields.pop(f) for f in [f for f in fields if f in _SCOPE_FIELDS]}
     meta = fields.get("metadata")
     mtype = meta.get("memory_type") if isinstance(meta, dict) and isinstance(meta.get("memory_type"), str) else None
     order = list(obj)
@@ -565,7 +569,8 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
             rec = embedded.record(obj, f"results[{i}]", variant)
             n += 1
             if rec is not None:
-                if isinstance(rec, Memory) and rec.provenance is not None and rec.provenance.system == SYSTEM:
+                if has_relations and isinstance(rec, Memory) and rec.provenance is not None \
+                        and rec.provenance.system == SYSTEM:  # the listing's scope, for its graph
                     common.add(rec)
                 yield rec
         yield from map(RECORD_ADAPTER.validate_json, spool.all(later))
