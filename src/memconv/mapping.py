@@ -91,10 +91,12 @@ class MappingTable:
 
 
 def _is_set(value: Any, default: Any) -> bool:
-    if value is None or value == default:
+    if value is None:
         return False
-    if hasattr(value, "is_empty"):
+    if hasattr(value, "is_empty"):  # a Scope: asked directly, cheaper than comparing models
         return not value.is_empty()
+    if value == default:
+        return False
     if isinstance(value, (list, dict, str)) and not value:
         return False
     return True

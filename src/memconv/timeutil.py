@@ -27,8 +27,7 @@ def parse_ts(value: str | None) -> datetime | None:
 
 def iso_z(dt: datetime) -> str:
     """``2025-04-01T03:47:27.000Z``: UTC with milliseconds, as JavaScript's ``toISOString()``."""
-    dt = dt.astimezone(timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    return dt.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def to_iso_z(value: str | None) -> str | None:
