@@ -18,22 +18,27 @@ class Spool:
     def __init__(self) -> None:
         self._f: BinaryIO = tempfile.TemporaryFile(prefix="memconv-spool-")  # type: ignore[assignment]
         self._end = 0
+        self._pos = 0  # where the file is positioned: a seek (which flushes the buffer) only when it moves
         self.count = 0
 
     def add(self, blob: bytes) -> tuple[int, int]:
         """Append ``blob``; return its ``(offset, length)``."""
         off = self._end
-        self._f.seek(off)
+        if self._pos != off:
+            self._f.seek(off)
         self._f.write(blob)
-        self._end += len(blob)
+        self._end = self._pos = off + len(blob)
         self.count += 1
         return off, len(blob)
 
     def get(self, handle: tuple[int, int]) -> bytes:
         """The blob at ``handle``."""
         off, n = handle
-        self._f.seek(off)
-        return self._f.read(n)
+        if self._pos != off:
+            self._f.seek(off)
+        data = self._f.read(n)
+        self._pos = off + len(data)
+        return data
 
     def all(self, handles: Iterable[tuple[int, int]]) -> Iterator[bytes]:
         """The blobs at ``handles``, in that order."""
