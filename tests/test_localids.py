@@ -77,3 +77,18 @@ def test_merging_agent_files_one_by_one_adds_each_agent_once(tmp_path):
         agents = [p["collections"]["agent"] for p in plans[1:]]
         assert [a["insert"] for a in agents] == [1, 1, 0, 0] and [a["update"] for a in agents] == [0, 0, 1, 1]
         assert sorted(a.id for a in memconv.read(out).of("agent")) == ["agent-0", "agent-0@2", "agent-0@3"]
+
+
+def test_a_stream_split_into_parts_reads_as_one(tmp_path):
+    """An input that goes on where the previous one stopped (its first record is not another file's
+    agent-0) keeps its ids, so its messages still belong to the agent of the first part."""
+    whole = tmp_path / "whole.jsonl"
+    memconv.convert(C, to="canonical", output=whole, jsonl=True, keep_secrets=True)
+    header, *lines = whole.read_text().splitlines()
+    first_message = next(i for i, line in enumerate(lines) if '"kind":"message"' in line)
+    cut = (first_message + len(lines)) // 2
+    assert '"kind":"message"' in lines[cut]  # the second part starts inside the messages
+    parts = [tmp_path / "part1.jsonl", tmp_path / "part2.jsonl"]
+    parts[0].write_text("\n".join([header, *lines[:cut]]) + "\n")
+    parts[1].write_text("\n".join([header, *lines[cut:]]) + "\n")
+    assert memconv.read(parts).records == memconv.read(whole).records

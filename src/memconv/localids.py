@@ -6,10 +6,14 @@ canonical records read from it keep those ids, as do memconv's canonical, AgentM
 files made from them. Read together (``memconv a.af b.af --to agentmemory``), two files would give
 two ``agent-0`` records, and a writer that keys records by id would fold them into one agent.
 
-So from the second input of a run on, :func:`qualify` appends ``@<position>`` to every id of the
-form ``<kind>-<n>`` (``kind`` a canonical record kind: ``agent``, ``block``, ``message``...) and to
+So when an input after the first starts with a record (an ``.af`` starts with its agent) whose
+file-local id an earlier input already gave to an agent, block, tool or other small record, that
+input is another file's numbering: :class:`RunIds` appends ``@<position>`` to every id of the form
+``<kind>-<n>`` (``kind`` a canonical record kind: ``agent``, ``block``, ``message``...) in it and to
 every reference to one: ``agent-0`` of the second input becomes ``agent-0@2``, and its blocks'
-references follow. The provenance keeps the id the file gave. Other ids (mem0 UUIDs, AgentMemory
+references follow. An input that goes on where an earlier one stopped (a canonical stream split
+into parts: its first record is a new id, or a message) is left as it is, so its references still
+reach the records of the earlier part. The provenance keeps the id the file gave. Other ids (mem0 UUIDs, AgentMemory
 ``mem_...``, Letta database ids ``agent-7f3c...``) are unique already and left alone. The Letta
 writer renumbers the qualified ids to file-local ones again when it writes an ``.af``.
 
@@ -27,10 +31,11 @@ records update the existing ones, as a merge should.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, Iterable, Iterator
 
-from .model import RECORD_TYPES, Base
+from .model import RECORD_TYPES, SMALL_KINDS, Base
 
 LOCAL_ID = re.compile(r"^(" + "|".join(RECORD_TYPES) + r")-\d+(@\d+)*$")
 """A file-local id: a canonical kind, a hyphen, an integer (``agent-0``, ``mcp_server-2``), and the
@@ -80,6 +85,35 @@ def merge_ordinal(old_agents: dict[str, str], new_agents: dict[str, str]) -> int
             return n
     return next(n for n in range(1, last + 1)
                 if all(old_agents.get(qualified_id(i, n), name) == name for i, name in local.items()))
+
+
+class RunIds:
+    """The file-local ids of one run's inputs (only those of small records: agents, blocks, tools...,
+    so memory does not grow with messages or memories)."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def stream(self, items: Iterable[Any], ordinal: int) -> Iterator[Any]:
+        """The stream ``items`` (a header, then records) of input number ``ordinal`` (1-based), its
+        file-local ids qualified with ``@<ordinal>`` when its first record's id is one an earlier
+        input already gave to a small record."""
+        it = iter(items)
+        header = next(it, None)
+        if header is None:
+            return
+        yield header
+        first = next(it, None)
+        if first is None:
+            return
+        clash = ordinal > 1 and first.id in self.seen
+        tag = f"@{ordinal}"
+        for rec in itertools.chain((first,), it):
+            if clash:
+                rec = qualified(rec, tag)
+            if rec.kind in SMALL_KINDS and LOCAL_ID.match(rec.id):
+                self.seen.add(rec.id)
+            yield rec
 
 
 def qualify(items: Iterable[Any], ordinal: int) -> Iterator[Any]:

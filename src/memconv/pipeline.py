@@ -27,7 +27,7 @@ from .progress import progress
 from .remote import RemoteInput, is_remote, parse as parse_remote
 from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, check_bytes, check_count
 from .io import AtomicOutput, Input, same_file
-from .localids import qualify
+from .localids import RunIds
 from .model import Base, Bundle, Header
 from .report import Report
 from .secrets import blank
@@ -80,13 +80,14 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
     report.info.setdefault("inputs", [])
     header_sent = False
     total = 0
+    run_ids = RunIds()
     try:
         for ordinal, (inp, fmt) in enumerate(zip(inputs, fmts), 1):
             opts = ReadOptions(report=report, extra=dict(read_options))
             entry: dict[str, Any] = {"name": inp.name, "format": fmt.name}
             report.info["inputs"].append(entry)
             items = fmt.pull(inp.url, opts) if isinstance(inp, RemoteInput) else fmt.read(inp, opts)
-            items = qualify(items, ordinal)  # file-local ids (agent-0) of the 2nd input on: agent-0@2
+            items = run_ids.stream(items, ordinal)  # another file's agent-0 becomes agent-0@2
             first = next(items, None)
             if not isinstance(first, Header):
                 raise InputInvalid(f"{inp.name}: the {fmt.name} reader yielded no header (a bug in the adapter)")
