@@ -74,7 +74,9 @@ def sniff(inp: Input) -> tuple[str | None, int]:
     ``openmemory`` (bare ``memories.json``), ``history_table``, ``item`` (``get``), ``list`` (legacy
     items or history rows; ``history_list`` scores higher). Never claims Letta files (``agents``,
     ``core_memory``), AgentMemory ``ExportData`` (``sessions``, ``observations``), canonical
-    documents (``format``) or canonical JSON-L lines (``kind``).
+    documents (``format``) or canonical JSON-L lines (``kind``). What memconv's own writer marked
+    (a ``"memconv"`` list, an item's ``metadata.memconv``, a ``{"memconv": ...}`` line) scores
+    :data:`MINE`, above the Letta hints that the Letta records kept inside can match.
     """
     if inp.is_dir:
         return None, 0
@@ -138,7 +140,7 @@ class Mem0Format(Format):
     extensions = (".json", ".jsonl", ".zip")
     read_versions = ("OSS 0.1.x-2.2.1 (v1.1 {results[, relations]}, v1.0 bare list, get, history, "
                      "TypeScript history), Platform v3 pages, OpenMemory export 1, migration file 1, JSON-L")
-    write_versions = "v1.1 get_all {results[, relations, history]} (default), v1.0 bare list, JSON-L"
+    write_versions = "v1.1 get_all {results[, relations, history, memconv]} (default), v1.0 bare list, JSON-L"
     default_write_version = "v1.1"
     mapping = MAPPING
     live = ".live"
