@@ -136,12 +136,9 @@ def restore(values: dict[str, Any], extras: dict[str, Any], order: tuple[str, ..
     return out
 
 
-_NOT_RESTORED = ("title", "tags", "concepts")
-"""Canonical fields a mem0 record can carry (after an edit) that its item has no key for."""
-
-_MEM0_GRAPH_LOST = {"relation": ("weight", "created_at"),
-                    "entity": ("entity_type", "properties", "aliases", "created_at", "updated_at")}
-"""Fields a graph record read from mem0 can carry (after an edit) that mem0's relations have no key for."""
+_NO_MEM0_KEY = {"memory": ("title", "tags", "concepts"), "relation": ("weight", "created_at"),
+                "entity": ("entity_type", "properties", "aliases", "created_at", "updated_at")}
+"""Canonical fields a record read from mem0 can carry (after an edit) that its mem0 object has no key for."""
 
 _NATIVE = {**ITEM_NATIVE, **ROW_NATIVE}
 
@@ -177,6 +174,7 @@ class _Writer:
         self.report = options.report
         self.header = Header()
         self.version = DEFAULT_VERSION
+        self.has_list = True
         self.n_items = 0
         self.pending: bytes | None = None
         self.hold_first = False
@@ -229,7 +227,7 @@ class _Writer:
         if not MAPPING.account(rec, self.report):
             return
         if _from_mem0(rec) and rec.kind == "memory":
-            self.not_restored(rec)
+            self.as_read(rec)
             self.emit_item(self.restore_item(rec))
         else:
             if rec.extra(OPENMEMORY).get("state") not in (None, "active"):
@@ -237,32 +235,36 @@ class _Writer:
             for agent in self.owners_of(rec):
                 self.emit_item(self.foreign_item(rec, rec.kind, agent=agent))
 
-    def not_restored(self, rec: Memory, fields: bool = True) -> None:
-        """Report what a mem0 record gained elsewhere that its item has no key for (``fields``: the
-        canonical fields too, when the item is restored as read rather than built)."""
-        for f in _NOT_RESTORED if fields else ():
-            if getattr(rec, f):
-                self.report.lost("memory", f, "a memory read from mem0 is written back as it was read")
-        for system, extra in rec.extras.items():
-            if system != SYSTEM and extra:
-                self.report.lost("memory", f"extras.{system}", f"fields only {system} holds")
+    def mem0_own(self, rec: Base) -> bool:
+        """True for a record written in mem0's own shape, with no ``memconv`` key: one read from mem0
+        (:func:`_from_mem0`), or a bare one (no provenance) of a mem0 stream."""
+        return _from_mem0(rec) or (rec.provenance is None and self.system_of(rec) == SYSTEM)
 
-    def graph_or_history(self, rec: Base) -> None:
-        """Account an entity, relation or history event read from mem0, written back in mem0's own
-        shape: what it gained elsewhere has no key there (reported lost)."""
-        MAPPING.account(rec, self.report)
-        for f in _MEM0_GRAPH_LOST.get(rec.kind, ()):
+    def as_read(self, rec: Base, fields: bool = True) -> None:
+        """Report what a record written in mem0's own shape gained elsewhere and has no key for there
+        (``fields``: the canonical fields of :data:`_NO_MEM0_KEY` too, when its object is put back as
+        read rather than built), and other systems' extras."""
+        for f in _NO_MEM0_KEY.get(rec.kind, ()) if fields else ():
             if getattr(rec, f):
-                self.report.lost(rec.kind, f, "a graph record read from mem0 is written back as it was read")
+                self.report.lost(rec.kind, f, f"a {rec.kind} read from mem0 is written back as it was read")
         for system, extra in rec.extras.items():
             if system != SYSTEM and extra:
-                self.report.lost(rec.kind, f"extras.{system}", f"fields only {system} holds; mem0 history rows and "
-                                                               f"relations have fixed keys")
+                self.report.lost(rec.kind, f"extras.{system}", f"fields only {system} holds; a record in mem0's "
+                                                               f"own shape has no memconv key")
+
+    def embed_or_account(self, rec: Base, obj: dict[str, Any]) -> None:
+        """Account a relation or history event written as ``obj``: another system's gets the rest of
+        it in ``obj``'s ``memconv`` key; mem0's own (:meth:`mem0_own`) is reported by :meth:`as_read`."""
+        MAPPING.account(rec, self.report)
+        if self.mem0_own(rec):
+            self.as_read(rec)
+        else:
+            obj[EMBED_KEY] = embed(rec, self.system_of(rec))
 
     def keep(self, rec: Base) -> None:
         """A record mem0 has no item for: whole into the ``memconv`` list (a line of JSON-L)."""
         MAPPING.account(rec, self.report)
-        if self.version == "v1.0" and not self.opts.jsonl:
+        if not self.has_list:
             self.report.lost(rec.kind, "*", "the v1.0 bare list has no place for memconv's list of the records mem0 "
                                             "has no item for; write v1.1")
             return
@@ -320,10 +322,10 @@ class _Writer:
             meta_adds["project"] = scope.project
         if scope.run_id and scope.session_id and scope.session_id != scope.run_id:
             meta_adds["session_id"] = scope.session_id
-        if system != SYSTEM or rec.provenance is not None or kind != "memory":
+        if kind != "memory" or not self.mem0_own(rec):
             meta_adds[EMBED_KEY] = embed(source if source is not None else rec, system)
         else:  # a bare memory of a mem0 stream is written as a plain mem0 memory
-            self.not_restored(rec, fields=False)
+            self.as_read(rec, fields=False)
         meta = dict(rec.metadata) if rec.metadata is not None else None
         if meta_adds:
             meta = meta if meta is not None else {}
@@ -361,8 +363,9 @@ class _Writer:
 
     def entity(self, e: Any) -> None:
         self.entities[e.id] = e.name
-        if _from_mem0(e) or (e.provenance is None and self.system_of(e) == SYSTEM):
-            self.graph_or_history(e)
+        if self.mem0_own(e):
+            MAPPING.account(e, self.report)
+            self.as_read(e)
         else:  # another system's entity: whole into the memconv list (mem0 keeps only relation ends)
             self.keep(e)
             self.kept_entities.add(e.id)
@@ -374,22 +377,15 @@ class _Writer:
             values = {"source": r.source, "relationship": r.relationship,
                       ("destination" if ex.get("$dest") else "target"): r.target}
             obj = restore(values, ex, ("source", "relationship", "target", "destination"))
-            self.graph_or_history(r)
         else:
             obj = {"source": self.entities.get(r.source, r.source), "relationship": r.relationship,
                    "target": self.entities.get(r.target, r.target)}
-            system = self.system_of(r)
-            if system != SYSTEM or r.provenance is not None:  # not for a bare relation of a mem0 stream
-                obj[EMBED_KEY] = embed(r, system)
-                MAPPING.account(r, self.report)
-            else:
-                self.graph_or_history(r)
+        self.embed_or_account(r, obj)
         self.rel_handles.append(self.rels.add(_dump(obj)))
         self.report.wrote("mem0:relations")
 
     def event(self, e: Any) -> None:
         if _from_mem0(e):
-            self.graph_or_history(e)
             ts = (e.provenance.variant or "").endswith(TS_SUFFIX)
             keys = HISTORY_KEYS_TS if ts else HISTORY_KEYS
             values = {"id": e.id, **{k: getattr(e, f) for k, f in keys.items()}}
@@ -401,11 +397,7 @@ class _Writer:
                    "created_at": e.created_at, "updated_at": e.updated_at,
                    "is_deleted": e.is_deleted if e.is_deleted is not None else e.event == "DELETE",
                    "actor_id": e.actor_id, "role": e.role}
-            if system != SYSTEM or e.provenance is not None:  # not for a bare event of a mem0 stream
-                row[EMBED_KEY] = embed(e, system)
-                MAPPING.account(e, self.report)
-            else:
-                self.graph_or_history(e)
+        self.embed_or_account(e, row)
         self.event_handles.append(self.events.add(_dump(row)))
 
     # ------------------------------------------------------------------ run
@@ -416,6 +408,7 @@ class _Writer:
         it = iter(items)
         self.header = next(it)
         self.version = choose_version(self.opts, self.header)
+        self.has_list = self.version != "v1.0" or bool(self.opts.jsonl)  # a place for the memconv list
         mine = self.header.source_system == SYSTEM
         self.hold_first = mine and self.header.source_variant == "get" and not self.opts.jsonl \
             and self.version == DEFAULT_VERSION
@@ -452,7 +445,7 @@ class _Writer:
     def finish(self) -> None:
         o = self.out
         if self.empty_blocks:
-            where = "not written" if self.version == "v1.0" and not self.opts.jsonl else "kept in the memconv list only"
+            where = "kept in the memconv list only" if self.has_list else "not written"
             self.report.warn(f"{self.empty_blocks} empty Letta block(s) {where}: a mem0 memory needs text")
         if self.inactive:
             self.report.warn(f"{self.inactive} OpenMemory memories are paused, archived or deleted; mem0 has no "
