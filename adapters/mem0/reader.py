@@ -66,7 +66,7 @@ from pydantic import ValidationError
 
 from memconv.fields import build, split
 from memconv.io import Input, read_all
-from memconv.jsonutil import BOM, contains, has_big_int, ijson_backend, loads, scan_numbers
+from memconv.jsonutil import BOM, contains, dumps, has_big_int, ijson_backend, loads, scan_numbers
 from memconv.model import (RECORD_ADAPTER, RECORD_TYPES, SMALL_KINDS, Base, Entity, Header, HistoryEvent, Memory,
                            Provenance, Relation)
 from memconv.report import Report
@@ -538,7 +538,8 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
         first: the first item (decides ``search``: its items carry ``score``).
         history: ``(index, row)`` pairs of the ``"history"`` list memconv's writer adds.
         kept: ``(index, record)`` pairs of the ``"memconv"`` list memconv's writer adds; read first
-            (small kinds are yielded before the items, the others spooled to disk until after them).
+            (small kinds are yielded before the items, the others spooled to disk until after them and
+            validated once, as they are read back).
 
     Warns: a Platform page that is not the whole listing; a ``get_all`` of exactly 20 or 100 items
     (mem0's default ``top_k``/``limit``, which truncates silently).
@@ -556,12 +557,17 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
     try:
         later, last = Handles(), Handles()
         for i, obj in kept:
-            rec = kept_record(obj, ctx, f"{EMBED_KEY}[{i}]")
-            if rec.kind in SMALL_KINDS:
-                yield rec
-            else:
-                (last if rec.kind == "raw" else later).append(
-                    spool.add(rec.__pydantic_serializer__.to_json(rec, exclude_none=True)))
+            kind = obj.get("kind") if isinstance(obj, dict) else None
+            if kind in SMALL_KINDS:
+                yield kept_record(obj, ctx, f"{EMBED_KEY}[{i}]")
+            else:  # checked when it is read back from the spool, once
+                (last if kind == "raw" else later).append(spool.add(dumps([i, obj])))
+
+        def spooled(handles: Handles) -> Iterator[Base]:
+            for blob in spool.all(handles):
+                i, obj = loads(blob, ctx.name, undo_double=False)
+                yield kept_record(obj, ctx, f"{EMBED_KEY}[{i}]")
+
         common = _CommonScope()
         embedded = Embedded(ctx)
         n = 0
@@ -573,12 +579,12 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
                         and rec.provenance.system == SYSTEM:  # the listing's scope, for its graph
                     common.add(rec)
                 yield rec
-        yield from map(RECORD_ADAPTER.validate_json, spool.all(later))
+        yield from spooled(later)
         if has_relations and relations is not None:
             yield from relation_records(relations, ctx, "relations", variant, common.scope())
         for i, row in history:
             yield embedded.row(event_record(row, ctx, f"history[{i}]", "history"), row, f"history[{i}]")
-        yield from map(RECORD_ADAPTER.validate_json, spool.all(last))
+        yield from spooled(last)
     finally:
         spool.close()
     if page:
