@@ -81,7 +81,7 @@ import orjson
 from memconv import __version__
 from memconv.jsonutil import dumps, has_big_int
 from memconv.errors import UnsupportedVersion
-from memconv.fields import ABSENT, join
+from memconv.fields import ABSENT, join, without_markers
 from memconv.format import WriteOptions
 from memconv.io import AtomicOutput
 from memconv.model import Agent, Base, Group, Header, Message, Provenance
@@ -171,6 +171,14 @@ def _tz(ts: str | None) -> str | None:
     except ValueError:
         return ts
     return ts if dt.tzinfo is not None else s + "+00:00"
+
+
+def _as_read(values: dict[str, Any], extras: dict[str, Any], new_id: str, order: tuple[str, ...]) -> dict[str, Any]:
+    """A record read from this very shape, put back key for key (:func:`memconv.fields.join`) under its
+    new id, in the schema's key ``order``."""
+    obj = join(values, extras)
+    obj["id"] = new_id
+    return _ordered(obj, order)
 
 
 def _dump(obj: Any, indent: bool = False) -> bytes:
@@ -1130,9 +1138,7 @@ class LettaWriter:
             ex["shared_block_ids"] = [self.ids["block"].map.get(b, b) for b in ex["shared_block_ids"]]
         values = {"agent_ids": agent_ids, "description": g.description, "manager_config": cfg}
         if _exact(g):
-            obj = join(values, ex)
-            obj["id"] = new_id
-            return _ordered(obj, V2_GROUP_KEYS)
+            return _as_read(values, ex, new_id, V2_GROUP_KEYS)
         obj = {**ex, "agent_ids": agent_ids, "description": g.description or "",
                "manager_config": cfg or {"manager_type": "round_robin"}, "id": new_id}
         return self._strict("group", obj, V2_GROUP_KEYS)
@@ -1142,10 +1148,8 @@ class LettaWriter:
         values = {k: getattr(b, f) for k, f in BLOCK_KEYS.items()}
         ex = b.extra(SYSTEM)
         if _exact(b):
-            obj = join(values, ex)
-            obj["id"] = new_id
-            return _ordered(obj, V2_BLOCK_KEYS)
-        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+            return _as_read(values, ex, new_id, V2_BLOCK_KEYS)
+        obj = without_markers(ex)
         obj.pop("id", None)
         if "metadata_" in obj and "metadata" not in obj:
             obj["metadata"] = obj.pop("metadata_")
@@ -1166,10 +1170,8 @@ class LettaWriter:
         values = {k: getattr(t, f) for k, f in TOOL_KEYS.items()}
         ex = t.extra(SYSTEM)
         if _exact(t):
-            obj = join(values, ex)
-            obj["id"] = new_id
-            return _ordered(obj, V2_TOOL_KEYS)
-        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+            return _as_read(values, ex, new_id, V2_TOOL_KEYS)
+        obj = without_markers(ex)
         if "metadata" in obj and "metadata_" not in obj:
             obj["metadata_"] = obj.pop("metadata")
         obj.update(values)
@@ -1183,10 +1185,8 @@ class LettaWriter:
         values = {k: getattr(s, f) for k, f in SOURCE_KEYS.items()}
         ex = s.extra(SYSTEM)
         if _exact(s):
-            obj = join(values, ex)
-            obj["id"] = new_id
-            return _ordered(obj, V2_SOURCE_KEYS)
-        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+            return _as_read(values, ex, new_id, V2_SOURCE_KEYS)
+        obj = without_markers(ex)
         obj.update(values)
         if not obj.get("embedding_config"):
             obj["embedding_config"] = src_emb.get(s.id) or dict(LETTA_FREE_EMBEDDING_CONFIG)
@@ -1207,10 +1207,8 @@ class LettaWriter:
         values["source_id"] = src
         ex = f.extra(SYSTEM)
         if _exact(f):
-            obj = join(values, ex)
-            obj["id"] = new_id
-            return _ordered(obj, V2_FILE_KEYS)
-        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+            return _as_read(values, ex, new_id, V2_FILE_KEYS)
+        obj = without_markers(ex)
         obj.update(values)
         if f.created_at and not obj.get("file_creation_date"):
             obj["file_creation_date"] = f.created_at
@@ -1222,14 +1220,12 @@ class LettaWriter:
         values = {k: getattr(m, f) for k, f in MCP_KEYS.items()}
         ex = m.extra(SYSTEM)
         if _exact(m):
-            obj = join(values, ex)
-            obj["id"] = new_id
-            return _ordered(obj, V2_MCP_KEYS)
+            return _as_read(values, ex, new_id, V2_MCP_KEYS)
         if not m.server_type:
             self.report.warn(f"letta: MCP server {m.server_name!r} has no server_type (required); dropped")
             self.report.lost("mcp_server", "*", "no server_type (sse, stdio, streamable_http)")
             return None
-        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+        obj = without_markers(ex)
         obj.update(values)
         obj["id"] = new_id
         return self._strict("mcp_server", obj, V2_MCP_KEYS)
@@ -1243,7 +1239,7 @@ class LettaWriter:
             self.report.warn(f"letta: skill {s.name!r} has neither files with SKILL.md nor a source_url; dropped")
             self.report.lost("skill", "*", "a skill needs files with SKILL.md or a source_url")
             return None
-        obj = {k: v for k, v in ex.items() if not k.startswith("$")}
+        obj = without_markers(ex)
         obj.update(values)
         return self._strict("skill", obj, V2_SKILL_KEYS)
 

@@ -54,6 +54,12 @@ def join(values: Mapping[str, Any], extras: Mapping[str, Any] | None) -> dict[st
     return out
 
 
+def without_markers(extras: Mapping[str, Any]) -> dict[str, Any]:
+    """``extras`` less memconv's markers (``$absent``, ``$order``... every key starting with ``$``):
+    the source keys alone."""
+    return {k: v for k, v in extras.items() if not k.startswith("$")}
+
+
 def build(cls: type[T], src: str, path: str, /, **fields: Any) -> T:
     """``cls(**fields)``, with a validation error reported as one line.
 
