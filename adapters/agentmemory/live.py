@@ -42,7 +42,7 @@ import orjson
 from memconv.errors import DestinationExists, MemconvError, RemoteError
 from memconv.format import ReadOptions, WriteOptions
 from memconv.io import Input
-from memconv.remote import RemoteURL, WriteLog, check_loss, note, resolve_token
+from memconv.remote import RemoteURL, WriteLog, check_loss, note, resolve_token, staging_options
 from memconv.strategies import Plan, merge_keyed
 from memconv.transport import Transport
 
@@ -196,8 +196,7 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
     dry = bool(extra.get("dry_run"))
     with tempfile.TemporaryDirectory(prefix="memconv-agentmemory-push-") as d:
         out = os.path.join(d, "push.json")
-        wopts = WriteOptions(report=report, target_version=options.target_version, timestamp=options.timestamp,
-                             output_path=out, extra={"split": True, "keep_secrets": extra.get("keep_secrets")})
+        wopts = staging_options(options, out, split=True)
         write_export(items, None, wopts)  # type: ignore[arg-type]  # split: the writer writes the parts
         paths = report.info.pop("parts", [])
         check_loss(options, "agentmemory")

@@ -61,7 +61,7 @@ import orjson
 from memconv.errors import DestinationExists, MemconvError, RemoteError, UsageError
 from memconv.format import ReadOptions, WriteOptions
 from memconv.model import Message, Provenance
-from memconv.remote import RemoteURL, WriteLog, check_loss, note, resolve_token
+from memconv.remote import RemoteURL, WriteLog, check_loss, note, resolve_token, staging_options
 from memconv.strategies import Plan
 from memconv.timeutil import parse_ts
 from memconv.transport import HTTPError, Transport
@@ -651,8 +651,7 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
     secrets = _load_secrets(extra)
     with tempfile.TemporaryDirectory(prefix="memconv-letta-push-") as d:
         af = os.path.join(d, "push.af")
-        wopts = WriteOptions(report=report, target_version=options.target_version, timestamp=options.timestamp,
-                             output_path=af, extra={"keep_secrets": extra.get("keep_secrets")})
+        wopts = staging_options(options, af)
         with open(af, "wb") as fh:
             write_agent_file(items, fh, wopts)
         report.info.pop("sidecar", None)

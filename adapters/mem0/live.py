@@ -47,7 +47,7 @@ import orjson
 
 from memconv.errors import DestinationExists, MemconvError, RemoteError, UsageError
 from memconv.format import ReadOptions, WriteOptions
-from memconv.remote import RemoteURL, WriteLog, check_loss, note, resolve_token
+from memconv.remote import RemoteURL, WriteLog, check_loss, note, resolve_token, staging_options
 from memconv.strategies import Plan, merge_keyed
 from memconv.transport import Transport, redact, register_secret
 
@@ -391,8 +391,7 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
     dry = bool(extra.get("dry_run"))
     with tempfile.TemporaryDirectory(prefix="memconv-mem0-push-") as d:
         path = os.path.join(d, "push.jsonl")
-        wopts = WriteOptions(report=report, target_version=options.target_version, timestamp=options.timestamp,
-                             jsonl=True, output_path=path, extra={"keep_secrets": extra.get("keep_secrets")})
+        wopts = staging_options(options, path, jsonl=True)
         with open(path, "wb") as fh:
             write_mem0(items, fh, wopts)
         new_items: list[dict[str, Any]] = []

@@ -178,6 +178,17 @@ def note(options: Any, message: str) -> None:
         sys.stderr.flush()
 
 
+def staging_options(options: Any, path: str, *, jsonl: bool = False, **extra: Any) -> Any:
+    """The :class:`~memconv.format.WriteOptions` a push gives its adapter's own writer for the staging
+    file at ``path``: the push's report, target version, timestamp and ``--keep-secrets``, plus
+    ``extra`` (``split=True``)."""
+    from .format import WriteOptions
+
+    return WriteOptions(report=options.report, target_version=options.target_version, timestamp=options.timestamp,
+                        jsonl=jsonl, output_path=path,
+                        extra={"keep_secrets": options.extra.get("keep_secrets"), **extra})
+
+
 def check_loss(options: Any, target: str) -> None:
     """Refuse to push when ``--fail-on-loss`` was given and the conversion lost something.
 
