@@ -100,6 +100,16 @@ def texts(srv: LettaServer, agent_id: str) -> list[str]:
             if m["message_type"] in ("user_message", "assistant_message") and isinstance(m.get("content"), str)]
 
 
+def pulled_as(source: dict[str, Any], tmp_path: Path, suffix: str) -> tuple[str, Path]:
+    """The source agent pulled into canonical JSON-L under the name ``<name>-<suffix>``: the name and
+    the file."""
+    name, f = f"{source['name']}-{suffix}", tmp_path / "a.jsonl"
+    p = cli(f"{source['url']}/agents/{source['id']}", "--to", "canonical", "--jsonl", "-o", str(f),
+            "--rename-agent", f"{source['name']}={name}")
+    assert p.returncode == 0, p.stderr
+    return name, f
+
+
 @pytest.fixture(scope="module")
 def source(live_letta: LettaServer) -> Iterator[dict[str, Any]]:
     name = f"live-src-{uuid.uuid4().hex[:8]}"
@@ -179,11 +189,7 @@ def test_several_agents_in_one_run_and_ls(live_letta: LettaServer, tmp_path: Pat
 def test_strategies_on_a_live_letta(live_letta: LettaServer, source: dict[str, Any],
                                     tmp_path: Path) -> None:
     url = source["url"]
-    name = f"{source['name']}-strat"
-    f = tmp_path / "a.jsonl"
-    p = cli(f"{url}/agents/{source['id']}", "--to", "canonical", "--jsonl", "-o", str(f),
-            "--rename-agent", f"{source['name']}={name}")
-    assert p.returncode == 0, p.stderr
+    name, f = pulled_as(source, tmp_path, "strat")
     assert cli(str(f), "-o", url).returncode == 0
     [first] = by_name(live_letta, name)
     p = cli(str(f), "-o", url)
@@ -246,11 +252,7 @@ def test_failure_mid_push_is_reported_and_a_retry_leaves_no_duplicates(live_lett
                                                                       source: dict[str, Any], tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     url = source["url"]
-    name = f"{source['name']}-cut"
-    f = tmp_path / "a.jsonl"
-    p = cli(f"{url}/agents/{source['id']}", "--to", "canonical", "--jsonl", "-o", str(f),
-            "--rename-agent", f"{source['name']}={name}")
-    assert p.returncode == 0, p.stderr
+    name, f = pulled_as(source, tmp_path, "cut")
     monkeypatch.setenv("MEMCONV_HTTP_BACKOFF", "0.01")
     monkeypatch.setattr(transport, "TRANSPORT_WRAPPER", lambda inner: _DiesAfter(inner, 2))
     with pytest.raises(PartialWrite) as e:
