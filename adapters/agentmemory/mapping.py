@@ -7,8 +7,7 @@ have no place in ``ExportData`` and are reported as lost.
 
 from __future__ import annotations
 
-from memconv.mapping import FieldMap, MappingTable
-from memconv.model import RECORD_TYPES
+from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
 
 _NATIVE: dict[str, dict[str, str]] = {
     "agent": {"name": "sessions[].project, sessions[].agentId", "description": "sessions[].summary",
@@ -63,11 +62,9 @@ def native_fields(kind: str) -> set[str]:
 
 def _rows() -> list[FieldMap]:
     rows = []
-    for kind, cls in RECORD_TYPES.items():
+    for kind, fields in MAPPED_FIELDS.items():
         native = _NATIVE.get(kind, {})
-        for name in cls.model_fields:
-            if name in ("kind", "id", "provenance", "extras"):
-                continue
+        for name in fields:
             if kind == "raw":
                 rows.append(FieldMap(kind, name, "its own collection" if name == "data" else "(collection)", ""))
             elif name in native:

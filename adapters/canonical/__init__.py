@@ -24,7 +24,7 @@ from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
 from memconv.jsonutil import BOM, ijson_backend, scan_numbers
-from memconv.mapping import FieldMap, MappingTable
+from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
 from memconv.report import Report
 from memconv.strategies import Plan, merge_streams
 from memconv.model import ITEM_ADAPTER, RECORD_ADAPTER, RECORD_TYPES, SCHEMA_VERSION, Header
@@ -76,8 +76,7 @@ class CanonicalFormat(Format):
     default_write_version = SCHEMA_VERSION
     mapping = MappingTable(
         target="canonical", system="", rows=[
-            FieldMap(kind, f, f) for kind, cls in RECORD_TYPES.items() for f in cls.model_fields
-            if f not in ("kind", "id", "provenance", "extras")],
+            FieldMap(kind, f, f) for kind, fields in MAPPED_FIELDS.items() for f in fields],
         kinds={k: (k, "every field, as is") for k in RECORD_TYPES}, keeps_extras=True,
         intro="The canonical format holds every field of every record, extras and provenance included.")
 

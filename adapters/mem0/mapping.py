@@ -17,8 +17,7 @@ What mem0 has no field for is kept for memconv, as the AgentMemory writer keeps 
 
 from __future__ import annotations
 
-from memconv.mapping import LOST, FieldMap, MappingTable
-from memconv.model import RECORD_TYPES
+from memconv.mapping import LOST, MAPPED_FIELDS, FieldMap, MappingTable
 
 EMBED_KEY = "memconv"
 """Key of the canonical remainder in an item's metadata, and of the document's list of kept records."""
@@ -133,15 +132,14 @@ _KINDS: dict[str, tuple[str | None, str]] = {
 }
 
 
-
 def _kept_rows() -> list[FieldMap]:
     """Rows for what the explicit table leaves out: the other fields of memories, passages and blocks
     (``metadata.memconv``, vectors lost) and every field of the kinds kept whole."""
     rows: list[FieldMap] = []
     explicit = {(r.kind, r.field) for r in _ROWS}
-    for kind, cls in RECORD_TYPES.items():
-        for name in cls.model_fields:
-            if name in ("kind", "id", "provenance", "extras") or (kind, name) in explicit:
+    for kind, fields in MAPPED_FIELDS.items():
+        for name in fields:
+            if (kind, name) in explicit:
                 continue
             if kind in ITEM_NATIVE:
                 if name in NO_VECTORS:

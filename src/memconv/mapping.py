@@ -17,6 +17,12 @@ from .report import Report
 LOST = None
 """Target of a field the format has no place for."""
 
+MAPPED_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(f for f in cls.model_fields if f not in ("kind", "id", "provenance", "extras"))
+    for kind, cls in RECORD_TYPES.items()}
+"""Per kind, the fields a mapping table accounts for: all but ``kind``, ``id``, ``provenance`` and
+``extras``, which every record carries and the table's ``keeps_extras`` speaks for."""
+
 
 @dataclass(frozen=True)
 class FieldMap:
@@ -54,8 +60,7 @@ class MappingTable:
         for r in self.rows:
             if r.target is not LOST:
                 mapped.setdefault(r.kind, set()).add(r.field)
-        for kind, cls in RECORD_TYPES.items():
-            fields = [f for f in cls.model_fields if f not in ("kind", "id", "provenance", "extras")]
+        for kind, fields in MAPPED_FIELDS.items():
             self._lost_fields[kind] = [f for f in fields if f not in mapped.get(kind, set())]
 
     def lost_fields(self, kind: str) -> list[str]:
