@@ -17,7 +17,8 @@ from helpers import LETTA, REPO, SAMPLE_AF, run_cli
 def test_exit_codes_are_the_documented_ones():
     assert {c.name: c.value for c in ExitCode} == {
         "OK": 0, "PROBLEMS": 1, "USAGE": 2, "UNREADABLE": 3, "INVALID": 4, "VERSION": 5, "LOSS": 6,
-        "LIMIT": 7, "EXISTS": 8, "REMOTE": 9, "PARTIAL": 10, "INTERNAL": 70, "INTERRUPTED": 130}
+        "LIMIT": 7, "EXISTS": 8, "REMOTE": 9, "PARTIAL": 10, "OUTPUT": 11, "BUSY": 12, "INTERNAL": 70,
+            "HANGUP": 129, "INTERRUPTED": 130, "TERMINATED": 143}
     readme = (REPO / "README.md").read_text()
     for code in ExitCode:
         assert re.search(rf"^\| {code.value} \|", readme, re.M), f"exit code {code.value} not tabled in README"

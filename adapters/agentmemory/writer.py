@@ -673,10 +673,12 @@ def part_path(output_path: str, n: int) -> str:
 
 
 def write_part_files(output_path: str, count: int, write_one) -> list[str]:
-    """Write ``count`` parts atomically as a set: all temporary files first, then every rename.
+    """Write ``count`` parts as members of the active output set (:mod:`memconv.commit`): every part
+    is staged under a name unique to this run, and all are renamed into place together when the
+    write commits, or none.
 
     Raises:
-        DestinationExists: a part file already exists.
+        DestinationExists: a part file already exists (checked before and again at the rename).
     """
     import os
 
@@ -687,20 +689,9 @@ def write_part_files(output_path: str, count: int, write_one) -> list[str]:
     for p in paths:
         if os.path.exists(p):
             raise DestinationExists(f"{p}: exists; remove the old parts or write elsewhere")
-    tmps: list[str] = []
-    try:
-        for i, p in enumerate(paths):
-            tmp = p + ".memconv-tmp"
-            with AtomicOutput(tmp, compress=p.endswith(".gz")) as fh:
-                write_one(i, fh)
-            tmps.append(tmp)
-        for tmp, p in zip(tmps, paths):
-            os.replace(tmp, p)
-    except BaseException:
-        for tmp in tmps:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        raise
+    for i, p in enumerate(paths):
+        with AtomicOutput(p, compress=p.endswith(".gz"), exclusive=True) as fh:
+            write_one(i, fh)
     return paths
 
 

@@ -68,6 +68,7 @@ class CanonicalFormat(Format):
     """memconv's canonical JSON and JSON-L."""
 
     name = "canonical"
+    line_form = True
     title = "memconv canonical model (JSON or JSON-L), the lossless pivot"
     system = "canonical"
     extensions = (".jsonl", ".ndjson", ".canonical.json")

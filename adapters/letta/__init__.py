@@ -107,6 +107,10 @@ class LettaFormat(Format):
                 report.warn(f"{inp.name}: reading archival passages from {side}")
                 yield from read_sidecar(Input(side), report)
 
+    def companions(self, output_path: str) -> list[str]:
+        """The passages sidecar ``<stem>.passages.jsonl`` beside the ``.af``."""
+        return [str(sidecar_path(output_path))]
+
     def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
         """Agents by name, blocks by label within an agent; see :mod:`.merge`."""
         from .merge import merge_agent_files

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 from pathlib import Path
 
 from memconv.format import ReadOptions, WriteOptions
+from memconv.commit import active
 from memconv.io import Input
 from memconv.strategies import Plan
 
@@ -164,8 +165,9 @@ def merge_agent_files(fmt: Any, existing: Input, new: Input, out: BinaryIO, stra
     if not any(r.kind in ("passage", "memory") for r in out_records) and existing.path is not None \
             and options.output_path and Path(options.output_path).resolve() == existing.path.resolve():
         stale = sidecar_path(existing.path)
-        if stale.is_file():  # the destination's old passages belonged to agents it no longer holds
-            stale.unlink()
+        outputs = active()
+        if stale.is_file() and outputs is not None:  # its old passages belonged to agents it no longer holds
+            outputs.remove_on_commit(str(stale))
     return plan
 
 

@@ -135,6 +135,7 @@ class Mem0Format(Format):
     """mem0 memory and history JSON (OSS, Platform, OpenMemory), read and written."""
 
     name = "mem0"
+    line_form = True
     title = "mem0 get_all/search/get/history JSON, JSON-L, Platform pages, OpenMemory backups"
     system = "mem0"
     extensions = (".json", ".jsonl", ".zip")

@@ -11,17 +11,34 @@ Library use::
     memconv.write_records(items, "agentmemory", "out.json")
 """
 
-from importlib.metadata import PackageNotFoundError, version as _version
+from typing import Any
 
-from .errors import ExitCode, MemconvError
-from .model import SCHEMA_VERSION, Bundle, Header
-from .pipeline import convert, iter_records, read, write, write_records
-from .report import Report
+_EXPORTS = {
+    "convert": ".pipeline", "iter_records": ".pipeline", "read": ".pipeline", "write": ".pipeline",
+    "write_records": ".pipeline", "Bundle": ".model", "Header": ".model", "SCHEMA_VERSION": ".model",
+    "Report": ".report", "ExitCode": ".errors", "MemconvError": ".errors",
+}
 
-try:
-    __version__ = _version("memconv")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> Any:
+    """The public names, imported on first use: ``import memconv`` stays cheap, so the command line
+    installs its signal handlers before the heavy modules (pydantic models) load."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version as _version
+
+        try:
+            value = _version("memconv")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            value = "0.0.0"
+    elif name in _EXPORTS:
+        from importlib import import_module
+
+        value = getattr(import_module(_EXPORTS[name], __name__), name)
+    else:
+        raise AttributeError(f"module 'memconv' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 __all__ = ["convert", "iter_records", "read", "write", "write_records", "Bundle", "Header", "Report",
            "ExitCode", "MemconvError", "SCHEMA_VERSION", "__version__"]

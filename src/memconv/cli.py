@@ -23,6 +23,7 @@ from .pipeline import iter_records
 from .filters import parse_rename
 from .progress import wanted
 from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS
+from .commit import check_file_path
 from .report import Report, write_report
 from .strategies import STRATEGIES, Plan
 from .remote import is_remote
@@ -80,6 +81,9 @@ def cli() -> None:
 @click.option("--strategy", type=click.Choice(STRATEGIES), help="What to do when -o exists: merge, replace or skip.")
 @click.option("--dry-run", is_flag=True, help="Write nothing; print the plan (inserted, updated, skipped, deleted, lost).")
 @click.option("--report", "report_path", metavar="PATH", help="Write the conversion report as JSON.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="Wait this long for another memconv writing the same -o (default: refuse at once, exit 12).")
+@click.option("--no-fsync", is_flag=True, help="Do not fsync the output before reporting success (scratch work).")
 @click.option("--agent", "agents", multiple=True, metavar="NAME_OR_ID", help="Keep only this agent (repeatable).")
 @click.option("--user-id", "user_ids", multiple=True, metavar="ID", help="Keep only this user's memories (repeatable).")
 @click.option("--since", metavar="DATE", help="Keep only records changed at or after DATE (ISO-8601).")
@@ -105,17 +109,28 @@ def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, ta
             exclude: tuple[str, ...], rename: tuple[str, ...], keep_secrets: bool, max_records: int,
             max_bytes: int, split: bool, passages: str | None, source_token: str | None,
             target_token: str | None, all_messages: bool, model: str | None, embedding: str | None,
-            secrets_file: str | None, show_progress: bool, quiet: bool, debug: bool) -> None:
+            secrets_file: str | None, show_progress: bool, quiet: bool, debug: bool, wait: float,
+            no_fsync: bool) -> None:
     """Convert INPUTS (files, folders, `-` for stdin, or live systems) to --to FORMAT."""
     report = Report()
     extra: dict[str, Any] = {}
+    if report_path is not None:
+        check_file_path(report_path, "--report")
     if split:
         extra["split"] = True
     if passages:
         extra["passages"] = passages
     live_out = is_remote(output)
     if not to and not live_out:
-        raise UsageError("--to FORMAT is required (it may be left out when -o names a live system)")
+        to = registry.format_for_name(output)
+        if not to:
+            raise UsageError("--to FORMAT is required (it may be left out when -o names a live system, an .af "
+                             "file or a .canonical.json/.canonical.jsonl file)")
+        if not quiet:
+            _err(f"memconv: note: writing {to}, from the name of -o {output}")
+    if not live_out:
+        extra["wait"] = wait
+        extra["fsync"] = not no_fsync
     if all_messages:
         extra["read_all_messages"] = True
     for key, val in (("model", model), ("embedding", embedding), ("secrets_file", secrets_file)):
@@ -295,6 +310,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``memconv`` console script; exits with an :class:`ExitCode`."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("MEMCONV_DEBUG") == "1"
+    from .signals import handle_signals
+
+    handle_signals()
     try:
         rv = cli.main(args=args, prog_name="memconv", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
@@ -306,9 +324,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         _err("memconv: interrupted")
         code = ExitCode.INTERRUPTED
-    except click.ClickException as e:
-        e.show()
-        code = ExitCode.USAGE if isinstance(e, click.UsageError) else ExitCode.USAGE
+    except click.ClickException as e:  # click's own usage errors: the same one line as every other error
+        _err(f"memconv: error: {' '.join(e.format_message().split())}")
+        code = ExitCode.USAGE
     except KeyboardInterrupt:
         _err("memconv: interrupted")
         code = ExitCode.INTERRUPTED

@@ -31,8 +31,12 @@ class ExitCode(IntEnum):
     8  EXISTS     destination exists and no ``--strategy`` was given
     9  REMOTE     remote system unreachable or refusing
     10 PARTIAL    partial write to a live system
+    11 OUTPUT     the output cannot be written (no space, read-only file or folder, OS write error)
+    12 BUSY       another memconv is writing the same destination (``--wait`` ran out)
     70 INTERNAL   internal error (a bug in memconv)
-    130 INTERRUPTED  interrupted (Ctrl-C)
+    129 HANGUP    hung up (SIGHUP)
+    130 INTERRUPTED  interrupted (Ctrl-C, SIGINT)
+    143 TERMINATED   terminated (SIGTERM: ``kill``, ``timeout``, a container stop)
     ============  ====================================================================
     """
 
@@ -47,8 +51,12 @@ class ExitCode(IntEnum):
     EXISTS = 8
     REMOTE = 9
     PARTIAL = 10
+    OUTPUT = 11
+    BUSY = 12
     INTERNAL = 70
+    HANGUP = 129
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class MemconvError(Exception):
@@ -120,6 +128,35 @@ class PartialWrite(MemconvError):
     """A push to a live system failed part-way (exit 10)."""
 
     exit_code = ExitCode.PARTIAL
+
+
+class OutputUnwritable(MemconvError):
+    """The output cannot be written: no space left, a read-only file or folder, any OS write error
+    (exit 11). The message names the path and the operating system's reason."""
+
+    exit_code = ExitCode.OUTPUT
+
+
+class DestinationBusy(MemconvError):
+    """Another memconv process holds the destination's lock and ``--wait`` ran out (exit 12)."""
+
+    exit_code = ExitCode.BUSY
+
+
+class Interrupted(MemconvError):
+    """A signal stopped the run (SIGINT 130, SIGHUP 129, SIGTERM 143); nothing was committed.
+
+    Args:
+        signum: the signal number; the exit code is ``128 + signum``.
+    """
+
+    def __init__(self, signum: int):
+        import signal as _signal
+
+        self.signum = int(signum)
+        self.exit_code = ExitCode(128 + self.signum) if 128 + self.signum in ExitCode._value2member_map_ \
+            else ExitCode.INTERRUPTED
+        super().__init__(f"interrupted by {_signal.Signals(self.signum).name}; no output file was committed")
 
 
 def place(path: str | None, *parts: object) -> str:

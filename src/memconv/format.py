@@ -75,6 +75,16 @@ class Format:
     default_write_version: ClassVar[str | None] = None
     mapping: ClassVar[MappingTable | None] = None
     live: ClassVar[str | None] = None
+    options: ClassVar[frozenset[str]] = frozenset()
+    line_form: ClassVar[bool] = False
+    """True when the writer has a JSON-L form (``--jsonl``)."""
+    """Keyword options this adapter's reader or writer takes beyond the hub's (a plugin declares its
+    own here; any other keyword is refused as a typo)."""
+
+    def companions(self, output_path: str) -> list[str]:
+        """Files a write to ``output_path`` may create beside it (Letta's passages sidecar). Without a
+        ``--strategy`` an existing one is refused like an existing destination."""
+        return []
 
     def detect(self, inp: Input) -> int:
         """How sure this format is that ``inp`` is its own: 0 (no) to 100 (certain).

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import zlib
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from .errors import InputUnreadable, UsageError
 
@@ -68,7 +68,9 @@ class Input:
             return str(self.path)
         if self._spool is None:
             src = self._stdin or sys.stdin.buffer
-            fd, name = tempfile.mkstemp(prefix="memconv-stdin-")
+            from .scratch import tag
+
+            fd, name = tempfile.mkstemp(prefix=tag(), suffix=".stdin")
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(src, out, 1 << 20)
             self._spool = name
@@ -159,86 +161,88 @@ class _CheckedGzip(gzip.GzipFile):
 
 
 class AtomicOutput:
-    """A destination written atomically.
+    """A destination written atomically, as a member of the active :class:`~memconv.commit.OutputSet`.
 
-    Use as a context manager; write bytes to the returned binary stream. On a clean exit the
-    temporary file is renamed over the destination (``os.replace``); on an exception it is removed
-    and the destination is left exactly as it was.
+    Use as a context manager; write bytes to the returned binary stream. The bytes go to a staged file
+    in the destination's folder (``-``: a spool in ``TMPDIR``). Inside an active output set (a write of
+    :mod:`memconv.pipeline`) the staged file is renamed into place when the whole set commits; with no
+    set active, on a clean exit of this ``with``. On an exception the staged file is removed and the
+    destination is left exactly as it was. A symbolic link is written through (its target is replaced,
+    the link kept).
 
     Args:
         spec: destination path, or ``"-"`` for standard output.
         stdout: binary stream for ``-`` (default ``sys.stdout.buffer``).
         compress: gzip the output; default: when the path ends in ``.gz``.
+        exclusive: refuse at the rename if the destination exists (default: the set's rule; with no set,
+            False: replace).
+        main: the set's main output (renamed after its companions).
 
     Raises:
         UsageError: the destination's folder does not exist.
+        OutputUnwritable: an OS error while writing (no space left, read-only), naming the path (exit 11).
+        DestinationExists: ``exclusive`` and the destination appeared meanwhile (exit 8).
     """
 
     def __init__(self, spec: str | os.PathLike[str], stdout: BinaryIO | None = None,
-                 compress: bool | None = None):
+                 compress: bool | None = None, *, exclusive: bool | None = None, main: bool = False):
         self.spec = str(spec)
         self._stdout = stdout
         self.path = None if self.spec == "-" else Path(self.spec)
         self.compress = compress if compress is not None else self.spec.endswith(".gz")
-        self._tmp: str | None = None
-        self._fh: IO[bytes] | None = None
+        self.exclusive = exclusive
+        self.main = main
+        self._own: Any = None
+        self._set: Any = None
+        self._member: Any = None
         self._gz: gzip.GzipFile | None = None
 
     def __enter__(self) -> BinaryIO:
-        if self.path is None:
-            # Spool, so that a failure part-way leaves standard output empty, not half-written.
-            self._fh = tempfile.TemporaryFile(prefix="memconv-out-")
-            target: IO[bytes] = self._fh
-        else:
-            folder = self.path.parent if str(self.path.parent) else Path(".")
-            if not folder.is_dir():
-                raise UsageError(f"{self.spec}: folder {folder} does not exist")
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-            self._fh = os.fdopen(fd, "wb")
-            target = self._fh
+        from .commit import OutputSet, active
+
+        self._set = active()
+        if self._set is None:
+            self._own = OutputSet(exclusive=bool(self.exclusive), stdout=self._stdout).__enter__()
+            self._set = self._own
+        try:
+            self._member = self._set.stage(self.spec, main=self.main, exclusive=self.exclusive)
+        except BaseException:
+            self._close_own(*sys.exc_info())
+            raise
         if self.compress:
-            self._gz = gzip.GzipFile(fileobj=target, mode="wb", mtime=0)
+            self._gz = gzip.GzipFile(fileobj=self._member.fh, mode="wb", mtime=0)
             return self._gz  # type: ignore[return-value]
-        return target  # type: ignore[return-value]
+        return self._member.fh  # type: ignore[return-value]
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._gz is not None:
-            try:
-                self._gz.close()
-            except Exception:
-                if exc_type is None:
-                    raise
-        if self.path is None:
-            assert self._fh is not None
+        from .commit import os_error
+
+        try:
             if exc_type is None:
-                out = self._stdout or sys.stdout.buffer
-                self._fh.seek(0)
-                shutil.copyfileobj(self._fh, out, 1 << 20)
-                out.flush()
-            self._fh.close()
-            return
-        assert self._fh is not None and self._tmp is not None
-        self._fh.close()
-        if exc_type is None:
-            if self.path.exists():
                 try:
-                    shutil.copymode(self.path, self._tmp)
-                except OSError:
-                    pass
+                    if self._gz is not None:
+                        self._gz.close()
+                    self._set.finish(self._member)
+                except OSError as e:
+                    raise os_error(self.spec, e) from None
+                if self._own is not None:
+                    self._own.commit()
             else:
-                os.chmod(self._tmp, 0o666 & ~_umask())
-            os.replace(self._tmp, self.path)
-        else:
-            try:
-                os.unlink(self._tmp)
-            except OSError:
-                pass
+                if self._gz is not None:
+                    try:
+                        self._gz.close()
+                    except (OSError, ValueError):
+                        pass  # the staged file is discarded next
+                self._set.discard(self._member)
+                if isinstance(exc, OSError):
+                    raise os_error(self.spec, exc) from None
+        finally:
+            self._close_own(exc_type, exc, tb)
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    def _close_own(self, exc_type, exc, tb) -> None:
+        if self._own is not None:
+            own, self._own = self._own, None
+            own.__exit__(exc_type, exc, tb)
 
 
 def same_file(a: str, b: str) -> bool:

@@ -11,16 +11,16 @@ Library entry points (re-exported by :mod:`memconv`):
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Iterator, Sequence
-
-from . import registry
 import shutil
-from contextlib import contextmanager
-import tempfile
+import stat
+from contextlib import contextmanager, nullcontext
+from typing import Any, Iterable, Iterator, Sequence
 
 from pydantic_core import PydanticSerializationError
 
-from .errors import DestinationExists, InputInvalid, LossRefused, UsageError
+from . import registry
+from .commit import OutputSet, is_special, resolve
+from .errors import DestinationExists, InputInvalid, LossRefused, OutputUnwritable, UsageError
 from .filters import parse_kinds, parse_since, select
 from .format import Format, ReadOptions, WriteOptions
 from .progress import progress
@@ -28,6 +28,8 @@ from .remote import RemoteInput, is_remote, parse as parse_remote
 from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, check_bytes, check_count
 from .io import AtomicOutput, Input, same_file
 from .localids import RunIds
+from .locking import destination_lock
+from .scratch import sweep, temp_dir
 from .model import Base, Bundle, Header
 from .report import Report
 from .secrets import blank
@@ -65,6 +67,10 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
     inputs = _as_inputs(sources)
     if not inputs:
         raise UsageError("no input given")
+    unknown = sorted(k for k in read_options if "read_" + k not in READ_OPTIONS)
+    if unknown:
+        raise UsageError(f"unknown read option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+                         f"expected one of {', '.join(sorted(k[5:] for k in READ_OPTIONS))}")
     fmts: list[Format] = []
     for inp in inputs:
         if isinstance(inp, RemoteInput):  # a live system: its adapter pulls from it
@@ -118,49 +124,189 @@ def read(source: Source | Sequence[Source], format: str | None = None, **read_op
     return Bundle(header=header, records=list(items))
 
 
+FILE_WRITE_OPTIONS = frozenset({"split", "passages", "check_caps"})
+"""Adapter options the built-in file writers take (``--split``, ``--passages``; ``check_caps``:
+AgentMemory's cap check, on by default)."""
+
+PUSH_OPTIONS = frozenset({"model", "embedding", "secrets_file", "tool_secrets"})
+"""Options of a push into a live system (``--model``, ``--embedding``, ``--secrets`` for Letta)."""
+
+READ_OPTIONS = frozenset({"read_all_messages", "read_page_sessions", "read_sidecar", "read_token",
+                          "read_only_agents", "read_skip_kinds", "read_progress"})
+"""Reader options, passed as ``read_<name>`` (``read_all_messages`` for a live Letta)."""
+
+
+def _check_options(fmt: Format, options: dict[str, Any], *, push: bool = False) -> None:
+    """Refuse an option no part of this write takes (a typo must not pass in silence).
+
+    Raises:
+        UsageError: an unknown keyword option, named.
+    """
+    known = FILE_WRITE_OPTIONS | READ_OPTIONS | getattr(fmt, "options", frozenset())
+    if push:
+        known = known | PUSH_OPTIONS
+    unknown = sorted(k for k in options if k not in known)
+    if unknown:
+        raise UsageError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} for "
+                         f"a {fmt.name} write; expected one of {', '.join(sorted(known))} or the keyword "
+                         f"arguments of memconv.convert")
+
+
 def write_records(records: Iterable[Any], format: str, destination: str | os.PathLike = "-", *,
-                  report: Report | None = None, target_version: str | None = None,
-                  timestamp: str | None = None, jsonl: bool = False, fail_on_loss: bool = False,
-                  compress: bool | None = None, **write_options: Any) -> Report:
-    """Write a canonical stream (a header, then records) in ``format`` to ``destination``, atomically.
+                  report: Report | None = None, strategy: str | None = None, dry_run: bool = False,
+                  target_version: str | None = None, timestamp: str | None = None, jsonl: bool = False,
+                  fail_on_loss: bool = False, compress: bool | None = None, keep_secrets: bool = False,
+                  fsync: bool = True, wait: float = 0.0, **write_options: Any) -> Report:
+    """Write a canonical stream (a header, then records) in ``format`` to ``destination``, with the
+    same guarantees as the command line (it is the code path the command line uses).
 
     Args:
         records: the stream; a missing header is supplied.
         format: target format name. destination: a path (``.gz`` compresses) or ``"-"`` for stdout.
+        strategy: ``merge``/``replace``/``skip`` when ``destination`` exists (:mod:`memconv.strategies`);
+            None refuses an existing destination.
+        dry_run: do everything but commit; ``report.info["plan"]`` says what would happen.
         target_version, timestamp, jsonl: see :class:`~memconv.format.WriteOptions`.
         fail_on_loss: raise :class:`~memconv.errors.LossRefused` (and write nothing) when the target
             cannot hold something.
-        write_options: adapter-specific options.
+        compress: gzip the output (default: when the path ends in ``.gz``).
+        keep_secrets: do not blank secrets (:mod:`memconv.secrets`).
+        fsync: fsync the outputs and their folder before reporting success.
+        wait: seconds to wait for another memconv writing the same destination (0: refuse at once).
+        write_options: adapter options: ``split`` (AgentMemory parts), ``passages`` (Letta sidecar path).
 
     Returns:
         The :class:`~memconv.report.Report`.
 
     Raises:
-        UsageError, UnsupportedVersion, LimitExceeded, LossRefused.
+        UsageError: unknown format or option, a bad destination. DestinationExists (exit 8),
+        DestinationBusy (exit 12), OutputUnwritable (exit 11), UnsupportedVersion, LimitExceeded,
+        LossRefused.
     """
     report = report if report is not None else Report()
     fmt = registry.get(format)
+    _check_options(fmt, write_options)
+    return _write(records, fmt, str(destination), report=report, strategy=check_strategy(strategy),
+                  dry_run=dry_run, fail_on_loss=fail_on_loss, compress=compress, keep_secrets=keep_secrets,
+                  fsync=fsync, wait=wait, target_version=target_version, timestamp=timestamp, jsonl=jsonl,
+                  options=dict(write_options))
+
+
+def _preflight(fmt: Format, out: str, strategy: str | None, split: bool, dry_run: bool,
+               report: Report, jsonl: bool = False) -> None:
+    """Every check of the destination that can be made before anything is read.
+
+    Raises:
+        UsageError, DestinationExists, OutputUnwritable.
+    """
     if not fmt.can_write:
         raise UsageError(f"format {fmt.name!r} cannot be written")
-    dest = str(destination)
-    opts = WriteOptions(report=report, target_version=target_version, timestamp=timestamp, jsonl=jsonl,
-                        output_path=None if dest == "-" else dest, extra=dict(write_options))
-    report.info["target"] = {"format": fmt.name}
-    if write_options.get("split"):
-        if dest == "-":
+    if jsonl and not fmt.line_form:
+        raise UsageError(f"--jsonl: {fmt.name} has no line form (formats with one: canonical, mem0)")
+    if out == "":
+        raise UsageError("-o '': expected a file path, or - for standard output")
+    if out == "-":
+        if split:
             raise UsageError("--split needs -o OUT.json (the parts are written beside it)")
-        fmt.write(_with_header(records), None, opts)  # type: ignore[arg-type]  # the writer writes the parts
-        if fail_on_loss and report.has_loss:
-            raise LossRefused(f"{fmt.name} cannot hold everything in the input ({report.format_losses()[0]})")
-        return report
-    with AtomicOutput(dest, compress=compress) as out:
-        with _depth_guard(report):
-            fmt.write(_with_header(records), out, opts)
-        if fail_on_loss and report.has_loss:
-            first = report.format_losses()[0]
-            raise LossRefused(f"{fmt.name} cannot hold everything in the input ({first}); "
-                              f"nothing was written (drop --fail-on-loss to accept the loss)")
+        if strategy:
+            raise UsageError("--strategy needs -o PATH: the destination whose records are merged, replaced or skipped")
+        return
+    if strategy and split:
+        raise UsageError("--strategy and --split do not go together: import the parts with merge instead")
+    if out.endswith(("/", os.sep)) or os.path.isdir(out):
+        raise UsageError(f"{out}: is a folder; -o takes a file path (for example "
+                         f"{os.path.join(out.rstrip('/' + os.sep) or '.', 'out.json')})")
+    real = resolve(out)
+    if is_special(real):
+        if strategy or split:
+            raise UsageError(f"{out}: is not a regular file; --strategy and --split need a file")
+        return
+    folder = os.path.dirname(real) or "."
+    if not os.path.isdir(folder):
+        raise UsageError(f"{out}: folder {folder} does not exist")
+    exists = os.path.lexists(real)
+    if exists and strategy is None and not split:
+        raise DestinationExists(f"{out}: exists; choose --strategy merge|replace|skip, or another -o path")
+    if exists and strategy and type(fmt).merge is Format.merge:
+        raise UsageError(f"--strategy is not supported for {fmt.name} destinations; write to a new file")
+    if exists and not dry_run:
+        st = os.stat(real)
+        if not st.st_mode & 0o222 and strategy != "replace":
+            raise OutputUnwritable(f"{out}: is read-only (mode {stat.S_IMODE(st.st_mode):04o}); memconv does not "
+                                   f"overwrite it unless --strategy replace")
+        if st.st_nlink > 1:
+            report.warn(f"{out}: has {st.st_nlink} hard links; the new file replaces this name only, the other "
+                        f"links keep the old content")
+    if strategy is None:
+        for companion in fmt.companions(real):
+            if os.path.lexists(companion):
+                raise DestinationExists(f"{companion}: exists (it goes with {out}); choose --strategy "
+                                        f"merge|replace|skip, or another -o path")
+
+
+def _write(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, strategy: str | None,
+           dry_run: bool, fail_on_loss: bool, compress: bool | None, keep_secrets: bool, fsync: bool,
+           wait: float, target_version: str | None, timestamp: str | None, jsonl: bool,
+           options: dict[str, Any]) -> Report:
+    """The one write path of the library and the command line: check the destination, lock it, write
+    every output into one :class:`~memconv.commit.OutputSet` (merged with the destination under
+    ``strategy``), refuse a loss, and commit (or, for a dry run, discard) the set."""
+    split = bool(options.get("split"))
+    _preflight(fmt, out, strategy, split, dry_run, report, jsonl)
+    if not keep_secrets:
+        stream = blank(stream, report)
+    options["keep_secrets"] = keep_secrets  # writers that blank secrets themselves honour it too
+    compress = compress if compress is not None else out.endswith(".gz")
+    real = resolve(out) if out != "-" else out
+    folder = (os.path.dirname(real) or ".") if out != "-" and not is_special(real) else None
+    report.info["target"] = {"format": fmt.name}
+    plan = Plan(strategy)
+    lock = destination_lock(os.path.abspath(real), wait) if folder is not None and not dry_run else nullcontext()
+    with lock:
+        if folder is not None:
+            sweep(folder)  # scratch that killed runs left here
+        exists = folder is not None and os.path.lexists(real)
+        if exists and strategy is None and not split:  # it appeared while we waited for the lock
+            raise DestinationExists(f"{out}: exists; choose --strategy merge|replace|skip, or another -o path")
+        with OutputSet(exclusive=strategy is None, fsync=fsync) as outputs:
+            if exists and strategy:
+                assert folder is not None
+                scratch = temp_dir(folder)  # the converted input (and its companions), then merged
+                try:
+                    tmp = os.path.join(scratch, os.path.basename(real))
+                    with OutputSet(exclusive=False, fsync=False) as inner:
+                        _emit(stream, fmt, tmp, report, target_version, timestamp, jsonl, compress, options)
+                        inner.commit()
+                    opts = WriteOptions(report=report, output_path=real, extra=dict(options))
+                    with AtomicOutput(real, compress=compress, main=True) as fh:
+                        plan = fmt.merge(Input(real), Input(tmp), fh, strategy, opts)
+                finally:
+                    shutil.rmtree(scratch, ignore_errors=True)
+            else:
+                _emit(stream, fmt, out, report, target_version, timestamp, jsonl, compress, options)
+                _fresh_plan(plan, report)
+            if fail_on_loss and report.has_loss:
+                raise LossRefused(f"{fmt.name} cannot hold everything in the input ({report.format_losses()[0]}); "
+                                  f"nothing was written (drop --fail-on-loss to accept the loss)")
+            if not dry_run:
+                outputs.commit()
+    report.info["plan"] = plan.to_dict()
+    report.info["dry_run"] = dry_run
     return report
+
+
+def _emit(stream: Iterable[Any], fmt: Format, dest: str, report: Report, target_version: str | None,
+          timestamp: str | None, jsonl: bool, compress: bool, options: dict[str, Any]) -> None:
+    """Run ``fmt``'s writer into the active output set: ``dest`` as the main output, or the parts
+    beside it with ``split``."""
+    opts = WriteOptions(report=report, target_version=target_version, timestamp=timestamp, jsonl=jsonl,
+                        output_path=None if dest == "-" else dest, extra=dict(options))
+    with _depth_guard(report):
+        if options.get("split"):
+            fmt.write(_with_header(stream), None, opts)  # type: ignore[arg-type]  # the writer writes the parts
+            return
+        with AtomicOutput(dest, compress=compress, main=True) as fh:
+            fmt.write(_with_header(stream), fh, opts)
 
 
 MAX_DEPTH_HINT = 1000
@@ -254,21 +400,10 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
         if inp.path is not None and same_file(str(inp.path), out):
             raise UsageError(f"{out}: the output is the input; write to another path")
     fmt = registry.get(to)  # fail on an unknown target before reading anything
-    exists = out != "-" and os.path.exists(out)
-    split = bool(options.get("split"))
-    if split and out == "-":
-        raise UsageError("--split needs -o OUT.json (the parts are written beside it)")
-    if strategy and out == "-":
-        raise UsageError("--strategy needs -o PATH: the destination whose records are merged, replaced or skipped")
-    if strategy and split:
-        raise UsageError("--strategy and --split do not go together: import the parts with merge instead")
-    if exists and strategy is None and not split:
-        raise DestinationExists(f"{out}: exists; choose --strategy merge|replace|skip, or another -o path")
-    if exists and strategy and type(fmt).merge is Format.merge:
-        raise UsageError(f"--strategy is not supported for {fmt.name} destinations; write to a new file")
-    if dry_run:
-        options.pop("passages", None)  # a dry run writes no sidecar either
-    options["keep_secrets"] = keep_secrets  # writers that blank secrets themselves honour it too
+    write_opts = {k: options.pop(k) for k in ("target_version", "timestamp", "jsonl", "fail_on_loss", "compress",
+                                              "fsync", "wait") if k in options}
+    _check_options(fmt, options)
+    _preflight(fmt, out, strategy, bool(options.get("split")), dry_run, report, write_opts.get("jsonl", False))
     check_bytes(inputs, max_bytes)
     since_dt = parse_since(since)
     kinds = parse_kinds(exclude)
@@ -278,34 +413,11 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     stream = progress(stream, show_progress)
     stream = select(stream, agents=agents, user_ids=user_ids, since=since_dt, exclude=kinds,
                     rename=rename, report=report)
-    if not keep_secrets:
-        stream = blank(stream, report)
-    plan = Plan(strategy)
-    if exists and strategy:
-        # the converted input goes to a scratch folder beside the destination (with any sidecar files
-        # its writer adds), is merged into the destination, and the folder is removed
-        folder = os.path.dirname(os.path.abspath(out))
-        scratch = tempfile.mkdtemp(prefix=".memconv-new-", dir=folder)
-        try:
-            tmp = os.path.join(scratch, os.path.basename(out))
-            write_records(stream, to, tmp, report=report, compress=out.endswith(".gz"), **options)
-            sink = os.path.join(scratch, "dry-run-" + os.path.basename(out)) if dry_run else out
-            opts = WriteOptions(report=report, output_path=sink, extra=dict(options))
-            with AtomicOutput(sink, compress=out.endswith(".gz")) as fh:
-                plan = fmt.merge(Input(out), Input(tmp), fh, strategy, opts)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-    elif dry_run:
-        with tempfile.TemporaryDirectory(prefix="memconv-dry-") as d:
-            target = os.path.join(d, os.path.basename(out) if out != "-" else "out")
-            write_records(stream, to, target, report=report, **options)
-        _fresh_plan(plan, report)
-    else:
-        write_records(stream, to, out, report=report, **options)
-        _fresh_plan(plan, report)
-    report.info["plan"] = plan.to_dict()
-    report.info["dry_run"] = dry_run
-    return report
+    return _write(stream, fmt, out, report=report, strategy=strategy, dry_run=dry_run,
+                  fail_on_loss=write_opts.get("fail_on_loss", False), compress=write_opts.get("compress"),
+                  keep_secrets=keep_secrets, fsync=write_opts.get("fsync", True), wait=write_opts.get("wait", 0.0),
+                  target_version=write_opts.get("target_version"), timestamp=write_opts.get("timestamp"),
+                  jsonl=write_opts.get("jsonl", False), options=options)
 
 
 def _fresh_plan(plan: Plan, report: Report) -> None:
@@ -344,6 +456,7 @@ def _push(inputs: list[Any], to: str | None, out: str, *, report: Report, from_:
         raise UsageError(f"-o {url.display} is a {fmt.name} system; --to {to} does not match")
     if options.pop("split", None):
         raise UsageError("--split is for files: a push to a live system is cut into imports within its limits by itself")
+    _check_options(fmt, {k: v for k, v in options.items() if k not in ("target_version", "timestamp")}, push=True)
     check_bytes(inputs, max_bytes)
     since_dt = parse_since(since)
     kinds = parse_kinds(exclude)

@@ -99,3 +99,19 @@ def detect(inp: Input) -> Format:
         raise InputInvalid(f"{inp.name}: format not recognised from its content; "
                            f"name it with --from (known formats: {known})")
     return best[1]
+
+
+OUTPUT_NAME_ENDINGS = ((".af", "letta"), (".af.gz", "letta"), (".canonical.json", "canonical"),
+                       (".canonical.json.gz", "canonical"), (".canonical.jsonl", "canonical"),
+                       (".canonical.jsonl.gz", "canonical"))
+"""Output names that say their format unambiguously (``.json`` and ``.jsonl`` alone do not: mem0,
+AgentMemory and canonical files all end so)."""
+
+
+def format_for_name(path: str) -> str | None:
+    """The format an output file name implies (``out.af`` -> ``letta``), or None when it is ambiguous."""
+    low = path.lower()
+    for ending, name in OUTPUT_NAME_ENDINGS:
+        if low.endswith(ending):
+            return name
+    return None
