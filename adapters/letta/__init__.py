@@ -10,6 +10,8 @@ or tarball holding ``agent.json``, or a list of passages.
 
 from __future__ import annotations
 
+import hashlib
+
 import re
 from typing import Any, BinaryIO, Iterable, Iterator
 
@@ -25,7 +27,7 @@ from memconv.jsonutil import scan_numbers
 
 from .stream import is_v2, light_document, message_stream, starts_with_string
 from .reader import is_agent_state, passage_from_letta, read_agent_states, read_legacy, read_v2
-from .shape import SIDECAR_SUFFIX, WRITE_VERSION, sidecar_path
+from .shape import SIDECAR_SHA256_KEY, SIDECAR_SUFFIX, WRITE_VERSION, sidecar_path
 from .writer import write_agent_file
 
 __all__ = ["FORMAT", "LettaFormat", "SIDECAR_SUFFIX", "read_document", "read_sidecar", "sidecar_path"]
@@ -103,9 +105,15 @@ class LettaFormat(Format):
             yield from read_document(doc, inp.name, report)
         if inp.path is not None and options.extra.get("sidecar", True):
             side = sidecar_path(inp.path)
+            meta = doc.get("metadata") if isinstance(doc, dict) else None
+            recorded = meta.get(SIDECAR_SHA256_KEY) if isinstance(meta, dict) else None
             if side.is_file() and side != inp.path:
+                check_sidecar(inp.name, Input(side), recorded)
                 report.warn(f"{inp.name}: reading archival passages from {side}")
                 yield from read_sidecar(Input(side), report)
+            elif recorded:
+                report.warn(f"{inp.name}: its passages sidecar {side} is missing; the agent file's archival "
+                            f"passages are not read")
 
     def companions(self, output_path: str) -> list[str]:
         """The passages sidecar ``<stem>.passages.jsonl`` beside the ``.af``."""
@@ -168,6 +176,31 @@ def read_document(doc: Any, name: str, report: Any) -> Iterator[Any]:
     else:
         raise InputInvalid(f"{name}: not a Letta agent file: expected a JSON object at the top level, "
                            f"got {type(doc).__name__}")
+
+
+def check_sidecar(af_name: str, side: Input, recorded: Any) -> None:
+    """Check that a passages sidecar belongs to its ``.af``: the sha256 of its decoded bytes equals
+    the one the ``.af`` records in ``metadata.memconv_passages_sha256``; ``""`` there says the ``.af``
+    was written with no sidecar. An ``.af`` that records nothing (written by Letta, by hand or by an
+    older memconv) is not checked.
+
+    Raises:
+        InputInvalid: the hashes differ (a write was cut between the two files, or one was replaced).
+    """
+    if not isinstance(recorded, str):
+        return
+    if not recorded:
+        raise InputInvalid(f"{side.name}: does not belong to {af_name}, which was written with no passages "
+                           f"sidecar: the pair is mixed (a write was cut between them, or one was replaced); "
+                           f"move {side.name} away or rewrite both")
+    digest = hashlib.sha256()
+    with side.open() as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != recorded:
+        raise InputInvalid(f"{side.name}: does not belong to {af_name} (its sha256 is not the one {af_name} "
+                           f"records in metadata.{SIDECAR_SHA256_KEY}): the pair is mixed (a write was cut "
+                           f"between them, or one was replaced); rewrite both")
 
 
 def read_sidecar(inp: Input, report: Any) -> Iterator[Any]:

@@ -70,6 +70,14 @@ SIDECAR_SUFFIX = ".passages.jsonl"
 """Suffix of memconv's archival-passage sidecar beside an ``.af`` (``agent.af`` -> ``agent.passages.jsonl``)."""
 
 
+SIDECAR_SHA256_KEY = "memconv_passages_sha256"
+"""Key of the ``.af``'s top-level ``metadata`` (a ``Dict[str, str]`` in letta 0.16.8's
+``AgentFileSchema``, which Letta's import ignores) holding the sha256 of the decoded bytes of the
+passages sidecar written with it. The sidecar is committed before the ``.af``; a reader that finds a
+sidecar whose hash differs knows the pair is mixed (a write was cut between the two renames, or one
+file was replaced) and refuses it."""
+
+
 def sidecar_path(af_path: str | Path) -> Path:
     """``agent.af`` -> ``agent.passages.jsonl`` beside it (``.af.gz`` and ``.json`` likewise).
 

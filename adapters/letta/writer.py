@@ -69,6 +69,7 @@ unless ``options.extra["keep_secrets"]``; ``report.info["secrets_blanked"]`` cou
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -94,7 +95,8 @@ from .shape import (AGENT_KEYS, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLO
                     ID_RE, LETTA_FREE_LLM_CONFIG, MCP_KEYS, MESSAGE_KEYS, NAME_RE, SKILL_KEYS,
                     SOURCE_KEYS, TOOL_KEYS, TOOL_RULE_KEYS, TOP_LEVEL_LISTS, TOP_LEVEL_ORDER, V2_AGENT_KEYS,
                     V2_BLOCK_KEYS, V2_FILE_AGENT_KEYS, V2_FILE_KEYS, V2_GROUP_KEYS, V2_MCP_KEYS, V2_MESSAGE_KEYS,
-                    V2_SKILL_KEYS, V2_SOURCE_KEYS, V2_TOOL_KEYS, WRITE_REVISION, WRITE_VERSION, sidecar_path)
+                    V2_SKILL_KEYS, V2_SOURCE_KEYS, V2_TOOL_KEYS, WRITE_REVISION, WRITE_VERSION, SIDECAR_SHA256_KEY,
+                    sidecar_path)
 
 SYSTEM = "letta"
 SIDECAR_KINDS = ("memory", "passage", "session", "observation", "summary", "relation")
@@ -286,6 +288,7 @@ class LettaWriter:
         self.pas_users: dict[tuple[str, str], dict[str, None]] = {}
         self.pas_systems: dict[tuple[str, str], dict[str, None]] = {}
         self.secrets_blanked = 0
+        self.sidecar_sha256: str | None = None
         self.export_time = ""
         self.token = uuid.uuid4().hex
         self.built_blocks: list[dict[str, Any]] = []
@@ -750,12 +753,16 @@ class LettaWriter:
             if new not in order:
                 order.append(new)
             per_agent.setdefault(new, []).append(key)
+        digest = hashlib.sha256()
         with AtomicOutput(target) as fh:
             for new in order:
                 prefix = b'{"agent_id":' + _dump(new)
                 for key in per_agent.get(new, []):
                     for blob in self.pas_spool.all(self.pas_groups[key]):
-                        fh.write(prefix + (b"," + blob[1:] if blob != b"{}" else b"}") + b"\n")
+                        line = prefix + (b"," + blob[1:] if blob != b"{}" else b"}") + b"\n"
+                        digest.update(line)
+                        fh.write(line)
+        self.sidecar_sha256 = digest.hexdigest()  # the .af records it: a reader can tell a mixed pair
         self.report.wrote("letta:passages", total)
         self.report.info["sidecar"] = target
 
@@ -821,6 +828,9 @@ class LettaWriter:
             doc["metadata"] = {"revision_id": WRITE_REVISION, "converted_by": f"memconv {__version__}",
                                **({"converted_from": src} if src else {})}
             doc["created_at"] = self.export_time
+        meta = {k: v for k, v in (doc.get("metadata") or {}).items() if k != SIDECAR_SHA256_KEY}
+        meta[SIDECAR_SHA256_KEY] = self.sidecar_sha256 or ""  # "": this .af has no sidecar
+        doc["metadata"] = meta
         for k in TOP_LEVEL_LISTS:
             doc.setdefault(k, [])
         doc = _ordered(doc, TOP_LEVEL_ORDER)
