@@ -193,6 +193,12 @@ def test_full_disk_is_exit_11_and_leaves_nothing(tmp_path, small_fs, monkeypatch
         assert r.returncode == 11, r.stderr
         assert b"No space left on device" in r.stderr and len(r.stderr.strip().splitlines()) == 1
         assert list(small_fs.iterdir()) == []
+        env = {**os.environ, "TMPDIR": str(small_fs)}  # standard output is spooled in a full TMPDIR
+        r = subprocess.run([sys.executable, "-m", "memconv", str(big), "--to", "canonical"], capture_output=True,
+                           env=env, timeout=300)
+        assert r.returncode == 11, r.stderr
+        assert r.stdout == b"" and b"No space left on device" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+        assert list(small_fs.iterdir()) == []
         return
     # this machine refused the mount: ENOSPC injected into the same write path (os.fsync of the staged file)
     real = os.fsync

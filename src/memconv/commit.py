@@ -77,6 +77,8 @@ def check_file_path(path: str, option: str) -> None:
 def os_error(path: str, e: OSError) -> OutputUnwritable:
     """:class:`OutputUnwritable` naming ``path`` (or the file the error names) and the OS's reason."""
     where = e.filename if isinstance(e.filename, str) and e.filename and ".memconv-" not in e.filename else path
+    if where == "-":
+        where = f"standard output (spooled in {tempfile.gettempdir()})"
     return OutputUnwritable(f"{where}: cannot write the output: {e.strerror or e}")
 
 
