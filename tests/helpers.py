@@ -20,3 +20,14 @@ def run_cli(*args: str, input: bytes | None = None, cwd: Path | None = None) -> 
     """Run ``python -m memconv ARGS`` as a real process; stdout and stderr captured as bytes."""
     return subprocess.run([sys.executable, "-m", "memconv", *map(str, args)], input=input,
                           capture_output=True, cwd=cwd, timeout=300)
+
+
+SIDECAR_MARK = "memconv_passages_sha256"
+
+
+def without_sidecar_mark(doc):
+    """An ``.af`` document without the key memconv adds to its ``metadata`` (the sha256 of the passages
+    sidecar written with it, ``""`` for none), so that a round trip compares with the source file."""
+    if isinstance(doc, dict) and isinstance(doc.get("metadata"), dict):
+        doc["metadata"].pop(SIDECAR_MARK, None)
+    return doc

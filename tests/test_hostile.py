@@ -352,7 +352,9 @@ def test_failure_in_the_middle_of_a_write_leaves_the_destination_byte_identical(
         raise OSError("disk full")
 
     monkeypatch.setattr(writer, "_write_doc", half)
-    with pytest.raises(OSError):
+    from memconv.errors import OutputUnwritable
+
+    with pytest.raises(OutputUnwritable, match="disk full"):  # exit 11, not an internal error
         memconv.convert(LETTA / "loop.af", to="agentmemory", output=str(dest), strategy="replace")
     monkeypatch.setattr(writer, "_write_doc", real)
     assert dest.read_bytes() == before

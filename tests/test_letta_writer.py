@@ -18,7 +18,7 @@ from memconv.errors import UnsupportedVersion
 from memconv.model import Agent, Block, Header, Memory, Message, Provenance, Scope, Tool
 from memconv.report import Report
 
-from helpers import FIXTURES, GOOD_AF, REPO, SHARED, run_cli
+from helpers import FIXTURES, GOOD_AF, REPO, SHARED, run_cli, without_sidecar_mark
 
 SCHEMA_PATH = SHARED / "letta-server" / "letta-0.16.8-agent-file.schema.json"
 BUNDLES = [FIXTURES / "letta-bundle" / "support-desk.af", FIXTURES / "letta-bundle" / "support-desk.af.tar.gz"]
@@ -33,7 +33,7 @@ NAME_RE = re.compile(r"^[\w '\-]+$")
 def load_doc(path: Path) -> Any:
     """A Letta file parsed, double encoding undone."""
     d = json.loads(path.read_bytes())
-    return json.loads(d) if isinstance(d, str) else d
+    return without_sidecar_mark(json.loads(d) if isinstance(d, str) else d)
 
 
 def is_v2(path: Path) -> bool:
@@ -101,7 +101,7 @@ def convert(src: Any, tmp_path: Path, name: str = "out.af", **opts: Any) -> tupl
     report = memconv.convert(src, "letta", out, **opts)
     raw = out.read_bytes()
     assert raw.startswith(b'{\n  "agents": ['), "not plain JSON indented by 2 spaces"
-    return json.loads(raw), report
+    return without_sidecar_mark(json.loads(raw)), report
 
 
 def memories_from_mem0(path: Path) -> list[Any]:
@@ -153,7 +153,7 @@ def test_v2_file_round_trips_exactly(path, tmp_path, validator):
     out = tmp_path / "out.af"
     report = memconv.write(bundle, "letta", out)
     raw = out.read_bytes()
-    doc = json.loads(raw)
+    doc = without_sidecar_mark(json.loads(raw))
     assert isinstance(doc, dict), "written double-encoded"
     assert doc == load_doc(path)
     assert not report.has_loss, report.format_losses()
@@ -182,7 +182,7 @@ def test_cli_round_trip_through_canonical(tmp_path):
     assert run_cli(src, "--to", "canonical", "--jsonl", "-o", mid, "-q").returncode == 0
     r = run_cli(mid, "--to", "letta", "-o", out, "-q")
     assert r.returncode == 0, r.stderr.decode()
-    assert json.loads(out.read_bytes()) == load_doc(src)
+    assert without_sidecar_mark(json.loads(out.read_bytes())) == load_doc(src)
 
 
 # ---------------------------------------------------------------- conversions

@@ -52,6 +52,7 @@ def _roundtrip(items: list[Any], fmt: str, name: str, **opts: Any) -> tuple[Any,
     every file written (the output and any sidecar)."""
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, name)
+        opts.setdefault("keep_secrets", True)  # fidelity of what the format holds; blanking is tested apart
         report = memconv.write_records(items, fmt, out, **opts)
         back = memconv.read(out)
         files = {}

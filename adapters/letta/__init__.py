@@ -108,9 +108,12 @@ class LettaFormat(Format):
             meta = doc.get("metadata") if isinstance(doc, dict) else None
             recorded = meta.get(SIDECAR_SHA256_KEY) if isinstance(meta, dict) else None
             if side.is_file() and side != inp.path:
-                check_sidecar(inp.name, Input(side), recorded)
-                report.warn(f"{inp.name}: reading archival passages from {side}")
-                yield from read_sidecar(Input(side), report)
+                if check_sidecar(inp.name, Input(side), recorded):
+                    report.warn(f"{inp.name}: reading archival passages from {side}")
+                    yield from read_sidecar(Input(side), report)
+                else:
+                    report.warn(f"{inp.name}: {side} is not read: {inp.name} records that it was written "
+                                f"without a passages sidecar (the file beside it is stale)")
             elif recorded:
                 report.warn(f"{inp.name}: its passages sidecar {side} is missing; the agent file's archival "
                             f"passages are not read")
@@ -178,21 +181,23 @@ def read_document(doc: Any, name: str, report: Any) -> Iterator[Any]:
                            f"got {type(doc).__name__}")
 
 
-def check_sidecar(af_name: str, side: Input, recorded: Any) -> None:
+def check_sidecar(af_name: str, side: Input, recorded: Any) -> bool:
     """Check that a passages sidecar belongs to its ``.af``: the sha256 of its decoded bytes equals
-    the one the ``.af`` records in ``metadata.memconv_passages_sha256``; ``""`` there says the ``.af``
-    was written with no sidecar. An ``.af`` that records nothing (written by Letta, by hand or by an
+    the one the ``.af`` records in ``metadata.memconv_passages_sha256``. ``""`` there says the ``.af``
+    was written with no sidecar: a sidecar beside it is stale (a replaced file, or a write cut before
+    its removal) and is not read. An ``.af`` that records nothing (written by Letta, by hand or by an
     older memconv) is not checked.
+
+    Returns:
+        True when the sidecar is to be read.
 
     Raises:
         InputInvalid: the hashes differ (a write was cut between the two files, or one was replaced).
     """
     if not isinstance(recorded, str):
-        return
+        return True
     if not recorded:
-        raise InputInvalid(f"{side.name}: does not belong to {af_name}, which was written with no passages "
-                           f"sidecar: the pair is mixed (a write was cut between them, or one was replaced); "
-                           f"move {side.name} away or rewrite both")
+        return False
     digest = hashlib.sha256()
     with side.open() as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -201,6 +206,7 @@ def check_sidecar(af_name: str, side: Input, recorded: Any) -> None:
         raise InputInvalid(f"{side.name}: does not belong to {af_name} (its sha256 is not the one {af_name} "
                            f"records in metadata.{SIDECAR_SHA256_KEY}): the pair is mixed (a write was cut "
                            f"between them, or one was replaced); rewrite both")
+    return True
 
 
 def read_sidecar(inp: Input, report: Any) -> Iterator[Any]:

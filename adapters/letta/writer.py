@@ -829,7 +829,8 @@ class LettaWriter:
                                **({"converted_from": src} if src else {})}
             doc["created_at"] = self.export_time
         meta = {k: v for k, v in (doc.get("metadata") or {}).items() if k != SIDECAR_SHA256_KEY}
-        meta[SIDECAR_SHA256_KEY] = self.sidecar_sha256 or ""  # "": this .af has no sidecar
+        if self.opts.output_path and not self.opts.extra.get("passages"):  # a file, its sidecar beside it
+            meta[SIDECAR_SHA256_KEY] = self.sidecar_sha256 or ""  # "": this .af has no sidecar
         doc["metadata"] = meta
         for k in TOP_LEVEL_LISTS:
             doc.setdefault(k, [])

@@ -31,6 +31,7 @@ from typing import IO, BinaryIO
 
 from .errors import DestinationExists, OutputUnwritable
 from .scratch import temp_file
+from .signals import deferred, mark_done
 
 _ACTIVE: contextvars.ContextVar["OutputSet | None"] = contextvars.ContextVar("memconv_output_set", default=None)
 
@@ -106,11 +107,15 @@ class OutputSet:
             a destination that appeared while memconv worked is not overwritten.
         fsync: fsync each file before its rename and each folder after (``--no-fsync`` turns it off).
         stdout: the binary stream for ``"-"`` (default ``sys.stdout.buffer``).
+        final: committing this set's main output ends the run's work (False for scratch sets, such as a
+            merge's converted input).
     """
 
-    def __init__(self, *, exclusive: bool = True, fsync: bool = True, stdout: BinaryIO | None = None):
+    def __init__(self, *, exclusive: bool = True, fsync: bool = True, stdout: BinaryIO | None = None,
+                 final: bool = True):
         self.exclusive = exclusive
         self.fsync = fsync
+        self.final = final
         self._stdout = stdout
         self.members: list[Member] = []
         self.removals: list[str] = []
@@ -211,26 +216,33 @@ class OutputSet:
                 raise DestinationExists(f"{m.dest}: appeared while memconv was writing; it was left as it "
                                         f"is and nothing was written (choose --strategy, or another -o path)")
         folders: set[str] = set()
-        for m in order:
-            if m.tmp is None:
-                self._copy_to_stdout(m)
-                continue
-            self._place(m)
-            self.committed.append(m.dest)
-            folders.add(os.path.dirname(m.dest) or ".")
-        for path in self.removals:
-            if os.path.lexists(path) and path not in self.committed:
-                try:
-                    os.unlink(path)
-                except OSError as e:
-                    raise os_error(path, e) from None
-                folders.add(os.path.dirname(path) or ".")
+        with deferred():  # a signal must not stop the set half-renamed
+            for m in order:
+                if m.tmp is None:
+                    self._copy_to_stdout(m)
+                    continue
+                self._place(m)
+                self.committed.append(m.dest)
+                folders.add(os.path.dirname(m.dest) or ".")
+            for path in self.removals:
+                if os.path.lexists(path) and path not in self.committed:
+                    try:
+                        os.unlink(path)
+                    except OSError as e:
+                        raise os_error(path, e) from None
+                    folders.add(os.path.dirname(path) or ".")
         if self.fsync:
             for folder in folders:
                 _fsync_dir(folder)
+        if self.final and self.main_committed():
+            mark_done()
         self.members = []
         self.removals = []
         return self.committed
+
+    def main_committed(self) -> bool:
+        """True when this set's main output was committed (the run's work is done)."""
+        return any(m.main for m in self.members)
 
     def _place(self, m: Member) -> None:
         assert m.tmp is not None

@@ -124,6 +124,9 @@ def read(source: Source | Sequence[Source], format: str | None = None, **read_op
     return Bundle(header=header, records=list(items))
 
 
+WRITE_KEYWORDS = ("target_version", "timestamp", "jsonl", "fail_on_loss", "compress", "fsync", "wait")
+"""The keyword arguments of :func:`write_records` that :func:`convert` passes through."""
+
 FILE_WRITE_OPTIONS = frozenset({"split", "passages", "check_caps"})
 """Adapter options the built-in file writers take (``--split``, ``--passages``; ``check_caps``:
 AgentMemory's cap check, on by default)."""
@@ -274,7 +277,7 @@ def _write(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, stra
                 scratch = temp_dir(folder)  # the converted input (and its companions), then merged
                 try:
                     tmp = os.path.join(scratch, os.path.basename(real))
-                    with OutputSet(exclusive=False, fsync=False) as inner:
+                    with OutputSet(exclusive=False, fsync=False, final=False) as inner:
                         _emit(stream, fmt, tmp, report, target_version, timestamp, jsonl, compress, options)
                         inner.commit()
                     opts = WriteOptions(report=report, output_path=real, extra=dict(options))
@@ -400,8 +403,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
         if inp.path is not None and same_file(str(inp.path), out):
             raise UsageError(f"{out}: the output is the input; write to another path")
     fmt = registry.get(to)  # fail on an unknown target before reading anything
-    write_opts = {k: options.pop(k) for k in ("target_version", "timestamp", "jsonl", "fail_on_loss", "compress",
-                                              "fsync", "wait") if k in options}
+    write_opts = {k: options.pop(k) for k in WRITE_KEYWORDS if k in options}
     _check_options(fmt, options)
     _preflight(fmt, out, strategy, bool(options.get("split")), dry_run, report, write_opts.get("jsonl", False))
     check_bytes(inputs, max_bytes)
@@ -456,7 +458,7 @@ def _push(inputs: list[Any], to: str | None, out: str, *, report: Report, from_:
         raise UsageError(f"-o {url.display} is a {fmt.name} system; --to {to} does not match")
     if options.pop("split", None):
         raise UsageError("--split is for files: a push to a live system is cut into imports within its limits by itself")
-    _check_options(fmt, {k: v for k, v in options.items() if k not in ("target_version", "timestamp")}, push=True)
+    _check_options(fmt, {k: v for k, v in options.items() if k not in WRITE_KEYWORDS}, push=True)
     check_bytes(inputs, max_bytes)
     since_dt = parse_since(since)
     kinds = parse_kinds(exclude)
