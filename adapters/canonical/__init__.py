@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
-from memconv.jsonutil import BOM, ijson_backend, scan_numbers
+from memconv.jsonutil import BOM, DupDict, check_dups, ijson_backend, json_error, line_dups, scan_numbers
 from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
 from memconv.report import Report
 from memconv.strategies import Plan, merge_streams
@@ -122,9 +122,9 @@ class CanonicalFormat(Format):
                     item = ITEM_ADAPTER.validate_json(line)
                 except ValidationError as e:
                     if e.errors()[0]["type"] == "json_invalid":
-                        raise InputInvalid(f"{inp.name}: line {lineno}: invalid JSON "
-                                           f"({e.errors()[0]['msg']})") from None
+                        raise json_error(inp.name, line, e, line=lineno) from None
                     raise _invalid(inp.name, f"line {lineno}", e) from None
+                line_dups(line, orjson.loads(line), inp.name, lineno, options.report)
                 if item.kind == "header":
                     if sent_header:
                         continue
@@ -145,16 +145,17 @@ class CanonicalFormat(Format):
         with _open_skip_bom(inp) as fh:
             try:
                 fmt = next(ij.items(fh, "format"), None)
-            except ij.JSONError as e:
-                raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
+            except (ij.JSONError, UnicodeDecodeError) as e:
+                raise json_error(inp.name, inp.open, e) from None
         if fmt != DOC_FORMAT:
             raise InputInvalid(f"{inp.name}: not a memconv canonical document: expected "
                                f"\"format\": \"{DOC_FORMAT}\" at the top level, or JSON-L records")
         with _open_skip_bom(inp) as fh:
             try:
-                hdr = next(ij.items(fh, "header", use_float=True), None)
-            except ij.JSONError as e:
-                raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
+                hdr = next(ij.items(fh, "header", use_float=True, map_type=DupDict), None)
+            except (ij.JSONError, UnicodeDecodeError) as e:
+                raise json_error(inp.name, inp.open, e) from None
+        check_dups(hdr, options.report, inp.name, "header")
         try:
             header = ITEM_ADAPTER.validate_python(hdr) if hdr is not None else Header()
         except ValidationError as e:
@@ -165,13 +166,14 @@ class CanonicalFormat(Format):
         yield header
         with _open_skip_bom(inp) as fh:
             try:
-                for i, obj in enumerate(ij.items(fh, "records.item", use_float=True)):
+                for i, obj in enumerate(ij.items(fh, "records.item", use_float=True, map_type=DupDict)):
+                    check_dups(obj, options.report, inp.name, f"records[{i}]")
                     try:
                         yield RECORD_ADAPTER.validate_python(obj)
                     except ValidationError as e:
                         raise _invalid(inp.name, f"records[{i}]", e) from None
-            except ij.JSONError as e:
-                raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
+            except (ij.JSONError, UnicodeDecodeError) as e:
+                raise json_error(inp.name, inp.open, e) from None
 
     def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
         """Combine by ``(kind, id)`` (:func:`memconv.strategies.merge_streams`: only keys in memory);
