@@ -189,23 +189,28 @@ def _paths_of(doc: Any, wanted: set[int], base: str) -> dict[int, str]:
 
 
 def count_keys(value: Any) -> int:
-    """The number of object keys in ``value``, nested ones included (with ``bytes.count(b'":')`` on
-    the text it came from: a cheap test that no object of a JSON-L line had a key twice)."""
-    if isinstance(value, dict):
+    """The number of object keys in ``value`` (dicts and lists as orjson builds them), nested ones
+    included."""
+    n = 0
+    if value.__class__ is dict:
         n = len(value)
-        for v in value.values():
-            if isinstance(v, (dict, list)):
-                n += count_keys(v)
-        return n
-    if isinstance(value, list):
-        return sum(count_keys(v) for v in value if isinstance(v, (dict, list)))
-    return 0
+        value = value.values()
+    elif value.__class__ is not list:
+        return 0
+    for v in value:
+        c = v.__class__
+        if c is dict or c is list:
+            n += count_keys(v)
+    return n
 
 
 def line_dups(raw: bytes, parsed: Any, name: str, line: int, report: Any) -> None:
-    """Warn about duplicate keys in one JSON-L line already parsed into ``parsed`` (dicts and
-    lists): a second, exact parse runs only when the line's count of ``":`` differs from the keys
-    parsed (a key given twice, or text that holds ``":`` or a space before a colon)."""
+    """Warn about duplicate keys in one JSON-L line already parsed (by orjson) into ``parsed``.
+
+    A key given twice leaves fewer keys in ``parsed`` than the line has ``":``, so a second, exact
+    parse runs only when the two counts differ (a key given twice, or a line with a space before a
+    colon or ``\":`` inside a string). About 1.5 µs a line otherwise.
+    """
     if raw.count(b'":') != count_keys(parsed):
         _stdlib_loads(raw, name, report, line)
 
@@ -322,6 +327,7 @@ _YAJL = (  # (text in the message of yajl2_c or ijson's Python backend, kind)
     ("occurs before a character which it may not", "escape"),
     ("non-hex", "escape"),
     ("escape", "escape"),
+    ("UTF8", "utf8"),
 )
 _ORJSON = (  # (text in orjson's or pydantic's message, kind)
     ("unexpected end", "eof"),
@@ -562,6 +568,8 @@ def _replay(source: Any, yajl: Any, index: int, offset: int) -> JsonFault | None
                         return JsonFault(shift + found[0], "surrogate", found[1])
                     return JsonFault(shift + _token_start(window, w), "utf8", "sequence")
                 kind = _kind(str(e), _YAJL)
+                if kind == "utf8":  # the UTF-8 decoder of the first pass has the exact byte
+                    return JsonFault(shift + w, "utf8", "sequence")
                 before = window[:w].rstrip()
                 if kind in (None, "key", "value") and before[-1:] == b",":
                     return JsonFault(shift + len(before) - 1,
