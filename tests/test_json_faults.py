@@ -250,3 +250,59 @@ def test_the_cli_warns_about_a_whitespace_only_jsonl(tmp_path):
     proc = run_cli(src, "--from", "mem0", "--to", "canonical", "-o", tmp_path / "o.jsonl")
     assert proc.returncode == 0, proc.stderr.decode()
     assert "no records read" in proc.stderr.decode()
+
+
+@pytest.mark.parametrize("sample", ["agentmemory", "mem0-whole", "letta-whole", "canonical-json"])
+def test_fuzzed_surrogates_never_crash_detection(tmp_path, monkeypatch, sample):
+    """Issue 16.5: lone surrogates put at random places of a string gave exit 70 from detection."""
+    import random
+
+    rnd = random.Random(16_5)
+    name, template, _, patches, _ = PATHS[sample]
+    base = _fill(template, text="a long enough text value to hold a few escapes")
+    for n in range(15):
+        data = bytearray(base)
+        start = base.index(b"a long enough")
+        for _ in range(rnd.randint(1, 3)):
+            i = start + rnd.randrange(40)
+            data[i:i] = rnd.choice([b"\\udc00", b"\\udfff", b"\\ud800", b"\\udbff"])
+        src, _, err, _ = _read(tmp_path, monkeypatch, name, bytes(data), None, patches)
+        assert err is not None and err.exit_code == 4, (n, err)
+        assert re.match(re.escape(str(src)) + r": line \d+, column \d+: invalid JSON: a lone surrogate", err.message)
+
+
+def test_places_far_into_a_streamed_file(tmp_path, monkeypatch):
+    """The place is exact past the 64 KiB and 1 MiB chunks the streamed paths read, on one long line,
+    and a surrogate pair split across those chunks is no fault."""
+    items = [MEM0_ITEM % (i, i) for i in range(30_000)]  # about 2.6 MB on one line
+    for k in (800, 12_000, 25_000):  # a pair whose halves straddle chunk ends, wherever they fall
+        items[k] = items[k].replace('"text %d"' % k, '"' + "x" * (k % 7) + '\\ud83d\\ude00"')
+    good = ('{"results": [' + ", ".join(items) + "]}").encode()
+    for cut in (70_000, 1_100_000, 2_000_000):
+        bad = good[:cut] + b"\xff" + good[cut:]
+        src, _, err, _ = _read(tmp_path, monkeypatch, "a.json", bad, "mem0", {(mem0_reader, "SMALL_BYTES"): 0})
+        assert err is not None and err.message == f"{src}: line 1, column {cut + 1}: not UTF-8 text (byte 0xff)"
+    src, records, err, _ = _read(tmp_path, monkeypatch, "a.json", good, "mem0", {(mem0_reader, "SMALL_BYTES"): 0})
+    assert err is None and len(records) == 30_000
+    tc = good[:-2] + b",]}"
+    src, _, err, _ = _read(tmp_path, monkeypatch, "a.json", tc, "mem0", {(mem0_reader, "SMALL_BYTES"): 0})
+    assert err.message.startswith(f"{src}: line 1, column {len(tc) - 2}: invalid JSON: a trailing comma before ']'")
+
+
+@pytest.mark.parametrize("boundary", [1 << 16, 1 << 20])
+@pytest.mark.parametrize("split", [0, 1, 5, 6, 7, 11, 12])
+def test_a_surrogate_pair_across_a_chunk_boundary(tmp_path, monkeypatch, boundary, split):
+    """A pair split anywhere across the 64 KiB (locate) or 1 MiB (scan_numbers) chunk end is one
+    character; a lone high surrogate there is a fault at its exact column."""
+    head = b'{"results": [{"id": "m1", "memory": "'
+    start = boundary - split  # where the escape \ud83d starts
+    pad = b"x" * (start - len(head))
+    for pair, fault in ((b"\\ud83d\\ude00", False), (b"\\ud83d zz\\ude00", True)):
+        data = head + pad + pair + b'"}]}'
+        for patches in ({}, {(mem0_reader, "SMALL_BYTES"): 0}):
+            src, records, err, _ = _read(tmp_path, monkeypatch, "a.json", data, "mem0", patches)
+            if fault:
+                assert err is not None and err.message.startswith(
+                    f"{src}: line 1, column {start + 1}: invalid JSON: a lone surrogate escape \\ud83d"), err
+            else:
+                assert err is None and records[0].text.endswith("x\U0001f600"), err

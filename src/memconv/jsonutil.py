@@ -1,9 +1,24 @@
 """JSON parsing and writing shared by the adapters, with errors that name the place.
 
-orjson parses and serialises; :func:`loads` turns its errors into one-line
-:class:`~memconv.errors.InputInvalid` / :class:`~memconv.errors.InputUnreadable` messages with line and
-column, strips a UTF-8 byte-order mark, and undoes double encoding (a JSON string holding a JSON
-document, as ``json.dump(client.agents.export_file(...))`` writes Letta files).
+orjson parses and serialises; :func:`loads` parses a whole document or one JSON-L line, strips a
+UTF-8 byte-order mark, and undoes double encoding (a JSON string holding a JSON document, as
+``json.dump(client.agents.export_file(...))`` writes Letta files).
+
+One error mapping for every parse path: :func:`json_error` turns a failure of orjson, pydantic's
+parser or ijson (yajl2_c or pure-Python backend, on a streamed file) into one line,
+``FILE: line L, column C: <what was expected>``, found again by :func:`locate` in constant memory:
+:class:`~memconv.errors.InputUnreadable` (exit 3) for bytes that are not UTF-8,
+:class:`~memconv.errors.InputInvalid` (exit 4) for the rest (truncated input, a trailing comma...).
+
+Lone surrogate escapes (``"\ud800"`` with no low surrogate after it, a lone ``"\udc00"``) are refused
+on every path (exit 4, with the place): orjson refuses them, ijson's C backend would turn a high one
+into ``?`` and fail on a low one, no UTF-8 output can hold them, and Letta's and mem0's stores cannot
+either. :func:`scan_numbers`, the pass every streamed reader makes first, finds them.
+
+Duplicate keys keep the last value (as orjson, Python's ``json`` and JavaScript's ``JSON.parse`` do)
+and are warned about with the JSON path of their object (``results[7]``, ``$`` for the top level,
+``line 3`` for a JSON-L line): :func:`loads` (whole documents), :class:`DupDict` and
+:func:`check_dups` (ijson's streamed items), :func:`line_dups` (JSON-L lines).
 """
 
 from __future__ import annotations
