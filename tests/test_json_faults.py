@@ -133,6 +133,7 @@ DEFECTS = {
     "not-utf8-before-a-quote": (lambda t: _fill(t, text="caf\x01").replace(b"caf\x01", b"caf\xe9"), 3,
                                 "not UTF-8 text (byte 0xe9)", b"\xe9"),
     "trailing-comma": (lambda t: _fill(t, tc=","), 4, "a trailing comma before ']'", "tc"),
+    "nan": (lambda t: _fill(t, tc=", NaN"), 4, "expected a JSON value (NaN, Infinity", "nan"),
     "lone-low-surrogate": (lambda t: _fill(t, text="x\\udc00y"), 4, "a lone surrogate escape \\udc00", b"\\udc00"),
     "lone-low-surrogate-dfff": (lambda t: _fill(t, text="\\udfff"), 4, "a lone surrogate escape \\udfff", b"\\udfff"),
     "lone-high-surrogate": (lambda t: _fill(t, text="x\\ud800y"), 4, "a lone surrogate escape \\ud800", b"\\ud800"),
@@ -157,8 +158,9 @@ def test_a_json_fault_is_one_line_with_line_and_column(tmp_path, monkeypatch, pa
         line = data.count(b"\n") + 1
         assert int(m.group(1)) == line, msg
     else:
-        if where == "tc":  # the comma, where @TC@ was
+        if where in ("tc", "nan"):  # the comma, where @TC@ was; NaN two columns on
             line, col = _line_col(_fill(template, tc="\x00"), b"\x00")
+            col += 2 if where == "nan" else 0
         else:
             line, col = _line_col(data, where)
         if where == b"\xff":  # columns count characters: the "é" before it is one

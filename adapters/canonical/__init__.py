@@ -118,13 +118,17 @@ class CanonicalFormat(Format):
                     line = line[len(BOM):]
                 if not line.strip():
                     continue
+                try:  # first: pydantic's parser would take NaN and Infinity
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError as e:
+                    raise json_error(inp.name, line, e, line=lineno) from None
                 try:
-                    item = ITEM_ADAPTER.validate_json(line)
+                    item = ITEM_ADAPTER.validate_json(line)  # integers beyond 64 bits kept exactly
                 except ValidationError as e:
                     if e.errors()[0]["type"] == "json_invalid":
                         raise json_error(inp.name, line, e, line=lineno) from None
                     raise _invalid(inp.name, f"line {lineno}", e) from None
-                line_dups(line, orjson.loads(line), inp.name, lineno, options.report)
+                line_dups(line, obj, inp.name, lineno, options.report)
                 if item.kind == "header":
                     if sent_header:
                         continue

@@ -586,7 +586,7 @@ def _replay(source: Any, yajl: Any, index: int, offset: int) -> JsonFault | None
                 if kind == "utf8":  # the UTF-8 decoder of the first pass has the exact byte
                     return JsonFault(shift + w, "utf8", "sequence")
                 before = window[:w].rstrip()
-                if kind in (None, "key", "value") and before[-1:] == b",":
+                if kind in (None, "key", "value") and before[-1:] == b"," and window[w:w + 1] in (b"]", b"}"):
                     return JsonFault(shift + len(before) - 1,
                                      "trailing-comma-array" if window[w:w + 1] == b"]" else "trailing-comma-object")
                 return JsonFault(shift + _token_start(window, w), kind or "value")
