@@ -195,6 +195,7 @@ def test_a_duplicate_key_warns_with_the_json_path(tmp_path, monkeypatch, path):
 TOP_KEY = {  # a top-level key given twice: the first copy is a decoy
     "letta-whole": '"tools": [], ', "letta-streamed": '"tools": [], ', "mem0-whole": '"results": [], ',
     "mem0-streamed": '"results": [], ', "agentmemory": '"memories": [{"id": "decoy"}], ',
+    "canonical-json": '"records": [{"kind": "memory", "id": "decoy", "text": "d"}], ',
 }
 
 
@@ -308,3 +309,17 @@ def test_a_surrogate_pair_across_a_chunk_boundary(tmp_path, monkeypatch, boundar
                     f"{src}: line 1, column {start + 1}: invalid JSON: a lone surrogate escape \\ud83d"), err
             else:
                 assert err is None and records[0].text.endswith("x\U0001f600"), err
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_big_list_given_twice_far_from_the_head(tmp_path, monkeypatch, stream):
+    """mem0: a second "results" after the first 256 KiB (which the streamed path peeks at) is seen;
+    both paths read the last one, as orjson and JSON.parse do."""
+    decoys = ", ".join(MEM0_ITEM.replace('"m%d"', '"decoy%d"') % (i, i) for i in range(4000))
+    data = ('{"results": [' + decoys + '], "results": [' + MEM0_ITEM % (1, 1) + "]}").encode()
+    assert len(data) > 300_000
+    patches = {(mem0_reader, "SMALL_BYTES"): 0} if stream else {}
+    src, records, err, report = _read(tmp_path, monkeypatch, "a.json", data, "mem0", patches)
+    assert err is None, err
+    assert [r.id for r in records] == ["m1"]
+    assert f"{src}: $: duplicate key(s) 'results' in one object; the last value of each was used" in report.warnings

@@ -23,7 +23,8 @@ from pydantic import ValidationError
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
-from memconv.jsonutil import BOM, DupDict, check_dups, ijson_backend, json_error, line_dups, scan_numbers
+from memconv.jsonutil import (BOM, DupDict, check_dups, ijson_backend, json_error, last_items, line_dups,
+                              scan_numbers, top_keys_twice)
 from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
 from memconv.report import Report
 from memconv.strategies import Plan, merge_streams
@@ -146,9 +147,19 @@ class CanonicalFormat(Format):
     def _read_doc(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
         with _open_skip_bom(inp) as fh:
             ij = ijson_backend(scan_numbers(fh, inp.name))
+        times = top_keys_twice(lambda: _open_skip_bom(inp), ("format", "header", "records"), ij)
+        if times:  # the last value of each is read, as JSON.parse, orjson and Python's json keep it
+            options.report.warn(f"{inp.name}: $: duplicate key(s) {', '.join(repr(k) for k in times)} in one "
+                                f"object; the last value of each was used")
+
+        def values(fh: BinaryIO, key: str, prefix: str) -> Iterator[Any]:
+            if times.get(key, 1) == 1:
+                return ij.items(fh, prefix, use_float=True, map_type=DupDict)
+            return last_items(fh, key, times[key], ij, whole=prefix == key)
+
         with _open_skip_bom(inp) as fh:
             try:
-                fmt = next(ij.items(fh, "format"), None)
+                fmt = next(values(fh, "format", "format"), None)
             except (ij.JSONError, UnicodeDecodeError) as e:
                 raise json_error(inp.name, inp.open, e) from None
         if fmt != DOC_FORMAT:
@@ -156,7 +167,7 @@ class CanonicalFormat(Format):
                                f"\"format\": \"{DOC_FORMAT}\" at the top level, or JSON-L records")
         with _open_skip_bom(inp) as fh:
             try:
-                hdr = next(ij.items(fh, "header", use_float=True, map_type=DupDict), None)
+                hdr = next(values(fh, "header", "header"), None)
             except (ij.JSONError, UnicodeDecodeError) as e:
                 raise json_error(inp.name, inp.open, e) from None
         check_dups(hdr, options.report, inp.name, "header")
@@ -170,7 +181,7 @@ class CanonicalFormat(Format):
         yield header
         with _open_skip_bom(inp) as fh:
             try:
-                for i, obj in enumerate(ij.items(fh, "records.item", use_float=True, map_type=DupDict)):
+                for i, obj in enumerate(values(fh, "records", "records.item")):
                     check_dups(obj, options.report, inp.name, f"records[{i}]")
                     try:
                         yield RECORD_ADAPTER.validate_python(obj)

@@ -67,7 +67,7 @@ from pydantic import ValidationError
 from memconv.fields import build, split
 from memconv.io import Input, read_all
 from memconv.jsonutil import (BOM, DupDict, check_dups, contains, dumps, has_big_int, ijson_backend, json_error,
-                              line_dups, loads, scan_numbers)
+                              last_items, line_dups, loads, scan_numbers, top_keys_twice)
 from memconv.model import (RECORD_ADAPTER, RECORD_TYPES, SMALL_KINDS, Base, Entity, Header, HistoryEvent, Memory,
                            Provenance, Relation)
 from memconv.report import Report
@@ -718,10 +718,11 @@ def _open_skip_bom(inp: Input) -> Any:
 
 
 def stream_items(inp: Input, prefix: str, label: str, ij: Any = ijson,
-                 report: Any = None) -> Iterator[tuple[int, Any]]:
+                 report: Any = None, times: int = 1) -> Iterator[tuple[int, Any]]:
     """``(index, object)`` for each element at ``prefix`` (``results.item``), parsed one at a time
     with the ijson backend ``ij``; an object with a key given twice is warned about through
-    ``report``, with its JSON path (``results[7].metadata``).
+    ``report``, with its JSON path (``results[7].metadata``). ``times``: how many times the
+    top-level key is given; the elements of its last value are read.
 
     Raises:
         InputInvalid: bad JSON, with line and column (:func:`memconv.jsonutil.json_error`).
@@ -729,22 +730,26 @@ def stream_items(inp: Input, prefix: str, label: str, ij: Any = ijson,
     """
     with _open_skip_bom(inp) as fh:
         try:
-            for i, obj in enumerate(ij.items(fh, prefix, use_float=True, map_type=DupDict)):
+            items = ij.items(fh, prefix, use_float=True, map_type=DupDict) if times == 1 else \
+                last_items(fh, label, times, ij)
+            for i, obj in enumerate(items):
                 check_dups(obj, report, inp.name, f"{label}[{i}]")
                 yield i, obj
         except (ijson.JSONError, UnicodeDecodeError) as e:
             raise _ijson_error(inp, e) from None
 
 
-def stream_value(inp: Input, prefix: str, ij: Any = ijson, report: Any = None) -> Any:
-    """The value at ``prefix`` (built whole), or ``_MISSING``; one pass over the input.
+def stream_value(inp: Input, prefix: str, ij: Any = ijson, report: Any = None, times: int = 1) -> Any:
+    """The value at ``prefix`` (built whole; the last one of a key given ``times`` times), or
+    ``_MISSING``; one pass over the input.
 
     Raises:
         InputInvalid / InputUnreadable: as :func:`stream_items`.
     """
     with _open_skip_bom(inp) as fh:
         try:
-            value = next(ij.items(fh, prefix, use_float=True, map_type=DupDict), _MISSING)
+            value = next(ij.items(fh, prefix, use_float=True, map_type=DupDict) if times == 1 else
+                         last_items(fh, prefix, times, ij, whole=True), _MISSING)
         except (ijson.JSONError, UnicodeDecodeError) as e:
             raise _ijson_error(inp, e) from None
     check_dups(value, report, inp.name, prefix)
@@ -820,8 +825,14 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
         maybe_kept = shape == "results" and contains(fh, b'"' + EMBED_KEY.encode() + b'"')
     types: dict[str, str] = {}
     twice: list[str] = []
+    times: dict[str, int] = {}
 
     def top_dups() -> None:
+        names = {"results": ("results", "relations", "history", EMBED_KEY), "migration": ("records",),
+                 "history_table": ("rows",)}.get(shape, ())
+        if names:  # a big list given twice, anywhere in the file: its last value is read
+            times.update(top_keys_twice(lambda: _open_skip_bom(inp), names, ij))
+            twice.extend(k for k in times if k not in twice)
         if twice:
             ctx.report.warn(f"{ctx.name}: $: duplicate key(s) {', '.join(repr(k) for k in twice[:5])} in one "
                             f"object; the last value of each was used")
@@ -834,15 +845,16 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
         top = head_values(head, ("results", "relations", "history", EMBED_KEY), ij, types, twice)
         top_dups()
         check_list("results")
-        items = stream_items(inp, "results.item", "results", ij, ctx.report)
+        items = stream_items(inp, "results.item", "results", ij, ctx.report, times.get("results", 1))
         try:
-            rels = stream_value(inp, "relations", ij, ctx.report)
+            rels = stream_value(inp, "relations", ij, ctx.report, times.get("relations", 1))
         except (InputInvalid, InputUnreadable) as e:
             # bad JSON somewhere: the items pass names the record when it is inside "results"
             rels, items = _MISSING, _then_raise(items, e)
-        kept = stream_items(inp, f"{EMBED_KEY}.item", EMBED_KEY, ij, ctx.report) if maybe_kept else ()
+        kept = stream_items(inp, f"{EMBED_KEY}.item", EMBED_KEY, ij, ctx.report,
+                            times.get(EMBED_KEY, 1)) if maybe_kept else ()
         yield from read_results(ctx, top, items, rels is not _MISSING, None if rels is _MISSING else rels,
-                                first_value(head, "results.item"), stream_items(inp, "history.item", "history", ij, ctx.report),
+                                first_value(head, "results.item"), stream_items(inp, "history.item", "history", ij, ctx.report, times.get("history", 1)),
                                 kept)
     elif shape == "list":
         yield from read_list(ctx, stream_items(inp, "item", "", ij, ctx.report), first_value(head, "item"))
@@ -850,12 +862,14 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
         top = head_values(head, ("records",), ij, types, twice)
         top_dups()
         check_list("records")
-        yield from read_migration(ctx, top, stream_items(inp, "records.item", "records", ij, ctx.report))
+        yield from read_migration(ctx, top, stream_items(inp, "records.item", "records", ij, ctx.report,
+                                                         times.get("records", 1)))
     elif shape == "history_table":
         top = head_values(head, ("rows",), ij, types, twice)
         top_dups()
         check_list("rows")
-        yield from read_history_table(ctx, top, stream_items(inp, "rows.item", "rows", ij, ctx.report))
+        yield from read_history_table(ctx, top, stream_items(inp, "rows.item", "rows", ij, ctx.report,
+                                                             times.get("rows", 1)))
     else:  # pragma: no cover - read_document only streams the shapes above
         raise ctx.fail("", f"cannot stream a {shape} document")
 

@@ -203,6 +203,96 @@ def _paths_of(doc: Any, wanted: set[int], base: str) -> dict[int, str]:
     return out
 
 
+def top_keys_twice(open_: Any, names: tuple[str, ...], ij: Any) -> dict[str, int]:
+    """How many times each of ``names`` is given at the top level of a streamed document, for the
+    names given more than once (``{}`` almost always).
+
+    A byte count of each quoted name runs first (C speed, one pass); only when a name occurs twice
+    anywhere does an event pass (ijson backend ``ij``) count the top-level keys exactly.
+
+    Args:
+        open_: a callable returning a fresh binary stream of the document (BOM skipped).
+    """
+    needles = [b'"' + n.encode() + b'"' for n in names]
+    counts = [0] * len(names)
+    keep = max(len(n) for n in needles) - 1
+    with open_() as fh:
+        tail = b""
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            buf = tail + chunk
+            for i, nd in enumerate(needles):
+                counts[i] += buf.count(nd) - tail.count(nd)
+            tail = buf[-keep:]
+            del buf, chunk
+    suspects = {n for n, c in zip(names, counts) if c > 1}
+    if not suspects:
+        return {}
+    import ijson
+
+    given: dict[str, int] = {}
+    depth = 0
+    with open_() as fh:
+        try:
+            for ev, val in ij.basic_parse(fh, use_float=True):
+                if ev == "map_key" and depth == 1 and val in suspects:
+                    given[val] = given.get(val, 0) + 1
+                elif ev in ("start_map", "start_array"):
+                    depth += 1
+                elif ev in ("end_map", "end_array"):
+                    depth -= 1
+        except (ijson.JSONError, UnicodeDecodeError):
+            pass  # bad JSON: the reading pass that follows says where
+    return {k: n for k, n in given.items() if n > 1}
+
+
+def last_items(fh: BinaryIO, key: str, times: int, ij: Any, whole: bool = False) -> Iterator[Any]:
+    """The elements of the array at top-level ``key`` given ``times`` times: those of its last
+    occurrence (as ``JSON.parse``, orjson and Python's ``json`` keep it), built one at a time as
+    :class:`DupDict` (``whole``: the last value itself, once). Python-speed: only for a key given twice."""
+    it = iter(ij.basic_parse(fh, use_float=True))
+    depth, seen = 0, 0
+    for ev, val in it:
+        if ev == "map_key" and depth == 1 and val == key:
+            seen += 1
+            if seen == times:
+                ev, val = next(it)
+                if whole or ev != "start_array":
+                    yield _build_events(it, ev, val)
+                    return
+                for ev, val in it:
+                    if ev == "end_array":
+                        return
+                    yield _build_events(it, ev, val)
+                return
+        elif ev in ("start_map", "start_array"):
+            depth += 1
+        elif ev in ("end_map", "end_array"):
+            depth -= 1
+
+
+def _build_events(it: Iterator[tuple[str, Any]], ev: str, val: Any) -> Any:
+    """The value that starts with event ``(ev, val)`` of ``it``, built as :class:`DupDict`."""
+    if ev not in ("start_map", "start_array"):
+        return val
+    import ijson
+
+    b = ijson.ObjectBuilder(map_type=DupDict)
+    b.event(ev, val)
+    depth = 1
+    for ev, val in it:
+        b.event(ev, val)
+        if ev in ("start_map", "start_array"):
+            depth += 1
+        elif ev in ("end_map", "end_array"):
+            depth -= 1
+            if not depth:
+                break
+    return b.value
+
+
 def count_keys(value: Any) -> int:
     """The number of object keys in ``value`` (dicts and lists as orjson builds them), nested ones
     included."""
