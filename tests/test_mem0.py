@@ -723,14 +723,16 @@ def test_one_line_files_and_streamed_shape_errors(tmp_path, monkeypatch):
         memconv.read(bad)
 
 
-def test_truncated_large_input_names_the_record(tmp_path, monkeypatch):
+def test_truncated_large_input_names_the_place(tmp_path, monkeypatch):
     from memconv.adapters.mem0 import reader
 
     monkeypatch.setattr(reader, "SMALL_BYTES", 0)
     data = GET_ALL.read_bytes()
     p = tmp_path / "cut.json"
     p.write_bytes(data[: len(data) // 2])
-    with pytest.raises(InputInvalid, match=r"cut\.json: results\[\d+\].*invalid JSON"):
+    cut = data[: len(data) // 2]
+    line, col = cut.count(b"\n") + 1, len(cut) - cut.rfind(b"\n")
+    with pytest.raises(InputInvalid, match=rf"cut\.json: line {line}, column {col}: invalid JSON: the document ends early"):
         memconv.read(p)
 
 

@@ -44,7 +44,7 @@ from pydantic import ValidationError
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.fields import ABSENT, build, split
 from memconv.io import Input
-from memconv.jsonutil import BOM, ijson_backend, jpath, scan_numbers
+from memconv.jsonutil import BOM, DupDict, check_dups, ijson_backend, jpath, json_error, scan_numbers
 from memconv.model import (KIND_ORDER, RECORD_TYPES, SMALL_KINDS, Agent, Base, Entity, Header, Memory,
                            Message, Observation, Provenance, Relation, Raw, Scope, Session,
                            Summary)
@@ -152,7 +152,7 @@ def _build(it: Iterator[tuple[str, Any]], ev: str, val: Any) -> Any:
     """The whole value that starts with event ``(ev, val)``."""
     if ev not in _OPEN:
         return val
-    b = ijson.ObjectBuilder()
+    b = ijson.ObjectBuilder(map_type=DupDict)
     b.event(ev, val)
     depth = 1
     for ev, val in it:
@@ -239,6 +239,8 @@ class _Top:
         self.early: list[tuple[int, Any]] = []
         self.nonempty: set[str] = set()
         self.bad_bucket: tuple[str, str] | None = None
+        self.times: dict[str, int] = {}  # how many times each top-level key is given
+        self.bucket_times: dict[str, int] = {}  # the same for the buckets of (the last) observations
 
 
 class _Reader:
@@ -279,16 +281,17 @@ class _Reader:
                 self._ij = ijson_backend(scan_numbers(fh, self.name))
         return self._ij
 
-    def _json_error(self, e: Exception) -> InputInvalid:
-        msg = " ".join(str(e).split())
-        return InputInvalid(f"{self.name}: invalid JSON ({msg[:200]})")
+    def _json_error(self, e: Exception) -> Exception:
+        """The one-line error of :func:`memconv.jsonutil.json_error` (line and column found again;
+        exit 3 for bytes that are not UTF-8)."""
+        return json_error(self.name, self.inp.open, e)
 
     def events(self) -> Iterator[tuple[str, Any]]:
         """``ijson.basic_parse`` events of a fresh stream (numbers as int/float, never Decimal)."""
         with self._open() as fh:
             try:
                 yield from self.ij.basic_parse(fh, use_float=True)
-            except ijson.JSONError as e:
+            except (ijson.JSONError, UnicodeDecodeError) as e:
                 raise self._json_error(e) from None
 
     def stream(self, wanted: tuple[str, ...]) -> Iterator[tuple[str, int, Any]]:
@@ -297,32 +300,76 @@ class _Reader:
         wanted_set = set(wanted) & self.top.nonempty
         if not wanted_set:
             return
-        if len(wanted_set) == 1:
+        times = self.top.times
+        if len(wanted_set) == 1 and times.get(next(iter(wanted_set)), 1) == 1:
             (key,) = wanted_set
             with self._open() as fh:
                 try:
-                    for i, item in enumerate(self.ij.items(fh, f"{key}.item", use_float=True)):
+                    for i, item in enumerate(self.ij.items(fh, f"{key}.item", use_float=True, map_type=DupDict)):
+                        check_dups(item, self.report, self.name, jpath(key, i))
                         yield key, i, item
-                except ijson.JSONError as e:
+                except (ijson.JSONError, UnicodeDecodeError) as e:
                     raise self._json_error(e) from None
             return
         it = self.events()
         ev, _ = next(it, ("", None))
         if ev != "start_map":
             return
+        given: dict[str, int] = {}
         for ev, key in it:
             if ev != "map_key":
                 break
             ev, val = next(it)
-            if key in wanted_set and ev == "start_array":
+            given[key] = given.get(key, 0) + 1
+            # a key given twice: the last value, as AgentMemory's JSON.parse keeps it
+            if key in wanted_set and ev == "start_array" and given[key] == times.get(key, 1):
                 i = 0
                 for ev, val in it:
                     if ev == "end_array":
                         break
-                    yield key, i, _build(it, ev, val)
+                    item = _build(it, ev, val)
+                    check_dups(item, self.report, self.name, jpath(key, i))
+                    yield key, i, item
                     i += 1
             else:
                 _skip(it, ev)
+
+    def _buckets(self, fh: Any) -> Iterator[tuple[str, Any]]:
+        """``(session id, rows)`` of every observation bucket. A key given twice (``observations``
+        itself, or a bucket) gives its last value, as AgentMemory's ``JSON.parse`` does (the structure
+        pass warned about it)."""
+        times = self.top.bucket_times
+        given: dict[str, int] = {}
+
+        def last(bucket: str, rows: Any) -> bool:
+            given[bucket] = given.get(bucket, 0) + 1
+            keep = given[bucket] == times.get(bucket, 1)
+            check_dups(rows, self.report if keep else None, self.name, jpath("observations", bucket))
+            return keep
+
+        if self.top.times.get("observations", 1) == 1:
+            for bucket, rows in self.ij.kvitems(fh, "observations", use_float=True, map_type=DupDict):
+                if last(bucket, rows):
+                    yield bucket, rows
+            return
+        it = self.events()
+        ev, _ = next(it, ("", None))
+        n = 0
+        for ev, key in it:
+            if ev != "map_key":
+                break
+            ev, val = next(it)
+            n += key == "observations"
+            if key != "observations" or ev != "start_map" or n != self.top.times["observations"]:
+                _skip(it, ev)
+                continue
+            for ev, bucket in it:
+                if ev != "map_key":
+                    break
+                ev, val = next(it)
+                rows = _build(it, ev, val)
+                if last(bucket, rows):
+                    yield bucket, rows
 
     # -------------------------------------------------------------- pass 1: structure
 
@@ -341,6 +388,17 @@ class _Reader:
             ev, val = next(it)
             if key not in top.types:
                 top.keys.append(key)
+            else:
+                self.report.warn(f"{self.name}: $: duplicate key(s) {key!r} in one object; the last value "
+                                 f"of each was used")
+                if key == "sessions":
+                    top.sessions.clear()
+                if key == "memories":
+                    top.early.clear()
+                top.nonempty.discard(key)
+                if key == "observations":
+                    top.bucket_times, top.bad_bucket = {}, None
+            top.times[key] = top.times.get(key, 0) + 1
             top.types[key] = _EVENT_TYPE.get(ev, ev)
             if ev == "start_array" and (key in ("sessions", "memories", "summaries") or key in OPTIONAL_COLLECTIONS):
                 i = 0
@@ -350,8 +408,10 @@ class _Reader:
                     top.nonempty.add(key)
                     if key == "sessions":
                         top.sessions.append(_build(it, ev, val))
+                        check_dups(top.sessions[-1], self.report, self.name, jpath(key, i))
                     elif key == "memories":
                         row = _build(it, ev, val)
+                        check_dups(row, None, self.name, "")  # warned about when memories are read
                         if self._needed_early(row):
                             top.early.append((i, row))
                     else:
@@ -362,6 +422,10 @@ class _Reader:
                     if ev != "map_key":
                         break
                     ev, val = next(it)
+                    if bucket in top.bucket_times:
+                        self.report.warn(f"{self.name}: observations: duplicate key(s) {bucket!r} in one object; "
+                                         f"the last value of each was used")
+                    top.bucket_times[bucket] = top.bucket_times.get(bucket, 0) + 1
                     if ev != "start_array":
                         if top.bad_bucket is None:
                             top.bad_bucket = (bucket, _EVENT_TYPE.get(ev, ev))
@@ -377,6 +441,7 @@ class _Reader:
                             _skip(it, ev)
             else:
                 top.values[key] = _build(it, ev, val)
+                check_dups(top.values[key], self.report, self.name, key)
 
     @staticmethod
     def _needed_early(row: Any) -> bool:
@@ -762,7 +827,7 @@ class _Reader:
         if "observations" in self.top.nonempty:
             with self._open() as fh:
                 try:
-                    for bucket, rows in self.ij.kvitems(fh, "observations", use_float=True):
+                    for bucket, rows in self._buckets(fh):
                         context = self.context_of_session.get(bucket)
                         if not context:
                             for j, row in enumerate(rows):
@@ -774,7 +839,7 @@ class _Reader:
                         recs = [self.observation(bucket, j, row) for j, row in enumerate(rows)]
                         last = len(context)
                         yield from sorted(recs, key=lambda r: context.get(r.id, last) if r.kind == "message" else last)
-                except ijson.JSONError as e:
+                except (ijson.JSONError, UnicodeDecodeError) as e:
                     raise self._json_error(e) from None
 
         for coll, i, row in self.stream(("summaries", "graphNodes", "graphEdges")):

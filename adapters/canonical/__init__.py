@@ -23,7 +23,8 @@ from pydantic import ValidationError
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
-from memconv.jsonutil import BOM, ijson_backend, scan_numbers
+from memconv.jsonutil import (BOM, DupDict, check_dups, ijson_backend, json_error, last_items, line_dups,
+                              scan_numbers, top_keys_twice)
 from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
 from memconv.report import Report
 from memconv.strategies import Plan, merge_streams
@@ -119,13 +120,17 @@ class CanonicalFormat(Format):
                     line = line[len(BOM):]
                 if not line.strip():
                     continue
+                try:  # first: pydantic's parser would take NaN and Infinity
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError as e:
+                    raise json_error(inp.name, line, e, line=lineno) from None
                 try:
-                    item = ITEM_ADAPTER.validate_json(line)
+                    item = ITEM_ADAPTER.validate_json(line)  # integers beyond 64 bits kept exactly
                 except ValidationError as e:
                     if e.errors()[0]["type"] == "json_invalid":
-                        raise InputInvalid(f"{inp.name}: line {lineno}: invalid JSON "
-                                           f"({e.errors()[0]['msg']})") from None
+                        raise json_error(inp.name, line, e, line=lineno) from None
                     raise _invalid(inp.name, f"line {lineno}", e) from None
+                line_dups(line, obj, inp.name, lineno, options.report)
                 if item.kind == "header":
                     if sent_header:
                         continue
@@ -143,19 +148,30 @@ class CanonicalFormat(Format):
     def _read_doc(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
         with _open_skip_bom(inp) as fh:
             ij = ijson_backend(scan_numbers(fh, inp.name))
+        times = top_keys_twice(lambda: _open_skip_bom(inp), ("format", "header", "records"), ij)
+        if times:  # the last value of each is read, as JSON.parse, orjson and Python's json keep it
+            options.report.warn(f"{inp.name}: $: duplicate key(s) {', '.join(repr(k) for k in times)} in one "
+                                f"object; the last value of each was used")
+
+        def values(fh: BinaryIO, key: str, prefix: str) -> Iterator[Any]:
+            if times.get(key, 1) == 1:
+                return ij.items(fh, prefix, use_float=True, map_type=DupDict)
+            return last_items(fh, key, times[key], ij, whole=prefix == key)
+
         with _open_skip_bom(inp) as fh:
             try:
-                fmt = next(ij.items(fh, "format"), None)
-            except ij.JSONError as e:
-                raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
+                fmt = next(values(fh, "format", "format"), None)
+            except (ij.JSONError, UnicodeDecodeError) as e:
+                raise json_error(inp.name, inp.open, e) from None
         if fmt != DOC_FORMAT:
             raise InputInvalid(f"{inp.name}: not a memconv canonical document: expected "
                                f"\"format\": \"{DOC_FORMAT}\" at the top level, or JSON-L records")
         with _open_skip_bom(inp) as fh:
             try:
-                hdr = next(ij.items(fh, "header", use_float=True), None)
-            except ij.JSONError as e:
-                raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
+                hdr = next(values(fh, "header", "header"), None)
+            except (ij.JSONError, UnicodeDecodeError) as e:
+                raise json_error(inp.name, inp.open, e) from None
+        check_dups(hdr, options.report, inp.name, "header")
         try:
             header = ITEM_ADAPTER.validate_python(hdr) if hdr is not None else Header()
         except ValidationError as e:
@@ -166,13 +182,14 @@ class CanonicalFormat(Format):
         yield header
         with _open_skip_bom(inp) as fh:
             try:
-                for i, obj in enumerate(ij.items(fh, "records.item", use_float=True)):
+                for i, obj in enumerate(values(fh, "records", "records.item")):
+                    check_dups(obj, options.report, inp.name, f"records[{i}]")
                     try:
                         yield RECORD_ADAPTER.validate_python(obj)
                     except ValidationError as e:
                         raise _invalid(inp.name, f"records[{i}]", e) from None
-            except ij.JSONError as e:
-                raise InputInvalid(f"{inp.name}: invalid JSON ({e})") from None
+            except (ij.JSONError, UnicodeDecodeError) as e:
+                raise json_error(inp.name, inp.open, e) from None
 
     def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
         """Combine by ``(kind, id)`` (:func:`memconv.strategies.merge_streams`: only keys in memory);

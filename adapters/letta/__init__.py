@@ -92,10 +92,10 @@ class LettaFormat(Format):
             yield from _read_bundle_members(inp.name, members, report)
             return
         if _streamable(inp):
-            doc = light_document(inp)
+            doc = light_document(inp, report)
             if is_v2(doc):
                 counts = [len(a.get("messages") or []) if isinstance(a, dict) else 0 for a in doc["agents"]]
-                yield from read_v2(doc, inp.name, report, message_source=message_stream(inp, counts))
+                yield from read_v2(doc, inp.name, report, message_source=message_stream(inp, counts, report))
             else:
                 yield from read_document(doc, inp.name, report)
         else:
@@ -219,7 +219,7 @@ def read_sidecar(inp: Input, report: Any) -> Iterator[Any]:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            obj = loads(line, f"{inp.name}: line {lineno}", undo_double=False)
+            obj = loads(line, inp.name, undo_double=False, report=report, line=lineno)
             yield passage_from_letta(obj, inp.name, f"line {lineno}", None)
 
 

@@ -15,13 +15,11 @@ from typing import Any, BinaryIO, Callable, Iterator
 import ijson
 import orjson
 
-from memconv.errors import InputInvalid, InputUnreadable
 from memconv.io import Input
-from memconv.jsonutil import BOM
+from memconv import jsonutil
+from memconv.jsonutil import BOM, DupDict
 
 MSG_PREFIX = "agents.item.messages"
-WHOLE_PARSE_LIMIT = 256 * 1024 * 1024
-"""Largest file re-parsed with orjson to give an exact line and column for a JSON error."""
 
 
 def _open(inp: Input) -> BinaryIO:
@@ -32,31 +30,21 @@ def _open(inp: Input) -> BinaryIO:
 
 
 def json_error(inp: Input, e: Exception) -> Exception:
-    """An :class:`InputInvalid` (or :class:`InputUnreadable` for bad UTF-8) for an ijson error, with
-    line and column when the file is small enough to re-parse with orjson."""
-    text = str(e)
-    if "utf" in text.lower() or isinstance(e, UnicodeDecodeError):
-        return InputUnreadable(f"{inp.name}: not UTF-8 text ({text})")
-    size = inp.size() or 0
-    if size <= WHOLE_PARSE_LIMIT:
-        from memconv.jsonutil import loads
-        from memconv.io import read_all
-
-        with inp.open() as fh:
-            try:
-                loads(read_all(fh), inp.name)
-            except (InputInvalid, InputUnreadable) as err:
-                return err
-    return InputInvalid(f"{inp.name}: invalid JSON ({text})")
+    """The one-line error for a parse failure of the streamed file (:func:`memconv.jsonutil.json_error`:
+    line and column found again in constant memory; exit 3 for bytes that are not UTF-8)."""
+    return jsonutil.json_error(inp.name, inp.open, e)
 
 
-def light_document(inp: Input) -> dict[str, Any]:
+def light_document(inp: Input, report: Any = None) -> dict[str, Any]:
     """Pass 1: the document with each agent's messages replaced by ``{"id": ...}`` stubs.
 
+    Duplicate keys (any object but a message's) are warned about through ``report``, with their
+    JSON path.
+
     Raises:
-        InputInvalid / InputUnreadable: not JSON, or not UTF-8.
+        InputInvalid / InputUnreadable: not JSON, or not UTF-8 (line and column).
     """
-    builder = ijson.ObjectBuilder()
+    builder = ijson.ObjectBuilder(map_type=DupDict)
     with _open(inp) as fh:
         try:
             for prefix, event, value in ijson.parse(fh, use_float=True):
@@ -70,17 +58,17 @@ def light_document(inp: Input) -> dict[str, Any]:
                         builder.event(event, value)
                     continue
                 builder.event(event, value)
-        except ijson.JSONError as e:
+        except (ijson.JSONError, UnicodeDecodeError) as e:
             raise json_error(inp, e) from None
-        except UnicodeDecodeError as e:
-            raise InputUnreadable(f"{inp.name}: byte {e.start}: not UTF-8 text") from None
+    jsonutil.check_dups(builder.value, report, inp.name, "")
     return builder.value
 
 
-def message_stream(inp: Input, counts: list[int]) -> Callable[[], Iterator[tuple[int, Any]]]:
+def message_stream(inp: Input, counts: list[int], report: Any = None) -> Callable[[], Iterator[tuple[int, Any]]]:
     """Pass 2: a callable yielding ``(agent index, message)`` for every message, in file order.
 
-    ``counts`` is the number of messages of each agent (from the stubs of pass 1).
+    ``counts`` is the number of messages of each agent (from the stubs of pass 1). A message with a
+    key given twice is warned about through ``report`` (``agents[0].messages[3]``).
     """
 
     def run() -> Iterator[tuple[int, Any]]:
@@ -88,13 +76,16 @@ def message_stream(inp: Input, counts: list[int]) -> Callable[[], Iterator[tuple
         left = counts[0] if counts else 0
         with _open(inp) as fh:
             try:
-                for msg in ijson.items(fh, MSG_PREFIX + ".item", use_float=True):
+                for msg in ijson.items(fh, MSG_PREFIX + ".item", use_float=True, map_type=DupDict):
                     while left == 0 and agent < len(counts) - 1:
                         agent += 1
                         left = counts[agent]
                     left -= 1
+                    jsonutil.check_dups(msg, report, inp.name,
+                                        f"agents[{agent}].messages[{counts[agent] - left - 1}]"
+                                        if agent < len(counts) else "agents.messages")
                     yield agent, msg
-            except ijson.JSONError as e:
+            except (ijson.JSONError, UnicodeDecodeError) as e:
                 raise json_error(inp, e) from None
 
     return run

@@ -66,7 +66,8 @@ from pydantic import ValidationError
 
 from memconv.fields import build, split
 from memconv.io import Input, read_all
-from memconv.jsonutil import BOM, contains, dumps, has_big_int, ijson_backend, loads, scan_numbers
+from memconv.jsonutil import (BOM, DupDict, check_dups, contains, dumps, has_big_int, ijson_backend, json_error,
+                              last_items, line_dups, loads, scan_numbers, top_keys_twice)
 from memconv.model import (RECORD_ADAPTER, RECORD_TYPES, SMALL_KINDS, Base, Entity, Header, HistoryEvent, Memory,
                            Provenance, Relation)
 from memconv.report import Report
@@ -704,14 +705,9 @@ def read_parsed(doc: Any, ctx: Ctx) -> Iterator[Any]:
 # ---------------------------------------------------------------- streaming
 
 
-def _ijson_error(name: str, where: str, e: Exception) -> Exception:
-    msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    if msg.startswith("b'") or msg.startswith('b"'):
-        msg = msg[2:]
-    msg = msg.replace("parse error: ", "").replace("lexical error: ", "").rstrip(".\\n'\"")
-    if "UTF8" in msg or "utf-8" in msg.lower():
-        return InputUnreadable(f"{name}: {where}: not UTF-8 text ({msg})")
-    return InputInvalid(f"{name}: {where}: invalid JSON ({msg})")
+def _ijson_error(inp: Input, e: Exception) -> Exception:
+    """The one-line error of :func:`memconv.jsonutil.json_error` (line and column found again)."""
+    return json_error(inp.name, inp.open, e)
 
 
 def _open_skip_bom(inp: Input) -> Any:
@@ -721,38 +717,43 @@ def _open_skip_bom(inp: Input) -> Any:
     return fh
 
 
-def stream_items(inp: Input, prefix: str, label: str, ij: Any = ijson) -> Iterator[tuple[int, Any]]:
+def stream_items(inp: Input, prefix: str, label: str, ij: Any = ijson,
+                 report: Any = None, times: int = 1) -> Iterator[tuple[int, Any]]:
     """``(index, object)`` for each element at ``prefix`` (``results.item``), parsed one at a time
-    with the ijson backend ``ij``.
+    with the ijson backend ``ij``; an object with a key given twice is warned about through
+    ``report``, with its JSON path (``results[7].metadata``). ``times``: how many times the
+    top-level key is given; the elements of its last value are read.
 
     Raises:
-        InputInvalid: bad JSON, naming the element being read (``results[7]``).
+        InputInvalid: bad JSON, with line and column (:func:`memconv.jsonutil.json_error`).
         InputUnreadable: bytes that are not UTF-8, or corrupt gzip.
     """
-    i = -1
     with _open_skip_bom(inp) as fh:
         try:
-            for i, obj in enumerate(ij.items(fh, prefix, use_float=True)):
+            items = ij.items(fh, prefix, use_float=True, map_type=DupDict) if times == 1 else \
+                last_items(fh, label, times, ij)
+            for i, obj in enumerate(items):
+                check_dups(obj, report, inp.name, f"{label}[{i}]")
                 yield i, obj
-        except ijson.JSONError as e:
-            raise _ijson_error(inp.name, f"{label}[{i + 1}] (or just after it)", e) from None
-        except UnicodeDecodeError:
-            raise InputUnreadable(f"{inp.name}: {label}[{i + 1}] (or just after it): not UTF-8 text") from None
+        except (ijson.JSONError, UnicodeDecodeError) as e:
+            raise _ijson_error(inp, e) from None
 
 
-def stream_value(inp: Input, prefix: str, ij: Any = ijson) -> Any:
-    """The value at ``prefix`` (built whole), or ``_MISSING``; one pass over the input.
+def stream_value(inp: Input, prefix: str, ij: Any = ijson, report: Any = None, times: int = 1) -> Any:
+    """The value at ``prefix`` (built whole; the last one of a key given ``times`` times), or
+    ``_MISSING``; one pass over the input.
 
     Raises:
         InputInvalid / InputUnreadable: as :func:`stream_items`.
     """
     with _open_skip_bom(inp) as fh:
         try:
-            return next(ij.items(fh, prefix, use_float=True), _MISSING)
-        except ijson.JSONError as e:
-            raise _ijson_error(inp.name, f"reading {prefix!r}", e) from None
-        except UnicodeDecodeError:
-            raise InputUnreadable(f"{inp.name}: reading {prefix!r}: not UTF-8 text") from None
+            value = next(ij.items(fh, prefix, use_float=True, map_type=DupDict) if times == 1 else
+                         last_items(fh, prefix, times, ij, whole=True), _MISSING)
+        except (ijson.JSONError, UnicodeDecodeError) as e:
+            raise _ijson_error(inp, e) from None
+    check_dups(value, report, inp.name, prefix)
+    return value
 
 
 def _then_raise(items: Iterable[tuple[int, Any]], error: Exception) -> Iterator[tuple[int, Any]]:
@@ -761,11 +762,13 @@ def _then_raise(items: Iterable[tuple[int, Any]], error: Exception) -> Iterator[
 
 
 def head_values(head: bytes, skip: tuple[str, ...], ij: Any = None,
-                types: dict[str, str] | None = None) -> dict[str, Any]:
+                types: dict[str, str] | None = None, twice: list[str] | None = None) -> dict[str, Any]:
     """Top-level keys whose values are complete within ``head`` (the start of a document), except
     the ``skip`` keys, whose (large) values are passed over without being built. ``types`` receives
-    the first parse event of every top-level value seen (``start_array`` for a list)."""
+    the first parse event of every top-level value seen (``start_array`` for a list); ``twice`` the
+    top-level keys seen more than once."""
     out: dict[str, Any] = {}
+    seen: set[str] = set()
     key: str | None = None
     builder: ObjectBuilder | None = None
     depth = 0
@@ -773,7 +776,10 @@ def head_values(head: bytes, skip: tuple[str, ...], ij: Any = None,
     try:
         for prefix, event, value in ij.parse(io.BytesIO(head), use_float=True):
             if depth == 1 and event == "map_key":
-                key, builder = value, (None if value in skip else ObjectBuilder())
+                key, builder = value, (None if value in skip else ObjectBuilder(map_type=DupDict))
+                if twice is not None and value in seen and value not in twice:
+                    twice.append(value)
+                seen.add(value)
                 continue
             if depth == 1 and types is not None and key is not None and key not in types:
                 types[key] = event
@@ -818,34 +824,52 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
     with _open_skip_bom(inp) as fh:  # memconv's list of kept records: a parse pass only when it may be there
         maybe_kept = shape == "results" and contains(fh, b'"' + EMBED_KEY.encode() + b'"')
     types: dict[str, str] = {}
+    twice: list[str] = []
+    times: dict[str, int] = {}
+
+    def top_dups() -> None:
+        names = {"results": ("results", "relations", "history", EMBED_KEY), "migration": ("records",),
+                 "history_table": ("rows",)}.get(shape, ())
+        if names:  # a big list given twice, anywhere in the file: its last value is read
+            times.update(top_keys_twice(lambda: _open_skip_bom(inp), names, ij))
+            twice.extend(k for k in times if k not in twice)
+        if twice:
+            ctx.report.warn(f"{ctx.name}: $: duplicate key(s) {', '.join(repr(k) for k in twice[:5])} in one "
+                            f"object; the last value of each was used")
 
     def check_list(key: str) -> None:
         if key in types and types[key] != "start_array":
             raise ctx.fail(key, f"expected a list, got {types[key].replace('start_map', 'an object')}")
 
     if shape == "results":
-        top = head_values(head, ("results", "relations", "history", EMBED_KEY), ij, types)
+        top = head_values(head, ("results", "relations", "history", EMBED_KEY), ij, types, twice)
+        top_dups()
         check_list("results")
-        items = stream_items(inp, "results.item", "results", ij)
+        items = stream_items(inp, "results.item", "results", ij, ctx.report, times.get("results", 1))
         try:
-            rels = stream_value(inp, "relations", ij)
+            rels = stream_value(inp, "relations", ij, ctx.report, times.get("relations", 1))
         except (InputInvalid, InputUnreadable) as e:
             # bad JSON somewhere: the items pass names the record when it is inside "results"
             rels, items = _MISSING, _then_raise(items, e)
-        kept = stream_items(inp, f"{EMBED_KEY}.item", EMBED_KEY, ij) if maybe_kept else ()
+        kept = stream_items(inp, f"{EMBED_KEY}.item", EMBED_KEY, ij, ctx.report,
+                            times.get(EMBED_KEY, 1)) if maybe_kept else ()
         yield from read_results(ctx, top, items, rels is not _MISSING, None if rels is _MISSING else rels,
-                                first_value(head, "results.item"), stream_items(inp, "history.item", "history", ij),
+                                first_value(head, "results.item"), stream_items(inp, "history.item", "history", ij, ctx.report, times.get("history", 1)),
                                 kept)
     elif shape == "list":
-        yield from read_list(ctx, stream_items(inp, "item", "", ij), first_value(head, "item"))
+        yield from read_list(ctx, stream_items(inp, "item", "", ij, ctx.report), first_value(head, "item"))
     elif shape == "migration":
-        top = head_values(head, ("records",), ij, types)
+        top = head_values(head, ("records",), ij, types, twice)
+        top_dups()
         check_list("records")
-        yield from read_migration(ctx, top, stream_items(inp, "records.item", "records", ij))
+        yield from read_migration(ctx, top, stream_items(inp, "records.item", "records", ij, ctx.report,
+                                                         times.get("records", 1)))
     elif shape == "history_table":
-        top = head_values(head, ("rows",), ij, types)
+        top = head_values(head, ("rows",), ij, types, twice)
+        top_dups()
         check_list("rows")
-        yield from read_history_table(ctx, top, stream_items(inp, "rows.item", "rows", ij))
+        yield from read_history_table(ctx, top, stream_items(inp, "rows.item", "rows", ij, ctx.report,
+                                                             times.get("rows", 1)))
     else:  # pragma: no cover - read_document only streams the shapes above
         raise ctx.fail("", f"cannot stream a {shape} document")
 
@@ -897,13 +921,11 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as e:
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputUnreadable(f"{name}: {where}: not UTF-8 text") from None
-            raise ctx.fail(where, f"invalid JSON ({e.msg}, column {e.colno})") from None
+            raise json_error(name, raw, e, line=lineno) from None
         if has_big_int(raw):  # orjson made integers beyond 64 bits floats; parse the line exactly
-            obj = loads(raw, f"{name}: {where}", undo_double=False)
+            obj = loads(raw, name, undo_double=False, report=report, line=lineno)
+        else:
+            line_dups(raw, obj, name, lineno, report)
         kind = line_kind(obj)
         if kind is None:
             raise ctx.fail(where, 'expected a mem0 memory item ("id", "memory"), a history row ("memory_id", '

@@ -1,20 +1,35 @@
 """JSON parsing and writing shared by the adapters, with errors that name the place.
 
-orjson parses and serialises; :func:`loads` turns its errors into one-line
-:class:`~memconv.errors.InputInvalid` / :class:`~memconv.errors.InputUnreadable` messages with line and
-column, strips a UTF-8 byte-order mark, and undoes double encoding (a JSON string holding a JSON
-document, as ``json.dump(client.agents.export_file(...))`` writes Letta files).
+orjson parses and serialises; :func:`loads` parses a whole document or one JSON-L line, strips a
+UTF-8 byte-order mark, and undoes double encoding (a JSON string holding a JSON document, as
+``json.dump(client.agents.export_file(...))`` writes Letta files).
+
+One error mapping for every parse path: :func:`json_error` turns a failure of orjson, pydantic's
+parser or ijson (yajl2_c or pure-Python backend, on a streamed file) into one line,
+``FILE: line L, column C: <what was expected>``, found again by :func:`locate` in constant memory:
+:class:`~memconv.errors.InputUnreadable` (exit 3) for bytes that are not UTF-8,
+:class:`~memconv.errors.InputInvalid` (exit 4) for the rest (truncated input, a trailing comma...).
+
+Lone surrogate escapes (``"\ud800"`` with no low surrogate after it, a lone ``"\udc00"``) are refused
+on every path (exit 4, with the place): orjson refuses them, ijson's C backend would turn a high one
+into ``?`` and fail on a low one, no UTF-8 output can hold them, and Letta's and mem0's stores cannot
+either. :func:`scan_numbers`, the pass every streamed reader makes first, finds them.
+
+Duplicate keys keep the last value (as orjson, Python's ``json`` and JavaScript's ``JSON.parse`` do)
+and are warned about with the JSON path of their object (``results[7]``, ``$`` for the top level,
+``line 3`` for a JSON-L line): :func:`loads` (whole documents), :class:`DupDict` and
+:func:`check_dups` (ijson's streamed items), :func:`line_dups` (JSON-L lines).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterable, Iterator
 
 import orjson
 
-from .errors import InputInvalid, InputUnreadable
+from .errors import InputInvalid, InputUnreadable, MemconvError
 
 BOM = b"\xef\xbb\xbf"
 BIG_INT_LITERAL = re.compile(rb"[:\[,]\s*-?[0-9]{19}")
@@ -32,53 +47,63 @@ DUP_CHECK_BYTES = 64 * 1024 * 1024
 """Documents up to this size are also checked for duplicate keys (a second, stdlib parse)."""
 
 
-def loads(data: bytes, name: str, *, undo_double: bool = True, report: Any = None) -> Any:
-    """Parse one JSON document.
+def loads(data: bytes, name: str, *, undo_double: bool = True, report: Any = None,
+          line: int | None = None) -> Any:
+    """Parse one JSON document (a whole file, or one JSON-L line).
 
     Args:
         data: the bytes. name: the input's display name for messages.
         undo_double: when the document is a JSON string that itself parses as an object or array,
             return that (and warn through ``report`` if given).
+        report: receives warnings (duplicate keys, with the JSON path of each object; double encoding).
+        line: the line number of a JSON-L line: places are then ``line N, column C`` of the file, and
+            JSON paths start with ``line N``.
 
     Raises:
-        InputUnreadable: the bytes are not UTF-8.
-        InputInvalid: not JSON; the message has line and column.
+        InputUnreadable: the bytes are not UTF-8 (line and column of the first bad byte).
+        InputInvalid: not JSON, a lone surrogate escape, an empty document; the message has line and
+            column and what was expected (:func:`json_error`).
     """
     if data.startswith(BOM):
         data = data[len(BOM):]
     if not data.strip():
-        raise InputInvalid(f"{name}: empty input (expected a JSON document)")
+        where = f"line {line}: " if line is not None else ""
+        raise InputInvalid(f"{name}: {where}{EXPECTED['empty']}")
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as e:
-        raise _decode_error(data, e, name) from None
+        raise json_error(name, data, e, line=line) from None
     big = has_big_int(data)
     if len(data) <= DUP_CHECK_BYTES or big:
-        exact = _stdlib_loads(data, name, report)
+        exact = _stdlib_loads(data, name, report, line)
         if big:
             doc = exact  # orjson turned integers beyond 64 bits into floats; keep them exact
     if undo_double and isinstance(doc, str) and doc.lstrip()[:1] in ("{", "["):
+        inner_bytes = doc.encode("utf-8", "surrogatepass")
         try:
-            inner = orjson.loads(doc)
+            inner = orjson.loads(inner_bytes)
         except orjson.JSONDecodeError as e:
-            raise InputInvalid(f"{name}: double-encoded JSON: the inner document is invalid "
-                               f"at line {e.lineno}, column {e.colno} ({e.msg})") from None
+            err = json_error(f"{name}: double-encoded JSON: the inner document", inner_bytes, e)
+            raise type(err)(err.message) from None
         if report is not None:
             report.warn(f"{name}: JSON was double-encoded (a string holding the document); decoded it")
         return inner
     return doc
 
 
-def _stdlib_loads(data: bytes, name: str, report: Any) -> Any:
-    """Parse with the standard library: exact big integers, and duplicate keys reported."""
-    dups: list[str] = []
+def _stdlib_loads(data: bytes, name: str, report: Any, line: int | None = None) -> Any:
+    """Parse with the standard library: exact big integers, and duplicate keys reported with the
+    JSON path of their object."""
+    dups: list[tuple[dict[str, Any], str]] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for k, v in items:
-            if k in out and len(dups) < 5:
-                dups.append(k)
-            out[k] = v
+        out = dict(items)
+        if len(out) != len(items):
+            seen: set[str] = set()
+            for k, _ in items:
+                if k in seen:
+                    dups.append((out, k))
+                seen.add(k)
         return out
 
     def bad_constant(c: str) -> Any:
@@ -87,7 +112,7 @@ def _stdlib_loads(data: bytes, name: str, report: Any) -> Any:
     def check_float(text: str) -> float:
         value = float(text)
         if value in (float("inf"), float("-inf")):
-            raise InputInvalid(f"{name}: the number {text} is beyond float range")
+            raise InputInvalid(f"{name}: the number {text} is beyond float range (infinity)")
         return value
 
     try:
@@ -95,27 +120,249 @@ def _stdlib_loads(data: bytes, name: str, report: Any) -> Any:
     except (ValueError, RecursionError):
         return orjson.loads(data)
     if dups and report is not None:
-        report.warn(f"{name}: duplicate key(s) {', '.join(repr(d) for d in dups)} in one object; "
-                    f"the last value of each was used")
+        warn_duplicates(report, name, doc, dups, f"line {line}" if line is not None else "")
     return doc
 
 
+# ---------------------------------------------------------------- duplicate keys
+
+
+_DUPS: list[list[Any]] = []
+"""``[object, key, age]`` for each key :class:`DupDict` saw given twice; :func:`check_dups` takes them."""
+_DUPS_AGE = 100_000
+"""Checks after which a noted duplicate no value claimed is dropped (ijson's C backend builds the items
+of a whole buffer before it yields the first, so a duplicate may be noted a few items early)."""
+
+
+class DupDict(dict):  # type: ignore[type-arg]
+    """A ``dict`` that notes a key given twice (the last value is kept, as orjson, Python's ``json``
+    and JavaScript's ``JSON.parse`` keep it). Pass it as ijson's ``map_type`` (``items``,
+    ``kvitems``, ``ObjectBuilder``), then call :func:`check_dups` on each value built."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key in self:
+            _DUPS.append([self, key, 0])
+        dict.__setitem__(self, key, value)
+
+
+def check_dups(value: Any, report: Any, name: str, path: str) -> None:
+    """Warn (through ``report``, when given) about the duplicate keys :class:`DupDict` noted in the
+    objects of ``value``; ``path`` is the JSON path of ``value`` (``results[7]``). Costs nothing when
+    no key was given twice."""
+    if not _DUPS:
+        return
+    paths = _paths_of(value, {id(d[0]) for d in _DUPS}, path)
+    mine = [(d[0], d[1]) for d in _DUPS if id(d[0]) in paths]
+    rest = [d for d in _DUPS if id(d[0]) not in paths and d[2] < _DUPS_AGE]
+    for d in rest:
+        d[2] += 1
+    _DUPS[:] = rest
+    if mine and report is not None:
+        warn_duplicates(report, name, value, mine, path)
+
+
+def warn_duplicates(report: Any, name: str, doc: Any, dups: list[tuple[Any, str]], base: str = "") -> None:
+    """One warning per object with duplicate keys: ``FILE: results[7]: duplicate key(s) 'memory' in
+    one object; the last value of each was used``. ``base`` is the JSON path of ``doc`` ("" or
+    ``$``: the top level)."""
+    keys: dict[int, list[str]] = {}
+    objs: dict[int, Any] = {}
+    for obj, key in dups:
+        keys.setdefault(id(obj), [])
+        if key not in keys[id(obj)]:
+            keys[id(obj)].append(key)
+        objs[id(obj)] = obj
+    paths = _paths_of(doc, set(keys), base)
+    for n, oid in enumerate(keys):
+        if n == 20:
+            report.warn(f"{name}: {len(keys) - 20} more objects with duplicate keys")
+            break
+        where = paths.get(oid) or base or "$"
+        shown = ", ".join(repr(k) for k in keys[oid][:5])
+        report.warn(f"{name}: {where}: duplicate key(s) {shown} in one object; the last value of each was used")
+
+
+def _paths_of(doc: Any, wanted: set[int], base: str) -> dict[int, str]:
+    """The JSON path of each object in ``doc`` whose ``id`` is in ``wanted``."""
+    out: dict[int, str] = {}
+    stack: list[tuple[Any, str]] = [(doc, base)]
+    while stack and len(out) < len(wanted):
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            if id(value) in wanted:
+                out[id(value)] = path or "$"
+            for k, v in value.items():
+                if isinstance(v, (dict, list)):
+                    stack.append((v, f"{path}.{k}" if path else str(k)))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                if isinstance(v, (dict, list)):
+                    stack.append((v, f"{path}[{i}]"))
+    return out
+
+
+def top_keys_twice(open_: Any, names: tuple[str, ...], ij: Any) -> dict[str, int]:
+    """How many times each of ``names`` is given at the top level of a streamed document, for the
+    names given more than once (``{}`` almost always).
+
+    A byte count of each quoted name runs first (C speed, one pass); only when a name occurs twice
+    anywhere does an event pass (ijson backend ``ij``) count the top-level keys exactly.
+
+    Args:
+        open_: a callable returning a fresh binary stream of the document (BOM skipped).
+    """
+    needles = [b'"' + n.encode() + b'"' for n in names]
+    counts = [0] * len(names)
+    keep = max(len(n) for n in needles) - 1
+    with open_() as fh:
+        tail = b""
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            buf = tail + chunk
+            for i, nd in enumerate(needles):
+                counts[i] += buf.count(nd) - tail.count(nd)
+            tail = buf[-keep:]
+            del buf, chunk
+    suspects = {n for n, c in zip(names, counts) if c > 1}
+    if not suspects:
+        return {}
+    import ijson
+
+    given: dict[str, int] = {}
+    depth = 0
+    with open_() as fh:
+        try:
+            for ev, val in ij.basic_parse(fh, use_float=True):
+                if ev == "map_key" and depth == 1 and val in suspects:
+                    given[val] = given.get(val, 0) + 1
+                elif ev in ("start_map", "start_array"):
+                    depth += 1
+                elif ev in ("end_map", "end_array"):
+                    depth -= 1
+        except (ijson.JSONError, UnicodeDecodeError):
+            pass  # bad JSON: the reading pass that follows says where
+    return {k: n for k, n in given.items() if n > 1}
+
+
+def last_items(fh: BinaryIO, key: str, times: int, ij: Any, whole: bool = False) -> Iterator[Any]:
+    """The elements of the array at top-level ``key`` given ``times`` times: those of its last
+    occurrence (as ``JSON.parse``, orjson and Python's ``json`` keep it), built one at a time as
+    :class:`DupDict` (``whole``: the last value itself, once). Python-speed: only for a key given twice."""
+    it = iter(ij.basic_parse(fh, use_float=True))
+    depth, seen = 0, 0
+    for ev, val in it:
+        if ev == "map_key" and depth == 1 and val == key:
+            seen += 1
+            if seen == times:
+                ev, val = next(it)
+                if whole or ev != "start_array":
+                    yield _build_events(it, ev, val)
+                    return
+                for ev, val in it:
+                    if ev == "end_array":
+                        return
+                    yield _build_events(it, ev, val)
+                return
+        elif ev in ("start_map", "start_array"):
+            depth += 1
+        elif ev in ("end_map", "end_array"):
+            depth -= 1
+
+
+def _build_events(it: Iterator[tuple[str, Any]], ev: str, val: Any) -> Any:
+    """The value that starts with event ``(ev, val)`` of ``it``, built as :class:`DupDict`."""
+    if ev not in ("start_map", "start_array"):
+        return val
+    import ijson
+
+    b = ijson.ObjectBuilder(map_type=DupDict)
+    b.event(ev, val)
+    depth = 1
+    for ev, val in it:
+        b.event(ev, val)
+        if ev in ("start_map", "start_array"):
+            depth += 1
+        elif ev in ("end_map", "end_array"):
+            depth -= 1
+            if not depth:
+                break
+    return b.value
+
+
+def count_keys(value: Any) -> int:
+    """The number of object keys in ``value`` (dicts and lists as orjson builds them), nested ones
+    included."""
+    n = 0
+    if value.__class__ is dict:
+        n = len(value)
+        value = value.values()
+    elif value.__class__ is not list:
+        return 0
+    for v in value:
+        c = v.__class__
+        if c is dict or c is list:
+            n += count_keys(v)
+    return n
+
+
+def line_dups(raw: bytes, parsed: Any, name: str, line: int, report: Any) -> None:
+    """Warn about duplicate keys in one JSON-L line already parsed (by orjson) into ``parsed``.
+
+    A key given twice leaves fewer keys in ``parsed`` than the line has ``":``, so a second, exact
+    parse runs only when the two counts differ (a key given twice, or a line with a space before a
+    colon or ``\":`` inside a string). About 1.5 µs a line otherwise.
+    """
+    if raw.count(b'":') != count_keys(parsed):
+        _stdlib_loads(raw, name, report, line)
+
+
 def scan_numbers(fh: BinaryIO, name: str) -> bool:
-    """Scan a stream for integers that ijson's C backend cannot keep (it refuses them with
-    "integer overflow"; numbers beyond float range it refuses too, which is what memconv wants).
+    """Scan a stream before it is streamed: for integers that ijson's C backend cannot keep (it
+    refuses them with "integer overflow"; numbers beyond float range it refuses too, which is what
+    memconv wants), and for lone surrogate escapes, which ijson's C backend would turn into ``?``
+    (high) or fail on (low) and its Python backend would keep, where orjson refuses them.
 
     Returns:
         True when it may hold an integer of 19+ digits: read it with ijson's pure-Python backend.
         (A long digit run inside a string also counts; that only costs speed.)
+
+    Raises:
+        InputInvalid: a lone surrogate escape (``\\ud800`` not followed by a low one, or a lone
+            ``\\udc00``-``\\udfff``), with its line and column.
     """
+    origin = fh.tell()
     tail = b""
+    start = 0  # bytes of ``tail`` already judged (context for backslash runs)
+    big = False
+    base = 0  # offset of ``tail + chunk`` in the stream
     while True:
         chunk = fh.read(1 << 20)  # 1 MiB at a time: memory stays flat
+        buf = tail + chunk
+        stop = len(buf) if not chunk else len(buf) - 12  # a high surrogate's partner may follow
+        found = _surrogates(buf, start, stop) if stop > start else None
+        if found is not None:
+            raise _surrogate_error(fh, origin, name, base + found[0], found[1])
         if not chunk:
-            return False
-        if has_big_int(tail + chunk):
-            return True
-        tail = chunk[-32:]
+            return big
+        if not big and has_big_int(buf):
+            big = True
+        judged = max(start, stop)
+        keep = min(len(buf), len(buf) - judged + 64)
+        start = keep - (len(buf) - judged)
+        base += len(buf) - keep
+        tail = buf[-keep:] if keep else b""
+        del buf, chunk  # before the next read: one MiB in memory at a time, not three
+
+
+def _surrogate_error(fh: BinaryIO, origin: int, name: str, offset: int, esc: str) -> InputInvalid:
+    fh.seek(origin)
+    line, col = _line_col(iter(lambda: fh.read(CHUNK), b""), offset)
+    return InputInvalid(f"{name}: line {line}, column {col}: invalid JSON: "
+                        + EXPECTED["surrogate"].replace("{esc}", esc))
 
 
 def contains(fh: BinaryIO, needle: bytes) -> bool:
@@ -139,15 +386,347 @@ def ijson_backend(big_ints: bool) -> Any:
     return ijson.get_backend("python") if big_ints else ijson
 
 
-def _decode_error(data: bytes, e: orjson.JSONDecodeError, name: str) -> Exception:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as u:
-        return InputUnreadable(f"{name}: byte {u.start}: not UTF-8 text")
-    msg = str(e.msg)
-    if "trailing" in msg.lower():
-        msg = "trailing data after the JSON document"
-    return InputInvalid(f"{name}: line {e.lineno}, column {e.colno}: invalid JSON ({msg})")
+# ---------------------------------------------------------------- one error mapping for every parse path
+#
+# orjson (whole documents, JSON-L lines), pydantic's parser (canonical JSON-L lines) and ijson (streamed
+# documents, yajl2_c or pure-Python backend) each fail in their own words, some with a character or
+# byte offset and some (yajl2_c: "premature EOF (right here) ------^") with none. Whatever failed,
+# :func:`json_error` finds the fault again with :func:`locate`, which reads the text in constant memory
+# (a streamed file of any size gets an exact line and column), and words it one way.
+
+CHUNK = 64 * 1024
+
+EXPECTED = {
+    "eof": "the document ends early (truncated?): expected more JSON",
+    "trailing-comma-array": "a trailing comma before ']': expected another value after ','",
+    "trailing-comma-object": "a trailing comma before '}': expected another key after ','",
+    "trailing-data": "more data after the end of the JSON document: expected the end of the input",
+    "colon": "expected ':' after an object key",
+    "key": "expected an object key in double quotes",
+    "array-sep": "expected ',' or ']' after an array element",
+    "object-sep": "expected ',' or '}' after an object member",
+    "value": "expected a JSON value (NaN, Infinity, comments, single quotes and bare words are not JSON)",
+    "number": "a malformed number",
+    "control": "a control character inside a string: expected it escaped (\\n, \\t, \\u0000...)",
+    "escape": "an invalid escape in a string: expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u and four hex digits",
+    "surrogate": ("a lone surrogate escape {esc} in a string: expected a high surrogate (\\ud800-\\udbff) "
+                  "followed by a low one (\\udc00-\\udfff); memconv refuses lone surrogates"),
+    "infinity": "a number beyond float range (infinity)",
+    "empty": "empty input: expected a JSON document",
+}
+"""memconv's words for each kind of JSON fault (``{esc}``: the surrogate escape)."""
+
+_YAJL = (  # (text in the message of yajl2_c or ijson's Python backend, kind)
+    ("premature EOF", "eof"),
+    ("Incomplete", "eof"),
+    ("trailing garbage", "trailing-data"),
+    ("Additional data", "trailing-data"),
+    ("separated by a colon", "colon"),
+    ("invalid object key", "key"),
+    ("after array element", "array-sep"),
+    ("after key and value", "object-sep"),
+    ("malformed number", "number"),
+    ("Invalid JSON number", "number"),
+    ("invalid character inside string", "control"),
+    ("control character", "control"),
+    ("occurs before a character which it may not", "escape"),
+    ("non-hex", "escape"),
+    ("escape", "escape"),
+    ("UTF8", "utf8"),
+)
+_ORJSON = (  # (text in orjson's or pydantic's message, kind)
+    ("unexpected end", "eof"),
+    ("EOF", "eof"),
+    ("empty", "empty"),
+    ("trailing comma", "trailing-comma"),
+    ("after document", "trailing-data"),
+    ("trailing characters", "trailing-data"),
+    ("expected ':'", "colon"),
+    ("expected `:`", "colon"),
+    ("string key", "key"),
+    ("key must be a string", "key"),
+    ("expected ',' or ']'", "array-sep"),
+    ("expected `,` or `]`", "array-sep"),
+    ("expected ',' or '}'", "object-sep"),
+    ("expected `,` or `}`", "object-sep"),
+    ("surrogate", "surrogate"),
+    ("infinity", "infinity"),
+    ("digit", "number"),
+    ("number", "number"),
+    ("control character", "control"),
+    ("escape", "escape"),
+)
+
+_SURROGATE_HINT = re.compile(rb"\\u[dD][89a-fA-F]")
+_ESCAPE_U = re.compile(rb"(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})")
+_LOW = re.compile(rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_TOKEN_CHARS = frozenset(b"0123456789+-.eEtruefalsn")
+
+
+class JsonFault:
+    """Where a JSON text goes wrong: byte ``offset``, 1-based ``line`` and ``column`` (characters),
+    ``kind`` (a key of :data:`EXPECTED`, or ``"utf8"``: bytes that are not UTF-8) and ``detail`` (the
+    surrogate escape, the bad byte)."""
+
+    __slots__ = ("offset", "line", "column", "kind", "detail")
+
+    def __init__(self, offset: int, kind: str, detail: str = "", line: int = 1, column: int = 1):
+        self.offset, self.kind, self.detail, self.line, self.column = offset, kind, detail, line, column
+
+    def what(self) -> str:
+        """memconv's words for the fault."""
+        if self.kind == "utf8":
+            return f"not UTF-8 text (byte {self.detail})"
+        return "invalid JSON: " + EXPECTED.get(self.kind, self.kind).replace("{esc}", self.detail)
+
+    def __repr__(self) -> str:
+        return f"JsonFault({self.kind!r}, line {self.line}, column {self.column}, offset {self.offset})"
+
+
+def _surrogates(buf: bytes, start: int, stop: int) -> tuple[int, str] | None:
+    """The first lone surrogate escape whose backslash is at an offset in ``[start, stop)`` of
+    ``buf``: ``(offset, escape)``. A high surrogate's partner must be within ``buf`` (callers keep 12
+    bytes past ``stop``); backslash runs are counted from ``buf``'s start."""
+    if _SURROGATE_HINT.search(buf, start) is None:
+        return None
+    paired_low = -1
+    for m in _ESCAPE_U.finditer(buf):
+        if len(m.group(1)) % 2 == 0:
+            continue  # an escaped backslash, then the letters "ud8.."
+        esc = m.end(1) - 1
+        if esc >= stop:
+            return None
+        if esc == paired_low:
+            continue
+        if int(m.group(2), 16) <= 0xDBFF and _LOW.match(buf, m.end()):
+            paired_low = m.end()
+            continue
+        if esc >= start:
+            return esc, "\\u" + m.group(2).decode().lower()
+    return None
+
+
+def _line_col(chunks: Iterable[bytes], offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of byte ``offset`` of the text given in ``chunks``."""
+    line, chars, seen = 1, 0, 0
+    for chunk in chunks:
+        part = chunk[:max(0, offset - seen)]
+        nl = part.count(b"\n")
+        if nl:
+            line += nl
+            chars = len(part[part.rfind(b"\n") + 1:].decode("utf-8", "replace"))
+        else:
+            chars += len(part.decode("utf-8", "replace"))
+        seen += len(chunk)
+        if seen >= offset:
+            break
+    return line, chars + 1
+
+
+def _chunks(source: Any) -> Iterator[bytes]:
+    """The text of ``source`` (bytes, or a callable opening a fresh binary stream), BOM skipped."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if data.startswith(BOM):
+            data = data[len(BOM):]
+        for i in range(0, len(data), CHUNK):
+            yield data[i:i + CHUNK]
+        return
+    with source() as fh:
+        first = True
+        while True:
+            chunk = fh.read(CHUNK)
+            if first and chunk.startswith(BOM):
+                chunk = chunk[len(BOM):]
+            first = False
+            if not chunk:
+                return
+            yield chunk
+
+
+class _Sink:
+    def send(self, value: Any) -> None:
+        pass
+
+
+def _kind(text: str, table: tuple[tuple[str, str], ...]) -> str | None:
+    for needle, kind in table:
+        if needle in text:
+            return kind
+    return None
+
+
+def _token_start(buf: bytes, j: int) -> int:
+    """Start of the token that yajl completed at ``buf[j]`` (it reports a fault once the token
+    that causes it is read whole: the closing quote of a string, the byte after a number)."""
+    if buf[j:j + 1] == b'"':
+        i = j - 1
+        while i >= 0:
+            if buf[i:i + 1] == b'"':
+                k = i
+                while k > 0 and buf[k - 1:k] == b"\\":
+                    k -= 1
+                if (i - k) % 2 == 0:
+                    return i
+            i -= 1
+        return j
+    if j > 0 and buf[j - 1] in _TOKEN_CHARS and buf[j:j + 1] not in (b"{", b"["):
+        i = j - 1
+        while i > 0 and buf[i - 1] in _TOKEN_CHARS:
+            i -= 1
+        return i
+    return j
+
+
+def locate(source: Any) -> JsonFault | None:
+    """The first fault of a JSON text, or None when it is valid JSON.
+
+    Args:
+        source: the bytes, or a callable returning a fresh binary stream of them (a leading UTF-8
+            byte-order mark is skipped), e.g. :meth:`memconv.io.Input.open`.
+
+    Returns:
+        A :class:`JsonFault`: bytes that are not UTF-8 (``"utf8"``), a lone surrogate escape, or the
+        first syntax fault, found by yajl (ijson's C backend) fed the text 64 KiB at a time and then
+        the failing 64 KiB one byte at a time (the faulty token's start is reported; a trailing
+        comma is reported at the comma). Constant memory; at most three passes over the text.
+        yajl accepts numbers beyond float range, which orjson refuses: None then.
+    """
+    import codecs
+
+    import ijson
+
+    yajl = ijson.get_backend("yajl2_c") if ijson.backend == "yajl2_c" else ijson
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    parser = yajl.basic_parse_coro(_Sink())
+    tail, start, base = b"", 0, 0  # as in scan_numbers
+    content = False
+    fault: JsonFault | None = None
+    failed: tuple[int, int] | None = None  # (index, offset) of the 64 KiB yajl failed in
+    for index, chunk in enumerate(_chunks(source)):
+        content = content or bool(chunk.strip())
+        pending = decoder.getstate()[0]
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as u:
+            bad = (pending + chunk)[u.start:u.start + 1]
+            fault = JsonFault(max(base + len(tail) - len(pending) + u.start, 0), "utf8",
+                              f"0x{bad.hex()}" if bad else "sequence")
+        buf = tail + chunk
+        found = _surrogates(buf, start, len(buf) - 12)
+        if found is not None and (fault is None or base + found[0] < fault.offset):
+            fault = JsonFault(base + found[0], "surrogate", found[1])
+        if failed is None:
+            try:
+                parser.send(chunk)
+            except Exception:
+                failed = (index, base + len(tail))
+        if fault is not None or failed is not None:
+            break
+        judged = max(start, len(buf) - 12)
+        keep = min(len(buf), len(buf) - judged + 64)
+        start = keep - (len(buf) - judged)
+        base += len(buf) - keep
+        tail = buf[-keep:] if keep else b""
+    else:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            fault = JsonFault(base + len(tail), "utf8", "sequence cut short at the end")
+        found = _surrogates(tail, start, len(tail)) if fault is None else None
+        if found is not None:
+            fault = JsonFault(base + found[0], "surrogate", found[1])
+        if fault is None:
+            try:
+                parser.close()
+            except Exception as e:
+                kind = "empty" if not content else _kind(str(e), _YAJL) or "eof"
+                fault = JsonFault(base + len(tail), kind)
+    if failed is not None:
+        syntax = _replay(source, yajl, *failed)
+        if syntax is not None and (fault is None or syntax.offset < fault.offset):
+            fault = syntax
+    if fault is not None:
+        fault.line, fault.column = _line_col(_chunks(source), fault.offset)
+    return fault
+
+
+def _replay(source: Any, yajl: Any, index: int, offset: int) -> JsonFault | None:
+    """Feed yajl the text again, the ``index``-th 64 KiB one byte at a time: the exact fault."""
+    parser = yajl.basic_parse_coro(_Sink())
+    prev = b""
+    for i, chunk in enumerate(_chunks(source)):
+        if i < index:
+            parser.send(chunk)
+            prev = chunk
+            continue
+        window = prev[-4096:] + chunk
+        shift = offset - (len(window) - len(chunk))
+        for j in range(len(chunk)):
+            try:
+                parser.send(chunk[j:j + 1])
+            except Exception as e:
+                w = len(window) - len(chunk) + j
+                if isinstance(e, UnicodeDecodeError):  # yajl2_c building a str from a lone low surrogate
+                    found = _surrogates(window, _token_start(window, w), w + 1)
+                    if found is not None:
+                        return JsonFault(shift + found[0], "surrogate", found[1])
+                    return JsonFault(shift + _token_start(window, w), "utf8", "sequence")
+                kind = _kind(str(e), _YAJL)
+                if kind == "utf8":  # the UTF-8 decoder of the first pass has the exact byte
+                    return JsonFault(shift + w, "utf8", "sequence")
+                before = window[:w].rstrip()
+                if kind in (None, "key", "value") and before[-1:] == b"," and window[w:w + 1] in (b"]", b"}"):
+                    return JsonFault(shift + len(before) - 1,
+                                     "trailing-comma-array" if window[w:w + 1] == b"]" else "trailing-comma-object")
+                return JsonFault(shift + _token_start(window, w), kind or "value")
+        return None
+    return None
+
+
+def json_error(name: str, source: Any, exc: BaseException | None = None, *, line: int | None = None,
+               where: str = "") -> MemconvError:
+    """The one mapping from a JSON parse failure to memconv's one-line error.
+
+    Args:
+        name: the input's display name. source: the text (bytes, or a callable opening a fresh
+            binary stream of it, as :meth:`memconv.io.Input.open`). exc: what the parser raised
+            (orjson's ``JSONDecodeError``, pydantic's ``ValidationError`` of type ``json_invalid``,
+            ijson's ``JSONError`` from yajl2_c or the Python backend, ``UnicodeDecodeError``), used
+            only when :func:`locate` finds no fault (a number beyond float range).
+        line: the JSON-L line number the text is: the place is that line of the file.
+        where: a JSON path or record to name as well (``results[7]``).
+
+    Returns:
+        :class:`~memconv.errors.InputUnreadable` (exit 3) for bytes that are not UTF-8,
+        :class:`~memconv.errors.InputInvalid` (exit 4) otherwise, worded
+        ``FILE: line L, column C: <what was expected>``.
+    """
+    fault = locate(source)
+    if fault is None and exc is not None:
+        fault = _from_exception(exc)
+    prefix = f"{name}: {where}: " if where else f"{name}: "
+    if fault is None:
+        text = " ".join(str(exc).split())[:200] if exc is not None else "unknown fault"
+        return InputInvalid(f"{prefix}invalid JSON ({text})")
+    ln = line if line is not None else fault.line
+    if fault.kind == "empty":
+        place = f"line {line}: " if line is not None else ""
+        return InputInvalid(f"{prefix}{place}{EXPECTED['empty']}")
+    cls = InputUnreadable if fault.kind == "utf8" else InputInvalid
+    return cls(f"{prefix}line {ln}, column {fault.column}: {fault.what()}")
+
+
+def _from_exception(exc: BaseException) -> JsonFault | None:
+    """A fault from a parser's own report, when :func:`locate` finds none (yajl accepts 1e400)."""
+    if isinstance(exc, orjson.JSONDecodeError):
+        kind = _kind(exc.msg, _ORJSON) or exc.msg
+        return JsonFault(exc.pos, kind, "", exc.lineno, exc.colno)
+    text = str(exc)
+    m = re.search(r"line (\d+) column (\d+)", text)
+    if m:
+        return JsonFault(0, _kind(text, _ORJSON) or text, "", int(m.group(1)), int(m.group(2)))
+    return None
 
 
 def dumps(value: Any, *, indent: bool = False) -> bytes:

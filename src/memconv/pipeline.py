@@ -103,12 +103,15 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
                 header_sent = True
                 yield first
             counts = report.read
+            before = total
             for rec in items:
                 counts[rec.kind] += 1
                 total += 1
                 if max_records and total > max_records:
                     check_count(counts, max_records)
                 yield rec
+            if total == before:  # an empty stream is valid, but say so: the output holds nothing of it
+                report.warn(f"{inp.name}: no records read (an empty {fmt.name} input)")
     finally:
         for inp in inputs:
             inp.close()

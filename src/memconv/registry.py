@@ -19,6 +19,12 @@ from importlib.metadata import entry_points
 from .errors import InputInvalid, UsageError
 from .format import Format
 from .io import Input
+from .jsonutil import json_error, locate
+
+try:
+    from ijson.common import JSONError
+except ImportError:  # pragma: no cover - ijson is a dependency
+    JSONError = ValueError  # type: ignore[misc,assignment]
 
 ENTRY_POINT_GROUP = "memconv.adapters"
 BUILTINS = ("letta", "mem0", "agentmemory", "canonical")
@@ -81,20 +87,34 @@ def get(name: str) -> Format:
 def detect(inp: Input) -> Format:
     """The format of ``inp``, decided by content (each adapter's :meth:`Format.detect`).
 
+    A detector that fails to decode what it peeks at (a lone surrogate escape makes ijson's C
+    backend raise ``UnicodeDecodeError``; bytes that are not UTF-8) counts as not recognising it.
+
     Raises:
-        InputInvalid: no adapter recognises the input (empty, binary, or an unknown shape).
+        InputInvalid: no adapter recognises the input (empty, binary, or an unknown shape); when
+            the input is not valid JSON, the message is :func:`memconv.jsonutil.json_error`'s
+            (line, column and what was expected).
+        InputUnreadable: no adapter recognises it, and it holds bytes that are not UTF-8.
     """
     best: tuple[int, Format] | None = None
+    undecodable = False
     for fmt in _load().values():
         if not fmt.can_read:
             continue
-        score = fmt.detect(inp)
+        try:
+            score = fmt.detect(inp)
+        except (ValueError, JSONError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            score, undecodable = 0, True
         if score > 0 and (best is None or score > best[0]):
             best = (score, fmt)
     if best is None:
         peek = inp.peek(4096)
         if not inp.is_dir and not peek.strip():
             raise InputInvalid(f"{inp.name}: empty input")
+        if undecodable and not inp.is_dir:
+            fault = locate(inp.open)
+            if fault is not None and fault.kind in ("utf8", "surrogate"):
+                raise json_error(inp.name, inp.open)
         known = ", ".join(sorted(_load()))
         raise InputInvalid(f"{inp.name}: format not recognised from its content; "
                            f"name it with --from (known formats: {known})")
