@@ -234,3 +234,34 @@ def test_formats_prints_the_real_allow_list():
     rows = {r["name"]: r for r in json.loads(run_cli("formats", "--json").stdout)}
     assert "0.7.0, 0.7.2-0.7.7, 0.7.9" in rows["agentmemory"]["writes"]
     assert len(SUPPORTED_VERSIONS) == 57 and "0.7.1" not in SUPPORTED_VERSIONS
+
+
+# ---------------------------------------------------------------- 11.8, the same class in the other formats
+
+
+def test_canonical_document_with_format_after_its_records_is_detected(tmp_path):
+    doc = orjson.loads(run_cli(FIXTURES / "letta" / "evie.af", "--to", "canonical").stdout)
+    assert doc["format"] == "memconv-canonical"
+    reordered = {"records": doc["records"], "header": doc["header"], "format": doc["format"]}
+    src = write(tmp_path, reordered, "c.json")
+    assert src.read_bytes().index(b'"format"') > 64 * 1024
+    assert registry.detect(Input(src)).name == "canonical"
+    assert memconv.read(src).counts() == memconv.read(write(tmp_path, doc, "plain.json")).counts()
+
+
+def test_mem0_results_after_a_long_relations_list_are_detected(tmp_path):
+    doc = load(FIXTURES / "mem0" / "get_all_v11.json")
+    rel = {"source": "alice", "relationship": "likes", "target": "tea " * 20}
+    src = write(tmp_path, {"relations": [rel] * 1000, "results": doc["results"]}, "m.json")
+    assert src.read_bytes().index(b'"results"') > 64 * 1024
+    assert registry.detect(Input(src)).name == "mem0"
+    assert memconv.read(src).counts().get("memory") == len(doc["results"])
+
+
+def test_letta_agent_file_with_agents_after_a_long_value_is_detected(tmp_path):
+    doc = load(FIXTURES / "letta" / "evie.af")
+    pad = {"note": "x" * (300 * 1024)}
+    src = write(tmp_path, {"metadata": {**(doc.get("metadata") or {}), **pad},
+                           **{k: v for k, v in doc.items() if k != "metadata"}}, "a.af")
+    assert src.read_bytes().index(b'"agents"') > 256 * 1024
+    assert registry.detect(Input(src)).name == "letta"
