@@ -262,6 +262,6 @@ def test_letta_agent_file_with_agents_after_a_long_value_is_detected(tmp_path):
     doc = load(FIXTURES / "letta" / "evie.af")
     pad = {"note": "x" * (300 * 1024)}
     src = write(tmp_path, {"metadata": {**(doc.get("metadata") or {}), **pad},
-                           **{k: v for k, v in doc.items() if k != "metadata"}}, "a.af")
+                           **{k: v for k, v in doc.items() if k != "metadata"}}, "a.json")
     assert src.read_bytes().index(b'"agents"') > 256 * 1024
     assert registry.detect(Input(src)).name == "letta"
