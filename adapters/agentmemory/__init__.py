@@ -1,9 +1,10 @@
 """AgentMemory (``@agentmemory/agentmemory``): ``ExportData`` 0.3.0 to 0.9.29.
 
 Reads ``ExportData`` (:mod:`.reader`) and writes it (:mod:`.writer`); the writer's field mapping is
-:data:`.mapping.MAPPING`. Detection is by content: a JSON object whose top-level keys are
-AgentMemory's (``version`` with ``sessions``/``observations``/``memories``/``exportedAt``/``summaries``),
-the MCP shim's local export ``{version, memories, sessions}``, or the exporter's oversized-error answer
+:data:`.mapping.MAPPING`. Detection is by content, from the top-level keys wherever they are in
+the file (:mod:`memconv.sniff`): a JSON object whose top-level keys are AgentMemory's (``version``
+with ``sessions``/``observations``/``memories``/``exportedAt``/``summaries``), the MCP shim's local
+export ``{version, memories, sessions}``, or the exporter's oversized-error answer
 ``{"success": false, "oversized": true, ...}`` (claimed so that reading it explains what to do).
 """
 

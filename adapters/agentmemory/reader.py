@@ -24,6 +24,18 @@ What becomes what:
   (``mapping._NATIVE``). Records with ``letta:`` concepts and no embed (edited by hand) are mapped back
   to their Letta kinds on a best-effort basis.
 
+Leniency (as ``mem::import`` 0.9.29, which checks only the version, the four top-level shapes, the
+bucket arrays and the caps, and stores records as they are):
+
+* a row without a usable id (missing, null, a number, ``""``; a real 0.9.2x export holds a session
+  that is only ``{endedAt, status}``) is read under a derived id, its JSON path (``sessions[3]``),
+  with a warning (:meth:`_Reader.row_id`); a writer gives it that id;
+* every record is checked against its ``types.ts`` type (:mod:`.schema`): each mismatch is a
+  warning with its JSON path (the first :data:`MAX_NOTES`, then a count), the value is read as it
+  is, and :func:`type_problems` lists every one for ``memconv validate``;
+* ``exportedAt`` of the wrong type is a warning (the importer never reads it);
+* refused (exit 4): a record that is not an object, as the importer fails on it too.
+
 Streaming: the document is read in several passes with ijson (each pass a fresh stream from
 :meth:`memconv.io.Input.open`): a structure pass that also keeps the sessions and the few memories
 needed early (Letta small kinds, system prompts), then memories, then observation buckets (one bucket
@@ -880,8 +892,9 @@ def read_export(inp: Input, report: Report) -> Iterator[Any]:
 
     Raises:
         InputInvalid: invalid JSON, not an object, the oversized-error object, a required key missing
-            or not of the type AgentMemory's importer checks, a record that is not an object or has
-            no string id (the message names the JSON path).
+            or not of the type AgentMemory's importer checks, a record that is not an object (the
+            message names the JSON path). A record without a usable id, or with values that do not
+            fit ``types.ts``, is read with a warning instead.
         UnsupportedVersion: ``version`` is not one of the 57 strings AgentMemory 0.9.29 imports.
     """
     yield from _Reader(inp, report).run()

@@ -118,9 +118,11 @@ NATURAL_KEYS = {"profiles": "project", "accessLogs": "memoryId"}
 """Storage key of the optional collections that have no ``id`` (``export-import.ts``); others use ``id``."""
 
 FOREIGN_TOP_KEYS = frozenset({"agents", "core_memory", "in_context_message_indices", "results", "kind",
-                              "format", "records", "user", "export_meta", "relations", "header"})
+                              "format", "records", "user", "export_meta", "relations", "header", "apps",
+                              "memory_categories", "status_history"})
 """Top-level keys of other formats (Letta ``.af``, mem0 / OpenMemory exports, memconv canonical):
-a document with any of them is not claimed as ``ExportData``."""
+a document with any of them, wherever it is, is not claimed as ``ExportData``; detection stops at
+the first one it meets."""
 
 LETTA_CONCEPT = "letta:"
 """Prefix of the concepts memconv's writer puts on records converted from Letta (``letta:block:<label>``,

@@ -43,6 +43,7 @@ class TopLevel:
 
     @property
     def seen(self) -> frozenset[str]:
+        """The keys seen, as a set."""
         return frozenset(self.keys)
 
 
