@@ -11,10 +11,12 @@ stops; otherwise it goes on through the whole file's top level with ijson, skipp
 from __future__ import annotations
 
 import io
+import zlib
 from typing import Any, BinaryIO, Callable, Iterator
 
 import ijson
 
+from .errors import MemconvError
 from .io import Input
 from .jsonutil import BOM
 
@@ -110,8 +112,8 @@ def top_keys(inp: Input, decided: Callable[[TopLevel], bool] | None = None, *, h
     try:
         with inp.open() as fh:
             _walk(ijson.basic_parse(_no_bom(fh), use_float=True), whole, decided)
-    except Exception:  # unreadable past the peek (bad gzip...): the reader says so with its place
-        return top
+    except (MemconvError, OSError, EOFError, zlib.error, UnicodeDecodeError):
+        return top  # unreadable past the peek (a cut gzip...): the reader says so with its place
     return whole if whole.is_object else top
 
 
