@@ -265,3 +265,12 @@ def test_letta_agent_file_with_agents_after_a_long_value_is_detected(tmp_path):
                            **{k: v for k, v in doc.items() if k != "metadata"}}, "a.json")
     assert src.read_bytes().index(b'"agents"') > 256 * 1024
     assert registry.detect(Input(src)).name == "letta"
+
+
+@pytest.mark.parametrize("source", [FIXTURES / "letta" / "evie.af", FIXTURES / "mem0" / "get_all_v11.json"])
+def test_what_memconv_writes_fits_types_ts(source, tmp_path):
+    out = tmp_path / "am.json"
+    assert run_cli(source, "--to", "agentmemory", "-o", out, "-q").returncode == 0
+    proc = run_cli("validate", out)
+    assert proc.returncode == 0, proc.stdout
+    assert "types.ts" not in proc.stderr.decode()
