@@ -24,6 +24,18 @@ What becomes what:
   (``mapping._NATIVE``). Records with ``letta:`` concepts and no embed (edited by hand) are mapped back
   to their Letta kinds on a best-effort basis.
 
+Leniency (as ``mem::import`` 0.9.29, which checks only the version, the four top-level shapes, the
+bucket arrays and the caps, and stores records as they are):
+
+* a row without a usable id (missing, null, a number, ``""``; a real 0.9.2x export holds a session
+  that is only ``{endedAt, status}``) is read under a derived id, its JSON path (``sessions[3]``),
+  with a warning (:meth:`_Reader.row_id`); a writer gives it that id;
+* every record is checked against its ``types.ts`` type (:mod:`.schema`): each mismatch is a
+  warning with its JSON path (the first :data:`MAX_NOTES`, then a count), the value is read as it
+  is, and :func:`type_problems` lists every one for ``memconv validate``;
+* ``exportedAt`` of the wrong type is a warning (the importer never reads it);
+* refused (exit 4): a record that is not an object, as the importer fails on it too.
+
 Streaming: the document is read in several passes with ijson (each pass a fresh stream from
 :meth:`memconv.io.Input.open`): a structure pass that also keeps the sessions and the few memories
 needed early (Letta small kinds, system prompts), then memories, then observation buckets (one bucket
@@ -41,7 +53,7 @@ from typing import Any, Iterator, Union
 import ijson
 from pydantic import ValidationError
 
-from memconv.errors import InputInvalid, UnsupportedVersion
+from memconv.errors import InputInvalid, MemconvError, UnsupportedVersion
 from memconv.fields import ABSENT, build, split
 from memconv.io import Input
 from memconv.jsonutil import BOM, DupDict, check_dups, ijson_backend, jpath, json_error, scan_numbers
@@ -50,10 +62,11 @@ from memconv.model import (KIND_ORDER, RECORD_TYPES, SMALL_KINDS, Agent, Base, E
                            Summary)
 from memconv.report import Report
 
+from .schema import COLLECTION_TYPES, mismatches, observation_type
 from .shape import (EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, LETTA_CONCEPT, MEMORY_KEYS,
                     MEMORY_SCOPE_KEYS, NATURAL_KEYS, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS,
                     RAW_OBSERVATION_MARKERS, SESSION_KEYS, SHIM_KEYS, SUMMARY_KEYS, SUPPORTED_VERSIONS,
-                    TITLE_PREFIXES)
+                    TITLE_PREFIXES, allow_list)
 
 SYSTEM = "agentmemory"
 
@@ -67,6 +80,11 @@ _LETTA_SMALL_CONCEPTS = (("letta:block:", "block"), ("letta:tool:", "tool"), ("l
                          ("letta:mcp_server:", "mcp_server"))
 _LETTA_SMALL_EXACT = {"letta:source": "source", "letta:file": "file", "letta:group": "group"}
 _CODE_BLOCK = re.compile(r"\n*```([^\n`]*)\n(.*)\n```\s*$", re.S)
+MAX_NOTES = 20
+"""Type mismatches and derived ids warned about one by one in a conversion; past this many, the
+reader counts them and ends with one line (``memconv validate`` lists every one)."""
+MAX_PROBLEMS = 100_000
+"""Problems :func:`type_problems` lists at most (then one line with the count)."""
 
 
 # ---------------------------------------------------------------- type fit (values kept exactly)
@@ -246,8 +264,9 @@ class _Top:
 class _Reader:
     """One read of one input (see the module docstring)."""
 
-    def __init__(self, inp: Input, report: Report):
+    def __init__(self, inp: Input, report: Report, collect: list[str] | None = None):
         self.inp = inp
+        self.collect = collect
         self.name = inp.name
         self.report = report
         self.version: str | None = None
@@ -257,8 +276,37 @@ class _Reader:
         self.system_by_session: dict[str, tuple[int, str]] = {}
         self.system_by_agent: dict[str, tuple[int, str]] = {}
         self.context_of_session: dict[str, dict[str, int]] = {}
+        self.notes = 0
+        self.quiet_notes = 0
 
     # -------------------------------------------------------------- plumbing
+
+    def note(self, message: str) -> None:
+        """A warning about one record (a type mismatch, a derived id); past :data:`MAX_NOTES` only
+        counted, and summed up by :meth:`run` at the end."""
+        self.notes += 1
+        if self.collect is not None:
+            if len(self.collect) < MAX_PROBLEMS:
+                self.collect.append(f"{self.name}: {message}")
+        elif self.notes <= MAX_NOTES:
+            self.report.warn(f"{self.name}: {message}")
+        else:
+            self.quiet_notes += 1
+
+    def typecheck(self, ts_type: str, row: Any, path: str, id_key: str | None = "id") -> None:
+        """Warn (:meth:`note`, one line per record) about the fields of ``row`` that do not fit their
+        ``types.ts`` type (:func:`.schema.mismatches`); the values are read as they are (kept
+        verbatim in extras when their canonical field cannot hold them). ``id_key``: left to
+        :meth:`row_id`, which says more."""
+        found = [(w, what) for w, what in mismatches(ts_type, row) if id_key is None or w != id_key]
+        if not found:
+            return
+        if found[0][0] == "":
+            self.note(f"{path}: {found[0][1]}")
+            return
+        parts = "; ".join(f"{jpath(path, w)}: {what}" for w, what in found)
+        self.note(f"{parts}; read as {'they are' if len(found) > 1 else 'it is'} (AgentMemory's importer "
+                  f"does not check record types)")
 
     def fail(self, path: str, what: str) -> InputInvalid:
         return InputInvalid(f"{self.name}: {path}: {what}" if path else f"{self.name}: {what}")
@@ -486,7 +534,7 @@ class _Reader:
                 v, (dict, list)) else _json_type(v)
             why = ("0.7.8 is refused, as AgentMemory refuses it (its 0.7.9 release replaced 0.7.8 in "
                    "supportedVersions)" if v == "0.7.8" else
-                   "exact strings only, 0.7.1 and 0.7.8 excluded")
+                   f"exact strings only: {allow_list()}")
             raise UnsupportedVersion(
                 f"{self.name}: version: {shown} is not an AgentMemory export version memconv reads; "
                 f"supported: the strings AgentMemory 0.9.29 imports, {SUPPORTED_VERSIONS[0]} to "
@@ -513,8 +561,11 @@ class _Reader:
             raise self.fail(jpath("observations", bucket), f"expected an array, got {got} (AgentMemory's "
                                                            f"importer: 'observation values must be arrays')")
         if "exportedAt" in keys and not isinstance(top.values.get("exportedAt"), str):
-            raise self.fail("exportedAt", f"expected a string (an ISO-8601 time), got "
-                                          f"{_json_type(top.values.get('exportedAt'))}")
+            # AgentMemory's importer never reads exportedAt: a warning, not a refusal
+            self.note(f"exportedAt: expected a string (an ISO-8601 time, types.ts "
+                             f"ExportData.exportedAt), got {_json_type(top.values.get('exportedAt'))}; "
+                             f"AgentMemory's importer does not read it; read as missing (writing "
+                             f"AgentMemory again stamps the conversion time)")
         if "exportedAt" not in keys:
             self.report.warn(f"{self.name}: exportedAt missing; writing AgentMemory again stamps the "
                              f"conversion time")
@@ -567,12 +618,27 @@ class _Reader:
                      extras={SYSTEM: extras} if extras else {}, **fields)
 
     def row_id(self, row: Any, path: str, key: str = "id") -> str:
+        """The id of ``row`` (its ``key``): a non-empty string as it is; otherwise (missing, null, a
+        number, an empty string...) the derived id ``path`` (``sessions[3]``), with a warning.
+
+        AgentMemory's importer takes such rows (it stores them under ``String(row.id)``, so all the
+        rows without an id share the key ``"undefined"``; a real 0.9.2x export holds a session that
+        is only ``{endedAt, status}``); the derived id keeps each row apart, and a writer gives it
+        that id.
+
+        Raises:
+            InputInvalid: ``row`` is not an object (AgentMemory's importer fails on such a row too).
+        """
         if not isinstance(row, dict):
             raise self.fail(path, f"expected an object, got {_json_type(row)}")
         rid = row.get(key)
-        if not isinstance(rid, str) or not rid:
-            raise self.fail(jpath(path, key), f"expected a string id, got {_json_type(rid)}")
-        return rid
+        if isinstance(rid, str) and rid:
+            return rid
+        got = "missing" if key not in row else _json_type(rid) + (
+            f" ({rid!r})" if isinstance(rid, (int, float, str)) and not isinstance(rid, bool) else "")
+        self.note(f"{jpath(path, key)}: {got}, not a string id (types.ts); AgentMemory's importer accepts "
+                  f"such a row; read under the derived id {path!r}")
+        return path
 
     def restore(self, row: dict[str, Any], path: str, native: dict[str, Any], *, small: bool) -> Base | None:
         """The canonical record memconv's writer embedded in ``row`` (``memconv`` key) plus the fields
@@ -617,6 +683,7 @@ class _Reader:
     def session(self, i: int, s: Any) -> Base:
         path = f"sessions[{i}]"
         rid = self.row_id(s, path)
+        self.typecheck("Session", s, path)
         if _embed(s) is not None:
             native: dict[str, Any] = {}
             if _embed(s)["kind"] == "agent":
@@ -644,6 +711,7 @@ class _Reader:
         path = f"memories[{i}]"
         if not isinstance(row, dict):
             raise self.fail(path, f"expected an object, got {_json_type(row)}")
+        self.typecheck("Memory", row, path)
         e = _embed(row)
         title, content, concepts = row.get("title"), row.get("content"), _concepts(row)
         if e is not None:
@@ -729,6 +797,7 @@ class _Reader:
         path = jpath("observations", bucket, j)
         if not isinstance(row, dict):
             raise self.fail(path, f"expected an object, got {_json_type(row)}")
+        self.typecheck(observation_type(row), row, path)
         e = _embed(row)
         concepts = _concepts(row)
         agent = self.agent_of_session.get(bucket)
@@ -773,6 +842,7 @@ class _Reader:
     def summary(self, i: int, row: Any) -> Base:
         path = f"summaries[{i}]"
         rid = self.row_id(row, path, "sessionId")
+        self.typecheck("SessionSummary", row, path, "sessionId")
         if _embed(row) is not None:
             rec = self.restore(row, path, {}, small=False)
             if rec is not None:
@@ -782,6 +852,7 @@ class _Reader:
     def graph(self, coll: str, i: int, row: Any) -> Base:
         path = f"{coll}[{i}]"
         rid = self.row_id(row, path)
+        self.typecheck(COLLECTION_TYPES[coll], row, path)
         if _embed(row) is not None:
             rec = self.restore(row, path, {}, small=False)
             if rec is not None:
@@ -792,6 +863,7 @@ class _Reader:
 
     def raw(self, coll: str, i: int, row: Any, seen: set[str]) -> Raw:
         key = NATURAL_KEYS.get(coll, "id")
+        self.typecheck(COLLECTION_TYPES[coll], row, f"{coll}[{i}]", None)
         natural = row.get(key) if isinstance(row, dict) else None
         rid = f"{coll}:{natural}" if isinstance(natural, str) and natural else f"{coll}[{i}]"
         if rid in seen:
@@ -848,6 +920,31 @@ class _Reader:
         seen: dict[str, set[str]] = {}
         for coll, i, row in self.stream(_RAW_COLLECTIONS):
             yield self.raw(coll, i, row, seen.setdefault(coll, set()))
+        if self.collect is not None and self.notes > len(self.collect):
+            self.collect.append(f"{self.name}: {self.notes - len(self.collect)} more records differ from "
+                                f"AgentMemory's types.ts (not listed)")
+        if self.quiet_notes:
+            self.report.warn(f"{self.name}: {self.quiet_notes} more records or fields differ from "
+                             f"AgentMemory's types.ts ({self.notes} in all; read as they are); "
+                             f"'memconv validate {self.name}' lists every one")
+
+
+def type_problems(inp: Input) -> list[str]:
+    """Every place where the records of an ``ExportData`` differ from AgentMemory's ``types.ts``
+    (one line per record, each field with its JSON path), and every row read under a derived id:
+    what a conversion warns about (the first :data:`MAX_NOTES`), for ``memconv validate``.
+
+    Returns:
+        Lines ``"<name>: <path>: <what>"``; empty when the records fit, or when the document
+        cannot be read (the reader's own error says why; ``validate`` lists it already).
+    """
+    found: list[str] = []
+    try:
+        for _ in _Reader(inp, Report(), collect=found).run():
+            pass
+    except MemconvError:
+        pass
+    return found
 
 
 def read_export(inp: Input, report: Report) -> Iterator[Any]:
@@ -860,8 +957,9 @@ def read_export(inp: Input, report: Report) -> Iterator[Any]:
 
     Raises:
         InputInvalid: invalid JSON, not an object, the oversized-error object, a required key missing
-            or not of the type AgentMemory's importer checks, a record that is not an object or has
-            no string id (the message names the JSON path).
+            or not of the type AgentMemory's importer checks, a record that is not an object (the
+            message names the JSON path). A record without a usable id, or with values that do not
+            fit ``types.ts``, is read with a warning instead.
         UnsupportedVersion: ``version`` is not one of the 57 strings AgentMemory 0.9.29 imports.
     """
     yield from _Reader(inp, report).run()

@@ -16,6 +16,33 @@ SUPPORTED_VERSIONS: tuple[str, ...] = tuple("""
 
 DEFAULT_VERSION = "0.9.29"
 
+
+def allow_list() -> str:
+    """:data:`SUPPORTED_VERSIONS` as runs of consecutive patch versions, computed from the list itself:
+    ``0.3.0, 0.4.0, 0.5.0, 0.6.0-0.6.1, 0.7.0, 0.7.2-0.7.7, 0.7.9, 0.8.0-0.8.13, 0.9.0-0.9.29`` (so
+    the gaps, 0.7.1 and 0.7.8, show)."""
+    runs: list[list[str]] = []
+    for v in SUPPORTED_VERSIONS:
+        major_minor, patch = v.rsplit(".", 1)
+        if runs:
+            last_mm, last_patch = runs[-1][-1].rsplit(".", 1)
+            if last_mm == major_minor and int(patch) == int(last_patch) + 1:
+                runs[-1].append(v)
+                continue
+        runs.append([v])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def missing_versions() -> list[str]:
+    """Versions inside the allow-list's span that it lacks (``0.7.1``, ``0.7.8``): patch numbers
+    skipped within one minor series."""
+    out: list[str] = []
+    for a, b in zip(SUPPORTED_VERSIONS, SUPPORTED_VERSIONS[1:]):
+        (amm, ap), (bmm, bp) = a.rsplit(".", 1), b.rsplit(".", 1)
+        if amm == bmm:
+            out += [f"{amm}.{n}" for n in range(int(ap) + 1, int(bp))]
+    return out
+
 CAPS = {
     "MAX_SESSIONS": 10_000,
     "MAX_MEMORIES": 50_000,
@@ -91,9 +118,11 @@ NATURAL_KEYS = {"profiles": "project", "accessLogs": "memoryId"}
 """Storage key of the optional collections that have no ``id`` (``export-import.ts``); others use ``id``."""
 
 FOREIGN_TOP_KEYS = frozenset({"agents", "core_memory", "in_context_message_indices", "results", "kind",
-                              "format", "records", "user", "export_meta", "relations", "header"})
+                              "format", "records", "user", "export_meta", "relations", "header", "apps",
+                              "memory_categories", "status_history"})
 """Top-level keys of other formats (Letta ``.af``, mem0 / OpenMemory exports, memconv canonical):
-a document with any of them is not claimed as ``ExportData``."""
+a document with any of them, wherever it is, is not claimed as ``ExportData``; detection stops at
+the first one it meets."""
 
 LETTA_CONCEPT = "letta:"
 """Prefix of the concepts memconv's writer puts on records converted from Letta (``letta:block:<label>``,

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, Iterable, Iterator
 import orjson
 from pydantic import ValidationError
 
+from memconv.sniff import top_keys
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
@@ -31,6 +32,7 @@ from memconv.strategies import Plan, merge_streams
 from memconv.model import ITEM_ADAPTER, RECORD_ADAPTER, RECORD_TYPES, SCHEMA_VERSION, Header
 
 DOC_FORMAT = "memconv-canonical"
+_DOC_KEYS = frozenset({"format", "header", "records"})
 
 
 def dump_item(item: Any) -> bytes:
@@ -91,7 +93,9 @@ class CanonicalFormat(Format):
             try:
                 first = orjson.loads(line)
             except orjson.JSONDecodeError:
-                return 0
+                # a document longer than the peek: "format" may come after "records" (keys in any order)
+                top = top_keys(inp, lambda t: "format" in t.scalars or bool(t.seen - _DOC_KEYS))
+                return 95 if top.scalars.get("format") == DOC_FORMAT and not top.seen - _DOC_KEYS else 0
             if isinstance(first, dict) and first.get("kind") == "header":
                 return 95
             if isinstance(first, dict) and first.get("kind") in RECORD_TYPES and "id" in first:

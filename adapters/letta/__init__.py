@@ -21,6 +21,7 @@ from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input, read_all
 from memconv.jsonutil import loads
 from memconv.model import Header
+from memconv.sniff import top_keys
 
 from .mapping import MAPPING
 from memconv.jsonutil import scan_numbers
@@ -37,6 +38,10 @@ _LEGACY_HINT = re.compile(rb'"(core_memory|in_context_message_indices)"\s*:')
 _DOUBLE_HINT = re.compile(rb'\\"(agents|core_memory|in_context_message_indices)\\"\s*:')
 _STATE_HINT = re.compile(rb'"id"\s*:\s*"agent-[^"]*"')
 _PASSAGE_HINT = re.compile(rb'"(archive_id|passage-[0-9a-f-]+)"')
+_TOP_HINTS = frozenset({"agents", "core_memory", "in_context_message_indices"})
+_NOT_LETTA = frozenset({"sessions", "observations", "results", "format", "kind", "memories", "exportedAt",
+                        "summaries", "export_meta"})
+"""Top-level keys of an ``.af`` (AgentFileSchema, legacy) and of the other formats' documents."""
 
 
 class LettaFormat(Format):
@@ -66,6 +71,12 @@ class LettaFormat(Format):
                 return 90
             if _STATE_HINT.search(head) and b'"llm_config"' in head:
                 return 80
+            if len(head) >= 256 * 1024:
+                # the peek ends inside the document before its telling keys: look at the whole top level
+                seen = top_keys(inp, lambda t: bool(t.seen & _TOP_HINTS) or bool(t.seen & _NOT_LETTA),
+                                head=head).seen
+                if seen & _TOP_HINTS and not seen & _NOT_LETTA:
+                    return 90
         if text[:1] == b"[" and _STATE_HINT.search(head) and b'"llm_config"' in head:
             return 75
         if text[:1] == b"[" and _PASSAGE_HINT.search(head) and b'"text"' in head:

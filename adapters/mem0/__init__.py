@@ -19,6 +19,7 @@ import orjson
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import PEEK_BYTES, Input
 from memconv.jsonutil import BOM, has_big_int, ijson_backend
+from memconv.sniff import top_keys
 
 from .mapping import EMBED_KEY, MAPPING
 from .reader import first_value, line_kind, read_document, read_jsonl, read_openmemory_zip
@@ -67,6 +68,14 @@ def _zip_names(inp: Input) -> list[str]:
         return []
 
 
+def _settled(keys: list[str]) -> bool:
+    """True when these top-level keys decide :func:`sniff`'s answer whatever keys follow."""
+    seen = set(keys)
+    return (keys[:1] == [EMBED_KEY] or bool(seen.intersection(_FOREIGN_KEYS)) or "kind" in seen
+            or "results" in seen or ("memories" in seen and bool(seen.intersection(OPENMEMORY_MARKERS)))
+            or {"rows", "schema"} <= seen or {"id", "memory"} <= seen)
+
+
 def sniff(inp: Input) -> tuple[str | None, int]:
     """The mem0 shape of ``inp`` and how sure (0-100), from its first bytes.
 
@@ -99,6 +108,11 @@ def sniff(inp: Input) -> tuple[str | None, int]:
         if line_kind(first) in ("history", "openmemory", "relation", "memconv"):
             return "jsonl", MINE if _marked(first) else _SCORES["jsonl"]  # one line (a lone item reads as a `get`)
         keys, scalars = _top_info(text)
+        if not _settled(keys) and len(head) >= PEEK_BYTES:
+            # the peek ends inside the document and its keys settle nothing: look at the whole top level
+            top = top_keys(inp, lambda t: _settled(t.keys))
+            keys = top.keys
+            scalars = {k: v for k, v in top.scalars.items() if k in ("kind", "memory") and isinstance(v, str)}
         if keys[:1] == [EMBED_KEY]:
             return "jsonl", MINE  # memconv's JSON-L whose first line is longer than the peek
         if any(k in keys for k in _FOREIGN_KEYS):

@@ -66,4 +66,5 @@ def validate(path: str, format: str | None = None) -> Validation:
     result.counts = dict(sorted(report.read.items()))
     result.warnings = list(report.warnings)
     result.problems += [p for p in fmt.problems(Input(path)) if p not in result.problems]
+    result.warnings = [w for w in result.warnings if w not in result.problems]  # listed once, as a problem
     return result
