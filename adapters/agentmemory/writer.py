@@ -32,6 +32,7 @@ import hashlib
 from array import array
 from typing import Any, BinaryIO, Iterable
 
+import orjson
 
 from memconv.errors import LimitExceeded, UnsupportedVersion
 from memconv.fields import join
@@ -466,13 +467,34 @@ class _Writer:
         for sid, bucket in self.buckets.items():
             for h in bucket.ordered():
                 parts.add_obs(sid, h)
+        # mem::import keeps an access log only when its memory is in the same import: each goes with it
+        log_spool = self.raw.get("accessLogs")
+        logs: dict[Any, list[tuple[int, int]]] = {}
+        for h in self.raw_handles.get("accessLogs", []):
+            row = orjson.loads(log_spool.get(h))  # type: ignore[union-attr]
+            logs.setdefault(row.get("memoryId") if isinstance(row, dict) else None, []).append(h)
+
+        def with_logs(size: int, blob: bytes) -> list[tuple[int, int]]:
+            mine = logs.pop(orjson.loads(blob).get("id"), []) if logs else []
+            if mine:
+                parts.keep_together(size + sum(h[1] + 1 for h in mine) + 32, "accessLogs", len(mine))
+            return mine
+
         for blob in mem_blobs:
+            mine = with_logs(len(blob) + 1, blob)
             parts.add_blob("memories", blob)
+            for h in mine:
+                parts.add_handle("accessLogs", log_spool, h)  # type: ignore[arg-type]
         for h in self.mem_handles:
+            mine = with_logs(h[1] + 1, self.mem_spool.get(h)) if logs else []
             parts.add_handle("memories", self.mem_spool, h)
+            for lh in mine:
+                parts.add_handle("accessLogs", log_spool, lh)  # type: ignore[arg-type]
         for h in self.sum_handles:
             parts.add_handle("summaries", self.sum_spool, h)
         for coll, handles in self.raw_handles.items():
+            if coll == "accessLogs":  # those of no memory in the output (the importer drops them anyway)
+                handles = [h for hs in logs.values() for h in hs]
             for h in handles:
                 parts.add_handle(coll, self.raw[coll], h)
         parts.flush()
@@ -626,6 +648,14 @@ class _Parts:
             self.cur["bytes"] += len(coll) + 8
         self.cur["bytes"] += size
         return rows
+
+    def keep_together(self, size: int, coll: str, n: int) -> None:
+        """Start a new part unless ``size`` more bytes and ``n`` more rows of ``coll`` fit in this one
+        (a memory and its access logs: one import must carry both)."""
+        rows = self.cur["rows"].get(coll)
+        cap = CAPS.get(_COLL_CAP.get(coll, ""), 10 ** 9)
+        if not self._fits(size + len(coll) + 8) or (rows is not None and len(rows) + n > cap):
+            self.flush()
 
     def add_blob(self, coll: str, blob: bytes) -> None:
         self._add_row(coll, len(blob) + 1).blobs.append(blob)

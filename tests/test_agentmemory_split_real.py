@@ -1,0 +1,55 @@
+"""Parts of a split AgentMemory output, as the real 0.9.29 importer takes them one at a time.
+
+``mem::import`` keeps an access log only when its memory is in the same import
+(``memoryIds = new Set(importData.memories.map(m => m.id))``): a part that carries access logs without
+their memories loses them in silence. Each part of ``--split`` (and of a push, which imports those parts)
+must carry an access log with its memory.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+import memconv
+
+from agentmemory_server import AgentMemoryWorker
+from test_live_agentmemory import export_doc
+
+
+def doc_with_access_logs() -> dict[str, Any]:
+    """~18 MiB (two parts), an access log for every memory."""
+    doc = export_doc(sessions=4, obs_per_session=1, memories=2400, text=7600)
+    doc["accessLogs"] = [{"memoryId": m["id"], "count": 2, "lastAt": "2026-01-02T00:00:00.000Z",
+                          "recent": [1767312000000]} for m in doc["memories"]]
+    return doc
+
+
+def test_the_real_importer_keeps_an_access_log_only_with_its_memory(agentmemory_server: AgentMemoryWorker) -> None:
+    srv = agentmemory_server
+    doc = export_doc(sessions=1, memories=2)
+    log = {"memoryId": "mem_000000", "count": 1, "lastAt": "2026-01-02T00:00:00.000Z", "recent": []}
+    assert srv.import_(doc, "merge")["success"] is True
+    assert srv.import_(dict(doc, sessions=[], observations={}, memories=[], accessLogs=[log]), "merge")["success"]
+    assert "accessLogs" not in srv.export()  # its memory was in the store, not in the import: dropped
+    assert srv.import_(dict(doc, accessLogs=[log]), "merge")["success"] is True
+    assert [a["memoryId"] for a in srv.export()["accessLogs"]] == ["mem_000000"]
+
+
+def test_split_parts_carry_each_access_log_with_its_memory(tmp_path: Path) -> None:
+    src = tmp_path / "in.json"
+    src.write_bytes(orjson.dumps(doc_with_access_logs()))
+    report = memconv.convert([src], "agentmemory", tmp_path / "out.json", split=True)
+    parts = [json.loads(Path(p).read_text()) for p in report.info["parts"]] if "parts" in report.info else \
+        [json.loads(p.read_text()) for p in sorted(tmp_path.glob("out.part-*.json"))]
+    assert len(parts) >= 2
+    seen = []
+    for part in parts:
+        mems = {m["id"] for m in part["memories"]}
+        logs = [a["memoryId"] for a in part.get("accessLogs") or []]
+        assert set(logs) <= mems, sorted(set(logs) - mems)[:3]
+        seen += logs
+    assert sorted(seen) == sorted(f"mem_{k:06d}" for k in range(2400))
