@@ -158,6 +158,8 @@ class AgentMemoryWorker:
         self.stop()
 
     def __enter__(self) -> "AgentMemoryWorker":
+        if self.client is not None:  # started already (start_worker)
+            return self
         try:
             return self.start()
         except BaseException:
