@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -146,6 +147,9 @@ class AgentMemoryWorker:
             except OSError:
                 break
             time.sleep(0.1)
+        if self.work.exists():  # the logs stay; the copy of the install goes
+            for sub in ("cache", "home", "tmp"):
+                shutil.rmtree(self.work / sub, ignore_errors=True)
 
     def kill(self) -> None:
         """SIGKILL the worker (a crash: no answer is finished), as :meth:`stop` otherwise."""
