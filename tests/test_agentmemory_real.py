@@ -131,3 +131,35 @@ def test_several_sources_at_once(tmp_path: Path, agentmemory_server: AgentMemory
     want = meant(doc)
     assert want["memories"] and want["sessions"] and want["observations"]
     check_strategies(agentmemory_server, doc)
+
+
+def _changed(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with a record of each kind changed, one removed and one added (a second export of a store)."""
+    d = json.loads(json.dumps(doc))
+    d["memories"][0]["content"] = "changed"
+    d["memories"] = d["memories"][1:] + [dict(d["memories"][0], id="mem_new_0001", content="new")]
+    bucket = next(iter(d["observations"]))
+    d["observations"][bucket][0]["title"] = "changed"
+    d["sessions"][0]["status"] = "abandoned"
+    return d
+
+
+@pytest.mark.parametrize("strategy", ["merge", "skip", "replace"])
+def test_file_strategies_equal_the_real_importers(strategy: str, tmp_path: Path,
+                                                  agentmemory_server: AgentMemoryWorker) -> None:
+    """``-o out.json --strategy S`` onto an existing AgentMemory output gives the document that
+    importing the new one with ``S`` into a store holding the old one gives in the real worker."""
+    srv = agentmemory_server
+    old = SHARED / "agentmemory" / "example_full.json"
+    new = tmp_path / "second.json"
+    new.write_text(json.dumps(_changed(json.loads(old.read_text()))))
+    out = tmp_path / "out.json"
+    memconv.convert([old], "agentmemory", out)
+    first = json.loads(out.read_text())
+    memconv.convert([new], "agentmemory", out, strategy=strategy)
+    merged = json.loads(out.read_text())
+    second = json.loads(new.read_text())
+    assert srv.import_(first, "merge")["success"] is True
+    assert srv.import_(second, strategy)["success"] is True
+    want = meant(merged)
+    assert stored(srv, want) == want

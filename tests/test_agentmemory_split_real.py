@@ -53,3 +53,28 @@ def test_split_parts_carry_each_access_log_with_its_memory(tmp_path: Path) -> No
         assert set(logs) <= mems, sorted(set(logs) - mems)[:3]
         seen += logs
     assert sorted(seen) == sorted(f"mem_{k:06d}" for k in range(2400))
+
+
+def test_split_parts_imported_one_by_one_hold_the_whole_input(tmp_path: Path,
+                                                              agentmemory_server: AgentMemoryWorker) -> None:
+    """Each ``--split`` part is one import the real worker accepts (within its caps and frame); all of them,
+    in order, leave every session, observation and memory of the input in the store, each once."""
+    srv = agentmemory_server
+    doc = doc_with_access_logs()
+    src = tmp_path / "in.json"
+    src.write_bytes(orjson.dumps(doc))
+    memconv.convert([src], "agentmemory", tmp_path / "out.json", split=True)
+    paths = sorted(tmp_path.glob("out.part-*.json"))
+    assert len(paths) >= 2 and all(p.stat().st_size < 15 * 1024 * 1024 for p in paths)
+    for p in paths:
+        res = srv.import_(p.read_bytes(), "merge")
+        assert res.get("success") is True, (p.name, res)
+    assert srv.counts() == {"sessions": 4, "observations": 4, "memories": 2400, "summaries": 0}
+    ids: list[str] = []
+    while True:
+        assert srv.client is not None
+        page = srv.client.get("/agentmemory/memories", params={"limit": 500, "offset": len(ids)}).json()["memories"]
+        ids += [m["id"] for m in page]
+        if len(page) < 500:
+            break
+    assert sorted(ids) == sorted(m["id"] for m in doc["memories"])
