@@ -78,3 +78,15 @@ def test_split_parts_imported_one_by_one_hold_the_whole_input(tmp_path: Path,
         if len(page) < 500:
             break
     assert sorted(ids) == sorted(m["id"] for m in doc["memories"])
+
+
+def test_access_logs_of_no_memory_are_warned_of(tmp_path: Path, agentmemory_server: AgentMemoryWorker) -> None:
+    """AgentMemory's own export holds access logs keyed by observation ids (real_export_seeded.json:
+    3 of 5); its importer drops them: the report says so instead of leaving it silent."""
+    src = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "agentmemory" / "real_export_seeded.json"
+    out = tmp_path / "out.json"
+    report = memconv.convert([src], "agentmemory", out)
+    warning = next(w for w in report.warnings if w.startswith("accessLogs: "))
+    assert "3 of 5 name no memory" in warning
+    assert agentmemory_server.import_(out.read_bytes(), "merge")["success"] is True
+    assert len(agentmemory_server.export()["accessLogs"]) == 2  # the real importer dropped the three

@@ -441,6 +441,7 @@ class _Writer:
         self.report.info["caps"] = counts
         session_blobs = {s["id"]: _dump(s) for s in sessions}
         mem_blobs = [_dump(m) for m in small_mems]
+        self.check_access_logs(small_mems)
         if self.opts.extra.get("split"):
             self.write_parts(version, session_blobs, mem_blobs)
             return
@@ -457,6 +458,23 @@ class _Writer:
                    self.sum_spool.all(self.sum_handles),
                    {c: self.raw[c].all(h) for c, h in self.raw_handles.items()},
                    top=self.header.extras.get(SYSTEM) if self.header.source_system == SYSTEM else None)
+
+    def check_access_logs(self, small_mems: list[dict[str, Any]]) -> None:
+        """Warn of access logs whose ``memoryId`` is no memory of this output: ``mem::import`` (0.9.29)
+        keeps an access log only when its memory is in the same import, and drops the others in silence
+        (AgentMemory's own export may hold such logs, keyed by an observation id)."""
+        handles = self.raw_handles.get("accessLogs")
+        if not handles:
+            return
+        ids = {m.get("id") for m in small_mems}
+        ids |= {orjson.loads(b).get("id") for b in self.mem_spool.all(self.mem_handles)}
+        rows = [orjson.loads(b) for b in self.raw["accessLogs"].all(handles)]
+        orphans = [r.get("memoryId") if isinstance(r, dict) else None for r in rows]
+        orphans = [m for m in orphans if m not in ids]
+        if orphans:
+            self.report.warn(f"accessLogs: {len(orphans)} of {len(rows)} name no memory of this output (first: "
+                             f"{orphans[0]!r}); AgentMemory's importer keeps an access log only with its memory "
+                             f"in the same import and drops these")
 
     def write_parts(self, version: str, session_blobs: dict[str, bytes], mem_blobs: list[bytes]) -> None:
         """``--split``: OUT.part-0001.json, ... each within every cap and ~15 MiB, self-contained."""
