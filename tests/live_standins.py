@@ -11,7 +11,9 @@
   required``, then the checks of section 2.3 in their order (each ``{"success": false, "error"}`` on
   HTTP 200), the caps, merge/replace/skip per record key as in section 2.4 (replace wipes first), the
   late ``accessLogs`` check, ``normalizeAccessLog`` and the memory-id filter, ``importOrigin``, and the
-  result ``{success, strategy, sessions, observations, memories, summaries, skipped}``.
+  result ``{success, strategy, sessions, observations, memories, summaries, skipped}``; and the
+  per-collection GET routes a pull falls back to (sessions, observations, memories, semantic...).
+  Used only for faults the real worker (``tests/agentmemory_server.py``) cannot be made to show.
   Failure injection: ``fail_after_imports=N`` makes every import after the Nth successful one fail
   (HTTP 500, or ``success: false`` with ``fail_mode="success_false"``) without writing.
 * :class:`Mem0PlatformServer`: the mem0 Platform's paged listing ``POST /v3/memories/?page=&page_size=``
@@ -53,6 +55,14 @@ WRITE_ORDER = ("graphNodes", "graphEdges", "semanticMemories", "proceduralMemori
 """Import's write order after profiles (accessLogs last)."""
 CAPS = {"MAX_SESSIONS": 10_000, "MAX_MEMORIES": 50_000, "MAX_SUMMARIES": 10_000, "MAX_OBS_BUCKETS": 10_000,
         "MAX_OBS_PER_SESSION": 5_000, "MAX_TOTAL_OBSERVATIONS": 500_000, "MAX_ACCESS_LOGS": 50_000}
+LIST_ROUTES = {"/agentmemory/sessions": (None, "sessions"), "/agentmemory/observations": (None, "observations"),
+               "/agentmemory/memories": (None, "memories"),
+               "/agentmemory/semantic": ("semanticMemories", "semantic"),
+               "/agentmemory/procedural": ("proceduralMemories", "procedural"),
+               "/agentmemory/routines": ("routines", "routines"), "/agentmemory/checkpoints": ("checkpoints", "checkpoints"),
+               "/agentmemory/sentinels": ("sentinels", "sentinels"), "/agentmemory/sketches": ("sketches", "sketches"),
+               "/agentmemory/crystals": ("crystals", "crystals")}
+"""0.9.29's GET routes that list a collection (path -> (collection, answer key))."""
 SAFE_PAYLOAD_BYTES = 15 * 1024 * 1024
 FRAME_LIMIT_BYTES = 16 * 1024 * 1024
 
@@ -165,6 +175,8 @@ class AgentMemoryServer(_Server):
             return 401, {"error": "unauthorized"}
         if method == "GET" and path == "/agentmemory/export":
             return 200, self.export(q)
+        if method == "GET" and path in LIST_ROUTES:
+            return self.listed(path, q)
         if method == "POST" and path == "/agentmemory/import":
             self.max_body = max(self.max_body, len(body))
             if len(body) > self.frame_limit_bytes:
@@ -186,6 +198,33 @@ class AgentMemoryServer(_Server):
                 self.succeeded += 1
             return 200, res
         return 404, {"error": "not found"}
+
+    # -------------------------------------------------------------- per-collection GET routes
+
+    def listed(self, path: str, q: dict[str, str]) -> tuple[int, Any]:
+        """``api::sessions`` (summary attached), ``api::observations`` (``sessionId`` required),
+        ``api::memories`` (``limit`` capped at 5000, ``offset``, ``total``) and the whole-list routes of
+        0.9.29 (``src/triggers/api.ts``)."""
+        if path == "/agentmemory/sessions":
+            return 200, {"sessions": [s | {"summary": self.summaries[sid]} if sid in self.summaries else s
+                                      for sid, s in self.sessions.items()]}
+        if path == "/agentmemory/observations":
+            if not q.get("sessionId"):
+                return 400, {"error": "sessionId required"}
+            return 200, {"observations": list(self.obs.get(q["sessionId"], {}).values())}
+        if path == "/agentmemory/memories":
+            rows = list(self.memories.values())
+            limit = int(q["limit"]) if q.get("limit", "").isdigit() and int(q["limit"]) > 0 else None
+            offset = int(q["offset"]) if q.get("offset", "").isdigit() else 0
+            limit = min(limit, 5000) if limit else None
+            return 200, {"memories": rows[offset:offset + limit] if limit else rows, "total": len(rows),
+                         "offset": offset, "limit": limit}
+        coll, key = LIST_ROUTES[path]
+        rows = list(self.colls[coll].values())
+        if coll == "crystals":
+            rows = rows[:int(q.get("limit") or 20)]
+        return 200, {"success": True, key: rows} if coll not in ("semanticMemories", "proceduralMemories") \
+            else {key: rows}
 
     # -------------------------------------------------------------- mem::export
 

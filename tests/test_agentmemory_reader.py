@@ -299,7 +299,7 @@ def _one_line_error(proc, out: Path | None = None) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("version", ["0.7.8", "0.9.30", "1.0.0", 3, "v0.9.29", None])
+@pytest.mark.parametrize("version", ["0.7.8", "0.7.1", 3, "v0.9.29", "0.9.30-beta", None])
 def test_unsupported_versions_exit_5(version, tmp_path):
     doc = load(AM / "example_minimal.json")
     doc["version"] = version
@@ -314,6 +314,23 @@ def test_unsupported_versions_exit_5(version, tmp_path):
     assert list(tmp_path.iterdir()) == [src]
     with pytest.raises(UnsupportedVersion):
         memconv.read(src)
+
+
+@pytest.mark.parametrize("version", ["0.9.30", "0.9.33", "0.9.84", "1.0.0"])
+def test_newer_fork_versions_read_with_a_warning_and_write_upstream_version(version, tmp_path):
+    """safeblock-lab/agentmemory publishes 0.9.30 to 0.9.33 (its importer's allow-list adds them; upstream
+    0.9.29's refuses them): read, warned, and written back as an upstream version, unknown fields kept."""
+    doc = load(AM / "example_full.json")
+    doc["version"] = version
+    doc["lessons"][0]["appliedBatchEffects"] = [{"batchId": "b1", "delta": 0.1}]
+    src = write_doc(tmp_path, doc)
+    out = tmp_path / "out.json"
+    report = memconv.convert([src], "agentmemory", out)
+    assert any(f"{version!r} is newer than upstream AgentMemory 0.9.29" in w for w in report.warnings)
+    back = json.loads(out.read_text())
+    assert back["version"] == "0.9.29"
+    assert back["lessons"][0]["appliedBatchEffects"] == [{"batchId": "b1", "delta": 0.1}]
+    assert memconv.read(src).header.source_format_version == version
 
 
 @pytest.mark.parametrize("version", ["0.3.0", "0.7.9", "0.8.13", "0.9.22"])

@@ -21,7 +21,7 @@ from memconv.errors import ExitCode, RemoteError, UsageError
 from memconv.remote import RemoteInput, is_remote, parse, resolve_token
 from memconv.transport import HTTPError, Transport, redact, register_secret
 
-from live_standins import AgentMemoryServer
+from agentmemory_server import start_worker
 
 SECRET = "tok-3f9a7c1e-never-print-me"
 
@@ -108,7 +108,7 @@ def test_source_and_target_tokens_go_to_their_servers(tmp_path: Path) -> None:
     """One command between two servers with different secrets: each gets its own token."""
     src_secret, dst_secret = "src-secret-aaaa1111", "dst-secret-bbbb2222"
     fixture = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "agentmemory" / "example_full.json"
-    with AgentMemoryServer(secret=src_secret) as src, AgentMemoryServer(secret=dst_secret) as dst:
+    with start_worker(secret=src_secret) as src, start_worker(secret=dst_secret) as dst:  # real workers
         p = cli(str(fixture), "-o", f"agentmemory+{src.url}", env={"AGENTMEMORY_SECRET": src_secret})
         assert p.returncode == 0, p.stderr
         p = cli(f"agentmemory+{src.url}", "-o", f"agentmemory+{dst.url}", "--source-token", src_secret,
@@ -188,7 +188,7 @@ def test_token_echoed_by_a_server_never_reaches_the_user(tmp_path: Path) -> None
 
 def test_token_not_in_report_of_a_push(tmp_path: Path) -> None:
     fixture = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "agentmemory" / "example_minimal.json"
-    with AgentMemoryServer(secret=SECRET) as srv:
+    with start_worker(secret=SECRET) as srv:  # the real AgentMemory worker
         report = tmp_path / "r.json"
         p = cli(str(fixture), "-o", f"agentmemory+{srv.url}", "--target-token", SECRET, "--report", str(report))
         assert p.returncode == 0, p.stderr

@@ -13,11 +13,19 @@ REST contract of AgentMemory 0.9.29 (``shared/formats/agentmemory.md`` sections 
   refused, so memconv keeps each under ~15 MiB.
 
 **Pull.** Pages of sessions are asked for until ``pagination.hasMore`` is false, starting at 1000
-sessions a page; an oversized answer halves the page and asks again (down to one session a page; if
-even that is oversized, the unpaged collections alone are over the limit and the export cannot be
-had through this API). Sessions, their observations and profiles are gathered from every page; the
-unpaged collections are taken from the first answer only. The result is one ``ExportData`` document
-without ``pagination``, read by the AgentMemory reader.
+sessions a page; an oversized answer halves the page and asks again (the first time below the store's
+session count, read from ``GET /agentmemory/sessions``). Sessions, their observations and profiles are
+gathered from every page; the unpaged collections are taken from the first answer only. The result is
+one ``ExportData`` document without ``pagination``, read by the AgentMemory reader.
+
+When no page fits (still oversized at one session a page, at 8 or fewer, or three halved pages in a row
+about as big: the unpaged collections are the bulk), or the export answer is dropped (the engine's 16 MiB
+frame: agentmemory issues #1142 and #1228), the store is read collection by collection through the GET
+routes of 0.9.29 (``src/triggers/api.ts``), see :func:`export_by_collection`: ``/agentmemory/sessions``,
+``/agentmemory/observations?sessionId=``, ``/agentmemory/memories?limit=&offset=`` (paged), the rest from
+an export page past the last session when it fits, else from ``/agentmemory/semantic``, ``/procedural``,
+``/routines``, ``/checkpoints``, ``/sentinels``, ``/sketches``, ``/crystals``; the report names the
+routes used and warns of the collections no route lists whole.
 
 **Push.** The stream is written by the AgentMemory writer in parts (its ``--split`` machinery: each
 part within every import cap and ~15 MiB, self-contained), and each part is one import. Before
@@ -44,12 +52,33 @@ from memconv.format import ReadOptions, WriteOptions
 from memconv.io import Input
 from memconv.remote import RemoteURL, WriteLog, check_loss, note, resolve_token, staging_options
 from memconv.strategies import Plan, merge_keyed
-from memconv.transport import Transport
+from memconv.transport import HTTPError, Transport
 
 from .shape import OPTIONAL_COLLECTIONS
 
 MAX_PAGE = 1000
 """AgentMemory caps ``maxSessions`` at 1000."""
+FALLBACK_BELOW = 8
+"""A first page of this few sessions still oversized, or three halved pages in a row about as big (within
+10 %): the unpaged collections are the bulk, so halving further cannot help; read collection by
+collection at once (:func:`export_by_collection`)."""
+MEMORY_PAGE = 5000
+"""``GET /agentmemory/memories`` caps ``limit`` at 5000."""
+LIST_ROUTES = {"semanticMemories": ("/agentmemory/semantic", "semantic", {}, ()),
+               "proceduralMemories": ("/agentmemory/procedural", "procedural", {}, ()),
+               "routines": ("/agentmemory/routines", "routines", {}, ()),
+               "checkpoints": ("/agentmemory/checkpoints", "checkpoints", {}, ()),
+               "sentinels": ("/agentmemory/sentinels", "sentinels", {}, ()),
+               "sketches": ("/agentmemory/sketches", "sketches", {}, ("actionCount",)),
+               "crystals": ("/agentmemory/crystals", "crystals", {"limit": 1_000_000_000}, ())}
+"""Collections that AgentMemory 0.9.29 lists whole, unfiltered and without side effects on a GET
+route: collection -> (route, answer key, query, fields the route adds to each record)."""
+NO_FAITHFUL_ROUTE = ("profiles", "graphNodes", "graphEdges", "actions", "actionEdges", "facets", "lessons",
+                     "insights", "signals", "accessLogs")
+"""Collections no 0.9.29 GET route lists whole: ``/actions`` stops at 50, ``/lessons`` and ``/insights``
+leave out deleted records, ``/signals`` marks what it reads as read, ``/profile`` recomputes a stale
+profile, ``/facets`` answers one target's dimensions; graph nodes and edges, action edges and access logs
+have no list route."""
 KEY_FIELD = {"summaries": "sessionId", "profiles": "project", "accessLogs": "memoryId"}
 
 
@@ -70,17 +99,30 @@ def export_all(t: Transport, url: RemoteURL, options: Any, page: int = MAX_PAGE)
     seen_sessions: set[Any] = set()
     projects: set[Any] = set()
     pages = 0
+    sizes: list[int] = []  # bytes of the oversized answers, page after halved page
+    total: int | None = None  # sessions in the store, asked for on the first oversized answer
     while True:
-        ans = t.json("GET", "/agentmemory/export", params={"maxSessions": size, "offset": offset})
+        try:
+            ans = t.json("GET", "/agentmemory/export", params={"maxSessions": size, "offset": offset})
+        except HTTPError as e:
+            if e.status != 0 or doc is not None:
+                raise
+            # no answer at all: the engine drops an answer over its 16 MiB frame (agentmemory #1142, #1228)
+            note(options, f"agentmemory: the export was dropped ({e.message}); reading collection by collection")
+            return export_by_collection(t, url, options)
         if not isinstance(ans, dict):
             raise RemoteError(f"{url.display}: GET /agentmemory/export did not answer an object")
         if ans.get("success") is False:
             if ans.get("oversized"):
-                if size == 1:
-                    raise RemoteError(f"{url.display}: AgentMemory's export is over its ~15 MiB frame limit even at "
-                                      f"one session a page ({ans.get('bytes')} bytes): the collections it does not "
-                                      f"page (memories, summaries...) or one session's observations are too big "
-                                      f"for its export API")
+                sizes.append(ans.get("bytes") if isinstance(ans.get("bytes"), int) else 0)
+                flat = len(sizes) >= 3 and min(sizes[-3:]) > 0.9 * max(sizes[-3:])
+                if size == 1 or doc is None and (size <= FALLBACK_BELOW or flat):
+                    note(options, f"agentmemory: the export is over its frame limit at {size} session(s) a page "
+                                  f"({ans.get('bytes')} bytes); reading collection by collection")
+                    return export_by_collection(t, url, options)
+                if total is None:  # halving a page larger than the store changes nothing: start below it
+                    total = len(_listed(t, url, "/agentmemory/sessions", "sessions", {"agentId": "*"}))
+                    size = min(size, max(total - offset, 1))
                 size = max(1, size // 2)
                 note(options, f"agentmemory: answer over the frame limit; asking for {size} session(s) a page")
                 continue
@@ -122,6 +164,114 @@ def export_all(t: Transport, url: RemoteURL, options: Any, page: int = MAX_PAGE)
         offset += step
     assert doc is not None
     return doc
+
+
+def _listed(t: Transport, url: RemoteURL, path: str, key: str, params: dict[str, Any] | None = None) -> list[Any]:
+    ans = t.json("GET", path, params=params)
+    rows = ans.get(key) if isinstance(ans, dict) else None
+    if not isinstance(rows, list):
+        raise RemoteError(f"{url.display}: GET {path} did not answer {{{key!r}: [...]}} "
+                          f"({'error: ' + str(ans.get('error')) if isinstance(ans, dict) and ans.get('error') else 'not a list'})")
+    return rows
+
+
+def export_by_collection(t: Transport, url: RemoteURL, options: Any) -> dict[str, Any]:
+    """The store as one ``ExportData`` (no ``pagination``), read through AgentMemory 0.9.29's per-collection
+    GET routes, for a store whose export answer is over the engine's 16 MiB frame (agentmemory issues #1142,
+    #1228; src/triggers/api.ts of 0.9.29):
+
+    * ``/agentmemory/sessions?agentId=*`` (every session; its summary, when it has one, rides along as
+      ``summary``: taken out into ``summaries``);
+    * ``/agentmemory/observations?sessionId=ID&agentId=*`` for each session;
+    * ``/agentmemory/memories?agentId=*&limit=N&offset=K`` (paged: 5000 a page, the route's cap, halved
+      while the engine drops the answer);
+    * the other collections from ``/agentmemory/export?maxSessions=1&offset=<past the last session>``
+      (no session, no observation: only the unpaged collections) when that answer fits; else, from the
+      routes of :data:`LIST_ROUTES`; the collections of :data:`NO_FAITHFUL_ROUTE` then cannot be read,
+      and the report warns so (and says that profiles, which come only with an export page of their
+      sessions, are not read either way).
+
+    Raises:
+        RemoteError: a route fails or answers something else than its list.
+    """
+    report = options.report
+    scope = {"agentId": "*"}
+    sessions = _listed(t, url, "/agentmemory/sessions", "sessions", scope)
+    summaries: list[Any] = []
+    for s in sessions:
+        if isinstance(s, dict) and "summary" in s:
+            summaries.append(s.pop("summary"))
+    note(options, f"agentmemory: {len(sessions)} session(s); reading their observations")
+    observations: dict[str, list[Any]] = {}
+    for s in sessions:
+        sid = s.get("id") if isinstance(s, dict) else None
+        if isinstance(sid, str) and sid:
+            rows = _listed(t, url, "/agentmemory/observations", "observations", {"sessionId": sid, **scope})
+            if rows:
+                observations[sid] = rows
+    memories: list[Any] = []
+    limit = MEMORY_PAGE
+    while True:
+        retries, t.retries = t.retries, 0  # a dropped page is retried smaller, not the same again
+        try:
+            ans = t.json("GET", "/agentmemory/memories", params={"limit": limit, "offset": len(memories), **scope})
+        except HTTPError as e:
+            if e.status != 0 or limit == 1:
+                raise
+            limit = max(1, limit // 2)  # the answer was dropped: over the engine's 16 MiB frame
+            note(options, f"agentmemory: memories page dropped; asking for {limit} a page")
+            continue
+        finally:
+            t.retries = retries
+        rows = ans.get("memories") if isinstance(ans, dict) else None
+        if not isinstance(rows, list):
+            raise RemoteError(f"{url.display}: GET /agentmemory/memories did not answer {{'memories': [...]}}")
+        memories += rows
+        total = ans.get("total") if isinstance(ans.get("total"), int) else len(memories)
+        if not rows or len(memories) >= total:
+            break
+    note(options, f"agentmemory: {len(memories)} memories")
+    doc: dict[str, Any] = {"version": None, "exportedAt": None, "sessions": sessions, "observations": observations,
+                           "memories": memories, "summaries": summaries}
+    routes = ["GET /agentmemory/sessions", "GET /agentmemory/observations", "GET /agentmemory/memories"]
+    try:
+        rest = t.json("GET", "/agentmemory/export", params={"maxSessions": 1, "offset": max(len(sessions), 0)})
+    except HTTPError as e:
+        if e.status != 0:
+            raise
+        rest = None
+    if isinstance(rest, dict) and rest.get("success") is not False and isinstance(rest.get("memories"), list):
+        doc["version"], doc["exportedAt"] = rest.get("version"), rest.get("exportedAt")
+        if isinstance(rest.get("summaries"), list):
+            doc["summaries"] = rest["summaries"]
+        for coll in OPTIONAL_COLLECTIONS:
+            if coll != "profiles" and isinstance(rest.get(coll), list):
+                doc[coll] = rest[coll]
+        routes.append("GET /agentmemory/export (past the last session: the unpaged collections)")
+        missing = ["profiles"]
+    else:
+        for coll, (path, key, params, added) in LIST_ROUTES.items():
+            rows = _listed(t, url, path, key, params)
+            if rows:
+                doc[coll] = [{k: v for k, v in r.items() if k not in added} if isinstance(r, dict) else r
+                             for r in rows]
+            routes.append(f"GET {path}")
+        missing = list(NO_FAITHFUL_ROUTE)
+    if doc["version"] is None:
+        from .shape import DEFAULT_VERSION
+
+        doc["version"] = DEFAULT_VERSION
+        doc["exportedAt"] = _now_iso()
+    report.warn(f"{url.display}: AgentMemory's export is over its 16 MiB frame limit; read through "
+                f"{', '.join(routes)}. Not read (no 0.9.29 route lists them whole): {', '.join(missing)}")
+    report.info["agentmemory_routes"] = routes
+    return doc
+
+
+def _now_iso() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 # ---------------------------------------------------------------- pull
@@ -272,4 +422,4 @@ def list_remote(url: RemoteURL, options: ReadOptions) -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["export_all", "keys_of", "list_remote", "pull", "push"]
+__all__ = ["export_all", "export_by_collection", "keys_of", "list_remote", "pull", "push"]

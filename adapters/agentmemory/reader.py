@@ -156,6 +156,15 @@ def _required(cls: type) -> tuple[str, ...]:
     return _REQUIRED[cls]
 
 
+def _newer_release(v: Any) -> bool:
+    """True for a release string ``X.Y.Z`` newer than the last upstream version in
+    :data:`SUPPORTED_VERSIONS` (0.9.29): a fork's export (safeblock-lab/agentmemory publishes 0.9.30 to
+    0.9.33, whose importer's allow-list adds them), read with a warning, never refused."""
+    if not isinstance(v, str) or not re.fullmatch(r"\d{1,6}\.\d{1,6}\.\d{1,6}", v):
+        return False
+    return tuple(map(int, v.split("."))) > tuple(map(int, SUPPORTED_VERSIONS[-1].split(".")))
+
+
 def _json_type(v: Any) -> str:
     if isinstance(v, bool):
         return "a boolean"
@@ -529,7 +538,12 @@ class _Reader:
             raise self.fail("version", "missing (AgentMemory's importer requires a string version "
                                        "such as \"0.9.29\")")
         v = top.values.get("version")
-        if not isinstance(v, str) or v not in SUPPORTED_VERSIONS:
+        if _newer_release(v):
+            self.report.warn(f"{self.name}: version: {v!r} is newer than upstream AgentMemory "
+                             f"{SUPPORTED_VERSIONS[-1]}, whose importer refuses it ('Unsupported export "
+                             f"version'); read in {SUPPORTED_VERSIONS[-1]}'s shape, unknown fields kept (a fork's "
+                             f"release, such as safeblock-lab/agentmemory 0.9.30 to 0.9.33, writes it)")
+        elif not isinstance(v, str) or v not in SUPPORTED_VERSIONS:
             shown = repr(v) if isinstance(v, str) else f"{_json_type(v)} {v!r}" if not isinstance(
                 v, (dict, list)) else _json_type(v)
             why = ("0.7.8 is refused, as AgentMemory refuses it (its 0.7.9 release replaced 0.7.8 in "

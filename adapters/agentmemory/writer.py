@@ -32,6 +32,7 @@ import hashlib
 from array import array
 from typing import Any, BinaryIO, Iterable
 
+import orjson
 
 from memconv.errors import LimitExceeded, UnsupportedVersion
 from memconv.fields import join
@@ -440,6 +441,7 @@ class _Writer:
         self.report.info["caps"] = counts
         session_blobs = {s["id"]: _dump(s) for s in sessions}
         mem_blobs = [_dump(m) for m in small_mems]
+        self.check_access_logs(small_mems)
         if self.opts.extra.get("split"):
             self.write_parts(version, session_blobs, mem_blobs)
             return
@@ -457,6 +459,23 @@ class _Writer:
                    {c: self.raw[c].all(h) for c, h in self.raw_handles.items()},
                    top=self.header.extras.get(SYSTEM) if self.header.source_system == SYSTEM else None)
 
+    def check_access_logs(self, small_mems: list[dict[str, Any]]) -> None:
+        """Warn of access logs whose ``memoryId`` is no memory of this output: ``mem::import`` (0.9.29)
+        keeps an access log only when its memory is in the same import, and drops the others in silence
+        (AgentMemory's own export may hold such logs, keyed by an observation id)."""
+        handles = self.raw_handles.get("accessLogs")
+        if not handles:
+            return
+        ids = {m.get("id") for m in small_mems}
+        ids |= {orjson.loads(b).get("id") for b in self.mem_spool.all(self.mem_handles)}
+        rows = [orjson.loads(b) for b in self.raw["accessLogs"].all(handles)]
+        orphans = [r.get("memoryId") if isinstance(r, dict) else None for r in rows]
+        orphans = [m for m in orphans if m not in ids]
+        if orphans:
+            self.report.warn(f"accessLogs: {len(orphans)} of {len(rows)} name no memory of this output (first: "
+                             f"{orphans[0]!r}); AgentMemory's importer keeps an access log only with its memory "
+                             f"in the same import and drops these")
+
     def write_parts(self, version: str, session_blobs: dict[str, bytes], mem_blobs: list[bytes]) -> None:
         """``--split``: OUT.part-0001.json, ... each within every cap and ~15 MiB, self-contained."""
         parts = _Parts(session_blobs)
@@ -466,13 +485,34 @@ class _Writer:
         for sid, bucket in self.buckets.items():
             for h in bucket.ordered():
                 parts.add_obs(sid, h)
+        # mem::import keeps an access log only when its memory is in the same import: each goes with it
+        log_spool = self.raw.get("accessLogs")
+        logs: dict[Any, list[tuple[int, int]]] = {}
+        for h in self.raw_handles.get("accessLogs", []):
+            row = orjson.loads(log_spool.get(h))  # type: ignore[union-attr]
+            logs.setdefault(row.get("memoryId") if isinstance(row, dict) else None, []).append(h)
+
+        def with_logs(size: int, blob: bytes) -> list[tuple[int, int]]:
+            mine = logs.pop(orjson.loads(blob).get("id"), []) if logs else []
+            if mine:
+                parts.keep_together(size + sum(h[1] + 1 for h in mine) + 32, "accessLogs", len(mine))
+            return mine
+
         for blob in mem_blobs:
+            mine = with_logs(len(blob) + 1, blob)
             parts.add_blob("memories", blob)
+            for h in mine:
+                parts.add_handle("accessLogs", log_spool, h)  # type: ignore[arg-type]
         for h in self.mem_handles:
+            mine = with_logs(h[1] + 1, self.mem_spool.get(h)) if logs else []
             parts.add_handle("memories", self.mem_spool, h)
+            for lh in mine:
+                parts.add_handle("accessLogs", log_spool, lh)  # type: ignore[arg-type]
         for h in self.sum_handles:
             parts.add_handle("summaries", self.sum_spool, h)
         for coll, handles in self.raw_handles.items():
+            if coll == "accessLogs":  # those of no memory in the output (the importer drops them anyway)
+                handles = [h for hs in logs.values() for h in hs]
             for h in handles:
                 parts.add_handle(coll, self.raw[coll], h)
         parts.flush()
@@ -626,6 +666,14 @@ class _Parts:
             self.cur["bytes"] += len(coll) + 8
         self.cur["bytes"] += size
         return rows
+
+    def keep_together(self, size: int, coll: str, n: int) -> None:
+        """Start a new part unless ``size`` more bytes and ``n`` more rows of ``coll`` fit in this one
+        (a memory and its access logs: one import must carry both)."""
+        rows = self.cur["rows"].get(coll)
+        cap = CAPS.get(_COLL_CAP.get(coll, ""), 10 ** 9)
+        if not self._fits(size + len(coll) + 8) or (rows is not None and len(rows) + n > cap):
+            self.flush()
 
     def add_blob(self, coll: str, blob: bytes) -> None:
         self._add_row(coll, len(blob) + 1).blobs.append(blob)

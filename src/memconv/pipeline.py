@@ -461,6 +461,9 @@ def _push(inputs: list[Any], to: str | None, out: str, *, report: Report, from_:
         raise UsageError(f"-o {url.display} is a {fmt.name} system; --to {to} does not match")
     if options.pop("split", None):
         raise UsageError("--split is for files: a push to a live system is cut into imports within its limits by itself")
+    if options.pop("jsonl", False):
+        raise UsageError("--jsonl is for files: a live system takes its own import format")
+    fail_on_loss = bool(options.pop("fail_on_loss", False))  # the CLI always passes both (jsonl=False)
     _check_options(fmt, {k: v for k, v in options.items() if k not in WRITE_KEYWORDS}, push=True)
     check_bytes(inputs, max_bytes)
     since_dt = parse_since(since)
@@ -474,7 +477,8 @@ def _push(inputs: list[Any], to: str | None, out: str, *, report: Report, from_:
         stream = blank(stream, report)
     opts = WriteOptions(report=report, target_version=options.pop("target_version", None),
                         timestamp=options.pop("timestamp", None), jsonl=False, output_path=None,
-                        extra={**options, "keep_secrets": keep_secrets, "strategy": strategy, "dry_run": dry_run,
+                        extra={**options, "keep_secrets": keep_secrets, "fail_on_loss": fail_on_loss,
+                               "strategy": strategy, "dry_run": dry_run,
                                "token": target_token, "progress": show_progress})
     plan = fmt.push(stream, url, opts)
     report.info["target"] = {**report.info.get("target", {}), "format": fmt.name, "url": url.display}
