@@ -21,7 +21,8 @@ from .format import Format
 from .io import Input
 
 ENTRY_POINT_GROUP = "memconv.adapters"
-BUILTINS = ("letta", "mem0", "agentmemory", "canonical")
+BUILTINS = ("letta", "mem0", "agentmemory", "canonical", "letta_memfs")
+"""Modules of the built-in adapters (``memconv.adapters.<module>``; ``letta_memfs`` is the format ``letta-memfs``)."""
 
 _registry: dict[str, Format] | None = None
 
