@@ -369,3 +369,28 @@ def test_label_paths_are_reversible():
             want = label[len("system/"):] if attached and label.startswith("system/") else label
             assert path_to_label(path) == (want, attached), (label, path)
             assert not is_hidden(path) and " " not in path
+
+
+# ---------------------------------------------------------------------------------- Letta Code's .af
+
+
+def test_unknown_top_level_key_of_a_current_af_is_kept_and_reported(tmp_path):
+    """Letta Code adds client-side keys to the server's .af (``skills``, written by ``/export``); a key
+    memconv does not know is carried through (.af, and a memory folder) and said, never dropped."""
+    from memconv.report import Report
+
+    doc = json.loads((FIXTURES / "letta" / "lettabot.af").read_bytes())
+    assert doc["skills"] and {"name", "files"} <= set(doc["skills"][0])
+    doc["client_extension"] = {"by": "a newer Letta Code"}
+    src = tmp_path / "in.af"
+    src.write_text(json.dumps(doc))
+    report = Report()
+    memconv.convert(src, to="letta-memfs", output=str(tmp_path / "memory"), report=report)
+    assert any("'client_extension' not in letta 0.16.8's AgentFileSchema" in w for w in report.warnings)
+    memconv.convert(tmp_path / "memory", to="letta", output=str(tmp_path / "back.af"))
+    back = json.loads((tmp_path / "back.af").read_bytes())
+    assert back["client_extension"] == {"by": "a newer Letta Code"}
+    assert [s["name"] for s in back["skills"]] == [s["name"] for s in doc["skills"]]
+    skill = doc["skills"][0]
+    for rel, text in skill["files"].items():  # skills are folders of the memory folder, as in Letta Code
+        assert (tmp_path / "memory" / "skills" / skill["name"] / rel).read_text() == text
