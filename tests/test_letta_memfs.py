@@ -201,14 +201,19 @@ def test_hand_built_folder_history_and_counts_in_every_format(tmp_path):
     assert upd.memory_id == persona.id and upd.old_text == "I am Sam." and upd.new_text == "I am Sam, a helper."
     # the removed file's history keeps its path
     assert any(e.memory_id == "memfs:reference/old.md" for e in events)
-    for to, opts in (("agentmemory", {}), ("mem0", {}), ("canonical", {"jsonl": True})):
+    expected = {  # every record read is written natively, kept (mem0's memconv list), or said lost
+        "agentmemory": ({"agentmemory:sessions": 1, "agentmemory:memories": 5}, {("event", "*"): 7}),
+        "mem0": ({"mem0:memconv": 1, "mem0:results": 5, "mem0:history": 7}, {}),
+        "canonical": ({"canonical:agent": 1, "canonical:block": 5, "canonical:event": 7}, {}),
+    }
+    for to, (written, lost) in expected.items():
         out = tmp_path / f"out-{to}"
-        report = memconv.convert(mem, to=to, output=str(out), read_history=True, timestamp=TS, **opts)
+        report = memconv.convert(mem, to=to, output=str(out), read_history=True, timestamp=TS,
+                                 jsonl=to == "canonical")
         assert dict(report.read) == counts
-        lost_whole = sum(loss.count for loss in report.losses.values() if loss.field == "*")
-        written = sum(report.written.values())
-        # every record read is written natively, kept, or reported lost whole
-        assert written + lost_whole >= sum(counts.values()), (to, dict(report.written), report.format_losses())
+        assert dict(report.written) == written
+        assert {k: v.count for k, v in report.losses.items()} == lost
+        assert sum(written.values()) + sum(lost.values()) == sum(counts.values())
     back = memconv.read(tmp_path / "out-canonical")
     assert back.counts() == counts
 

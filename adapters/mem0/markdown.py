@@ -60,7 +60,7 @@ def wants_markdown(options: WriteOptions) -> bool:
 
 def sniff_markdown(head: bytes) -> bool:
     """True when ``head`` starts like a mem0 Markdown export: (memconv's header comment, then) a
-    front matter block with ``id`` and two more of the export's keys."""
+    front matter block with ``id`` and two more of the export's keys; or memconv's header comment alone."""
     text = head.decode("utf-8", "ignore").lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     text = text.lstrip()
     if text.startswith(PREAMBLE):
@@ -68,6 +68,8 @@ def sniff_markdown(head: bytes) -> bool:
         if end < 0:
             return False
         text = text[end + 3:].lstrip()
+        if not text:
+            return True  # memconv's export of no memories: its header comment alone
     if not text.startswith("---\n"):
         return False
     block = _DELIM.split(text[4:], maxsplit=1)[0]
