@@ -399,3 +399,35 @@ def test_unknown_top_level_key_of_a_current_af_is_kept_and_reported(tmp_path):
     skill = doc["skills"][0]
     for rel, text in skill["files"].items():  # skills are folders of the memory folder, as in Letta Code
         assert (tmp_path / "memory" / "skills" / skill["name"] / rel).read_text() == text
+
+
+def test_the_destination_repositorys_hook_is_obeyed_and_stdout_stays_clean(tmp_path):
+    """Merging a read-only block into a repository whose Letta Code hook protects read_only: the hook
+    refuses, memconv exits 11 in one line with the hook's reason, and nothing is written."""
+    folder = tmp_path / "memory"
+    memconv.convert(FIXTURES / "letta" / "memgpt_agent.af", to="letta-memfs", output=str(folder), git=True)
+    shutil.copy(HOOK, folder / ".git" / "hooks" / "pre-commit")
+    os.chmod(folder / ".git" / "hooks" / "pre-commit", 0o755)
+    before = {p: (folder / p).read_bytes() for p in _md_files(folder)}
+    done = run_cli(FIXTURES / "letta" / "deep_research_agent.af", "--to", "letta-memfs", "-o", folder, "--git",
+                   "--strategy", "merge")
+    assert done.returncode == 11 and done.stdout == b""
+    assert done.stderr.decode().strip().splitlines()[-1].endswith(
+        "the repository's pre-commit hook refused the commit (nothing was written): system/persona.md: "
+        "'read_only' is a protected field and cannot be changed by the agent")
+    assert {p: (folder / p).read_bytes() for p in _md_files(folder)} == before
+    assert len(_git(folder, "log", "--oneline").stdout.splitlines()) == 1
+    assert not [n for n in os.listdir(tmp_path) if "memconv-" in n]
+
+
+def test_validate_lists_what_letta_code_would_refuse(tmp_path):
+    mem = tmp_path / "memory"
+    (mem / "system").mkdir(parents=True)
+    (mem / "system" / "a.md").write_text("---\ndescription: a\ntags: x\n---\nA")
+    (mem / "b.md").write_text("B")
+    (mem / "c.md").write_text("---\ndescription: c\n---\nC")
+    done = run_cli("validate", mem)
+    assert done.returncode == 1
+    out = done.stdout.decode()
+    assert "b.md: line 1: no front matter" in out and "system/a.md: line 3: front matter key 'tags'" in out
+    assert "c.md" not in out

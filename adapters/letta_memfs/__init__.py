@@ -127,6 +127,32 @@ class LettaMemfsFormat(Format):
                 stem = stem[: -len(end)]
         yield from read_files(inp.name, archive_root(members), report, variant=variant, agent_name=stem or "agent")
 
+    def problems(self, inp: Input) -> list[str]:
+        """What Letta Code's pre-commit hook would refuse in the folder (``memconv validate``): a block
+        file without front matter, a key other than ``description``, ``read_only``, ``limit``, an empty
+        description; one line each, naming the file and the line."""
+        from memconv.report import Report
+
+        from .shape import parse
+
+        if inp.is_dir:
+            assert inp.path is not None
+            files = folder_files(inp.path, inp.name, Report())
+        else:
+            raw = inp.raw_peek(4)
+            with inp.open_raw() as fh:
+                files = archive_root(read_zip(inp.name, fh) if raw[:4] == b"PK\x03\x04" else read_tar(inp.name, fh))
+        out = []
+        for path, data in sorted(files.items()):
+            if path == SIDECAR or path.startswith("skills/") or not path.endswith(".md"):
+                continue
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # the reader reports it
+            out += [f"{inp.name}: {path}: {p}" for p in parse(text).problems]
+        return out
+
     # ------------------------------------------------------------------------------------ writing
 
     def is_folder_output(self, path: str) -> bool:
