@@ -328,8 +328,10 @@ def test_strategies_and_dry_run(tmp_path):
     (folder / "extra.md").write_text("---\ndescription: mine\n---\nx")
     memconv.convert(a, to="letta-memfs", output=str(folder), strategy="merge")
     assert (folder / "extra.md").exists()
+    (folder / ".gitignore").write_text("*.tmp\n")
     memconv.convert(a, to="letta-memfs", output=str(folder), strategy="replace")
     assert not (folder / "extra.md").exists()
+    assert (folder / ".gitignore").read_text() == "*.tmp\n"  # hidden files are Letta Code's, not the input's
     assert {p: (folder / p).read_bytes() for p in _md_files(folder)} == before
     assert not [n for n in os.listdir(tmp_path) if "memconv-" in n]  # no scratch left
 

@@ -192,7 +192,8 @@ def _existing_files(dest: str) -> dict[str, bytes]:
 
 def _merge(existing: dict[str, bytes], built: Built, strategy: str, plan: Plan) -> dict[str, bytes]:
     """The destination's files combined with the new ones under ``strategy``; files are keyed by path
-    (a block's path is its label's), sidecar records by ``(kind, id)``."""
+    (a block's path is its label's), sidecar records by ``(kind, id)``. ``replace`` keeps the
+    destination's hidden files (its ``.gitignore``, Letta Code's own state) but memconv's sidecar."""
     old_side: dict[str, Any] = {}
     if SIDECAR in existing:
         try:
@@ -207,7 +208,8 @@ def _merge(existing: dict[str, bytes], built: Built, strategy: str, plan: Plan) 
         for path in built.files:
             if not is_hidden(path):
                 plan.add("files", "update" if path in existing else "insert")
-        return dict(built.files)
+        kept = {p: d for p, d in existing.items() if is_hidden(p) and p != SIDECAR}  # Letta Code's own state
+        return {**kept, **built.files}
     result = dict(existing)
     for path, data in built.files.items():
         if path == SIDECAR:
