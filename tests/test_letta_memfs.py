@@ -363,6 +363,10 @@ def test_output_folder_rules(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "empty" / "system" / "persona.md").is_file()
     assert (tmp_path / "empty" / ".git").is_dir()
+    done = run_cli(af, "--to", "letta-memfs", "-o", tmp_path / "m.zip", "--git")
+    assert done.returncode == 2 and b"--git commits a folder" in done.stderr and not (tmp_path / "m.zip").exists()
+    done = run_cli(af, "--to", "letta", "-o", tmp_path / "m.af", "--git")
+    assert done.returncode == 2 and b"unknown option 'git'" in done.stderr
 
 
 def test_label_paths_are_reversible():

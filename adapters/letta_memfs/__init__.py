@@ -162,7 +162,14 @@ class LettaMemfsFormat(Format):
     def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
         """Write the folder as an archive to ``out``: a zip when the output's name ends in ``.zip``,
         else a tar (gzipped by the output layer for ``.tar.gz``/``.tgz``; ``.tgz`` is gzipped here).
+
+        Raises:
+            UsageError: ``--git`` (a commit needs a folder: ``-o DIR``).
         """
+        if options.extra.get("git"):
+            from memconv.errors import UsageError
+
+            raise UsageError("--git commits a folder: name one with -o DIR (not an archive or standard output)")
         built = build(items, options)
         path = (options.output_path or "").lower()
         if path.endswith(".tgz"):
