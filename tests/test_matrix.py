@@ -22,7 +22,8 @@ SAMPLES = [
 ]
 SAMPLES = list(dict.fromkeys(SAMPLES))
 TARGETS = [("letta", {}), ("mem0", {}), ("mem0", {"jsonl": True}), ("agentmemory", {}),
-           ("canonical", {}), ("canonical", {"jsonl": True})]
+           ("canonical", {}), ("canonical", {"jsonl": True}), ("letta-memfs", {}),
+           ("mem0", {"target_version": "markdown"})]
 
 
 def _name(p):
@@ -36,7 +37,7 @@ def test_the_matrix_covers_the_samples():
 @pytest.mark.parametrize("sample", SAMPLES, ids=_name)
 def test_every_sample_converts_to_every_format(tmp_path, sample):
     for to, opts in TARGETS:
-        out = tmp_path / f"out-{to}{'-l' if opts else ''}"
+        out = tmp_path / f"out-{to}{'-' + '-'.join(map(str, opts.values())) if opts else ''}"
         report = memconv.convert(sample, to=to, output=str(out), **opts)
         assert out.exists(), (to, opts)
         if out.stat().st_size:  # (mem0 JSON-L of an agent with no memories is empty)

@@ -64,5 +64,5 @@ def test_plugin_that_is_not_a_format_is_skipped(fake_entry_points, monkeypatch):
 
 
 def test_unknown_name_suggests_and_lists():
-    with pytest.raises(UsageError, match=r"did you mean 'letta'.*known formats: agentmemory, canonical, letta, mem0"):
+    with pytest.raises(UsageError, match=r"did you mean 'letta'.*known formats: agentmemory, canonical, letta, letta-memfs, mem0"):
         registry.get("leta")

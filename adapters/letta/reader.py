@@ -118,6 +118,11 @@ def read_v2(doc: dict[str, Any], name: str, report: Report,
     top_extras = {k: v for k, v in doc.items()
                   if k not in ("agents", "groups", "blocks", "files", "sources", "tools",
                                "mcp_servers", "skills", "created_at")}
+    unknown = sorted(k for k in top_extras if k != "metadata")
+    if unknown:  # a newer Letta's or a client's addition: kept for a round trip, and said
+        report.warn(f"{name}: top-level key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+                    f"not in letta 0.16.8's AgentFileSchema: kept as is when written back as an .af, lost in "
+                    f"other formats")
     absent = [k for k in ("groups", "blocks", "files", "sources", "tools", "mcp_servers", "skills",
                           "created_at") if k not in doc]
     if absent:

@@ -22,6 +22,7 @@ from memconv.jsonutil import BOM, has_big_int, ijson_backend
 from memconv.sniff import top_keys
 
 from .mapping import EMBED_KEY, MAPPING
+from .markdown import read_markdown, sniff_markdown, wants_markdown, write_markdown
 from .reader import first_value, line_kind, read_document, read_jsonl, read_openmemory_zip
 from .shape import MIGRATION_KIND, OPENMEMORY_MARKERS
 from .writer import write_mem0
@@ -29,7 +30,7 @@ from .writer import write_mem0
 _FOREIGN_KEYS = ("agents", "core_memory", "in_context_message_indices", "sessions", "observations", "format")
 """Top-level keys of other formats' documents (Letta, AgentMemory ExportData, canonical JSON)."""
 
-_SCORES = {"migration": 95, "openmemory_zip": 90, "openmemory": 90, "results": 90, "history_list": 85,
+_SCORES = {"markdown": 90, "migration": 95, "openmemory_zip": 90, "openmemory": 90, "results": 90, "history_list": 85,
            "history_table": 85, "jsonl": 85, "list": 80, "item": 80}
 MINE = 95
 """Score of a document memconv's mem0 writer marked as its own (the ``memconv`` list or an item's
@@ -97,6 +98,8 @@ def sniff(inp: Input) -> tuple[str | None, int]:
         return None, 0
     head = inp.peek(PEEK_BYTES)
     text = head.lstrip(BOM + b" \t\r\n")
+    if text[:3] == b"---" or text[:4] == b"<!--":
+        return ("markdown", _SCORES["markdown"]) if sniff_markdown(head) else (None, 0)
     if text[:1] == b"{":
         line, _, rest = text.partition(b"\n")
         try:
@@ -154,8 +157,11 @@ class Mem0Format(Format):
     system = "mem0"
     extensions = (".json", ".jsonl", ".zip")
     read_versions = ("OSS 0.1.x-2.2.1 (v1.1 {results[, relations]}, v1.0 bare list, get, history, "
-                     "TypeScript history), Platform v3 pages, OpenMemory export 1, migration file 1, JSON-L")
-    write_versions = "v1.1 get_all {results[, relations, history, memconv]} (default), v1.0 bare list, JSON-L"
+                     "TypeScript history), Platform v3 pages, OpenMemory export 1, migration file 1, JSON-L, "
+                     "the mem0 plugin's Markdown export (mem0-export-<project>-<date>.md)")
+    write_versions = ("v1.1 get_all {results[, relations, history, memconv]} (default), v1.0 bare list, JSON-L, "
+                      "the mem0 plugin's Markdown export (-o mem0-export-<project>-<date>.md, or --target-version "
+                      "markdown)")
     default_write_version = "v1.1"
     mapping = MAPPING
     live = ".live"
@@ -174,7 +180,10 @@ class Mem0Format(Format):
         shape, _ = sniff(inp)
         if not inp.is_dir and not inp.peek(4096).strip():
             shape = "jsonl"  # memconv's own JSON-L of an empty stream: a header and no records
-        if shape == "openmemory_zip":
+        if shape == "markdown":
+            with inp.open() as fh:
+                yield from read_markdown(fh.read(), inp.name, options.report)
+        elif shape == "openmemory_zip":
             yield from read_openmemory_zip(inp, options.report)
         elif shape == "jsonl":
             yield from read_jsonl(inp, options.report)
@@ -195,11 +204,16 @@ class Mem0Format(Format):
         return plan
 
     def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
-        """Write ``get_all`` JSON (or JSON-L with ``options.jsonl``); see :mod:`.writer`.
+        """Write ``get_all`` JSON (or JSON-L with ``options.jsonl``; see :mod:`.writer`), or the mem0
+        plugin's Markdown export for ``--target-version markdown`` or an output named ``*.md``
+        (:mod:`.markdown`).
 
         Raises:
             UnsupportedVersion: ``--target-version`` other than v1.1 / v1.0. UsageError: ``--split``.
         """
+        if wants_markdown(options):
+            write_markdown(items, out, options)
+            return
         write_mem0(items, out, options)
 
 

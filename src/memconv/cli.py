@@ -96,6 +96,8 @@ def cli() -> None:
 @click.option("--passages", metavar="PATH", help="Letta: where to write the passages sidecar when the .af goes to stdout.")
 @click.option("--source-token", metavar="TOKEN", help="Token of the live system read (default: LETTA_API_KEY, AGENTMEMORY_SECRET or MEM0_API_KEY).")
 @click.option("--target-token", metavar="TOKEN", help="Token of the live system written (default: its system's variable, as for --source-token).")
+@click.option("--history", is_flag=True, help="Letta Code memory folder: read its git history (commits) as history events.")
+@click.option("--git", "git_commit", is_flag=True, help="Letta Code memory folder (-o DIR): commit what is written (a new repository on branch main when there is none).")
 @click.option("--all-messages", is_flag=True, help="Letta server: the whole message history, not only the context window.")
 @click.option("--model", metavar="HANDLE", help="Letta server: import with this model handle (provider/name).")
 @click.option("--embedding", metavar="HANDLE", help="Letta server: import with this embedding handle.")
@@ -108,7 +110,7 @@ def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, ta
             report_path: str | None, agents: tuple[str, ...], user_ids: tuple[str, ...], since: str | None,
             exclude: tuple[str, ...], rename: tuple[str, ...], keep_secrets: bool, max_records: int,
             max_bytes: int, split: bool, passages: str | None, source_token: str | None,
-            target_token: str | None, all_messages: bool, model: str | None, embedding: str | None,
+            target_token: str | None, history: bool, git_commit: bool, all_messages: bool, model: str | None, embedding: str | None,
             secrets_file: str | None, show_progress: bool, quiet: bool, debug: bool, wait: float,
             no_fsync: bool) -> None:
     """Convert INPUTS (files, folders, `-` for stdin, or live systems) to --to FORMAT."""
@@ -133,6 +135,10 @@ def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, ta
         extra["fsync"] = not no_fsync
     if all_messages:
         extra["read_all_messages"] = True
+    if history:
+        extra["read_history"] = True
+    if git_commit:
+        extra["git"] = True
     for key, val in (("model", model), ("embedding", embedding), ("secrets_file", secrets_file)):
         if val:
             if not live_out:

@@ -77,6 +77,9 @@ class Format:
     live: ClassVar[str | None] = None
     options: ClassVar[frozenset[str]] = frozenset()
     line_form: ClassVar[bool] = False
+    writes_folder: ClassVar[bool] = False
+    """True when ``-o`` may name a folder that the adapter writes whole: :meth:`is_folder_output` says
+    which paths are folders, :meth:`stage_folder` writes one beside its destination."""
     """True when the writer has a JSON-L form (``--jsonl``)."""
     """Keyword options this adapter's reader or writer takes beyond the hub's (a plugin declares its
     own here; any other keyword is refused as a typo)."""
@@ -85,6 +88,20 @@ class Format:
         """Files a write to ``output_path`` may create beside it (Letta's passages sidecar). Without a
         ``--strategy`` an existing one is refused like an existing destination."""
         return []
+
+    def is_folder_output(self, path: str) -> bool:
+        """True when ``-o path`` is a folder this adapter writes (only when :attr:`writes_folder`)."""
+        return False
+
+    def stage_folder(self, items: Iterable[Any], dest: str, strategy: str | None, options: WriteOptions) -> Any:
+        """Write the stream into a scratch folder beside ``dest`` (combined with an existing ``dest``
+        under ``strategy``); return an object with ``plan`` (a :class:`memconv.strategies.Plan`),
+        ``commit(fsync)`` (swap it into place) and ``discard()``.
+
+        Raises:
+            OutputUnwritable: the folder cannot be written.
+        """
+        raise NotImplementedError(f"{self.name} does not write folders")
 
     def detect(self, inp: Input) -> int:
         """How sure this format is that ``inp`` is its own: 0 (no) to 100 (certain).

@@ -138,7 +138,7 @@ PUSH_OPTIONS = frozenset({"model", "embedding", "secrets_file", "tool_secrets"})
 """Options of a push into a live system (``--model``, ``--embedding``, ``--secrets`` for Letta)."""
 
 READ_OPTIONS = frozenset({"read_all_messages", "read_page_sessions", "read_sidecar", "read_token",
-                          "read_only_agents", "read_skip_kinds", "read_progress"})
+                          "read_only_agents", "read_skip_kinds", "read_progress", "read_history"})
 """Reader options, passed as ``read_<name>`` (``read_all_messages`` for a live Letta)."""
 
 
@@ -219,6 +219,9 @@ def _preflight(fmt: Format, out: str, strategy: str | None, split: bool, dry_run
         return
     if strategy and split:
         raise UsageError("--strategy and --split do not go together: import the parts with merge instead")
+    if fmt.writes_folder and fmt.is_folder_output(out):
+        _preflight_folder(fmt, out, strategy)
+        return
     if out.endswith(("/", os.sep)) or os.path.isdir(out):
         raise UsageError(f"{out}: is a folder; -o takes a file path (for example "
                          f"{os.path.join(out.rstrip('/' + os.sep) or '.', 'out.json')})")
@@ -250,6 +253,57 @@ def _preflight(fmt: Format, out: str, strategy: str | None, split: bool, dry_run
                                         f"merge|replace|skip, or another -o path")
 
 
+def _preflight_folder(fmt: Format, out: str, strategy: str | None) -> None:
+    """:func:`_preflight` for a format that writes a folder (``-o DIR``).
+
+    Raises:
+        UsageError: ``out`` is a file, or its parent folder does not exist.
+        DestinationExists: ``out`` is a folder with something in it and no strategy was given.
+    """
+    real = resolve(out.rstrip("/" + os.sep) or out)
+    parent = os.path.dirname(os.path.abspath(real))
+    if os.path.lexists(real) and not os.path.isdir(real):
+        raise UsageError(f"{out}: is a file; {fmt.name} writes a folder (or name an archive: OUT.tar.gz, OUT.zip)")
+    if not os.path.isdir(parent):
+        raise UsageError(f"{out}: folder {parent} does not exist")
+    if os.path.isdir(real) and os.listdir(real) and strategy is None:
+        raise DestinationExists(f"{out}: exists and is not empty; choose --strategy merge|replace|skip, or another "
+                                f"-o path")
+
+
+def _write_folder(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, strategy: str | None,
+                  dry_run: bool, fail_on_loss: bool, fsync: bool, wait: float, target_version: str | None,
+                  timestamp: str | None, options: dict[str, Any]) -> Report:
+    """:func:`_write` for ``-o DIR`` of a format that writes folders: the adapter stages the folder beside
+    ``DIR`` (:meth:`~memconv.format.Format.stage_folder`), under the destination's lock; a loss refused, a
+    dry run or a failure discards it, else it is swapped into place."""
+    real = os.path.abspath(resolve(out.rstrip("/" + os.sep) or out))
+    parent = os.path.dirname(real)
+    report.info["target"] = {"format": fmt.name}
+    lock = destination_lock(real, wait) if not dry_run else nullcontext()
+    with lock:
+        sweep(parent)
+        exists = os.path.isdir(real) and bool(os.listdir(real))
+        if exists and strategy is None:
+            raise DestinationExists(f"{out}: exists and is not empty; choose --strategy merge|replace|skip, or "
+                                    f"another -o path")
+        opts = WriteOptions(report=report, target_version=target_version, timestamp=timestamp,
+                            output_path=real, extra=dict(options))
+        with _depth_guard(report):
+            staged = fmt.stage_folder(_with_header(stream), real, strategy if exists else None, opts)
+        try:
+            if fail_on_loss and report.has_loss:
+                raise LossRefused(f"{fmt.name} cannot hold everything in the input ({report.format_losses()[0]}); "
+                                  f"nothing was written (drop --fail-on-loss to accept the loss)")
+            if not dry_run:
+                staged.commit(fsync)
+        finally:
+            staged.discard()
+    report.info["plan"] = staged.plan.to_dict()
+    report.info["dry_run"] = dry_run
+    return report
+
+
 def _write(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, strategy: str | None,
            dry_run: bool, fail_on_loss: bool, compress: bool | None, keep_secrets: bool, fsync: bool,
            wait: float, target_version: str | None, timestamp: str | None, jsonl: bool,
@@ -261,6 +315,11 @@ def _write(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, stra
     _preflight(fmt, out, strategy, split, dry_run, report, jsonl)
     if not keep_secrets:
         stream = blank(stream, report)
+    if fmt.writes_folder and fmt.is_folder_output(out):
+        options["keep_secrets"] = keep_secrets
+        return _write_folder(stream, fmt, out, report=report, strategy=strategy, dry_run=dry_run,
+                             fail_on_loss=fail_on_loss, fsync=fsync, wait=wait, target_version=target_version,
+                             timestamp=timestamp, options=options)
     options["keep_secrets"] = keep_secrets  # writers that blank secrets themselves honour it too
     compress = compress if compress is not None else out.endswith(".gz")
     real = resolve(out) if out != "-" else out

@@ -27,7 +27,8 @@ except ImportError:  # pragma: no cover - ijson is a dependency
     JSONError = ValueError  # type: ignore[misc,assignment]
 
 ENTRY_POINT_GROUP = "memconv.adapters"
-BUILTINS = ("letta", "mem0", "agentmemory", "canonical")
+BUILTINS = ("letta", "mem0", "agentmemory", "canonical", "letta_memfs")
+"""Modules of the built-in adapters (``memconv.adapters.<module>``; ``letta_memfs`` is the format ``letta-memfs``)."""
 
 _registry: dict[str, Format] | None = None
 

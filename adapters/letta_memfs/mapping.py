@@ -1,0 +1,58 @@
+"""The canonical -> Letta Code memory folder (MemFS) mapping table (rendered in ``docs/mappings.md``).
+
+The writer (:mod:`.writer`) calls ``MAPPING.account(record, report)`` for every record. Nothing is
+lost: a field the folder has no place for is kept in the hidden sidecar ``.memconv.json`` (Letta Code
+ignores hidden files), which the reader restores.
+"""
+
+from __future__ import annotations
+
+from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
+
+_SIDE = ".memconv.json records[]"
+
+_KINDS: dict[str, tuple[str | None, str]] = {
+    "agent": (_SIDE, "the first agent is the folder's: its attached blocks are the files under system/; every "
+                     "agent (system prompt, tools, rules, configs) is kept whole in the sidecar"),
+    "block": ("<label>.md", "one Markdown file: system/<label>.md when the folder's agent lists it (attached), "
+                            "else <label>.md (detached); unsafe label characters %-escaped"),
+    "memory": ("reference/<system>/<scope>/<type>/<id>.md", "a detached block the agent can open; the record "
+                                                            "itself is kept in the sidecar"),
+    "skill": ("skills/<name>/", "one file per skill file; the record in the sidecar"),
+}
+for _k in MAPPED_FIELDS:
+    _KINDS.setdefault(_k, (_SIDE, "kept whole in the sidecar (Letta Code's folder has no place for it)"))
+
+_FILE_ROWS: dict[str, dict[str, str]] = {
+    "block": {"label": "the file's path", "value": "the file's body, verbatim",
+              "description": "front matter description (one line; a block without one gets 'Letta block <label>, "
+                             "converted by memconv'; the exact text in the sidecar)",
+              "read_only": "front matter read_only: true (only when true)",
+              "limit": "front matter limit (only when the block has one)"},
+    "memory": {"text": "the file's body", "title": "front matter description (with the system and id)",
+               "scope": "the file's folder (user-<id>, agent-<id>, run-<id>, project-<name>)",
+               "memory_type": "the file's folder"},
+    "skill": {"files": "skills/<name>/<file>"},
+}
+
+
+def _rows() -> list[FieldMap]:
+    rows = []
+    for kind, fields in MAPPED_FIELDS.items():
+        native = _FILE_ROWS.get(kind, {})
+        for name in fields:
+            rows.append(FieldMap(kind, name, native.get(name, "sidecar")))
+    return rows
+
+
+MAPPING = MappingTable(
+    target="letta-memfs", system="letta", rows=_rows(), kinds=_KINDS, keeps_extras=True,
+    intro=("A folder that Letta Code (npm `@letta-ai/letta-code`, the `letta` command since the Letta server's "
+           "0.16.8) uses as an agent's memory: one Markdown file per block with only the front matter keys its "
+           "pre-commit hook allows (`description`, `read_only`, `limit`), attached blocks under `system/`. "
+           "Everything else (Letta block ids, metadata, tags, the agent's system prompt, tools, messages, "
+           "passages, other agents) is kept in the hidden `.memconv.json` at the folder's root, so that "
+           "`.af` -> folder -> `.af` gives the same agent back. `-o DIR` writes the folder atomically (a scratch "
+           "folder beside it, then a rename), `--git` commits it; `-o X.tar.gz`, `-o X.zip` or standard output "
+           "write an archive of it."),
+)

@@ -1,0 +1,176 @@
+"""Letta Code's memory folder (MemFS): paths, labels and front matter, as Letta Code reads them.
+
+Upstream: letta-ai/letta-code at 1f4d3e3 (2026-08-22), npm ``@letta-ai/letta-code`` 0.32.x:
+
+* ``src/utils/frontmatter.ts`` ``parseFrontmatter``: a UTF-8 BOM is stripped, CRLF and lone CR become
+  LF, the front matter is ``^---\\n(...)\\n---(\\n body)?$`` (the first closing ``---`` ends it), each
+  line is ``key: value`` split at the first colon, values are raw text (no YAML quoting), and the body
+  is trimmed.
+* ``src/agent/memory-git-hooks.ts`` ``PRE_COMMIT_HOOK_SCRIPT``: keys ``description`` (required, not
+  empty), ``read_only`` (protected: set by the server, never by the agent), ``limit`` (legacy,
+  tolerated); any other key is refused. It checks ``.md`` files under ``system/`` and ``reference/``.
+* ``src/backend/local/local-backend.ts`` ``memoryBlockPath``: a block labelled ``persona`` is the file
+  ``system/persona.md``; a label that already starts with ``system/`` keeps its path.
+  ``renderMemoryFile`` / ``sanitizeFrontmatterValue``: a description is one line (newlines become
+  spaces), written as ``description: <text>``, then ``read_only: <value>``.
+* ``src/agent/memory-scanner.ts``: names starting with ``.`` are hidden and never read.
+
+Labels and paths (memconv's choice where Letta Code has none): an attached block is
+``system/<label>.md`` (``system/<rest>.md`` for a label ``system/<rest>``); a detached block is
+``<label>.md`` (``_detached/<label>.md`` when the label starts with ``system/``, so that it is not
+attached on the way back). A label segment that is not a safe file name is percent-escaped
+(:func:`label_to_path`), reversibly (:func:`path_to_label`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+SIDECAR = ".memconv.json"
+"""The hidden file at the folder's root where memconv keeps what the front matter has no key for."""
+
+SIDECAR_FORMAT = "memconv-letta-memfs-sidecar"
+SIDECAR_VERSION = 1
+SYSTEM_DIR = "system"
+DETACHED_ESCAPE = "_detached"
+SKILLS_DIR = "skills"
+ALLOWED_KEYS = ("description", "read_only", "limit")
+"""Front matter keys Letta Code's pre-commit hook accepts (``ALL_KNOWN_KEYS``)."""
+
+_UNSAFE_CHAR = re.compile(r'[\x00-\x20\x7f%\\:*?"<>|]')
+"""Escaped in file names: control characters, ``%``, characters Windows refuses, and the space (Letta
+Code's pre-commit hook splits the staged file list on white space)."""
+_FM = re.compile(r"^---\n([\s\S]*?)\n---(?:\n([\s\S]*))?$")
+
+
+EMPTY_LABEL = "%EMPTY%"
+"""The file name of a block whose label is empty (a real ``%`` is always escaped, so it cannot clash)."""
+
+
+def _escape_segment(out: str) -> str:
+    if out.startswith("."):  # hidden: Letta Code would not see it
+        out = "%2E" + out[1:]
+    if out.endswith("."):  # not a portable file name
+        out = out[:-1] + "%2E"
+    return out
+
+
+def escape_label(label: str) -> str:
+    """``label`` as a relative path without ``.md``: a ``/`` that would make an empty segment becomes
+    ``%2F``, characters that are not portable in file names (and ``%``) become ``%XX``, a leading ``.``
+    ``%2E`` (a hidden file would not be seen), a trailing ``.`` or space is escaped too."""
+    if label == "":
+        return EMPTY_LABEL
+    out = []
+    for i, ch in enumerate(label):
+        if ch == "/":
+            glued = i == 0 or i == len(label) - 1 or label[i - 1] == "/"
+            out.append("%2F" if glued else "/")
+        else:
+            out.append(_UNSAFE_CHAR.sub(lambda m: "%{:02X}".format(ord(m.group())), ch))
+    return "/".join(_escape_segment(s) for s in "".join(out).split("/"))
+
+
+def unescape_label(path: str) -> str:
+    """The inverse of :func:`escape_label` (a path without ``.md``)."""
+    if path == EMPTY_LABEL:
+        return ""
+    return "/".join(unquote(s) for s in path.split("/"))
+
+
+def label_to_path(label: str, attached: bool) -> str:
+    """The file (relative, ``/``-separated) of a block: see the module docstring."""
+    rel = escape_label(label)
+    if attached:
+        return (rel if rel.startswith(SYSTEM_DIR + "/") else f"{SYSTEM_DIR}/{rel}") + ".md"
+    if rel == SYSTEM_DIR or rel.startswith(SYSTEM_DIR + "/") or rel.startswith(DETACHED_ESCAPE + "/") \
+            or rel.startswith(SKILLS_DIR + "/"):
+        rel = f"{DETACHED_ESCAPE}/{rel}"
+    return rel + ".md"
+
+
+def path_to_label(path: str) -> tuple[str, bool]:
+    """``(label, attached)`` of a file: under ``system/`` the label is the path below ``system/``
+    (Letta Code renders ``system/persona.md`` as the block ``persona``), elsewhere the path from the
+    folder's root; ``.md`` removed, escapes undone."""
+    rel = path[:-3] if path.endswith(".md") else path
+    if rel.startswith(SYSTEM_DIR + "/"):
+        return unescape_label(rel[len(SYSTEM_DIR) + 1:]), True
+    if rel.startswith(DETACHED_ESCAPE + "/"):
+        rel = rel[len(DETACHED_ESCAPE) + 1:]
+    return unescape_label(rel), False
+
+
+def is_hidden(path: str) -> bool:
+    """True when a segment of ``path`` starts with ``.`` (Letta Code's scanner skips it)."""
+    return any(seg.startswith(".") for seg in path.split("/"))
+
+
+def one_line(text: str) -> str:
+    """A front matter value as Letta Code writes one (``sanitizeFrontmatterValue``)."""
+    return re.sub(r"\r?\n|\r", " ", text).strip()
+
+
+def render(description: str, value: str, read_only: bool = False, limit: int | None = None) -> bytes:
+    """One block file: front matter with only the keys the hook allows, then the value verbatim.
+
+    ``description`` must not be empty after :func:`one_line` (the caller supplies one)."""
+    lines = ["---", f"description: {one_line(description)}"]
+    if read_only:
+        lines.append("read_only: true")
+    if limit is not None:
+        lines.append(f"limit: {limit}")
+    lines.append("---")
+    return ("\n".join(lines) + "\n" + value).encode("utf-8")
+
+
+@dataclass
+class Parsed:
+    """A block file as read: front matter keys (raw text values), the body, and what was wrong."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    has_front_matter: bool = False
+    problems: list[str] = field(default_factory=list)
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+def parse(text: str, exact: bool = False) -> Parsed:
+    """Parse a block file the way Letta Code's ``parseFrontmatter`` does (BOM stripped, CRLF to LF,
+    body trimmed). With ``exact``, the text is the file memconv wrote: nothing is normalised and the
+    body is kept byte for byte. Problems (one line each, with the line number) are collected, not
+    raised: a file Letta Code reads is read."""
+    out = Parsed()
+    if not exact:
+        text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    m = _FM.match(text)
+    if not m:
+        out.body = text if exact else text.strip()
+        out.problems.append("line 1: no front matter (expected '---', then 'description: ...', then '---'); "
+                            "Letta Code's pre-commit hook refuses such a file")
+        return out
+    out.has_front_matter = True
+    out.body = m.group(2) or ""
+    if not exact:
+        out.body = out.body.strip()
+    for n, line in enumerate(m.group(1).split("\n"), 2):
+        if not line.strip():
+            continue
+        if line[:1] in (" ", "\t"):
+            out.problems.append(f"line {n}: an indented line in the front matter is ignored")
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip()
+        if not sep or not key:
+            out.problems.append(f"line {n}: expected 'key: value' in the front matter")
+            continue
+        if key not in ALLOWED_KEYS:
+            out.problems.append(f"line {n}: front matter key {key!r} is not one Letta Code allows "
+                                f"({', '.join(ALLOWED_KEYS)}); kept in the block's metadata")
+        out.keys[key] = value.strip()
+        out.key_lines[key] = n
+    if not out.keys.get("description", "").strip():
+        out.problems.append("line 2: no 'description' (Letta Code requires a non-empty one)")
+    return out

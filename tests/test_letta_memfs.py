@@ -1,0 +1,439 @@
+"""Letta Code's memory folder (MemFS, issue 14): every real .af into a folder that Letta Code's own
+pre-commit hook accepts and back to the same .af; a folder built by hand from the rules (attached and
+detached blocks, nested labels, CRLF, a BOM, a read-only block, three commits) into every format.
+
+The front matter rules are checked by running Letta Code's own pre-commit hook, the bash script
+``PRE_COMMIT_HOOK_SCRIPT`` of letta-ai/letta-code ``src/agent/memory-git-hooks.ts`` at 1f4d3e3, kept as
+``fixtures/letta-code/pre-commit`` (the npm package needs node and a download; the hook runs here
+offline with git and bash), in a real git repository.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+import memconv
+from memconv.errors import DestinationExists
+
+from helpers import FIXTURES, GOOD_AF, REPO, run_cli
+
+HOOK = REPO / "fixtures" / "letta-code" / "pre-commit"
+TS = "2026-01-01T00:00:00+00:00"
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
+       "-c", "init.defaultBranch=main"]
+
+
+def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([*GIT, *args], cwd=repo, capture_output=True, text=True, check=check)
+
+
+def _md_files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.md")
+                  if not any(s.startswith(".") for s in p.relative_to(folder).parts)
+                  and p.relative_to(folder).parts[0] != "skills")
+
+
+def hook_check(folder: Path, work: Path) -> tuple[list[str], list[str]]:
+    """Run Letta Code's pre-commit hook on every block file of ``folder``.
+
+    The hook checks files under ``system/`` and ``reference/``; detached files elsewhere are checked
+    as ``reference/<path>`` so that the rules cover every file. Files with ``read_only: true`` are
+    first committed without the hook (as the server writes them: the hook refuses an agent that sets
+    ``read_only``), then every other file is committed through the hook. Returns the hook's error
+    lines and the read-only files."""
+    repo = work / "hookrepo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    shutil.copy(HOOK, repo / ".git" / "hooks" / "pre-commit")
+    os.chmod(repo / ".git" / "hooks" / "pre-commit", 0o755)
+    placed = {}
+    for rel in _md_files(folder):
+        dest = rel if rel.startswith("system/") else f"reference/{rel}"
+        placed[rel] = dest
+    read_only = [rel for rel in placed if "\nread_only: true\n" in (folder / rel).read_text(encoding="utf-8")
+                 .split("\n---\n", 1)[0] + "\n"]
+    for rel in read_only:
+        (repo / placed[rel]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(folder / rel, repo / placed[rel])
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "--allow-empty", "--no-verify", "-m", "server-set read-only blocks")
+    for rel, dest in placed.items():
+        if rel not in read_only:
+            (repo / dest).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(folder / rel, repo / dest)
+    _git(repo, "add", "-A")
+    done = _git(repo, "commit", "-q", "--allow-empty", "-m", "memconv output", check=False)
+    errors = [ln.strip() for ln in (done.stdout + done.stderr).splitlines()
+              if ln.strip() and "validation failed" not in ln]
+    return errors, read_only
+
+
+def test_the_hook_is_live(tmp_path):
+    """The check above would pass anything if the hook did not run: it refuses what Letta Code refuses."""
+    folder = tmp_path / "memory"
+    (folder / "system").mkdir(parents=True)
+    (folder / "system" / "a.md").write_text("---\ndescription: a\ntags: x\n---\nA")
+    (folder / "b.md").write_text("---\ndescription:\n---\nB")
+    (folder / "system" / "c.md").write_text("C")
+    errors, _ = hook_check(folder, tmp_path)
+    assert sorted(errors) == ["reference/b.md: 'description' must not be empty",
+                              "system/a.md: unknown frontmatter key 'tags' (allowed: description read_only limit)",
+                              "system/c.md: missing frontmatter (must start with ---)"]
+
+
+# ------------------------------------------------------------------------------- .af -> folder -> .af
+
+
+@pytest.mark.parametrize("af", GOOD_AF, ids=lambda p: p.name)
+def test_every_af_becomes_a_folder_letta_code_accepts_and_comes_back(tmp_path, af):
+    folder = tmp_path / "memory"
+    report = memconv.convert(af, to="letta-memfs", output=str(folder), timestamp=TS)
+    assert not report.losses, report.format_losses()
+    errors, read_only = hook_check(folder, tmp_path)
+    assert errors == [], errors
+    # the folder itself: only the allowed keys, a non-empty description, attached blocks under system/
+    bundle = memconv.read(af)
+    attached = {i for a in bundle.of("agent")[:1] for i in a.block_ids}
+    n_system = sum(1 for b in bundle.of("block") if b.id in attached)
+    assert len([p for p in _md_files(folder) if p.startswith("system/")]) == n_system
+    assert len(_md_files(folder)) == len(bundle.of("block"))
+    assert len(read_only) == sum(1 for b in bundle.of("block") if b.read_only)
+    # and back: the same .af as a direct .af -> .af
+    memconv.convert(folder, to="letta", output=str(tmp_path / "back.af"), timestamp=TS)
+    memconv.convert(af, to="letta", output=str(tmp_path / "direct.af"), timestamp=TS)
+    assert json.loads((tmp_path / "back.af").read_bytes()) == json.loads((tmp_path / "direct.af").read_bytes())
+
+
+def test_read_only_block_stays_read_only_for_letta_code(tmp_path):
+    """deep_research_agent.af has a read-only block: after memconv's commit, Letta Code's hook refuses
+    an edit of it, as it refuses an edit of any block the server made read-only."""
+    folder = tmp_path / "memory"
+    memconv.convert(GOOD_AF[0].parent / "deep_research_agent.af", to="letta-memfs", output=str(folder), git=True)
+    ro = [p for p in _md_files(folder) if "read_only: true" in (folder / p).read_text()]
+    assert len(ro) == 1
+    shutil.copy(HOOK, folder / ".git" / "hooks" / "pre-commit")
+    os.chmod(folder / ".git" / "hooks" / "pre-commit", 0o755)
+    assert _git(folder, "status", "--porcelain").stdout == ""  # memconv committed everything
+    with open(folder / ro[0], "a") as fh:
+        fh.write("\nedited")
+    _git(folder, "add", "-A")
+    done = _git(folder, "commit", "-m", "edit", check=False)
+    assert done.returncode == 1 and "is read_only and cannot be modified" in done.stdout + done.stderr
+
+
+# ------------------------------------------------------------------------------------ a folder by hand
+
+
+def _block(description: str | None, body: str, *, read_only: bool = False, limit: int | None = None,
+           crlf: bool = False, bom: bool = False) -> bytes:
+    lines = ["---"]
+    if description is not None:
+        lines.append(f"description: {description}")
+    if read_only:
+        lines.append("read_only: true")
+    if limit is not None:
+        lines.append(f"limit: {limit}")
+    lines += ["---", body]
+    nl = "\r\n" if crlf else "\n"
+    text = nl.join(lines) + nl
+    return (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+
+
+def hand_built(root: Path) -> Path:
+    """A MemFS folder written from Letta Code's rules, with a git history of three commits."""
+    mem = root / "agents" / "agent-123" / "memory"
+    (mem / "system" / "human").mkdir(parents=True)
+    (mem / "reference").mkdir()
+    _git(mem, "init", "-q")
+    (mem / "system" / "persona.md").write_bytes(_block("Who I am", "I am Sam."))
+    (mem / "system" / "human" / "prefs.md").write_bytes(_block("What the user likes", "Tea.", crlf=True))
+    _git(mem, "add", "-A")
+    _git(mem, "commit", "-q", "-m", "one")
+    (mem / "system" / "persona.md").write_bytes(_block("Who I am", "I am Sam, a helper.", limit=5000))
+    (mem / "system" / "policy.md").write_bytes(_block("Rules set by the server", "Be kind.", read_only=True,
+                                                      bom=True))
+    (mem / "reference" / "api.md").write_bytes(_block("API notes", "GET /v1/agents"))
+    _git(mem, "add", "-A")
+    _git(mem, "commit", "-q", "-m", "two")
+    (mem / "notes.md").write_bytes(_block("Loose notes", "a detached note"))
+    (mem / "reference" / "old.md").write_bytes(_block("Old", "gone soon"))
+    _git(mem, "add", "-A")
+    _git(mem, "commit", "-q", "-m", "three")
+    (mem / ".hidden.md").write_text("---\ndescription: never read\n---\nsecret")
+    (mem / ".cache").mkdir()
+    (mem / ".cache" / "x.md").write_text("---\ndescription: never read\n---\nno")
+    (mem / "reference" / "old.md").unlink()  # deleted in the working tree, not committed
+    return mem
+
+
+def test_hand_built_folder_reads_as_letta_code_sees_it(tmp_path):
+    mem = hand_built(tmp_path)
+    bundle = memconv.read(mem)
+    assert bundle.header.source_system == "letta-memfs"
+    (agent,) = bundle.of("agent")
+    assert agent.name == "agent-123"
+    blocks = {b.label: b for b in bundle.of("block")}
+    assert set(blocks) == {"persona", "human/prefs", "policy", "reference/api", "notes"}
+    assert blocks["human/prefs"].value == "Tea."  # CRLF read as LF, body trimmed as Letta Code does
+    assert blocks["policy"].value == "Be kind." and blocks["policy"].read_only  # BOM stripped
+    assert blocks["persona"].limit == 5000 and blocks["persona"].description == "Who I am"
+    attached = {b.label for b in bundle.of("block") if b.id in agent.block_ids}
+    assert attached == {"persona", "human/prefs", "policy"}  # system/ is attached, the rest detached
+
+
+def test_hand_built_folder_history_and_counts_in_every_format(tmp_path):
+    mem = hand_built(tmp_path)
+    canon = memconv.read(mem, history=True)
+    counts = canon.counts()
+    assert counts == {"agent": 1, "block": 5, "event": 7}
+    events = canon.of("event")
+    # commits oldest first; within a commit, in path order
+    assert [e.event for e in events] == ["ADD", "ADD", "ADD", "UPDATE", "ADD", "ADD", "ADD"]
+    persona = next(b for b in canon.of("block") if b.label == "persona")
+    (upd,) = [e for e in events if e.event == "UPDATE"]
+    assert upd.memory_id == persona.id and upd.old_text == "I am Sam." and upd.new_text == "I am Sam, a helper."
+    # the removed file's history keeps its path
+    assert any(e.memory_id == "memfs:reference/old.md" for e in events)
+    expected = {  # every record read is written natively, kept (mem0's memconv list), or said lost
+        "agentmemory": ({"agentmemory:sessions": 1, "agentmemory:memories": 5}, {("event", "*"): 7}),
+        "mem0": ({"mem0:memconv": 1, "mem0:results": 5, "mem0:history": 7}, {}),
+        "canonical": ({"canonical:agent": 1, "canonical:block": 5, "canonical:event": 7}, {}),
+    }
+    for to, (written, lost) in expected.items():
+        out = tmp_path / f"out-{to}"
+        report = memconv.convert(mem, to=to, output=str(out), read_history=True, timestamp=TS,
+                                 jsonl=to == "canonical")
+        assert dict(report.read) == counts
+        assert dict(report.written) == written
+        assert {k: v.count for k, v in report.losses.items()} == lost
+        assert sum(written.values()) + sum(lost.values()) == sum(counts.values())
+    back = memconv.read(tmp_path / "out-canonical")
+    assert back.counts() == counts
+
+
+def test_bad_front_matter_is_read_with_a_warning_naming_file_and_line(tmp_path):
+    mem = tmp_path / "memory"
+    (mem / "system").mkdir(parents=True)
+    (mem / "system" / "a.md").write_text("no front matter here\n")
+    (mem / "system" / "b.md").write_text("---\ndescription: b\ncolor: blue\nlimit: lots\n---\nbody\n")
+    (mem / "system" / "c.md").write_bytes(b"---\ndescription: c\n---\n\xff\xfe")
+    from memconv.report import Report
+
+    report = Report()
+    items = list(memconv.iter_records(mem, report=report))
+    blocks = {b.label: b for b in items[1:] if b.kind == "block"}
+    assert blocks["a"].value == "no front matter here" and blocks["a"].description is None
+    assert blocks["b"].metadata == {"frontmatter": {"color": "blue"}} and blocks["b"].limit is None
+    assert "c" not in blocks
+    text = "\n".join(report.warnings)
+    assert "system/a.md: line 1: no front matter" in text
+    assert "system/b.md: line 3: front matter key 'color'" in text
+    assert "system/b.md: line 4: limit: expected a whole number, got 'lots'" in text
+    assert "system/c.md: line 4: not UTF-8" in text
+
+
+def test_cli_reads_a_folder_by_content(tmp_path):
+    mem = hand_built(tmp_path)
+    out = tmp_path / "am.json"
+    done = run_cli(mem, "--to", "agentmemory", "-o", out, "--history")
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(out.read_bytes())["memories"]) >= 5
+    done = run_cli("inspect", mem)
+    assert done.returncode == 0 and b"letta-memfs" in done.stdout
+
+
+# ------------------------------------------------------------------------ writing: memories, git, strategies
+
+
+def test_mem0_memories_become_detached_files_and_come_back(tmp_path):
+    src = FIXTURES / "mem0" / "get_all_v11.json"
+    folder = tmp_path / "memory"
+    report = memconv.convert(src, to="letta-memfs", output=str(folder))
+    assert not report.losses
+    files = _md_files(folder)
+    n = len(json.loads(src.read_bytes())["results"])
+    assert len(files) == n and all(f.startswith("reference/mem0/") for f in files)
+    errors, _ = hook_check(folder, tmp_path)
+    assert errors == []
+    memconv.convert(folder, to="mem0", output=str(tmp_path / "back.json"))
+    memconv.convert(src, to="mem0", output=str(tmp_path / "direct.json"))
+    assert json.loads((tmp_path / "back.json").read_bytes()) == json.loads((tmp_path / "direct.json").read_bytes())
+
+
+def test_agentmemory_memories_become_detached_files(tmp_path):
+    src = FIXTURES / "agentmemory" / "real_export_seeded.json"
+    folder = tmp_path / "memory"
+    report = memconv.convert(src, to="letta-memfs", output=str(folder))
+    assert not report.losses
+    n = len(json.loads(src.read_bytes())["memories"])
+    assert len([f for f in _md_files(folder) if f.startswith("reference/agentmemory/")]) == n
+    memconv.convert(folder, to="agentmemory", output=str(tmp_path / "back.json"), timestamp=TS)
+    memconv.convert(src, to="agentmemory", output=str(tmp_path / "direct.json"), timestamp=TS)
+    assert json.loads((tmp_path / "back.json").read_bytes()) == json.loads((tmp_path / "direct.json").read_bytes())
+
+
+def test_an_edited_file_wins_over_the_sidecar(tmp_path):
+    folder = tmp_path / "memory"
+    memconv.convert(FIXTURES / "letta" / "memgpt_agent.af", to="letta-memfs", output=str(folder))
+    persona = folder / "system" / "persona.md"
+    persona.write_text("---\ndescription: New persona\n---\nI am Ada.\n")
+    (folder / "system" / "human.md").rename(folder / "human.md")  # detached by moving it out of system/
+    from memconv.report import Report
+
+    report = Report()
+    items = list(memconv.iter_records(folder, report=report))
+    blocks = {b.label: b for b in items if getattr(b, "kind", "") == "block"}
+    (agent,) = [i for i in items if getattr(i, "kind", "") == "agent"]
+    assert blocks["persona"].value == "I am Ada." and blocks["persona"].description == "New persona"
+    assert blocks["persona"].id in agent.block_ids and blocks["human"].id not in agent.block_ids
+    assert any("system/persona.md: edited since memconv wrote it" in w for w in report.warnings)
+
+
+def test_git_commits_a_new_repository_then_adds_commits(tmp_path):
+    folder = tmp_path / "memory"
+    memconv.convert(FIXTURES / "letta" / "memgpt_agent.af", to="letta-memfs", output=str(folder), git=True)
+    assert _git(folder, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip() == "main"
+    assert _git(folder, "status", "--porcelain").stdout == ""
+    memconv.convert(FIXTURES / "letta" / "customer_service.af", to="letta-memfs", output=str(folder),
+                    strategy="merge", git=True)
+    assert len(_git(folder, "log", "--oneline").stdout.splitlines()) == 2
+    assert _git(folder, "status", "--porcelain").stdout == ""
+    hist = memconv.read(folder, history=True)
+    assert {e.event for e in hist.of("event")} == {"ADD", "UPDATE"}
+
+
+def test_strategies_and_dry_run(tmp_path):
+    folder = tmp_path / "memory"
+    a, b = FIXTURES / "letta" / "memgpt_agent.af", FIXTURES / "letta" / "customer_service.af"
+    memconv.convert(a, to="letta-memfs", output=str(folder))
+    before = {p: (folder / p).read_bytes() for p in _md_files(folder)}
+    with pytest.raises(DestinationExists):
+        memconv.convert(b, to="letta-memfs", output=str(folder))
+    dry = memconv.convert(b, to="letta-memfs", output=str(folder), strategy="merge", dry_run=True)
+    assert {p: (folder / p).read_bytes() for p in _md_files(folder)} == before
+    real = memconv.convert(b, to="letta-memfs", output=str(folder), strategy="merge")
+    assert dry.info["plan"] == real.info["plan"]
+    assert real.info["plan"]["collections"]["files"]["update"] == 2
+    merged = {p: (folder / p).read_bytes() for p in _md_files(folder)}
+    assert merged != before and set(merged) == set(before)
+    memconv.convert(a, to="letta-memfs", output=str(folder), strategy="skip")
+    assert {p: (folder / p).read_bytes() for p in _md_files(folder)} == merged
+    (folder / "extra.md").write_text("---\ndescription: mine\n---\nx")
+    memconv.convert(a, to="letta-memfs", output=str(folder), strategy="merge")
+    assert (folder / "extra.md").exists()
+    (folder / ".gitignore").write_text("*.tmp\n")
+    memconv.convert(a, to="letta-memfs", output=str(folder), strategy="replace")
+    assert not (folder / "extra.md").exists()
+    assert (folder / ".gitignore").read_text() == "*.tmp\n"  # hidden files are Letta Code's, not the input's
+    assert {p: (folder / p).read_bytes() for p in _md_files(folder)} == before
+    assert not [n for n in os.listdir(tmp_path) if "memconv-" in n]  # no scratch left
+
+
+def test_archives_both_ways(tmp_path):
+    af = FIXTURES / "letta" / "memgpt_agent.af"
+    memconv.convert(af, to="letta", output=str(tmp_path / "direct.af"), timestamp=TS)
+    for name in ("mem.tar.gz", "mem.zip", "mem.tgz"):
+        out = tmp_path / name
+        memconv.convert(af, to="letta-memfs", output=str(out), timestamp=TS)
+        assert memconv.read(out).header.source_system is not None
+        memconv.convert(out, to="letta", output=str(tmp_path / f"{name}.af"), timestamp=TS)
+        assert json.loads((tmp_path / f"{name}.af").read_bytes()) == json.loads((tmp_path / "direct.af").read_bytes())
+    # a tarball of a hand-made folder, with a top folder
+    mem = hand_built(tmp_path / "h")
+    with tarfile.open(tmp_path / "hand.tar.gz", "w:gz") as tf:
+        tf.add(mem, arcname="memory")
+    bundle = memconv.read(tmp_path / "hand.tar.gz")
+    assert bundle.counts() == {"agent": 1, "block": 5}
+
+
+def test_output_folder_rules(tmp_path):
+    af = FIXTURES / "letta" / "memgpt_agent.af"
+    (tmp_path / "file").write_text("x")
+    done = run_cli(af, "--to", "letta-memfs", "-o", tmp_path / "file", "--strategy", "replace")
+    assert done.returncode == 2 and b"is a file" in done.stderr
+    (tmp_path / "empty").mkdir()
+    done = run_cli(af, "--to", "letta-memfs", "-o", str(tmp_path / "empty") + "/", "--git")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "empty" / "system" / "persona.md").is_file()
+    assert (tmp_path / "empty" / ".git").is_dir()
+    done = run_cli(af, "--to", "letta-memfs", "-o", tmp_path / "m.zip", "--git")
+    assert done.returncode == 2 and b"--git commits a folder" in done.stderr and not (tmp_path / "m.zip").exists()
+    done = run_cli(af, "--to", "letta", "-o", tmp_path / "m.af", "--git")
+    assert done.returncode == 2 and b"unknown option 'git'" in done.stderr
+
+
+def test_label_paths_are_reversible():
+    from memconv.adapters.letta_memfs.shape import is_hidden, label_to_path, path_to_label
+
+    for label in ["persona", "/note_directory", "system//references/lettabot", "a/", "a///b", "x%y", ".hidden/x",
+                  "a:b", "", "reference/api", "trail.", "two words", "système/é", "system", "_detached/x",
+                  "skills/x"]:
+        for attached in (True, False):
+            path = label_to_path(label, attached)
+            want = label[len("system/"):] if attached and label.startswith("system/") else label
+            assert path_to_label(path) == (want, attached), (label, path)
+            assert not is_hidden(path) and " " not in path
+
+
+# ---------------------------------------------------------------------------------- Letta Code's .af
+
+
+def test_unknown_top_level_key_of_a_current_af_is_kept_and_reported(tmp_path):
+    """Letta Code adds client-side keys to the server's .af (``skills``, written by ``/export``); a key
+    memconv does not know is carried through (.af, and a memory folder) and said, never dropped."""
+    from memconv.report import Report
+
+    doc = json.loads((FIXTURES / "letta" / "lettabot.af").read_bytes())
+    assert doc["skills"] and {"name", "files"} <= set(doc["skills"][0])
+    doc["client_extension"] = {"by": "a newer Letta Code"}
+    src = tmp_path / "in.af"
+    src.write_text(json.dumps(doc))
+    report = Report()
+    memconv.convert(src, to="letta-memfs", output=str(tmp_path / "memory"), report=report)
+    assert any("'client_extension' not in letta 0.16.8's AgentFileSchema" in w for w in report.warnings)
+    memconv.convert(tmp_path / "memory", to="letta", output=str(tmp_path / "back.af"))
+    back = json.loads((tmp_path / "back.af").read_bytes())
+    assert back["client_extension"] == {"by": "a newer Letta Code"}
+    assert [s["name"] for s in back["skills"]] == [s["name"] for s in doc["skills"]]
+    skill = doc["skills"][0]
+    for rel, text in skill["files"].items():  # skills are folders of the memory folder, as in Letta Code
+        assert (tmp_path / "memory" / "skills" / skill["name"] / rel).read_text() == text
+
+
+def test_the_destination_repositorys_hook_is_obeyed_and_stdout_stays_clean(tmp_path):
+    """Merging a read-only block into a repository whose Letta Code hook protects read_only: the hook
+    refuses, memconv exits 11 in one line with the hook's reason, and nothing is written."""
+    folder = tmp_path / "memory"
+    memconv.convert(FIXTURES / "letta" / "memgpt_agent.af", to="letta-memfs", output=str(folder), git=True)
+    shutil.copy(HOOK, folder / ".git" / "hooks" / "pre-commit")
+    os.chmod(folder / ".git" / "hooks" / "pre-commit", 0o755)
+    before = {p: (folder / p).read_bytes() for p in _md_files(folder)}
+    done = run_cli(FIXTURES / "letta" / "deep_research_agent.af", "--to", "letta-memfs", "-o", folder, "--git",
+                   "--strategy", "merge")
+    assert done.returncode == 11 and done.stdout == b""
+    assert done.stderr.decode().strip().splitlines()[-1].endswith(
+        "the repository's pre-commit hook refused the commit (nothing was written): system/persona.md: "
+        "'read_only' is a protected field and cannot be changed by the agent")
+    assert {p: (folder / p).read_bytes() for p in _md_files(folder)} == before
+    assert len(_git(folder, "log", "--oneline").stdout.splitlines()) == 1
+    assert not [n for n in os.listdir(tmp_path) if "memconv-" in n]
+
+
+def test_validate_lists_what_letta_code_would_refuse(tmp_path):
+    mem = tmp_path / "memory"
+    (mem / "system").mkdir(parents=True)
+    (mem / "system" / "a.md").write_text("---\ndescription: a\ntags: x\n---\nA")
+    (mem / "b.md").write_text("B")
+    (mem / "c.md").write_text("---\ndescription: c\n---\nC")
+    done = run_cli("validate", mem)
+    assert done.returncode == 1
+    out = done.stdout.decode()
+    assert "b.md: line 1: no front matter" in out and "system/a.md: line 3: front matter key 'tags'" in out
+    assert "c.md" not in out
