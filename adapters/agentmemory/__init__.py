@@ -21,7 +21,7 @@ from memconv.jsonutil import BOM
 from .mapping import MAPPING
 from .merge import merge_exports
 from .reader import read_export
-from .shape import DEFAULT_VERSION, FOREIGN_TOP_KEYS, SHIM_KEYS, SUPPORTED_VERSIONS
+from .shape import DEFAULT_VERSION, FOREIGN_TOP_KEYS, SHIM_KEYS, SUPPORTED_RANGES
 from .writer import write_export
 
 _MARKERS = ("sessions", "observations", "exportedAt", "summaries")
@@ -71,9 +71,9 @@ class AgentMemoryFormat(Format):
     title = "AgentMemory ExportData (GET /agentmemory/export)"
     system = "agentmemory"
     extensions = (".json",)
-    read_versions = (f"{SUPPORTED_VERSIONS[0]}-{SUPPORTED_VERSIONS[-1]} (the versions 0.9.29 imports; "
-                     f"not 0.7.8), the MCP shim's local export")
-    write_versions = f"{SUPPORTED_VERSIONS[0]}-{SUPPORTED_VERSIONS[-1]} (allow-list of 0.9.29; default {DEFAULT_VERSION})"
+    read_versions = (f"{SUPPORTED_RANGES} (the versions 0.9.29 imports: no 0.7.1, no 0.7.8), "
+                     f"the MCP shim's local export")
+    write_versions = f"{SUPPORTED_RANGES} (allow-list of 0.9.29; default {DEFAULT_VERSION})"
     default_write_version = DEFAULT_VERSION
     mapping = MAPPING
     live = ".live"
