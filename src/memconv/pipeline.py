@@ -278,8 +278,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     stream = progress(stream, show_progress)
     stream = select(stream, agents=agents, user_ids=user_ids, since=since_dt, exclude=kinds,
                     rename=rename, report=report)
-    if not keep_secrets:
-        stream = blank(stream, report)
+    stream = blank(stream, report, keep=keep_secrets)  # kept values are still never printed
     plan = Plan(strategy)
     if exists and strategy:
         # the converted input goes to a scratch folder beside the destination (with any sidecar files
@@ -352,8 +351,7 @@ def _push(inputs: list[Any], to: str | None, out: str, *, report: Report, from_:
     stream = progress(stream, show_progress)
     stream = select(stream, agents=agents, user_ids=user_ids, since=since_dt, exclude=kinds, rename=rename,
                     report=report)
-    if not keep_secrets:
-        stream = blank(stream, report)
+    stream = blank(stream, report, keep=keep_secrets)  # kept values are still never printed
     opts = WriteOptions(report=report, target_version=options.pop("target_version", None),
                         timestamp=options.pop("timestamp", None), jsonl=False, output_path=None,
                         extra={**options, "keep_secrets": keep_secrets, "strategy": strategy, "dry_run": dry_run,
