@@ -146,3 +146,13 @@ def test_agent_names_a_mem0_agent_scope(tmp_path):
 def test_rename_of_a_mem0_agent_scope():
     recs, _ = _records(FIXTURES / "mem0" / "get_all_v11.json", rename={"support-bot": "helpdesk"})
     assert any(r.scope.agent_id == "helpdesk" for r in recs if r.kind == "memory")
+
+
+def test_a_user_id_that_is_not_in_the_input_is_a_usage_error(tmp_path):
+    out = tmp_path / "out.json"
+    proc = run_cli(FIXTURES / "mem0" / "get_all_v11.json", "--to", "mem0", "-o", out, "--user-id", "alice",
+                   "--user-id", "mallory")
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and "'mallory'" in err and "'alice'" not in err and not out.exists()
+    recs, _ = _records(FIXTURES / "mem0" / "get_all_v11.json", user_ids=["alice"])
+    assert recs and all(r.scope.user_id == "alice" for r in recs)

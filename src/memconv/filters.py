@@ -25,7 +25,7 @@ conversation's session, history events with their memory, relations with an endp
 context whatever their time, and judges a session by its end (an open session is never older).
 
 An ``agents`` value matching no agent record matches agent scopes (mem0 ``agent_id``, AgentMemory
-``agentId``); a value that matched nothing, and a ``rename`` key that matched nothing, raise
+``agentId``); a value that matched nothing, a ``rename`` key and a ``user_ids`` value that matched nothing, raise
 :class:`~memconv.errors.UsageError` at the end of the stream, so that nothing is written.
 
 Small kinds are buffered until the first large record (or the end), since whether a block is kept
@@ -140,6 +140,7 @@ class _Selection:
         self.in_context: set[str] = set()       # message ids in a kept agent's context: --since keeps them
         self.matched: set[str] = set()          # --agent values that matched a record
         self.renamed_seen: set[str] = set()     # --rename-agent OLD values that matched a record
+        self.users_seen: set[str] = set()       # --user-id values that matched a record
         self.agent_names: list[str] = []        # names of the input's agents, for the error message
 
     def drop(self, rec: Any) -> None:
@@ -272,8 +273,10 @@ class _Selection:
                 if rec.memory_id not in self.kept_memories:
                     return False
         if self.users:
-            if kind in ("memory", "passage", "entity", "relation") and rec.scope.user_id not in self.users:
-                return False
+            if kind in ("memory", "passage", "entity", "relation"):
+                if rec.scope.user_id not in self.users:
+                    return False
+                self.users_seen.add(rec.scope.user_id)
             if kind == "event" and rec.memory_id not in self.kept_memories:
                 return False
         return self._recent(rec)
@@ -324,6 +327,10 @@ class _Selection:
         unused = sorted(set(self.rename) - self.renamed_seen)
         if unused:
             problems.append(f"--rename-agent {', '.join(map(repr, unused))}: no such agent in the input")
+        nobody = sorted(self.users - self.users_seen)
+        if nobody:
+            raise UsageError(f"--user-id {', '.join(map(repr, nobody))}: no memory, passage or graph record "
+                             f"of that user in the input" + ("; " + "; ".join(problems) if problems else ""))
         if problems:
             names = sorted(set(self.agent_names))
             shown = ", ".join(map(repr, names[:10])) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
@@ -342,7 +349,8 @@ def select(items: Iterable[Any], *, agents: Sequence[str] = (), user_ids: Sequen
 
     Raises:
         UsageError: at the end of the stream (so a writer writes nothing), when an ``agents`` value
-            matched no agent record and no record's agent scope, or a ``rename`` key matched no agent.
+            matched no agent record and no record's agent scope, a ``rename`` key matched no agent, or
+            a ``user_ids`` value matched no record's user scope.
     """
     if not (agents or user_ids or since or exclude or rename):
         return iter(items)
