@@ -159,6 +159,7 @@ class _Selection:
     def decide_small(self, small: list[Any]) -> Iterator[Any]:
         agents = [r for r in small if r.kind == "agent"]
         self.agent_names += [a.name for a in agents]
+        self.renamed_seen |= {a.name for a in agents} & set(self.rename)  # even one another filter drops
         if self.agents:
             for a in agents:
                 hit = self.agents & {a.id, a.name, a.provenance.id if a.provenance else None}
