@@ -227,6 +227,8 @@ def native_counts(spec: str, fmt: str, variant: str | None) -> dict[str, int] | 
 
     if spec == "-" or is_remote(spec) or fmt not in ("letta", "mem0", "agentmemory") or os.path.isdir(spec):
         return None
+    if fmt == "letta" and variant not in ("v2", "legacy"):  # an AgentState is one agent's object
+        return None
     inp = Input(spec)
     try:
         head = inp.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -309,6 +311,8 @@ def inspect_inputs(inputs: list[str], from_: str | None) -> dict[str, Any]:
         structural = native_counts(spec, fmt, header.source_variant)
         if structural is not None:
             structural.pop("memconv", None)  # its records are counted by kind in ``kept``
+            if native.get("archival passages"):  # the .af's passages sidecar, read beside it
+                structural["archival passages"] = native["archival passages"]
             native = Counter(structural)
             order = list(dict.fromkeys([*order, *NATIVE_KEYS.get(fmt, {}).values()]))
         d: dict[str, Any] = {
