@@ -47,7 +47,7 @@ def test_inspect_reports_format_version_and_counts():
     assert info["version"] == "3e54e2fa2f7e"
     assert info["counts"]["agent"] == 2 and info["counts"]["group"] == 1
     text = run_cli("inspect", LETTA / "letta-tests__deep-thought.af").stdout.decode()
-    assert "letta legacy version 0.10.0" in text and "message: 2" in text
+    assert "letta legacy version 0.10.0" in text and "messages: 2" in text
 
 
 def test_unknown_format_lists_the_known_ones():

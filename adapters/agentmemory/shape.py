@@ -12,7 +12,30 @@ SUPPORTED_VERSIONS: tuple[str, ...] = tuple("""
 0.9.0 0.9.1 0.9.2 0.9.3 0.9.4 0.9.5 0.9.6 0.9.7 0.9.8 0.9.9 0.9.10 0.9.11 0.9.12 0.9.13 0.9.14
 0.9.15 0.9.16 0.9.17 0.9.18 0.9.19 0.9.20 0.9.21 0.9.22 0.9.23 0.9.24 0.9.25 0.9.26 0.9.27 0.9.28 0.9.29
 """.split())
-"""``supportedVersions`` of 0.9.29's importer, exactly (57 entries; 0.7.8 is not in it)."""
+"""``supportedVersions`` of 0.9.29's importer, exactly (57 entries; neither 0.7.1, never released,
+nor 0.7.8, which the 0.7.9 release replaced instead of appending, is in it)."""
+
+
+def version_ranges(versions: tuple[str, ...] = SUPPORTED_VERSIONS) -> str:
+    """``versions`` as runs of consecutive patch releases: ``"0.3.0, ..., 0.7.0, 0.7.2-0.7.7, 0.7.9, 0.8.0-0.8.13"``.
+
+    ``versions`` are dotted ``MAJOR.MINOR.PATCH`` strings in ascending order; a run breaks where the
+    minor changes or a patch number is missing, so every gap of the list shows.
+    """
+    runs: list[list[str]] = []
+    for v in versions:
+        major_minor, _, patch = v.rpartition(".")
+        if runs:
+            last_mm, _, last_patch = runs[-1][-1].rpartition(".")
+            if last_mm == major_minor and patch.isdigit() and last_patch.isdigit() and int(patch) == int(last_patch) + 1:
+                runs[-1].append(v)
+                continue
+        runs.append([v])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+SUPPORTED_RANGES = version_ranges()
+"""The allow-list as printed by ``memconv formats``."""
 
 DEFAULT_VERSION = "0.9.29"
 
@@ -21,16 +44,7 @@ def allow_list() -> str:
     """:data:`SUPPORTED_VERSIONS` as runs of consecutive patch versions, computed from the list itself:
     ``0.3.0, 0.4.0, 0.5.0, 0.6.0-0.6.1, 0.7.0, 0.7.2-0.7.7, 0.7.9, 0.8.0-0.8.13, 0.9.0-0.9.29`` (so
     the gaps, 0.7.1 and 0.7.8, show)."""
-    runs: list[list[str]] = []
-    for v in SUPPORTED_VERSIONS:
-        major_minor, patch = v.rsplit(".", 1)
-        if runs:
-            last_mm, last_patch = runs[-1][-1].rsplit(".", 1)
-            if last_mm == major_minor and int(patch) == int(last_patch) + 1:
-                runs[-1].append(v)
-                continue
-        runs.append([v])
-    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+    return SUPPORTED_RANGES
 
 
 def missing_versions() -> list[str]:

@@ -251,6 +251,10 @@ def _agent(ctx: _Ctx, a: dict[str, Any], path: str) -> Agent:
             fields[key] = []
     if not isinstance(fields.get("name"), str):
         fields["name"] = a["id"]
+    if fields.get("secrets") is not None:  # {KEY: value}, as AgentState's [{key, value}], null values empty
+        if not isinstance(fields["secrets"], (dict, list)):
+            raise ctx.fail(f"{path}.secrets", f"expected an object of KEY: value strings, got {_type(fields['secrets'])}")
+        fields["secrets"] = env_to_dict(fields["secrets"]) or {}
     return build(Agent, ctx.name, path, id=a["id"], provenance=ctx.prov(a["id"]),
                  extras={SYSTEM: extras} if extras else {}, **fields)
 

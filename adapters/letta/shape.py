@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .revisions import REVISIONS
+
 # Letta key -> canonical field, per entity of the current AgentFileSchema (v2).
 AGENT_KEYS = {
     "name": "name", "description": "description", "system": "system", "agent_type": "agent_type",
@@ -39,13 +41,9 @@ TOP_LEVEL_LISTS = ("agents", "groups", "blocks", "files", "sources", "tools", "m
 ID_PREFIX = {"agent": "agent", "group": "group", "block": "block", "file": "file", "source": "source",
              "tool": "tool", "mcp_server": "mcp_server", "message": "message"}
 
-KNOWN_REVISIONS = {
-    "bc190ab9f": "0.8.16", "ffb17eb241fc": "0.11.4", "066857381578": "0.13.0", "f6cd5a1e519d": "0.13.0",
-    "6756d04c3ddb": "0.13.0", "b1c2d3e4f5a6": "0.14.0", "ee2b43eea55e": "0.16.2", "308a180244fc": "0.16.4",
-    "297e8217e952": "0.16.4", "3e54e2fa2f7e": "0.16.5", "b2c3d4e5f6a8": "0.16.5", "9fa274fb0b83": "0.16.7",
-    "1c28e167b74f": "0.16.8",
-}
-"""``metadata.revision_id`` (alembic head) -> first Letta release that has it (letta-af.md section 1)."""
+KNOWN_REVISIONS = REVISIONS
+"""``metadata.revision_id`` (alembic head) -> first Letta release that has it (None: a development
+server's); the whole migration history, see :mod:`.revisions`."""
 
 LEGACY_VERSIONS = ((0, 6, 40), (0, 11, 99))
 """Letta releases that wrote the legacy ``AgentSchema`` (export from 0.6.40, v2 default from 0.11.7)."""

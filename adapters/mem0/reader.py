@@ -172,6 +172,7 @@ def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
     if not isinstance(obj, dict):
         raise ctx.fail(path, f"expected a memory item (an object), got {_type(obj)}")
     ts = ("createdAt" in obj or "updatedAt" in obj) and "created_at" not in obj and "updated_at" not in obj
+    obj = unleak(obj, ctx, path)
     text = obj.get("memory")
     if not isinstance(text, str):
         raise ctx.fail(_where(path, "memory"), f"expected the memory text (a string), got {_type(text)}")
@@ -187,6 +188,42 @@ def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
         extras["$order"] = order
     return build(Memory, ctx.name, path, id=rid, provenance=ctx.prov(rid, variant + (TS_SUFFIX if ts else "")),
                  extras={SYSTEM: extras} if extras else {}, scope=scope, memory_type=mtype, **fields)
+
+
+LEAKED_KEYS = ("text_lemmatized", "actor_id", "role", "attributed_to")
+"""Payload keys mem0's REST server (admin ``GET /memories``, ``server/main.py`` ``_serialize_memory``)
+leaks into ``metadata`` (mem0 issue #6825). ``Memory.get_all()`` keeps them out of ``metadata``: it drops
+``text_lemmatized`` (the BM25 index of the text, recomputed on every write) and promotes ``actor_id``,
+``role`` and ``attributed_to`` to the item's top level."""
+
+
+def unleak(obj: dict[str, Any], ctx: Ctx, path: str) -> dict[str, Any]:
+    """``obj`` as ``Memory.get_all()`` would give it when its ``metadata`` holds :data:`LEAKED_KEYS`.
+
+    ``text_lemmatized`` is dropped; ``actor_id``, ``role`` and ``attributed_to`` move to the top level
+    (a top-level value that differs is kept and the metadata one stays where it is); a ``metadata`` left
+    empty becomes null, as ``get_all`` writes it. The first such item of an input gives one warning
+    naming it and the count; later ones add to ``report.info["mem0_rest_leaks"]``.
+    """
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or not any(k in meta for k in LEAKED_KEYS):
+        return obj
+    meta = dict(meta)
+    out = dict(obj)
+    meta.pop("text_lemmatized", None)
+    for key in LEAKED_KEYS[1:]:
+        if key in meta and (out.get(key) is None or out.get(key) == meta[key]):
+            out[key] = meta.pop(key)
+    out["metadata"] = meta or None  # in its place
+    n = ctx.report.info.get("mem0_rest_leaks", 0)
+    if not n:
+        ctx.report.warn(f"{ctx.name}: {_where(path, 'metadata')}: holds mem0's internal payload keys "
+                        f"({', '.join(k for k in LEAKED_KEYS if k in obj['metadata'])}), as mem0's REST "
+                        f"server leaks them (mem0 issue #6825); read as Memory.get_all() gives them: "
+                        f"text_lemmatized dropped (mem0 recomputes it), actor_id, role and attributed_to "
+                        f"as the item's own")
+    ctx.report.info["mem0_rest_leaks"] = n + 1
+    return out
 
 
 def kept_record(obj: Any, ctx: Ctx, path: str) -> Base:

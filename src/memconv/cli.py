@@ -17,7 +17,7 @@ import orjson
 
 from . import __version__, registry
 from .errors import ExitCode, MemconvError, PartialWrite, UsageError
-from .model import SCHEMA_VERSION, json_schema
+from .model import KIND_ORDER, SCHEMA_VERSION, json_schema
 from .pipeline import convert as run_convert
 from .pipeline import iter_records
 from .filters import parse_rename
@@ -183,38 +183,217 @@ def formats(as_json: bool) -> None:
         click.echo(f"  writes: {r['writes'] or '-'}")
 
 
+KIND_PLURALS: dict[str, str] = {
+    "agent": "agents", "group": "groups", "block": "blocks", "tool": "tools", "source": "sources",
+    "file": "files", "mcp_server": "mcp_servers", "skill": "skills", "session": "sessions",
+    "memory": "memories", "passage": "passages", "message": "messages", "observation": "observations",
+    "summary": "summaries", "event": "events", "entity": "entities", "relation": "relations", "raw": "raw records",
+}
+"""Canonical kind -> its plural as ``memconv inspect`` prints it."""
+
+NATIVE_KINDS: dict[str, dict[str, str | None]] = {
+    "letta": {"agent": "agents", "group": "groups", "block": "blocks", "tool": "tools", "source": "sources",
+              "file": "files", "mcp_server": "mcp_servers", "skill": "skills", "message": "messages",
+              "passage": "archival passages"},
+    "mem0": {"memory": "memories", "block": "memories", "passage": "memories", "event": "history events",
+             "relation": "relations", "entity": None},
+    "agentmemory": {"session": "sessions", "observation": "observations", "memory": "memories",
+                    "summary": "summaries", "entity": "graphNodes", "relation": "graphEdges"},
+}
+"""Per source system, canonical kind -> the system's own name for those records, in the order its
+files list them (Letta ``AgentFileSchema`` lists, mem0 ``results``/history/``relations``, AgentMemory
+``ExportData`` keys; an AgentMemory collection read as raw records is named by its key). A record of
+another system whose kind is listed sits in one of the file's own records (a Letta block in a mem0
+item); one whose kind is not is counted as kept by memconv (the file's side channel). None: a kind
+the reader derives (mem0 entities are the ends of its relations), not one the file holds."""
+
+
+def _plural(kind: str) -> str:
+    return KIND_PLURALS.get(kind, kind + "s")
+
+
+def native_name(system: str, rec: Any) -> str | None:
+    """The source system's own name for the collection ``rec`` came from, None for a derived record
+    (or a record of a system memconv has no table for, counted under its canonical kind)."""
+    table = NATIVE_KINDS.get(system)
+    if table is None:
+        return _plural(rec.kind)
+    if rec.kind == "raw" and getattr(rec, "system", None) == system:
+        return rec.collection
+    return table.get(rec.kind, _plural(rec.kind))
+
+
+NATIVE_KEYS: dict[str, dict[str, str]] = {
+    "letta": {"agents": "agents", "groups": "groups", "blocks": "blocks", "core_memory": "blocks",
+              "tools": "tools", "sources": "sources", "files": "files", "mcp_servers": "mcp_servers",
+              "skills": "skills", "messages": "messages", "agents.item.messages": "messages"},
+    "mem0": {"results": "memories", "records": "memories", "history": "history events",
+             "rows": "history events", "relations": "relations", "memories": "memories",
+             "memconv": "memconv"},
+}
+"""Per system, the JSON arrays that hold its records -> the name ``inspect`` gives them (Letta's
+``AgentFileSchema`` lists and legacy ``core_memory``, mem0's ``results`` and history rows). Every
+top-level array of an AgentMemory ``ExportData`` is its own kind, and ``observations`` counts the
+observations of every session bucket."""
+
+
+def native_counts(spec: str, fmt: str, variant: str | None) -> dict[str, int] | None:
+    """Count the records of file ``spec`` as its own format lays them out (a second, structural pass
+    with ijson: lengths of its record arrays). None when that cannot be done (standard input, a
+    folder, a live system, JSON-L, a zip, or a format without a table)."""
+    import ijson
+
+    from .io import Input
+    from .remote import is_remote
+
+    if spec == "-" or is_remote(spec) or fmt not in ("letta", "mem0", "agentmemory") or os.path.isdir(spec):
+        return None
+    if fmt == "letta" and variant not in ("v2", "legacy"):  # an AgentState is one agent's object
+        return None
+    inp = Input(spec)
+    try:
+        head = inp.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+        if head[:1] not in (b"{", b"["):
+            return None
+        table = NATIVE_KEYS.get(fmt, {})
+        counts: dict[str, int] = {}
+        stack: list[str] = []
+        with inp.open() as fh:
+            for prefix, event, _ in ijson.parse(fh):
+                if event in ("end_map", "end_array"):
+                    stack.pop()
+                    continue
+                if event == "map_key":
+                    continue
+                if stack and stack[-1] == "array":
+                    path = prefix[: -len(".item")] if prefix.endswith(".item") else ""
+                    if not path and len(stack) == 1:  # a bare top-level list
+                        name = "history events" if variant and "history" in variant else "memories"
+                        name = name if fmt == "mem0" else None
+                    elif fmt == "agentmemory":
+                        name = path if len(stack) == 2 else "observations" if (
+                            len(stack) == 3 and path.startswith("observations.")) else None
+                    else:
+                        name = table.get(path)
+                    if name:
+                        counts[name] = counts.get(name, 0) + 1
+                if event in ("start_map", "start_array"):
+                    stack.append("map" if event == "start_map" else "array")
+        if fmt == "letta" and variant == "legacy":
+            counts = {"agents": 1, **counts}
+        return counts
+    except (ijson.JSONError, OSError, ValueError, EOFError):
+        return None
+    finally:
+        inp.close()
+
+
+def inspect_inputs(inputs: list[str], from_: str | None) -> dict[str, Any]:
+    """Read each of ``inputs`` and describe it: its format and version (for a canonical file the
+    canonical schema version, with ``source`` naming the system it was first read from), the source's
+    own record kinds (``native``, in :data:`NATIVE_KINDS` order) and the canonical kinds (``records``),
+    with plural names.
+
+    Returns:
+        ``{"inputs": [{name, format, version, variant, exported_at, native, memconv, records}],
+        "format", "version", "variant", "exported_at" (of the first input), "counts" (canonical kind ->
+        n over all inputs), "warnings"}``. ``memconv`` counts the records memconv kept in the file's
+        side channel (records of another system).
+
+    Raises:
+        what :func:`memconv.pipeline.iter_records` raises.
+    """
+    from collections import Counter
+
+    described: list[dict[str, Any]] = []
+    total: Counter[str] = Counter()
+    warnings: list[str] = []
+    for spec in inputs:
+        report = Report()
+        items = iter_records([spec], format=from_, report=report)
+        header = next(items)
+        entry = report.info["inputs"][0]
+        fmt = entry["format"]
+        native: Counter[str] = Counter()
+        kept: Counter[str] = Counter()
+        for rec in items:
+            if fmt == "canonical":
+                continue
+            table = NATIVE_KINDS.get(fmt)
+            prov = rec.provenance.system if rec.provenance else None
+            foreign = prov not in (None, fmt) or (rec.kind == "raw" and rec.system != fmt)
+            if foreign and (table is None or rec.kind not in table or rec.kind == "raw"):
+                kept[_plural(rec.kind)] += 1
+                continue
+            name = native_name(fmt, rec)
+            if name is not None:
+                native[name] += 1
+        order = [v for v in NATIVE_KINDS.get(fmt, {}).values() if v]
+        structural = native_counts(spec, fmt, header.source_variant)
+        if structural is not None:
+            structural.pop("memconv", None)  # its records are counted by kind in ``kept``
+            if native.get("archival passages"):  # the .af's passages sidecar, read beside it
+                structural["archival passages"] = native["archival passages"]
+            native = Counter(structural)
+            order = list(dict.fromkeys([*order, *NATIVE_KEYS.get(fmt, {}).values()]))
+        d: dict[str, Any] = {
+            "name": entry["name"], "format": fmt, "version": entry.get("version"), "variant": header.source_variant,
+            "exported_at": header.exported_at,
+            "native": dict(sorted(native.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order
+                                                                 else len(order), kv[0]))),
+            "memconv": dict(kept),
+            "records": {_plural(k): report.read[k] for k in KIND_ORDER if report.read.get(k)},
+        }
+        if fmt == "canonical":
+            d["version"] = header.schema_version
+            d["source"] = {"system": header.source_system if header.source_system != "canonical" else None,
+                           "version": header.source_format_version, "variant": header.source_variant}
+        described.append(d)
+        total.update(report.read)
+        warnings += report.warnings
+    first = described[0]
+    return {"inputs": described, "format": first["format"], "version": first["version"],
+            "variant": first["variant"], "exported_at": first["exported_at"],
+            "counts": dict(sorted(total.items())), "warnings": warnings}
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--from", "from_", metavar="FORMAT", help="Input format; default: detected from content.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def inspect(inputs: tuple[str, ...], from_: str | None, as_json: bool, debug: bool) -> None:
-    """Print the detected format, version and record counts of INPUTS."""
-    report = Report()
-    items = iter_records(list(inputs), format=from_, report=report)
-    header = next(items)
-    for _ in items:
-        pass
-    result: dict[str, Any] = {
-        "inputs": report.info.get("inputs", []),
-        "format": (report.info.get("inputs") or [{}])[0].get("format"),
-        "version": header.source_format_version,
-        "variant": header.source_variant,
-        "exported_at": header.exported_at,
-        "counts": dict(sorted(report.read.items())),
-        "warnings": report.warnings,
-    }
+    """Print the detected format, version and record counts of INPUTS: the source's own record kinds
+    first, then the canonical ones (for a canonical file, its schema version)."""
+    result = inspect_inputs(list(inputs), from_)
     if as_json:
         click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
         return
     for inp in result["inputs"]:
-        click.echo(f"{inp['name']}: {inp['format']} {inp.get('variant') or ''} "
-                   f"version {inp.get('version') or 'unknown'}".replace("  ", " "))
-    if header.exported_at:
-        click.echo(f"exported at: {header.exported_at}")
-    for kind, n in result["counts"].items():
-        click.echo(f"  {kind}: {n}")
-    for w in report.warnings:
+        fmt = inp["format"]
+        if fmt == "canonical":
+            src = inp["source"]
+            line = f"{inp['name']}: canonical schema {inp['version'] or 'unknown'}"
+            if src.get("system"):
+                line += f" (read from {src['system']}" + (f" {src['version']}" if src.get("version") else "") + ")"
+        else:
+            line = (f"{inp['name']}: {fmt} {inp.get('variant') or ''} "
+                    f"version {inp.get('version') or 'unknown'}").replace("  ", " ")
+        click.echo(line)
+        if inp["native"]:
+            click.echo(f"  {fmt} records:")
+            for kind, n in inp["native"].items():
+                click.echo(f"    {kind}: {n}")
+        if inp["memconv"]:
+            click.echo("  kept by memconv in the file:")
+            for kind, n in inp["memconv"].items():
+                click.echo(f"    {kind}: {n}")
+        click.echo("  canonical records:" + ("" if inp["records"] else " none"))
+        for kind, n in inp["records"].items():
+            click.echo(f"    {kind}: {n}")
+        if inp["exported_at"]:
+            click.echo(f"  exported at: {inp['exported_at']}")
+    for w in result["warnings"]:
         _err(f"memconv: warning: {w}")
 
 

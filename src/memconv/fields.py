@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from .errors import InputInvalid
 from .model import Base
+from .secrets import blank_named, is_secret_key
 
 ABSENT = "$absent"
 T = TypeVar("T", bound=Base)
@@ -64,7 +65,9 @@ def build(cls: type[T], src: str, path: str, /, **fields: Any) -> T:
     """``cls(**fields)``, with a validation error reported as one line.
 
     Raises:
-        InputInvalid: ``"<name>: <path>.<field>: expected <type>, got ..."``.
+        InputInvalid: ``"<name>: <path>.<field>: expected <type>, got ..."``; the value is not shown
+            when the place is secret-bearing (:func:`memconv.secrets.is_secret_key`: ``secrets``,
+            ``token``, ``api_key``...) or the value holds a credential (a URL's ``user:PASS@``...).
     """
     try:
         return cls(**fields)
@@ -72,6 +75,9 @@ def build(cls: type[T], src: str, path: str, /, **fields: Any) -> T:
         err = e.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
         where = f"{path}.{loc}" if loc else path
+        if not err["loc"] or any(is_secret_key(p) for p in err["loc"]) or blank_named(err.get("input"))[1]:
+            # a secret-bearing field: the place and the expectation, never the value
+            raise InputInvalid(f"{src}: {where}: {err['msg'].lower()} (value not shown: a secret)") from None
         got = err.get("input")
         shown = repr(got)
         if len(shown) > 60:

@@ -313,8 +313,7 @@ def _write(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, stra
     ``strategy``), refuse a loss, and commit (or, for a dry run, discard) the set."""
     split = bool(options.get("split"))
     _preflight(fmt, out, strategy, split, dry_run, report, jsonl)
-    if not keep_secrets:
-        stream = blank(stream, report)
+    stream = blank(stream, report, keep=keep_secrets)  # kept values are still never printed
     if fmt.writes_folder and fmt.is_folder_output(out):
         options["keep_secrets"] = keep_secrets
         return _write_folder(stream, fmt, out, report=report, strategy=strategy, dry_run=dry_run,
@@ -532,8 +531,7 @@ def _push(inputs: list[Any], to: str | None, out: str, *, report: Report, from_:
     stream = progress(stream, show_progress)
     stream = select(stream, agents=agents, user_ids=user_ids, since=since_dt, exclude=kinds, rename=rename,
                     report=report)
-    if not keep_secrets:
-        stream = blank(stream, report)
+    stream = blank(stream, report, keep=keep_secrets)  # kept values are still never printed
     opts = WriteOptions(report=report, target_version=options.pop("target_version", None),
                         timestamp=options.pop("timestamp", None), jsonl=False, output_path=None,
                         extra={**options, "keep_secrets": keep_secrets, "fail_on_loss": fail_on_loss,

@@ -120,5 +120,7 @@ def write_report(path: str, report: Report, *, inputs: list[str], output: str, d
         out["parts"] = [{"path": p, "sha256": sha256_file(p)} for p in parts if os.path.isfile(p)]
     doc = {"memconv_version": __version__, "time": datetime.now(timezone.utc).isoformat(), **data,
            "output": out}
-    with AtomicOutput(path, compress=False) as fh:
-        fh.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+    from .transport import redact
+
+    with AtomicOutput(path, compress=False) as fh:  # no secret value met on the way is printed here either
+        fh.write(redact(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()).encode())
