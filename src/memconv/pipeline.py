@@ -150,12 +150,14 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
         if dest == "-":
             raise UsageError("--split needs -o OUT.json (the parts are written beside it)")
         fmt.write(_with_header(records), None, opts)  # type: ignore[arg-type]  # the writer writes the parts
+        report.check_native_output(fmt.name)
         if fail_on_loss and report.has_loss:
             raise LossRefused(f"{fmt.name} cannot hold everything in the input ({report.format_losses()[0]})")
         return report
     with AtomicOutput(dest, compress=compress) as out:
         with _depth_guard(report):
             fmt.write(_with_header(records), out, opts)
+        report.check_native_output(fmt.name)
         if fail_on_loss and report.has_loss:
             first = report.format_losses()[0]
             raise LossRefused(f"{fmt.name} cannot hold everything in the input ({first}); "
@@ -291,8 +293,10 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
             write_records(stream, to, tmp, report=report, compress=out.endswith(".gz"), **options)
             sink = os.path.join(scratch, "dry-run-" + os.path.basename(out)) if dry_run else out
             opts = WriteOptions(report=report, output_path=sink, extra=dict(options))
+            placed = {k: c.copy() for k, c in report.placed.items()}
             with AtomicOutput(sink, compress=out.endswith(".gz")) as fh:
                 plan = fmt.merge(Input(out), Input(tmp), fh, strategy, opts)
+            report.placed = placed  # the ledger says where the input went; a merge that writes again recounts
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     elif dry_run:
