@@ -89,7 +89,7 @@ from memconv.report import Report
 from memconv.spool import Spool
 from memconv.timeutil import parse_ts
 
-from .mapping import MAPPING
+from .mapping import MAPPING, source_block
 from .shape import (AGENT_KEYS, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
                     ID_RE, LETTA_FREE_LLM_CONFIG, MCP_KEYS, MESSAGE_KEYS, NAME_RE, SKILL_KEYS,
                     SOURCE_KEYS, TOOL_KEYS, TOOL_RULE_KEYS, TOP_LEVEL_LISTS, TOP_LEVEL_ORDER, V2_AGENT_KEYS,
@@ -420,14 +420,10 @@ class LettaWriter:
         for u in users:
             self.pas_users.setdefault(key, {})[u] = None
 
-    def _source_block(self, rec: Any, **fields: Any) -> dict[str, Any]:
-        p = rec.provenance
-        out: dict[str, Any] = {"system": p.system if p else (self.header.source_system or "memconv"),
-                               "kind": rec.kind, "id": (p.id if p and p.id else rec.id)}
-        for k, v in fields.items():
-            if v not in (None, [], {}, ""):
-                out[k] = v
-        return out
+    def _source_block(self, rec: Any, **_: Any) -> dict[str, Any]:
+        """The line's ``source`` object: every field of ``rec`` the line does not hold, and other systems'
+        extras (:func:`.mapping.source_block`), so the Letta reader rebuilds the record."""
+        return source_block(rec, self.header.source_system or "memconv") or {}
 
     def _line(self, rec: Any) -> tuple[dict[str, Any], tuple[str, str], list[str]]:
         """A sidecar line (without ``agent_id``), its owner key and the user ids it names."""
@@ -451,14 +447,10 @@ class LettaWriter:
                 line["embedding"] = rec.embedding
             if rec.embedding_model is not None:
                 line["embedding_model"] = rec.embedding_model
-            sc = scope.model_dump(exclude_none=True)
-            if from_letta:
-                sc.pop("agent_id", None)  # the line's owner
-            more = dict(title=rec.title, memory_type=rec.memory_type, scope=sc, categories=rec.categories,
-                        concepts=rec.concepts, hash=rec.hash, role=rec.role, expiration_date=rec.expiration_date)
             # a Letta passage has a source block only when it gained fields Letta has no key for
-            if not from_letta or any(v not in (None, [], {}, "") for v in more.values()):
-                line["source"] = self._source_block(rec, **more)
+            src = source_block(rec, self.header.source_system or "memconv", letta_passage=from_letta)
+            if src:
+                line["source"] = src
             if from_letta:
                 for k, v in rec.extra(SYSTEM).items():
                     if not k.startswith("$") and k not in line and k != "agent_id":
