@@ -155,13 +155,22 @@ LINE_VERBATIM["passage"] = LINE_VERBATIM["memory"]
 _SKIP = frozenset({"kind", "id", "provenance", "extras"})
 
 
-def source_block(rec: Any, default_system: str, *, letta_passage: bool = False) -> dict[str, Any] | None:
+OWNER_MARK = "scope_agent_id"
+"""Key of a ``source`` object whose record's ``scope.agent_id`` named an agent of the input by its id:
+the value ``"owner"`` says that it is the line's ``agent_id`` (the agent's id in the ``.af``, which
+the writer may have renumbered), so the reader gives the record that id."""
+
+
+def source_block(rec: Any, default_system: str, *, letta_passage: bool = False,
+                 agent_ids: Any = ()) -> dict[str, Any] | None:
     """The ``source`` object of the sidecar line written for ``rec`` (a record of :data:`SIDECAR_KINDS`).
 
     Shape: ``{"system", "kind", "id"`` (the source system, the canonical kind and the record's id in its
     source), ``"version"``/``"variant"`` of its provenance when known, then every set canonical field
     the line does not hold verbatim (:data:`LINE_VERBATIM`; a Letta passage's own ``tags`` and owner
-    are on the line too), ``"metadata": null`` when a memory had none (the line says ``{}``), and
+    are on the line too), ``"metadata": null`` when a memory had none (the line says ``{}``),
+    ``"scope_agent_id": "owner"`` when ``scope.agent_id`` named an input agent by id (one of
+    ``agent_ids``; :data:`OWNER_MARK`), and
     ``"extras"``: the fields only other systems hold (``isLatest``, ``strength`` of an AgentMemory
     memory...). A Letta passage gets one only when it gained such fields elsewhere (None otherwise).
     Read back by :func:`adapters.letta.reader.passage_from_letta`.
@@ -171,12 +180,16 @@ def source_block(rec: Any, default_system: str, *, letta_passage: bool = False) 
     if letta_passage:
         skip.add("tags")
     fields = rec.model_dump(mode="json", exclude=skip, exclude_none=True, exclude_defaults=True)
-    if letta_passage:
-        scope = dict(fields.pop("scope", None) or {})
-        scope.pop("agent_id", None)  # the line's owner
+    owner = False
+    scope = fields.get("scope")
+    if isinstance(scope, dict) and (letta_passage or scope.get("agent_id") in agent_ids):
+        scope = dict(scope)
+        owner = scope.pop("agent_id", None) is not None and not letta_passage  # the line's owner
         if scope:
             fields["scope"] = scope
-    elif kind in ("memory", "passage") and rec.metadata is None:
+        else:
+            del fields["scope"]
+    if not letta_passage and kind in ("memory", "passage") and rec.metadata is None:
         fields["metadata"] = None
     extras = {s: e for s, e in rec.extras.items() if s != "letta" and e}
     if letta_passage and not fields and not extras:
@@ -189,6 +202,8 @@ def source_block(rec: Any, default_system: str, *, letta_passage: bool = False) 
     if p is not None and p.variant:
         out["variant"] = p.variant
     out.update(fields)
+    if owner:
+        out[OWNER_MARK] = "owner"
     if extras:
         out["extras"] = extras
     return out

@@ -28,7 +28,7 @@ from memconv.model import (Agent, Block, File, Group, Header, McpServer, Memory,
                            Provenance, Relation, Scope, Session, Skill, Source, Summary, Tool)
 from memconv.report import Report
 
-from .mapping import LINE_VERBATIM, SIDECAR_KINDS
+from .mapping import LINE_VERBATIM, OWNER_MARK, SIDECAR_KINDS
 from .shape import (AGENT_KEYS, BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, KNOWN_REVISIONS, LEGACY_VERSIONS,
                     MCP_KEYS, MESSAGE_KEYS, SKILL_KEYS, SOURCE_KEYS, TOOL_KEYS, version_tuple)
 
@@ -557,6 +557,8 @@ def _from_source(obj: dict[str, Any], source: dict[str, Any], rid: str, name: st
     if isinstance(src_extras, dict):
         extras.update({s: e for s, e in src_extras.items() if isinstance(e, dict)})
     rest = {k: v for k, v in line_extras.items() if k != "source"}
+    if fields.pop(OWNER_MARK, None) == "owner" and aid is not None:  # scope.agent_id was the line's owner
+        fields["scope"] = {**(fields.get("scope") or {}), "agent_id": aid}
     if letta_passage:
         fields["tags"] = obj.get("tags")
         scope = dict(fields.get("scope") or {})

@@ -293,6 +293,7 @@ class LettaWriter:
         self.agent_msg_keys: dict[int, str | None] = {}
         self.pre: dict[int, list[dict[str, Any]]] = {}
         self.session_agents: dict[str, str] = {}
+        self._ids_cache: set[str] = set()
 
     # ------------------------------------------------------------------ run
 
@@ -423,7 +424,13 @@ class LettaWriter:
     def _source_block(self, rec: Any, **_: Any) -> dict[str, Any]:
         """The line's ``source`` object: every field of ``rec`` the line does not hold, and other systems'
         extras (:func:`.mapping.source_block`), so the Letta reader rebuilds the record."""
-        return source_block(rec, self.header.source_system or "memconv") or {}
+        return source_block(rec, self.header.source_system or "memconv", agent_ids=self._agent_ids()) or {}
+
+    def _agent_ids(self) -> set[str]:
+        """Ids of the input's agents so far (agents come first in the stream)."""
+        if len(self._ids_cache) != len(self.small["agent"]):
+            self._ids_cache = {a.id for a in self.small["agent"]}
+        return self._ids_cache
 
     def _line(self, rec: Any) -> tuple[dict[str, Any], tuple[str, str], list[str]]:
         """A sidecar line (without ``agent_id``), its owner key and the user ids it names."""
@@ -448,7 +455,8 @@ class LettaWriter:
             if rec.embedding_model is not None:
                 line["embedding_model"] = rec.embedding_model
             # a Letta passage has a source block only when it gained fields Letta has no key for
-            src = source_block(rec, self.header.source_system or "memconv", letta_passage=from_letta)
+            src = source_block(rec, self.header.source_system or "memconv", letta_passage=from_letta,
+                               agent_ids=self._agent_ids())
             if src:
                 line["source"] = src
             if from_letta:
@@ -665,6 +673,16 @@ class LettaWriter:
             o.systems.update(self.pas_systems.get(key, {}))
             return o
 
+        # agents memconv built in an earlier conversion (tag memconv, metadata.memconv.scope), by scope:
+        # records of that scope go back to them rather than to a new agent
+        earlier: dict[tuple[str, str], Agent] = {}
+        for a in agents:
+            meta = (a.metadata or {}).get("memconv")
+            scope = meta.get("scope") if isinstance(meta, dict) else None
+            if "memconv" in a.tags and isinstance(scope, dict) and len(scope) == 1:
+                ((sk, sv),) = scope.items()
+                earlier.setdefault((str(sk), str(sv)), a)
+
         for key, handles in self.pas_groups.items():
             k = normal(key)
             owner: Any = None
@@ -672,6 +690,10 @@ class LettaWriter:
                 owner = by_id.get(k[1])
                 if owner is None and len(names.get(k[1], [])) == 1:
                     owner = names[k[1]][0]
+                if owner is None and len(names.get(safe_name(k[1]), [])) == 1:  # the name made safe earlier
+                    owner = names[safe_name(k[1])][0]
+            if owner is None:
+                owner = earlier.get(k)
             if owner is None and len(agents) == 1:
                 owner = agents[0]
                 attached_single += len(handles)
