@@ -85,3 +85,26 @@ def test_observation_fields_the_line_composes_come_back_from_source(tmp_path):
     assert not [k for k in report.losses if k[0] == "observation"], report.format_losses()
     (back,) = memconv.read(str(af)).of("observation")
     assert back == obs
+
+
+def test_records_the_sidecar_gives_back_go_to_the_same_agents_again(tmp_path):
+    """Regression guard for the read-back above: written again, each record goes to the agent it went to
+    the first time (a scope that named an agent by id, by a name Letta refuses, or an agent memconv built)."""
+    from memconv.model import Agent, Passage
+
+    items = [Header(source_system="agentmemory"), Agent(id="c88", name="COM1"),
+             Agent(id="65eb", name="\u00c4\U000b24ae", provenance=Provenance(system="mem0", id="4")),
+             Passage(id="p1", text="x", provenance=Provenance(system="mem0"),
+                     scope=Scope(user_id="u", agent_id="\u00c4\U000b24ae", project="NaN"), role="assistant"),
+             Passage(id="p2", text="y", title="t", scope=Scope(agent_id="c88", run_id="r")),
+             Memory(id="m2", text="", scope=Scope(project="0")), Memory(id="m3", text="x", scope=Scope(agent_id="0")),
+             Memory(id="m4", text="z")]
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    memconv.write_records(items, "letta", first / "x.af", keep_secrets=True)
+    back = memconv.read(str(first / "x.af"))
+    memconv.write_records([back.header, *back.records], "letta", second / "x.af", keep_secrets=True)
+    for name in ("x.af", "x.passages.jsonl"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    (p2,) = [r for r in back.records if r.id == "p2"]
+    assert p2.kind == "passage" and p2.scope.agent_id != "c88" and p2.scope.run_id == "r"  # the agent's id in the .af

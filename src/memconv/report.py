@@ -3,6 +3,12 @@
 Readers call :meth:`Report.warn`; writers call :meth:`Report.lost` (usually through a
 :class:`memconv.mapping.MappingTable`) and :meth:`Report.wrote`. The pipeline counts what was read.
 The CLI prints :meth:`Report.format_losses` to stderr and ``--report FILE`` writes :meth:`Report.to_dict`.
+
+The ledger (:meth:`Report.ledger`) says, per kind read, where its records went: ``native`` (records of
+the target's own), ``side_channel`` (kept only in memconv's side channel, which the target stores but
+ignores), ``lost`` or ``filtered``. :meth:`memconv.mapping.MappingTable.account` places each record it
+accounts for; a whole-record loss (``lost(kind, "*")``) moves records to ``lost``; writers that decide
+late (mem0's graph entities) place them themselves with :meth:`Report.place`.
 """
 
 from __future__ import annotations
