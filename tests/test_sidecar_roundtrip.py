@@ -108,3 +108,11 @@ def test_records_the_sidecar_gives_back_go_to_the_same_agents_again(tmp_path):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     (p2,) = [r for r in back.records if r.id == "p2"]
     assert p2.kind == "passage" and p2.scope.agent_id != "c88" and p2.scope.run_id == "r"  # the agent's id in the .af
+
+
+def test_superseded_memories_are_named_when_the_target_has_no_such_state(tmp_path):
+    n = sum(1 for m in json.loads(AM_FULL.read_bytes())["memories"] if m.get("isLatest") is False)
+    assert n
+    for to in ("mem0", "letta"):
+        report = memconv.convert(str(AM_FULL), to=to, output=str(tmp_path / f"out.{to}"))
+        assert any(f"{n} AgentMemory memories are superseded" in w for w in report.warnings), (to, report.warnings)

@@ -294,6 +294,7 @@ class LettaWriter:
         self.pre: dict[int, list[dict[str, Any]]] = {}
         self.session_agents: dict[str, str] = {}
         self._ids_cache: set[str] = set()
+        self.superseded = 0
 
     # ------------------------------------------------------------------ run
 
@@ -412,6 +413,8 @@ class LettaWriter:
     # ------------------------------------------------------------------ archival records (sidecar)
 
     def _archival(self, rec: Any) -> None:
+        if rec.kind == "memory" and rec.extra("agentmemory").get("isLatest") is False:
+            self.superseded += 1
         line, key, users = self._line(rec)
         handle = self.pas_spool.add(_dump(line))
         self.pas_groups.setdefault(key, []).append(handle)
@@ -593,6 +596,10 @@ class LettaWriter:
         if renum:
             self.report.warn(f"letta: renumbered {renum} message id(s) to file-local message-<n> ids")
 
+        if self.superseded:
+            self.report.warn(f"letta: {self.superseded} AgentMemory memories are superseded by newer versions "
+                             f"(isLatest false); Letta has no such state, so they are written as archival passages "
+                             f"like the others (the flag is kept in the sidecar's source object)")
         owners = self._owners(agents)
         self._write_sidecar(agents, owners)
         self._write_af(agents, owners)

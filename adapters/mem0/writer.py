@@ -195,6 +195,7 @@ class _Writer:
         self.used_entities: set[str] = set()
         self.empty_blocks = 0
         self.built_blocks = 0
+        self.superseded = 0
         self.inactive = 0
         self.kept = Spool()
         self.kept_handles = Handles()
@@ -241,6 +242,8 @@ class _Writer:
         else:
             if rec.extra(OPENMEMORY).get("state") not in (None, "active"):
                 self.inactive += 1
+            if rec.extra("agentmemory").get("isLatest") is False:
+                self.superseded += 1
             for agent in self.owners_of(rec):
                 self.emit_item(self.foreign_item(rec, rec.kind, agent=agent))
 
@@ -514,6 +517,10 @@ class _Writer:
             self.report.warn(f"{self.built_blocks} core-memory block(s) of agents memconv built around archival "
                              f"memories when it wrote a Letta file (tag \"memconv\") {where}: they describe the "
                              f"agent, not the user's memories")
+        if self.superseded:
+            self.report.warn(f"{self.superseded} AgentMemory memories are superseded by newer versions (isLatest "
+                             f"false); mem0 has no such state, so they are written as live memories (the flag is "
+                             f"kept in metadata.memconv)")
         if self.inactive:
             self.report.warn(f"{self.inactive} OpenMemory memories are paused, archived or deleted; mem0 has no "
                              f"state, so they are written as live memories")
