@@ -94,3 +94,11 @@ def test_markers_alone_are_no_loss(tmp_path):
     report = memconv.write_records([Header(), Block(id="b", label="l", value="v",
                                                     extras={"zep": {"$order": ["x"]}})], "letta", tmp_path / "a.af")
     assert not [k for k in report.losses if k[1].startswith("extras.")], report.format_losses()
+
+
+def test_a_whole_raw_record_loss_names_its_collections(tmp_path):
+    report = memconv.convert(str(AM_SEEDED), to="letta", output=str(tmp_path / "a.af"))
+    (line,) = [ln for ln in report.format_losses() if " raw " in ln]
+    assert line.startswith(f"lost: {report.read['raw']} raw record(s), whole (agentmemory accessLogs, "), line
+    (entry,) = [d for d in report.to_dict()["losses"] if d["kind"] == "raw"]
+    assert "agentmemory lessons" in entry["fields"]

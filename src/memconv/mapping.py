@@ -90,7 +90,8 @@ class MappingTable:
         kind = record.kind  # type: ignore[attr-defined]
         dest, note = self.kinds.get(kind, (None, f"{self.target} has no place for {kind} records"))
         if dest is None:
-            report.lost(kind, "*", note, was=None)
+            raw = f"{getattr(record, 'system', '')} {getattr(record, 'collection', '')}".strip()
+            report.lost(kind, "*", note, was=None, names=[raw] if kind == "raw" and raw else ())
             return False
         if place:
             report.place(kind, place if isinstance(place, str) else "side_channel" if dest in self.side else "native")

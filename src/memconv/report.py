@@ -30,7 +30,8 @@ class Loss:
     """One kind of loss: ``count`` records of ``kind`` whose ``field`` the target cannot hold.
 
     ``field`` is ``"*"`` for a whole record; ``names`` lists the source fields behind an
-    ``extras.<system>`` loss (the keys only that system has), so the report can name them.
+    ``extras.<system>`` loss (the keys only that system has), or the ``<system> <collection>`` of raw
+    records lost whole, so the report can name them.
     """
 
     kind: str
@@ -41,14 +42,18 @@ class Loss:
 
     @property
     def what(self) -> str:
-        """The lost part in words: ``"the whole record"``, ``"title"``, ``"agentmemory fields isLatest, strength"``."""
+        """The lost part in words: ``"the whole record"`` (with the names of raw records' collections),
+        ``"title"``, ``"agentmemory fields isLatest, strength"``."""
         if self.field == "*":
-            return "the whole record"
+            return "the whole record" + (f" ({self._shown()})" if self.names else "")
         if self.field.startswith("extras.") and self.names:
-            shown = sorted(self.names)
-            more = f" and {len(shown) - MAX_NAMES} more" if len(shown) > MAX_NAMES else ""
-            return f"{self.field[len('extras.'):]} fields {', '.join(shown[:MAX_NAMES])}{more}"
+            return f"{self.field[len('extras.'):]} fields {self._shown()}"
         return self.field
+
+    def _shown(self) -> str:
+        shown = sorted(self.names)
+        more = f" and {len(shown) - MAX_NAMES} more" if len(shown) > MAX_NAMES else ""
+        return ", ".join(shown[:MAX_NAMES]) + more
 
 
 MAX_NAMES = 12
@@ -179,8 +184,8 @@ class Report:
         lines = []
         for (what, reason), ls in groups.items():
             counts = ", ".join(f"{l.count} {l.kind}" for l in ls)
-            if what == "the whole record":
-                lines.append(f"lost: {counts} record(s), whole: {reason}")
+            if what.startswith("the whole record"):
+                lines.append(f"lost: {counts} record(s), whole{what[len('the whole record'):]}: {reason}")
             else:
                 lines.append(f"lost: {counts} record(s): {what} ({reason})")
         return lines
