@@ -567,7 +567,8 @@ def _check_letta(items: list[Any], back: Any, report: Report, sidecar: bytes | N
         system = _system(x, header, "memconv")
         assert p.kind == x.kind, where
         expect = x.model_dump(exclude={"provenance", "extras"})
-        if x.scope.agent_id in amap:  # a reference to an agent of the file, rewritten as the others are
+        if x.scope.agent_id in amap and not (system == "agentmemory" and x.scope.project):
+            # the agent of the file that owns it, by id: a reference rewritten as the others are
             expect["scope"]["agent_id"] = amap[x.scope.agent_id]
         assert _same(p.model_dump(exclude={"provenance", "extras"}), expect), where
         assert (p.provenance.system, p.provenance.id) == (

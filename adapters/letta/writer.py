@@ -424,10 +424,18 @@ class LettaWriter:
         for u in users:
             self.pas_users.setdefault(key, {})[u] = None
 
-    def _source_block(self, rec: Any, **_: Any) -> dict[str, Any]:
+    def _source_block(self, rec: Any, key: tuple[str, str] | None = None, **_: Any) -> dict[str, Any]:
         """The line's ``source`` object: every field of ``rec`` the line does not hold, and other systems'
         extras (:func:`.mapping.source_block`), so the Letta reader rebuilds the record."""
-        return source_block(rec, self.header.source_system or "memconv", agent_ids=self._agent_ids()) or {}
+        return source_block(rec, self.header.source_system or "memconv", agent_ids=self._owner_ids(rec, key)) or {}
+
+    def _owner_ids(self, rec: Any, key: tuple[str, str] | None) -> set[str]:
+        """The input agent ids a record's ``scope.agent_id`` may name as its owner: those of the input
+        when the record is owned by the agent its scope names (owner key ``("agent", id)``), else none."""
+        scope = getattr(rec, "scope", None)
+        if key is None or scope is None or key != ("agent", scope.agent_id):
+            return set()
+        return self._agent_ids()
 
     def _agent_ids(self) -> set[str]:
         """Ids of the input's agents so far (agents come first in the stream)."""
@@ -459,7 +467,7 @@ class LettaWriter:
                 line["embedding_model"] = rec.embedding_model
             # a Letta passage has a source block only when it gained fields Letta has no key for
             src = source_block(rec, self.header.source_system or "memconv", letta_passage=from_letta,
-                               agent_ids=self._agent_ids())
+                               agent_ids=self._owner_ids(rec, key))
             if src:
                 line["source"] = src
             if from_letta:
@@ -525,7 +533,7 @@ class LettaWriter:
             users.append(rec.scope.user_id)
         line = {"id": rec.id, "text": f"{rec.source} {rec.relationship} {rec.target}", "tags": ["relation"],
                 "created_at": rec.created_at, "updated_at": None, "metadata": {},
-                "source": self._source_block(rec, weight=rec.weight, scope=rec.scope.model_dump(exclude_none=True))}
+                "source": self._source_block(rec, key)}
         return line, key, users
 
     def _system_of(self, rec: Any) -> str:
