@@ -20,6 +20,7 @@ minimal example at the end of this file.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import uuid
@@ -431,7 +432,7 @@ def _dedup(xs: list[str]) -> list[str]:
     return list(dict.fromkeys(x for x in xs if x))
 
 
-def _check_letta(items: list[Any], back: Any, report: Report) -> None:
+def _check_letta(items: list[Any], back: Any, report: Report, sidecar: bytes | None = None) -> None:
     """The whole of a Letta-like stream against the agent file (and sidecar) it became.
 
     Ids: Letta's importer wants file-local ``<prefix>-<n>`` ids, so others are renumbered (and every
@@ -550,42 +551,45 @@ def _check_letta(items: list[Any], back: Any, report: Report) -> None:
         assert bt.tags == (t.tags or []), where  # null is written as []
         _check_extras(t, "letta", report)
 
-    # -- archival records: one sidecar line each, a passage of its owner
-    b_pas = {p.id: p for p in back.of("passage")}
-    assert len(b_pas) == len(back.of("passage")) == len(arch)
+    # -- archival records: one sidecar line each, owned by an agent of the file; the line's "source"
+    # object gives each record of another system back as it was (issue 11.5): its kind, scope and
+    # every field, its system's provenance and extras
+    b_arch = [r for r in back.records if r.kind in ("memory", "passage")]
+    by_id = {r.id: r for r in b_arch}
+    assert len(by_id) == len(b_arch) == len(arch)
     names = [a.name for a in agents]
+    lines = {}
+    for ln in (sidecar or b"").splitlines():
+        obj = json.loads(ln)
+        lines[obj["id"]] = obj
     for x in arch:
-        p = b_pas[x.id]
+        p = by_id[x.id]
         where = f"{x.kind} {x.id!r}"
         system = _system(x, header, "memconv")
-        assert p.text == x.text, where
-        assert (p.created_at, p.updated_at) == (x.created_at, x.updated_at), where
-        assert _same(p.metadata, x.metadata if x.metadata is not None else {}), where
-        assert (p.embedding, p.embedding_model) == (x.embedding, x.embedding_model), where
-        # Letta passage tags are a set: tags, categories and concepts, duplicates and empty ones left out
-        assert p.tags == _dedup([*(x.tags or []), *(x.categories or []), *(x.concepts or [])]), where
-        # what a passage has no field for is in the line's "source" object
-        src = p.extras["letta"]["source"]
-        assert (src["system"], src["kind"]) == (system, x.kind), where
-        assert src["id"] == (x.provenance.id if x.provenance and x.provenance.id else x.id), where
-        for f in ("title", "memory_type", "categories", "concepts", "hash", "role", "expiration_date"):
-            v = getattr(x, f)
-            assert src.get(f) == (v if _is_set(v) else None), f"{where}: source.{f}"
-        scope = x.scope.model_dump(exclude_none=True)
-        assert src.get("scope") == (scope or None), f"{where}: source.scope"
+        assert p.kind == x.kind, where
+        expect = x.model_dump(exclude={"provenance", "extras"})
+        if x.scope.agent_id in amap and not (system == "agentmemory" and x.scope.project):
+            # the agent of the file that owns it, by id: a reference rewritten as the others are
+            expect["scope"]["agent_id"] = amap[x.scope.agent_id]
+        assert _same(p.model_dump(exclude={"provenance", "extras"}), expect), where
+        assert (p.provenance.system, p.provenance.id) == (
+            system, x.provenance.id if x.provenance and x.provenance.id else x.id), where
+        assert _same(p.extras, {s: e for s, e in x.extras.items() if s != "letta" and e}), where
+        if sidecar is None:
+            continue
         # the owner: the agent its scope names (by id, else by a unique name) unless it is an
         # AgentMemory record with a project (owned per project); else the only agent; else a built one
+        line_owner = lines[x.id]["agent_id"]
         owner = x.scope.agent_id
         by_project = system == "agentmemory" and x.scope.project
         if owner in amap and not by_project:
-            assert p.scope.agent_id == amap[owner], where
+            assert line_owner == amap[owner], where
         elif owner is not None and names.count(owner) == 1 and not by_project:
-            assert p.scope.agent_id == amap[agents[names.index(owner)].id], where
+            assert line_owner == amap[agents[names.index(owner)].id], where
         elif len(agents) == 1:
-            assert p.scope.agent_id == b_agents[0].id, where
+            assert line_owner == b_agents[0].id, where
         else:
-            assert p.scope.agent_id in {a.id for a in b_agents}, where
-        _check_extras(x, "letta", report)
+            assert line_owner in {a.id for a in back.of("agent")}, where
 
 
 # Letta streams: agents, blocks, tools, messages, passages and memories of other systems or of a
@@ -604,7 +608,7 @@ def test_letta_keeps_what_it_can_hold(items):
     back, report, files = _roundtrip(items, "letta", "out.af", keep_secrets=True)
     arch = [r for r in items if r.kind in ("memory", "passage")]
     assert ("out.passages.jsonl" in files) == bool(arch)  # the sidecar, read back automatically
-    _check_letta(items, back, report)
+    _check_letta(items, back, report, files.get("out.passages.jsonl"))
 
 
 @SETTINGS
@@ -641,8 +645,7 @@ def test_letta_keeps_the_fields_of_a_letta_passage_it_has_no_key_for():
     items = [Header(), Passage(id="p", text="x", title="T", provenance=Provenance(system="letta"))]
     back, report, _ = _roundtrip(items, "letta", "out.af", keep_secrets=True)
     (p,) = back.of("passage")
-    src = p.extras.get("letta", {}).get("source", {})
-    assert src.get("title") == "T" or _lost(report, "passage", "title"), "passage.title lost silently"
+    assert p.title == "T" or _lost(report, "passage", "title"), "passage.title lost silently"
 
 
 def test_agentmemory_reads_back_integers_beyond_64_bits():

@@ -137,7 +137,7 @@ class _Writer:
         data = rec.model_dump(mode="json", exclude=skip | {"kind"}, exclude_defaults=True, exclude_none=True)
         data = {"kind": rec.kind, "id": rec.id, **{k: v for k, v in data.items() if k != "id"}}
         into[EMBED_KEY] = data
-        MAPPING.account(rec, self.report)
+        MAPPING.account(rec, self.report, place=False)  # placed in the report's ledger by run()
         return into
 
     def bucket(self, sid: str) -> "_Bucket":
@@ -420,8 +420,12 @@ class _Writer:
             elif kind == "raw":
                 self.report.lost("raw", f"{rec.system}:{rec.collection}",
                                  f"AgentMemory has no place for {rec.system} {rec.collection} records")
+                self.report.place("raw", "lost")
+                continue
             else:
                 MAPPING.account(rec, self.report)
+                continue
+            self.report.place(kind, "native")
         try:
             self.finish(version)
         finally:

@@ -213,6 +213,7 @@ class CanonicalFormat(Format):
             for rec in it:
                 out.write(dump_item(rec) + b"\n")
                 options.report.wrote(f"canonical:{rec.kind}")
+                options.report.place(rec.kind, "native")
             return
         out.write(b'{"format":"' + DOC_FORMAT.encode() + b'","header":' + dump_item(header) + b',"records":[')
         first = True
@@ -220,6 +221,7 @@ class CanonicalFormat(Format):
             out.write((b"" if first else b",\n") + dump_item(rec))
             first = False
             options.report.wrote(f"canonical:{rec.kind}")
+            options.report.place(rec.kind, "native")
         out.write(b"]}\n")
 
 

@@ -183,7 +183,7 @@ def read_document(doc: Any, name: str, report: Any) -> Iterator[Any]:
     elif isinstance(doc, list) and all(isinstance(d, dict) and "text" in d for d in doc):
         yield Header(source_system="letta", source_variant="passages")
         for i, p in enumerate(doc):
-            yield passage_from_letta(p, name, f"[{i}]", None)
+            yield passage_from_letta(p, name, f"[{i}]", None, report=report)
     elif isinstance(doc, dict):
         raise InputInvalid(f"{name}: not a Letta agent file: expected \"agents\" (AgentFileSchema) or "
                            f"\"core_memory\" (legacy AgentSchema) at the top level")
@@ -231,7 +231,7 @@ def read_sidecar(inp: Input, report: Any) -> Iterator[Any]:
             if not line.strip():
                 continue
             obj = loads(line, inp.name, undo_double=False, report=report, line=lineno)
-            yield passage_from_letta(obj, inp.name, f"line {lineno}", None)
+            yield passage_from_letta(obj, inp.name, f"line {lineno}", None, report=report)
 
 
 def _is_bundle_tar(inp: Input) -> bool:

@@ -9,6 +9,8 @@ records that did not come from Letta).
 
 from __future__ import annotations
 
+from typing import Any
+
 from memconv.mapping import LOST, FieldMap, MappingTable
 
 _SIDECAR_NOTE = "one line of the sidecar <stem>.passages.jsonl (an .af has no place for archival memory)"
@@ -36,7 +38,8 @@ _KINDS: dict[str, tuple[str | None, str]] = {
     "summary": ("sidecar", "AgentMemory session summary: archival passage of its session's agent; "
                            + _SIDECAR_NOTE),
     "event": (None, "an agent file has no history of memory changes (mem0 ADD/UPDATE/DELETE rows)"),
-    "entity": (None, "Letta has no knowledge graph; relations between entities are kept as passages"),
+    "entity": (None, "Letta has no knowledge graph, so a graph entity has no place in an agent file (a relation "
+                     "naming it is kept as a passage)"),
     "relation": ("sidecar", "archival passage '<source> <relationship> <target>' of its scope's agent; "
                             + _SIDECAR_NOTE),
     "raw": (None, "records of another system with no canonical kind have no place in an agent file"),
@@ -123,19 +126,103 @@ def _rows() -> list[FieldMap]:
     rows = []
     for kind, fields in _ROWS.items():
         for name, target in fields.items():
+            if (kind in SIDECAR_KINDS and target is not None and name not in LINE_VERBATIM[kind]
+                    and f"sidecar.source.{name}" not in target):
+                target = f"{target}; sidecar.source.{name}"  # read back from there (source_block)
             rows.append(FieldMap(kind, name, target, _NOTES.get((kind, name), "")))
     return rows
 
 
+# ---------------------------------------------------------------- the sidecar's source object
+
+SIDECAR_KINDS = ("memory", "passage", "session", "observation", "summary", "relation")
+"""Kinds written as lines of the sidecar ``<stem>.passages.jsonl``."""
+
+LINE_VERBATIM: dict[str, dict[str, str]] = {
+    "memory": {"text": "text", "created_at": "created_at", "updated_at": "updated_at", "metadata": "metadata",
+               "embedding": "embedding", "embedding_model": "embedding_model"},
+    "session": {"started_at": "created_at", "ended_at": "updated_at"},
+    "observation": {"timestamp": "created_at"},
+    "summary": {"created_at": "created_at"},
+    "relation": {"created_at": "created_at"},
+}
+"""Per sidecar kind, canonical field -> the key of the line that holds it verbatim. Every other set
+field goes to the line's ``source`` object (:func:`source_block`), so the reader can rebuild the
+record; the line's ``text`` and ``tags`` of a session, observation, summary or relation are composed
+for Letta's search and are not read back."""
+LINE_VERBATIM["passage"] = LINE_VERBATIM["memory"]
+
+_SKIP = frozenset({"kind", "id", "provenance", "extras"})
+
+
+OWNER_MARK = "scope_agent_id"
+"""Key of a ``source`` object whose record's ``scope.agent_id`` named an agent of the input by its id:
+the value ``"owner"`` says that it is the line's ``agent_id`` (the agent's id in the ``.af``, which
+the writer may have renumbered), so the reader gives the record that id."""
+
+
+def source_block(rec: Any, default_system: str, *, letta_passage: bool = False,
+                 agent_ids: Any = ()) -> dict[str, Any] | None:
+    """The ``source`` object of the sidecar line written for ``rec`` (a record of :data:`SIDECAR_KINDS`).
+
+    Shape: ``{"system", "kind", "id"`` (the source system, the canonical kind and the record's id in its
+    source), ``"version"``/``"variant"`` of its provenance when known, then every set canonical field
+    the line does not hold verbatim (:data:`LINE_VERBATIM`; a Letta passage's own ``tags`` and owner
+    are on the line too), ``"metadata": null`` when a memory had none (the line says ``{}``),
+    ``"scope_agent_id": "owner"`` when ``scope.agent_id`` named an input agent by id (one of
+    ``agent_ids``; :data:`OWNER_MARK`), and
+    ``"extras"``: the fields only other systems hold (``isLatest``, ``strength`` of an AgentMemory
+    memory...). A Letta passage gets one only when it gained such fields elsewhere (None otherwise).
+    Read back by :func:`adapters.letta.reader.passage_from_letta`.
+    """
+    kind = rec.kind
+    skip = set(_SKIP) | set(LINE_VERBATIM.get(kind, {}))
+    if letta_passage:
+        skip.add("tags")
+    fields = rec.model_dump(mode="json", exclude=skip, exclude_none=True, exclude_defaults=True)
+    owner = False
+    scope = fields.get("scope")
+    if isinstance(scope, dict) and (letta_passage or scope.get("agent_id") in agent_ids):
+        scope = dict(scope)
+        owner = scope.pop("agent_id", None) is not None and not letta_passage  # the line's owner
+        if scope:
+            fields["scope"] = scope
+        else:
+            del fields["scope"]
+    if not letta_passage and kind in ("memory", "passage") and rec.metadata is None:
+        fields["metadata"] = None
+    extras = {s: e for s, e in rec.extras.items() if s != "letta" and e}
+    if letta_passage and not fields and not extras:
+        return None
+    p = rec.provenance
+    out: dict[str, Any] = {"system": p.system if p else default_system, "kind": kind,
+                           "id": p.id if p and p.id else rec.id}
+    if p is not None and p.version:
+        out["version"] = p.version
+    if p is not None and p.variant:
+        out["variant"] = p.variant
+    out.update(fields)
+    if owner:
+        out[OWNER_MARK] = "owner"
+    if extras:
+        out["extras"] = extras
+    return out
+
+
 MAPPING = MappingTable(
-    target="letta", system="letta", rows=_rows(), kinds=_KINDS, keeps_extras=False,
+    target="letta", system="letta", rows=_rows(), kinds=_KINDS,
+    keeps_extras=frozenset({"memory", "passage", "session", "observation", "summary", "relation"}),
     intro=("Records are written as the `AgentFileSchema` that letta 0.16.8 imports (`POST /v1/agents/import`). "
            "Records read from a Letta v2 file are written back exactly (their `extras.letta` restored); legacy "
            "files, `AgentState` JSON and bundles are converted to the current shape. Ids are file-local "
            "(`<prefix>-<n>`): kept when they already are, renumbered otherwise, with every reference rewritten. "
            "Archival memory has no place in an `.af`: passages, memories (mem0, AgentMemory) and AgentMemory "
            "sessions, observations and summaries go to the sidecar `<stem>.passages.jsonl`, one passage per "
-           "line with `agent_id` = its agent's id in the `.af`. Memories whose scope matches no agent get an "
+           "line with `agent_id` = its agent's id in the `.af`. A line for a record that did not come from Letta "
+           "has a `source` object: the record's system, kind and id, every field the line does not hold, and "
+           "the fields only its system holds (`extras`), which Letta ignores; memconv reads it back, so mem0 → "
+           "Letta → mem0 and AgentMemory → Letta → AgentMemory give back the records, with their scope and "
+           "type. Memories whose scope matches no agent get an "
            "agent of their own (one per mem0 agent_id, else user_id; one per AgentMemory project) on the "
            "`letta/letta-free` model with `human` and `persona` blocks and no embedding_config."),
 )

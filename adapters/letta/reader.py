@@ -24,10 +24,11 @@ from typing import Any, Callable, Iterator
 from memconv.errors import InputInvalid
 from memconv.fields import build, split
 from memconv.jsonutil import jpath
-from memconv.model import (Agent, Block, File, Group, Header, McpServer, Message, Passage, Provenance,
-                           Scope, Skill, Source, Tool)
+from memconv.model import (Agent, Block, File, Group, Header, McpServer, Memory, Message, Observation, Passage,
+                           Provenance, Relation, Scope, Session, Skill, Source, Summary, Tool)
 from memconv.report import Report
 
+from .mapping import LINE_VERBATIM, OWNER_MARK, SIDECAR_KINDS
 from .shape import (AGENT_KEYS, BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, KNOWN_REVISIONS, LEGACY_VERSIONS,
                     MCP_KEYS, MESSAGE_KEYS, SKILL_KEYS, SOURCE_KEYS, TOOL_KEYS, version_tuple)
 
@@ -493,12 +494,23 @@ def read_agent_states(states: list[dict[str, Any]], name: str, report: Report, *
 
 
 def passage_from_letta(obj: dict[str, Any], name: str, path: str, version: str | None,
-                       agent_id: str | None = None) -> Passage:
-    """A canonical :class:`Passage` from a Letta ``Passage`` object or a sidecar line.
+                       agent_id: str | None = None, report: Report | None = None) -> Any:
+    """A canonical record from a Letta ``Passage`` object or a sidecar line.
 
     Letta fields: ``id``, ``text``, ``tags``, ``metadata``, ``created_at``, ``updated_at``,
     ``embedding``, ``embedding_config`` (its ``embedding_model`` becomes ``embedding_model``);
-    sidecar lines add ``agent_id`` (the agent's id in the ``.af``). Other keys go to extras.
+    sidecar lines add ``agent_id`` (the agent's id in the ``.af``) and, for records memconv wrote from
+    another system (or a Letta passage that gained fields elsewhere), a ``source`` object
+    (:func:`.mapping.source_block`): the record comes back as it was read there (a mem0 memory with its
+    ``user_id``, ``run_id``, ``role``...; an AgentMemory memory, session, observation, summary or graph
+    relation with its type and the fields only AgentMemory holds), its provenance that system's.
+    A ``source`` that does not describe a record gives a warning to ``report`` (with the line and the
+    field) and a plain passage.
+    Other keys go to extras.
+
+    Returns:
+        A :class:`Passage`, or the :class:`Memory`, :class:`Session`, :class:`Observation`,
+        :class:`Summary` or :class:`Relation` the ``source`` object describes.
 
     Raises:
         InputInvalid: no ``text`` string.
@@ -517,7 +529,61 @@ def passage_from_letta(obj: dict[str, Any], name: str, path: str, version: str |
         emb_model = obj["embedding_config"].get("handle") or obj["embedding_config"].get("embedding_model")
     extras.pop("embedding_model", None)
     aid = extras.pop("agent_id", None) or agent_id
+    source = extras.get("source")
+    if isinstance(source, dict) and source.get("kind") in SIDECAR_KINDS and isinstance(source.get("system"), str):
+        rec = _from_source(obj, source, str(rid), name, path, aid, emb_model, extras, report)
+        if rec is not None:
+            return rec
     return build(Passage, name, path, id=str(rid),
                  provenance=Provenance(system=SYSTEM, id=obj.get("id"), version=version, variant="passage"),
                  extras={SYSTEM: extras} if extras else {}, scope=Scope(agent_id=aid),
                  embedding_model=emb_model, **fields)
+
+
+_RECORDS = {"memory": Memory, "passage": Passage, "session": Session, "observation": Observation,
+            "summary": Summary, "relation": Relation}
+_SOURCE_META = ("system", "kind", "id", "version", "variant", "extras")
+
+
+def _from_source(obj: dict[str, Any], source: dict[str, Any], rid: str, name: str, path: str, aid: str | None,
+                 emb_model: str | None, line_extras: dict[str, Any], report: Report | None) -> Any:
+    """The record a sidecar line's ``source`` object describes (None, with a warning, when it does not)."""
+    from pydantic import ValidationError
+
+    kind, system = source["kind"], source["system"]
+    letta_passage = system == SYSTEM and kind == "passage"
+    fields: dict[str, Any] = {k: v for k, v in source.items() if k not in _SOURCE_META}
+    for field_name, key in LINE_VERBATIM[kind].items():
+        if field_name == "metadata" and "metadata" in fields:
+            continue  # null in the record, {} on the line
+        if field_name == "embedding_model":
+            if emb_model is not None:
+                fields[field_name] = emb_model
+        elif obj.get(key) is not None:
+            fields[field_name] = obj[key]
+    extras: dict[str, Any] = {}
+    src_extras = source.get("extras")
+    if isinstance(src_extras, dict):
+        extras.update({s: e for s, e in src_extras.items() if isinstance(e, dict)})
+    rest = {k: v for k, v in line_extras.items() if k != "source"}
+    if fields.pop(OWNER_MARK, None) == "owner" and aid is not None:  # scope.agent_id was the line's owner
+        fields["scope"] = {**(fields.get("scope") or {}), "agent_id": aid}
+    if letta_passage:
+        fields["tags"] = obj.get("tags")
+        scope = dict(fields.get("scope") or {})
+        scope["agent_id"] = aid
+        fields["scope"] = scope
+        if rest:
+            extras[SYSTEM] = rest
+    prov = Provenance(system=system, id=source.get("id") if isinstance(source.get("id"), str) else None,
+                      version=source.get("version") if isinstance(source.get("version"), str) else None,
+                      variant=source.get("variant") if isinstance(source.get("variant"), str) else None)
+    try:
+        return _RECORDS[kind].model_validate({**fields, "id": rid, "provenance": prov, "extras": extras})
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        if report is not None:
+            report.warn(f"{name}: {path}: source.{where}: {first['msg'].lower()}; read as a plain Letta passage")
+        return None
+

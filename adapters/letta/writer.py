@@ -90,7 +90,7 @@ from memconv.report import Report
 from memconv.spool import Spool
 from memconv.timeutil import parse_ts
 
-from .mapping import MAPPING
+from .mapping import MAPPING, source_block
 from .shape import (AGENT_KEYS, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
                     ID_RE, LETTA_FREE_LLM_CONFIG, MCP_KEYS, MESSAGE_KEYS, NAME_RE, SKILL_KEYS,
                     SOURCE_KEYS, TOOL_KEYS, TOOL_RULE_KEYS, TOP_LEVEL_LISTS, TOP_LEVEL_ORDER, V2_AGENT_KEYS,
@@ -296,6 +296,8 @@ class LettaWriter:
         self.agent_msg_keys: dict[int, str | None] = {}
         self.pre: dict[int, list[dict[str, Any]]] = {}
         self.session_agents: dict[str, str] = {}
+        self._ids_cache: set[str] = set()
+        self.superseded = 0
 
     # ------------------------------------------------------------------ run
 
@@ -414,6 +416,8 @@ class LettaWriter:
     # ------------------------------------------------------------------ archival records (sidecar)
 
     def _archival(self, rec: Any) -> None:
+        if rec.kind == "memory" and rec.extra("agentmemory").get("isLatest") is False:
+            self.superseded += 1
         line, key, users = self._line(rec)
         handle = self.pas_spool.add(_dump(line))
         self.pas_groups.setdefault(key, []).append(handle)
@@ -423,14 +427,24 @@ class LettaWriter:
         for u in users:
             self.pas_users.setdefault(key, {})[u] = None
 
-    def _source_block(self, rec: Any, **fields: Any) -> dict[str, Any]:
-        p = rec.provenance
-        out: dict[str, Any] = {"system": p.system if p else (self.header.source_system or "memconv"),
-                               "kind": rec.kind, "id": (p.id if p and p.id else rec.id)}
-        for k, v in fields.items():
-            if v not in (None, [], {}, ""):
-                out[k] = v
-        return out
+    def _source_block(self, rec: Any, key: tuple[str, str] | None = None, **_: Any) -> dict[str, Any]:
+        """The line's ``source`` object: every field of ``rec`` the line does not hold, and other systems'
+        extras (:func:`.mapping.source_block`), so the Letta reader rebuilds the record."""
+        return source_block(rec, self.header.source_system or "memconv", agent_ids=self._owner_ids(rec, key)) or {}
+
+    def _owner_ids(self, rec: Any, key: tuple[str, str] | None) -> set[str]:
+        """The input agent ids a record's ``scope.agent_id`` may name as its owner: those of the input
+        when the record is owned by the agent its scope names (owner key ``("agent", id)``), else none."""
+        scope = getattr(rec, "scope", None)
+        if key is None or scope is None or key != ("agent", scope.agent_id):
+            return set()
+        return self._agent_ids()
+
+    def _agent_ids(self) -> set[str]:
+        """Ids of the input's agents so far (agents come first in the stream)."""
+        if len(self._ids_cache) != len(self.small["agent"]):
+            self._ids_cache = {a.id for a in self.small["agent"]}
+        return self._ids_cache
 
     def _line(self, rec: Any) -> tuple[dict[str, Any], tuple[str, str], list[str]]:
         """A sidecar line (without ``agent_id``), its owner key and the user ids it names."""
@@ -454,14 +468,11 @@ class LettaWriter:
                 line["embedding"] = rec.embedding
             if rec.embedding_model is not None:
                 line["embedding_model"] = rec.embedding_model
-            sc = scope.model_dump(exclude_none=True)
-            if from_letta:
-                sc.pop("agent_id", None)  # the line's owner
-            more = dict(title=rec.title, memory_type=rec.memory_type, scope=sc, categories=rec.categories,
-                        concepts=rec.concepts, hash=rec.hash, role=rec.role, expiration_date=rec.expiration_date)
             # a Letta passage has a source block only when it gained fields Letta has no key for
-            if not from_letta or any(v not in (None, [], {}, "") for v in more.values()):
-                line["source"] = self._source_block(rec, **more)
+            src = source_block(rec, self.header.source_system or "memconv", letta_passage=from_letta,
+                               agent_ids=self._owner_ids(rec, key))
+            if src:
+                line["source"] = src
             if from_letta:
                 for k, v in rec.extra(SYSTEM).items():
                     if not k.startswith("$") and k not in line and k != "agent_id":
@@ -525,7 +536,7 @@ class LettaWriter:
             users.append(rec.scope.user_id)
         line = {"id": rec.id, "text": f"{rec.source} {rec.relationship} {rec.target}", "tags": ["relation"],
                 "created_at": rec.created_at, "updated_at": None, "metadata": {},
-                "source": self._source_block(rec, weight=rec.weight, scope=rec.scope.model_dump(exclude_none=True))}
+                "source": self._source_block(rec, key)}
         return line, key, users
 
     def _system_of(self, rec: Any) -> str:
@@ -596,6 +607,10 @@ class LettaWriter:
         if renum:
             self.report.warn(f"letta: renumbered {renum} message id(s) to file-local message-<n> ids")
 
+        if self.superseded:
+            self.report.warn(f"letta: {self.superseded} AgentMemory memories are superseded by newer versions "
+                             f"(isLatest false); Letta has no such state, so they are written as archival passages "
+                             f"like the others (the flag is kept in the sidecar's source object)")
         owners = self._owners(agents)
         self._write_sidecar(agents, owners)
         self._write_af(agents, owners)
@@ -676,6 +691,16 @@ class LettaWriter:
             o.systems.update(self.pas_systems.get(key, {}))
             return o
 
+        # agents memconv built in an earlier conversion (tag memconv, metadata.memconv.scope), by scope:
+        # records of that scope go back to them rather than to a new agent
+        earlier: dict[tuple[str, str], Agent] = {}
+        for a in agents:
+            meta = (a.metadata or {}).get("memconv")
+            scope = meta.get("scope") if isinstance(meta, dict) else None
+            if "memconv" in a.tags and isinstance(scope, dict) and len(scope) == 1:
+                ((sk, sv),) = scope.items()
+                earlier.setdefault((str(sk), str(sv)), a)
+
         for key, handles in self.pas_groups.items():
             k = normal(key)
             owner: Any = None
@@ -683,6 +708,10 @@ class LettaWriter:
                 owner = by_id.get(k[1])
                 if owner is None and len(names.get(k[1], [])) == 1:
                     owner = names[k[1]][0]
+                if owner is None and len(names.get(safe_name(k[1]), [])) == 1:  # the name made safe earlier
+                    owner = names[safe_name(k[1])][0]
+            if owner is None:
+                owner = earlier.get(k)
             if owner is None and len(agents) == 1:
                 owner = agents[0]
                 attached_single += len(handles)

@@ -419,7 +419,7 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
                                         "extras of other systems' history events are not kept", embedded_rows)
     for k, n in kept.items():
         report.lost(k, "*", "a mem0 store holds memories and their history only (a file keeps these records in "
-                            "its memconv list)", n)
+                            "its memconv list)", n, was="side_channel")
     if relations:
         report.lost("relation", "*", "memconv writes a self-hosted store's vector memories and history, not its "
                                      "graph store", relations)

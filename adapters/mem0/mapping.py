@@ -26,9 +26,14 @@ ITEM_NATIVE: dict[str, frozenset[str]] = {
     "memory": frozenset({"text", "created_at"}),
     "passage": frozenset({"text", "created_at"}),
     "block": frozenset({"value", "label", "created_at"}),
+    "observation": frozenset(),
+    "summary": frozenset(),
 }
-"""Canonical fields an item holds verbatim (``memory``, ``metadata.block_label``, ``created_at``),
-left out of ``metadata.memconv``; the reader takes them from the item, so an edit made in mem0 wins."""
+"""Kinds written as mem0 memory items, and the canonical fields the item holds verbatim (``memory``,
+``metadata.block_label``, ``created_at``), left out of ``metadata.memconv``; the reader takes them from
+the item, so an edit made in mem0 wins. An AgentMemory observation or session summary becomes an item
+whose text is composed from several fields (title, narrative, facts...): its ``metadata.memconv`` keeps
+every field, and the reader rebuilds it from there."""
 
 ROW_NATIVE: dict[str, frozenset[str]] = {
     "relation": frozenset({"relationship"}),
@@ -40,9 +45,12 @@ the rest (ids, the entity ids of a relation's ends, weight, provenance, extras).
 NO_VECTORS = frozenset({"embedding", "embedding_model"})
 """Left out of ``metadata.memconv``: mem0 embeds the text itself, and vectors would swamp its metadata."""
 
-KEPT_KINDS = ("agent", "group", "tool", "source", "file", "mcp_server", "skill", "session", "message",
-              "observation", "summary", "raw")
-"""Kinds that have no mem0 item and go whole into the top-level ``"memconv"`` list."""
+KEPT_KINDS = ("agent", "group", "tool", "source", "file", "mcp_server", "skill", "session", "message", "raw")
+"""Kinds that have no mem0 item and go whole into the top-level ``"memconv"`` list (memconv's side
+channel: mem0 stores the document key but no mem0 API or user ever sees it)."""
+
+SIDE_CHANNEL = "memconv[]"
+"""The destination of :data:`KEPT_KINDS` in :data:`MAPPING` (counted ``side_channel`` in the report)."""
 
 _ITEM = [
     ("text", "memory", ""),
@@ -78,6 +86,29 @@ _ROWS: list[FieldMap] = (
         FieldMap("block", "limit", "metadata.memconv.limit", "mem0 memories have no size limit; kept for memconv"),
         FieldMap("block", "description", "metadata.memconv.description", "no mem0 field; kept for memconv"),
         FieldMap("block", "read_only", "metadata.memconv.read_only", "mem0 memories are all writable; kept for memconv"),
+        FieldMap("observation", "title", "memory (first line), metadata.memconv.title"),
+        FieldMap("observation", "subtitle", "memory, metadata.memconv.subtitle"),
+        FieldMap("observation", "narrative", "memory, metadata.memconv.narrative"),
+        FieldMap("observation", "facts", "memory (a Facts: list), metadata.memconv.facts"),
+        FieldMap("observation", "session_id", "run_id", "the AgentMemory session is the mem0 run"),
+        FieldMap("observation", "agent_id", "agent_id", "AgentMemory agentId (the coding agent); else its "
+                                                        "session's"),
+        FieldMap("observation", "timestamp", "created_at, updated_at"),
+        FieldMap("observation", "observation_type", "metadata.type"),
+        FieldMap("observation", "concepts", "metadata.concepts"),
+        FieldMap("observation", "files", "metadata.files"),
+        FieldMap("observation", "importance", "metadata.importance"),
+        FieldMap("observation", "confidence", "metadata.memconv.confidence"),
+        FieldMap("observation", "origin", "metadata.memconv.origin"),
+        FieldMap("summary", "title", "memory (first line), metadata.memconv.title"),
+        FieldMap("summary", "narrative", "memory, metadata.memconv.narrative"),
+        FieldMap("summary", "key_decisions", "memory (a Key decisions: list), metadata.memconv.key_decisions"),
+        FieldMap("summary", "files_modified", "memory (Files modified:), metadata.files"),
+        FieldMap("summary", "session_id", "run_id", "the AgentMemory session is the mem0 run"),
+        FieldMap("summary", "project", "metadata.project"),
+        FieldMap("summary", "created_at", "created_at, updated_at"),
+        FieldMap("summary", "concepts", "metadata.concepts"),
+        FieldMap("summary", "observation_count", "metadata.memconv.observation_count"),
         FieldMap("event", "memory_id", "history[].memory_id"),
         FieldMap("event", "event", "history[].event"),
         FieldMap("event", "old_text", "history[].old_memory"),
@@ -124,10 +155,15 @@ _KINDS: dict[str, tuple[str | None, str]] = {
     "file": ("memconv[]", "kept whole in the memconv list (mem0 has no files)"),
     "mcp_server": ("memconv[]", "kept whole in the memconv list (mem0 has no MCP servers)"),
     "skill": ("memconv[]", "kept whole in the memconv list (mem0 has no skills)"),
-    "session": ("memconv[]", "kept whole in the memconv list (mem0 has run_id scopes only)"),
+    "session": ("memconv[]", "kept whole in the memconv list (mem0 has run_id scopes only: the session id is "
+                             "the run_id of its observations and summary, which are mem0 memories)"),
     "message": ("memconv[]", "kept whole in the memconv list (mem0 exports no conversation messages)"),
-    "observation": ("memconv[]", "kept whole in the memconv list (mem0 has no observations)"),
-    "summary": ("memconv[]", "kept whole in the memconv list (mem0 has no session summaries)"),
+    "observation": ("results[]", "AgentMemory observation: a memory item (title, subtitle, narrative, facts as its "
+                                 "text) scoped run_id = its session, agent_id = its agentId; the whole record in "
+                                 "metadata.memconv"),
+    "summary": ("results[]", "AgentMemory session summary: a memory item (title, narrative, key decisions) "
+                             "scoped run_id = its session, agent_id = the session's agentId; the whole record in "
+                             "metadata.memconv"),
     "raw": ("memconv[]", "kept whole in the memconv list"),
 }
 
@@ -141,7 +177,7 @@ def _kept_rows() -> list[FieldMap]:
         for name in fields:
             if (kind, name) in explicit:
                 continue
-            if kind in ITEM_NATIVE:
+            if kind in ITEM_NATIVE and kind not in ("observation", "summary"):
                 if name in NO_VECTORS:
                     rows.append(FieldMap(kind, name, LOST, "mem0 exports never carry vectors"))
                 else:
@@ -154,14 +190,19 @@ def _kept_rows() -> list[FieldMap]:
 
 MAPPING = MappingTable(
     target="mem0", system="mem0", rows=_ROWS + _kept_rows(), kinds=_KINDS, keeps_extras=True,
+    side=frozenset({SIDE_CHANNEL}),
     intro=("Written as OSS `Memory.get_all()` output (`{\"results\": [...]}`, v1.1; `--target-version v1.0` "
            "writes the legacy bare list; `--jsonl` one item per line), with `\"relations\"` and `\"history\"` "
            "lists when the stream has them. Records read from mem0 go back exactly as read. Records of "
            "other systems get UUID ids (UUID5 of the source id unless it is a UUID), `hash` = md5 of the "
            "text, `metadata.memconv_source` / `memconv_source_id`, and `metadata.memconv`: the rest of "
            "the canonical record, which mem0 stores verbatim. Records mem0 has no item for (agents, "
-           "messages, tools...) are kept whole in a top-level `\"memconv\"` list (`{\"memconv\": record}` "
+           "messages, tools, AgentMemory sessions...) are kept whole in a top-level `\"memconv\"` list (`{\"memconv\": record}` "
            "lines in JSON-L), so converting back restores them; mem0 ignores the key, and a push into a "
-           "live store reports them lost. OpenMemory rows become OSS items, their state and times in "
+           "live store reports them lost. The report counts them, per kind, as kept only in memconv's side channel, "
+           "apart from the records that became mem0 memories. From an AgentMemory store, a mem0 user gets "
+           "its memories, its observations and its session summaries as mem0 memories (run_id = the session id, "
+           "agent_id = AgentMemory's agentId); its sessions, being scopes rather than memories, stay in the "
+           "list. OpenMemory rows become OSS items, their state and times in "
            "`metadata.memconv`. The v1.0 bare list has no place for the list: those records are lost."),
 )

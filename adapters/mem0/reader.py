@@ -265,15 +265,17 @@ class Embedded:
         if not isinstance(e, dict) or e.get("kind") not in ITEM_NATIVE or not isinstance(e.get("id"), str):
             return mem
         kind = e["kind"]
-        fields = {k: v for k, v in e.items() if k not in ITEM_NATIVE[kind]}
+        native = ITEM_NATIVE[kind]
+        fields = {k: v for k, v in e.items() if k not in native}
         if kind == "block":
             label = meta.get("block_label")
             fields.update(value=mem.text, label=label if isinstance(label, str) else e.get("label"))
             if fields["id"] in self.blocks:
                 return None
-        else:
+        elif "text" in native:
             fields["text"] = mem.text
-        fields["created_at"] = mem.created_at
+        if "created_at" in native:  # an observation or summary comes back whole from its embed
+            fields["created_at"] = mem.created_at
         rec = self._valid(fields, mem, f"{path}.metadata.{EMBED_KEY}")
         if kind == "block" and rec is not mem:
             self.blocks.add(rec.id)

@@ -161,6 +161,13 @@ def embed(rec: Base, system: str) -> dict[str, Any]:
     return out
 
 
+def _built(agent: Agent) -> bool:
+    """True for an agent memconv built around archival records when it wrote a Letta file (tag
+    ``memconv``, ``metadata.memconv`` naming the scope it was built for; adapters/letta/writer.py)."""
+    meta = (agent.metadata or {}).get(EMBED_KEY)
+    return "memconv" in agent.tags and isinstance(meta, dict) and "scope" in meta
+
+
 def _from_mem0(rec: Base) -> bool:
     """True for records this adapter read from a mem0 object it can put back key for key."""
     p = rec.provenance
@@ -187,10 +194,13 @@ class _Writer:
         self.entities: dict[str, str] = {}
         self.used_entities: set[str] = set()
         self.empty_blocks = 0
+        self.built_blocks = 0
+        self.superseded = 0
         self.inactive = 0
         self.kept = Spool()
         self.kept_handles = Handles()
         self.kept_entities: set[str] = set()
+        self.sessions: dict[str, tuple[str | None, str | None]] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -232,6 +242,8 @@ class _Writer:
         else:
             if rec.extra(OPENMEMORY).get("state") not in (None, "active"):
                 self.inactive += 1
+            if rec.extra("agentmemory").get("isLatest") is False:
+                self.superseded += 1
             for agent in self.owners_of(rec):
                 self.emit_item(self.foreign_item(rec, rec.kind, agent=agent))
 
@@ -248,9 +260,10 @@ class _Writer:
             if getattr(rec, f):
                 self.report.lost(rec.kind, f, f"a {rec.kind} read from mem0 is written back as it was read")
         for system, extra in rec.extras.items():
-            if system != SYSTEM and extra:
-                self.report.lost(rec.kind, f"extras.{system}", f"fields only {system} holds; a record in mem0's "
-                                                               f"own shape has no memconv key")
+            if system != SYSTEM and any(not k.startswith("$") for k in extra):
+                self.report.lost(rec.kind, f"extras.{system}", f"a record in mem0's own shape has no memconv key "
+                                                               f"for what only {system} holds",
+                                 names=[k for k in extra if not k.startswith("$")])
 
     def embed_or_account(self, rec: Base, obj: dict[str, Any]) -> None:
         """Account a relation or history event written as ``obj``: another system's gets the rest of
@@ -261,12 +274,13 @@ class _Writer:
         else:
             obj[EMBED_KEY] = embed(rec, self.system_of(rec))
 
-    def keep(self, rec: Base) -> None:
-        """A record mem0 has no item for: whole into the ``memconv`` list (a line of JSON-L)."""
-        MAPPING.account(rec, self.report)
+    def keep(self, rec: Base, place: bool = True) -> None:
+        """A record mem0 has no item for: whole into the ``memconv`` list (a line of JSON-L), memconv's
+        side channel (``place``: counted so in the report's ledger; False leaves it to the caller)."""
+        MAPPING.account(rec, self.report, place="side_channel" if place and self.has_list else False)
         if not self.has_list:
             self.report.lost(rec.kind, "*", "the v1.0 bare list has no place for memconv's list of the records mem0 "
-                                            "has no item for; write v1.1")
+                                            "has no item for; write v1.1", was=None)
             return
         blob = rec.__pydantic_serializer__.to_json(rec, exclude_none=True)
         self.report.wrote("mem0:memconv")
@@ -347,9 +361,53 @@ class _Writer:
                 obj[key] = val
         return obj
 
+    def episode(self, rec: Any) -> None:
+        """An AgentMemory observation or session summary as a mem0 memory item: its text composed from
+        title, subtitle, narrative, facts (key decisions, files modified), ``run_id`` = its session,
+        ``agent_id`` = its (session's) agentId, ``metadata.memconv`` = the whole record."""
+        MAPPING.account(rec, self.report)
+        system = self.system_of(rec)
+        agent_id, project = self.sessions.get(rec.session_id, (None, None))
+        if rec.kind == "observation":
+            parts = [x for x in (rec.title, rec.subtitle, rec.narrative) if x]
+            if rec.facts:
+                parts.append("Facts:\n" + "\n".join(f"- {f}" for f in rec.facts))
+            text = "\n".join(parts) or f"({rec.observation_type or 'empty'} observation)"
+            when = rec.timestamp
+            agent_id = rec.agent_id or agent_id
+            meta: dict[str, Any] = {"type": rec.observation_type, "concepts": rec.concepts, "files": rec.files,
+                                    "importance": rec.importance}
+        else:
+            parts = [x for x in (rec.title, rec.narrative) if x]
+            if rec.key_decisions:
+                parts.append("Key decisions:\n" + "\n".join(f"- {d}" for d in rec.key_decisions))
+            if rec.files_modified:
+                parts.append("Files modified: " + ", ".join(rec.files_modified))
+            text = "\n".join(parts) or f"Summary of session {rec.session_id}"
+            when = rec.created_at
+            project = rec.project or project
+            meta = {"concepts": rec.concepts, "files": rec.files_modified}
+        metadata: dict[str, Any] = {"memconv_source": system, "memconv_source_id": (
+            rec.provenance.id if rec.provenance and rec.provenance.id else rec.id), "memconv_source_kind": rec.kind}
+        metadata.update((k, v) for k, v in meta.items() if v not in (None, [], ""))
+        if project:
+            metadata["project"] = project
+        metadata[EMBED_KEY] = embed(rec, system)
+        obj: dict[str, Any] = {"id": mem0_id(system, f"{rec.kind}:{rec.id}"), "memory": text, "hash": md5_hex(text),
+                               "metadata": metadata, "created_at": when, "updated_at": when}
+        if agent_id:
+            obj["agent_id"] = agent_id
+        obj["run_id"] = rec.session_id
+        self.emit_item(obj)
+
     def block(self, b: Any) -> None:
         if not b.value.strip():
             self.empty_blocks += 1
+            self.keep(b)
+            return
+        owners = self.block_owners.get(b.id) or []
+        if owners and all(_built(a) for a in owners):
+            self.built_blocks += 1  # memconv's own scaffolding, not a memory of the user's
             self.keep(b)
             return
         MAPPING.account(b, self.report)
@@ -362,12 +420,14 @@ class _Writer:
     # ------------------------------------------------------------------ graph and history
 
     def entity(self, e: Any) -> None:
+        """An entity lives in mem0 only as the end of a relation; where it ends up (native when a
+        relation names it, else kept in the memconv list or lost) is counted at :meth:`finish`."""
         self.entities[e.id] = e.name
         if self.mem0_own(e):
-            MAPPING.account(e, self.report)
+            MAPPING.account(e, self.report, place=False)
             self.as_read(e)
         else:  # another system's entity: whole into the memconv list (mem0 keeps only relation ends)
-            self.keep(e)
+            self.keep(e, place=False)
             self.kept_entities.add(e.id)
 
     def relation(self, r: Any) -> None:
@@ -421,6 +481,9 @@ class _Writer:
                     self.memory(rec)
                 elif kind == "block":
                     self.block(rec)
+                elif kind == "session":
+                    self.keep(rec)
+                    self.sessions[rec.id] = (rec.agent_id, rec.project)
                 elif kind == "agent":
                     self.keep(rec)
                     self.agents[rec.id] = rec
@@ -428,6 +491,8 @@ class _Writer:
                         self.block_owners.setdefault(bid, []).append(rec)
                 elif kind == "entity":
                     self.entity(rec)
+                elif kind in ("observation", "summary"):
+                    self.episode(rec)
                 elif kind == "relation":
                     self.relation(rec)
                 elif kind == "event":
@@ -447,13 +512,31 @@ class _Writer:
         if self.empty_blocks:
             where = "kept in the memconv list only" if self.has_list else "not written"
             self.report.warn(f"{self.empty_blocks} empty Letta block(s) {where}: a mem0 memory needs text")
+        if self.built_blocks:
+            where = "kept in the memconv list only" if self.has_list else "not written"
+            self.report.warn(f"{self.built_blocks} core-memory block(s) of agents memconv built around archival "
+                             f"memories when it wrote a Letta file (tag \"memconv\") {where}: they describe the "
+                             f"agent, not the user's memories")
+        if self.superseded:
+            self.report.warn(f"{self.superseded} AgentMemory memories are superseded by newer versions (isLatest "
+                             f"false); mem0 has no such state, so they are written as live memories (the flag is "
+                             f"kept in metadata.memconv)")
         if self.inactive:
             self.report.warn(f"{self.inactive} OpenMemory memories are paused, archived or deleted; mem0 has no "
                              f"state, so they are written as live memories")
         unused = [e for e in self.entities if e not in self.used_entities and e not in self.kept_entities]
         if unused:
-            self.report.lost("entity", "*", "mem0 keeps graph entities only as the ends of relations; "
-                                            "these are in none", len(unused))
+            self.report.lost("entity", "*", "mem0 keeps a graph entity only as the end of a relation, and no "
+                                            "relation names these entities", len(unused), was=None)
+        placed = [e for e in self.entities if self.has_list or e not in self.kept_entities]  # else lost in keep()
+        ends = self.version != "v1.0" or bool(self.opts.jsonl)  # relations are written
+        self.report.place("entity", "native", sum(1 for e in placed if e in self.used_entities and ends))
+        self.report.place("entity", "side_channel", sum(1 for e in placed if e in self.kept_entities
+                                                         and not (e in self.used_entities and ends)))
+        dropped = sum(1 for e in placed if e in self.used_entities and not ends and e not in self.kept_entities)
+        if dropped:
+            self.report.lost("entity", "*", "the v1.0 bare list has no place for relations, whose ends these "
+                                            "entities are; write v1.1", dropped, was=None)
         n_rels, n_events, n_kept = len(self.rel_handles), len(self.event_handles), len(self.kept_handles)
         if self.opts.jsonl:
             for blob in self.rels.all(self.rel_handles):

@@ -52,6 +52,11 @@ def _print_report(report: Report, quiet: bool) -> None:
         _err(f"memconv: warning: {w}")
     for line in report.format_losses():
         _err(f"memconv: {line}")
+    ledger = report.ledger()
+    if any(d["side_channel"] or d["lost"] or d["filtered"] or d["read"] != d["native"] for d in ledger.values()
+           if d["read"]):  # where each kind went, unless every record became a native target record
+        for line in report.format_ledger():
+            _err(f"memconv: records: {line}")
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -43,7 +43,11 @@ class MappingTable:
         rows: :class:`FieldMap` rows. Fields of a kind with no row are lost.
         kinds: ``kind -> (target collection or None, note)``; a kind mapped to None is dropped whole.
         intro: a paragraph for the docs.
-        keeps_extras: True when the writer keeps other systems' extras (so they are not lost).
+        keeps_extras: True when the writer keeps other systems' extras (so they are not lost); a set
+            of kinds when it keeps them for those kinds only.
+        side: target collections (values of ``kinds``) that are memconv's side channel: a place the
+            target stores but ignores (mem0's top-level ``memconv[]`` list). Records of a kind going
+            there are counted ``side_channel`` in the report's ledger, the others ``native``.
     """
 
     target: str
@@ -51,7 +55,8 @@ class MappingTable:
     rows: list[FieldMap]
     kinds: dict[str, tuple[str | None, str]]
     intro: str = ""
-    keeps_extras: bool = False
+    keeps_extras: bool | frozenset[str] = False
+    side: frozenset[str] = frozenset()
     _lost_fields: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
     _checks: dict[str, list[tuple[str, Any]]] = field(default_factory=dict, init=False, repr=False)
 
@@ -67,17 +72,29 @@ class MappingTable:
         """Canonical fields of ``kind`` this target cannot hold."""
         return self._lost_fields.get(kind, [])
 
-    def account(self, record: Base, report: Report) -> bool:
+    def keeps_extras_of(self, kind: str) -> bool:
+        """True when the writer keeps other systems' extras on records of ``kind``."""
+        k = self.keeps_extras
+        return kind in k if isinstance(k, frozenset) else bool(k)
+
+    def account(self, record: Base, report: Report, place: bool | str = True) -> bool:
         """Report what ``record`` loses in this target; return False when the whole record is dropped.
 
         A field counts as lost when it is set to something other than None, an empty container, or
-        its default. Extras of another system count as lost (``extras.<system>``).
+        its default. Extras of another system count as lost (``extras.<system>``, naming their keys).
+        ``place``: count the record in the report's ledger (:meth:`memconv.report.Report.place`):
+        True puts it where :attr:`kinds` sends it (``side_channel`` for a destination in :attr:`side`,
+        else ``native``), a string names the place, False leaves it to the writer. A dropped record
+        is counted ``lost``.
         """
         kind = record.kind  # type: ignore[attr-defined]
         dest, note = self.kinds.get(kind, (None, f"{self.target} has no place for {kind} records"))
         if dest is None:
-            report.lost(kind, "*", note)
+            raw = f"{getattr(record, 'system', '')} {getattr(record, 'collection', '')}".strip()
+            report.lost(kind, "*", note, was=None, names=[raw] if kind == "raw" and raw else ())
             return False
+        if place:
+            report.place(kind, place if isinstance(place, str) else "side_channel" if dest in self.side else "native")
         checks = self._checks.get(kind)
         if checks is None:
             cls = type(record)
@@ -88,11 +105,18 @@ class MappingTable:
             if _is_set(values[name], default):
                 reason = next((r.note for r in self.rows if r.kind == kind and r.field == name), "")
                 report.lost(kind, name, reason or f"{self.target} has no field for it")
-        if not self.keeps_extras:
+        if not self.keeps_extras_of(kind):
             for system, extra in record.extras.items():
-                if system != self.system and extra:
-                    report.lost(kind, f"extras.{system}", f"fields only {system} holds")
+                names = _keys(extra) if system != self.system and extra else None
+                if names:  # memconv's own markers ($absent, $order...) alone are no loss of data
+                    report.lost(kind, f"extras.{system}", f"{self.target} has no field for what only {system} holds",
+                                names=names)
         return True
+
+
+def _keys(extra: dict[str, Any]) -> list[str]:
+    """The source field names of one system's extras (memconv's own ``$`` markers left out)."""
+    return [k for k in extra if not k.startswith("$")]
 
 
 def _is_set(value: Any, default: Any) -> bool:
@@ -138,7 +162,7 @@ def render_markdown(tables: Iterable[MappingTable]) -> str:
             for name in t.lost_fields(kind):
                 if name not in explicit:
                     out.append(f"| `{name}` | **lost** | |")
-            other = "kept too" if t.keeps_extras else "lost"
+            other = "kept too" if t.keeps_extras_of(kind) else "lost"
             out += [f"| `extras` | restored when the record came from {t.system} | extras of other systems: {other} |",
                     ""]
     return "\n".join(out).rstrip() + "\n"

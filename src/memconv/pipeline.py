@@ -342,13 +342,16 @@ def _write(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, stra
                         _emit(stream, fmt, tmp, report, target_version, timestamp, jsonl, compress, options)
                         inner.commit()
                     opts = WriteOptions(report=report, output_path=real, extra=dict(options))
+                    placed = {k: c.copy() for k, c in report.placed.items()}
                     with AtomicOutput(real, compress=compress, main=True) as fh:
                         plan = fmt.merge(Input(real), Input(tmp), fh, strategy, opts)
+                    report.placed = placed  # the ledger says where the input went; the merge's rewrite recounts
                 finally:
                     shutil.rmtree(scratch, ignore_errors=True)
             else:
                 _emit(stream, fmt, out, report, target_version, timestamp, jsonl, compress, options)
                 _fresh_plan(plan, report)
+            report.check_native_output(fmt.name)
             if fail_on_loss and report.has_loss:
                 raise LossRefused(f"{fmt.name} cannot hold everything in the input ({report.format_losses()[0]}); "
                                   f"nothing was written (drop --fail-on-loss to accept the loss)")

@@ -3,23 +3,61 @@
 Readers call :meth:`Report.warn`; writers call :meth:`Report.lost` (usually through a
 :class:`memconv.mapping.MappingTable`) and :meth:`Report.wrote`. The pipeline counts what was read.
 The CLI prints :meth:`Report.format_losses` to stderr and ``--report FILE`` writes :meth:`Report.to_dict`.
+
+The ledger (:meth:`Report.ledger`) says, per kind read, where its records went: ``native`` (records of
+the target's own), ``side_channel`` (kept only in memconv's side channel, which the target stores but
+ignores), ``lost`` or ``filtered``. :meth:`memconv.mapping.MappingTable.account` places each record it
+accounts for; a whole-record loss (``lost(kind, "*")``) moves records to ``lost``; writers that decide
+late (mem0's graph entities) place them themselves with :meth:`Report.place`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
+
+
+WHERE = ("native", "side_channel", "lost")
+"""Where a record read can end up in the target: a record of the target's own (``native``), kept only in
+memconv's side channel that the target stores but ignores (``side_channel``: mem0's top-level ``memconv``
+list, AgentMemory's ``memconv`` key, the ``source`` object of a Letta sidecar line), or ``lost``.
+Records the selection options leave out are ``filtered`` (``info["filtered"]``)."""
 
 
 @dataclass
 class Loss:
-    """One kind of loss: ``count`` records of ``kind`` whose ``field`` the target cannot hold."""
+    """One kind of loss: ``count`` records of ``kind`` whose ``field`` the target cannot hold.
+
+    ``field`` is ``"*"`` for a whole record; ``names`` lists the source fields behind an
+    ``extras.<system>`` loss (the keys only that system has), or the ``<system> <collection>`` of raw
+    records lost whole, so the report can name them.
+    """
 
     kind: str
     field: str
     count: int
     reason: str
+    names: set[str] = field(default_factory=set)
+
+    @property
+    def what(self) -> str:
+        """The lost part in words: ``"the whole record"`` (with the names of raw records' collections),
+        ``"title"``, ``"agentmemory fields isLatest, strength"``."""
+        if self.field == "*":
+            return "the whole record" + (f" ({self._shown()})" if self.names else "")
+        if self.field.startswith("extras.") and self.names:
+            return f"{self.field[len('extras.'):]} fields {self._shown()}"
+        return self.field
+
+    def _shown(self) -> str:
+        shown = sorted(self.names)
+        more = f" and {len(shown) - MAX_NAMES} more" if len(shown) > MAX_NAMES else ""
+        return ", ".join(shown[:MAX_NAMES]) + more
+
+
+MAX_NAMES = 12
+"""Field names shown in one loss line (the ``--report`` JSON lists them all)."""
 
 
 @dataclass
@@ -29,23 +67,95 @@ class Report:
     Attributes:
         read: records read per kind. written: records written per target collection
             (``"agentmemory:memories"``) or canonical kind.
+        placed: per kind, how many records read ended up ``native``, ``side_channel`` or ``lost`` in
+            the target (:data:`WHERE`); writers fill it through :meth:`place` (usually
+            :meth:`memconv.mapping.MappingTable.account`) and :meth:`lost`.
         losses: ``(kind, field) -> Loss``. warnings: one-line messages, in order, de-duplicated.
         info: free-form facts a writer reports (target version, output sha256, parts written).
     """
 
     read: Counter = field(default_factory=Counter)
     written: Counter = field(default_factory=Counter)
+    placed: dict[str, Counter] = field(default_factory=dict)
     losses: dict[tuple[str, str], Loss] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
 
-    def lost(self, kind: str, fld: str, reason: str, count: int = 1) -> None:
-        """Record that ``count`` records of ``kind`` lose ``fld`` in the target, and why."""
+    def lost(self, kind: str, fld: str, reason: str, count: int = 1, names: Iterable[str] = (),
+             was: str | None = "native") -> None:
+        """Record that ``count`` records of ``kind`` lose ``fld`` in the target, and why.
+
+        ``fld`` ``"*"``: the whole records are lost; the ledger (:meth:`ledger`) counts them ``lost`` and
+        takes them from ``was``, where :meth:`memconv.mapping.MappingTable.account` placed them
+        (None: they were not placed yet). ``names``: the source fields behind an ``extras.<system>`` loss.
+        """
         key = (kind, fld)
         if key in self.losses:
-            self.losses[key].count += count
+            loss = self.losses[key]
+            loss.count += count
         else:
-            self.losses[key] = Loss(kind, fld, count, reason)
+            loss = self.losses[key] = Loss(kind, fld, count, reason)
+        if names:
+            loss.names.update(names)
+        if fld == "*":
+            c = self.placed.setdefault(kind, Counter())
+            if was is not None:
+                c[was] -= min(count, c[was])
+            c["lost"] += count
+
+    def place(self, kind: str, where: str, count: int = 1) -> None:
+        """Count ``count`` records of ``kind`` as ending up ``where`` (one of :data:`WHERE`)."""
+        if where not in WHERE:
+            raise ValueError(f"where must be one of {WHERE}, not {where!r}")
+        c = self.placed.get(kind)
+        if c is None:
+            c = self.placed[kind] = Counter()
+        c[where] += count
+
+    def move(self, kind: str, src: str, dst: str, count: int = 1) -> None:
+        """Move ``count`` records of ``kind`` already placed ``src`` to ``dst`` (a writer that learns
+        late where they went, e.g. entities that no relation uses)."""
+        c = self.placed.setdefault(kind, Counter())
+        n = min(count, c[src])
+        c[src] -= n
+        c[dst] += n
+
+    def ledger(self) -> dict[str, dict[str, int]]:
+        """Per kind read (or placed): ``read``, ``native``, ``side_channel``, ``lost``, ``filtered``.
+
+        For each kind, ``read == native + side_channel + lost + filtered`` when every record was
+        accounted for; :meth:`unaccounted` lists the kinds where it is not.
+        """
+        filtered = self.info.get("filtered") or {}
+        out: dict[str, dict[str, int]] = {}
+        for kind in sorted(set(self.read) | set(self.placed) | set(filtered)):
+            c = self.placed.get(kind, Counter())
+            out[kind] = {"read": self.read.get(kind, 0), "native": c["native"], "side_channel": c["side_channel"],
+                         "lost": c["lost"], "filtered": int(filtered.get(kind, 0))}
+        return out
+
+    def unaccounted(self) -> dict[str, int]:
+        """Kinds whose records read do not add up to native + side channel + lost + filtered, with the
+        difference (read minus the sum)."""
+        return {k: d["read"] - (d["native"] + d["side_channel"] + d["lost"] + d["filtered"])
+                for k, d in self.ledger().items()
+                if d["read"] != d["native"] + d["side_channel"] + d["lost"] + d["filtered"]}
+
+    def check_native_output(self, target: str) -> None:
+        """Warn when the input had records but none became a native record of ``target`` (all of
+        them only in memconv's side channel, lost or filtered)."""
+        total = sum(self.read.values())
+        if not total or any(c["native"] for c in self.placed.values()):
+            return
+        side = sum(c["side_channel"] for c in self.placed.values())
+        lost = sum(c["lost"] for c in self.placed.values())
+        if not side and not lost:
+            return  # the writer placed nothing (a plugin without a mapping table): no claim either way
+        filtered = sum((self.info.get("filtered") or {}).values())
+        parts = [f"{n} {what}" for n, what in ((side, f"kept only in memconv's side channel, which {target} ignores"),
+                                              (lost, "lost"), (filtered, "filtered out")) if n]
+        self.warn(f"{target}: the output holds no {target} record although {total} record(s) were read: "
+                  + ", ".join(parts))
 
     def warn(self, message: str) -> None:
         """Record a warning (printed once on stderr)."""
@@ -62,19 +172,53 @@ class Report:
         return bool(self.losses)
 
     def format_losses(self) -> list[str]:
-        """One line per loss, sorted by kind then field."""
-        return [
-            f"lost: {l.count} {l.kind} record(s): {l.field} ({l.reason})"
-            for l in sorted(self.losses.values(), key=lambda l: (l.kind, l.field))
-        ]
+        """The loss report: one line per distinct loss (the same lost part for the same reason),
+        naming the kinds and counts it hits, whole-record losses first.
+
+        ``lost: 3 entity record(s), whole: <reason>``;
+        ``lost: 4 memory, 7 observation record(s): agentmemory fields isLatest, strength (<reason>)``.
+        """
+        groups: dict[tuple[str, str], list[Loss]] = {}
+        for l in sorted(self.losses.values(), key=lambda l: (l.field != "*", l.kind, l.field)):
+            groups.setdefault((l.what, l.reason), []).append(l)
+        lines = []
+        for (what, reason), ls in groups.items():
+            counts = ", ".join(f"{l.count} {l.kind}" for l in ls)
+            if what.startswith("the whole record"):
+                lines.append(f"lost: {counts} record(s), whole{what[len('the whole record'):]}: {reason}")
+            else:
+                lines.append(f"lost: {counts} record(s): {what} ({reason})")
+        return lines
+
+    def format_ledger(self) -> list[str]:
+        """One line per kind read: how many records became native target records, stayed only in
+        memconv's side channel, were lost or filtered out."""
+        out = []
+        for kind, d in self.ledger().items():
+            if not d["read"]:
+                continue
+            parts = [f"{d['native']} native"]
+            if d["side_channel"]:
+                parts.append(f"{d['side_channel']} only in memconv's side channel")
+            if d["lost"]:
+                parts.append(f"{d['lost']} lost")
+            if d["filtered"]:
+                parts.append(f"{d['filtered']} filtered out")
+            gap = d["read"] - d["native"] - d["side_channel"] - d["lost"] - d["filtered"]
+            if gap:
+                parts.append(f"{gap} unaccounted")
+            out.append(f"{kind}: {d['read']} read: " + ", ".join(parts))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of the whole report."""
+        """A JSON-ready dict of the whole report (``ledger``: :meth:`ledger`)."""
         return {
             "read": dict(sorted(self.read.items())),
             "written": dict(sorted(self.written.items())),
+            "ledger": self.ledger(),
             "losses": [
-                {"kind": l.kind, "field": l.field, "count": l.count, "reason": l.reason}
+                {"kind": l.kind, "field": l.field, "count": l.count, "reason": l.reason,
+                 **({"fields": sorted(l.names)} if l.names else {})}
                 for l in sorted(self.losses.values(), key=lambda l: (l.kind, l.field))
             ],
             "warnings": list(self.warnings),

@@ -1,0 +1,118 @@
+"""Issue 11.5: a trip through a Letta file and back gives back what the sidecar's ``source`` object carries.
+
+mem0 -> Letta -> mem0 keeps each memory's scope (``user_id``, ``run_id``, ``actor_id``), ``role`` and
+``expiration_date``; AgentMemory -> Letta -> AgentMemory keeps each memory's type and ``isLatest``, and its
+sessions, observations, summaries and graph relations; what cannot come back is in the loss report.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import memconv
+from memconv.diff import compare
+from memconv.model import Header, Memory, Observation, Provenance, Scope
+
+from helpers import FIXTURES
+
+MEM0_GET_ALL = FIXTURES / "mem0" / "get_all_v11.json"
+AM_FULL = FIXTURES / "agentmemory" / "example_full.json"
+
+
+def _via_letta(src: Path, tmp: Path, back_to: str) -> tuple[Path, memconv.Report, memconv.Report]:
+    af = tmp / "agent.af"
+    there = memconv.convert(str(src), to="letta", output=str(af))
+    out = tmp / f"back.{back_to}.json"
+    back = memconv.convert(str(af), to=back_to, output=str(out))
+    return out, there, back
+
+
+def test_mem0_through_letta_keeps_scope_role_and_expiration(tmp_path):
+    out, there, _ = _via_letta(MEM0_GET_ALL, tmp_path, "mem0")
+    assert not there.has_loss, there.format_losses()
+    original = {m["id"]: m for m in json.loads(MEM0_GET_ALL.read_bytes())["results"]}
+    results = json.loads(out.read_bytes())["results"]
+    back = {m["id"]: m for m in results if m["id"] in original}
+    assert back.keys() == original.keys()
+    for mid, m in original.items():
+        assert back[mid] == m, mid  # user_id stays user_id; run_id, role, actor_id, expiration_date come back
+    assert any("run_id" in m for m in back.values()) and any("actor_id" in m for m in back.values())
+    assert any("expiration_date" in m for m in back.values()) and all("role" in m for m in back.values()
+                                                                      if "role" in original[m["id"]])
+    # the agents memconv built around the memories are no mem0 memories: no item names them
+    assert not [m for m in results if m["id"] not in original]
+
+
+def test_agentmemory_through_letta_keeps_types_and_superseded_memories(tmp_path):
+    out, there, _ = _via_letta(AM_FULL, tmp_path, "agentmemory")
+    doc, src = json.loads(out.read_bytes()), json.loads(AM_FULL.read_bytes())
+    types = {m["id"]: (m["type"], m["isLatest"]) for m in doc["memories"]}
+    for m in src["memories"]:
+        assert types[m["id"]] == (m["type"], m["isLatest"]), m["id"]
+    assert {m["type"] for m in src["memories"]} != {"fact"} and any(not m["isLatest"] for m in src["memories"])
+    d = compare(memconv.read(str(AM_FULL)), memconv.read(str(out)), include_extras=True)
+    changed_kinds = {k for k, _, _ in d.changed} | {k for k, _ in d.removed}
+    # sessions, memories, observations, summaries and relations come back exactly, extras included
+    assert not changed_kinds & {"session", "memory", "observation", "summary", "relation"}, d.lines()
+    lost = {k for k, f in there.losses if f == "*"}
+    assert {k for k, _ in d.removed} <= lost  # graph entities and raw records: named in the loss report
+
+
+def test_a_source_object_that_is_not_a_record_reads_as_a_plain_passage_with_a_warning(tmp_path):
+    af = tmp_path / "a.af"
+    memconv.write_records([Header(source_system="mem0"),
+                           Memory(id="m1", text="likes tea", scope=Scope(user_id="u"),
+                                  provenance=Provenance(system="mem0", id="m1"))], "letta", af)
+    side = tmp_path / "a.passages.jsonl"
+    line = json.loads(side.read_text())
+    line["source"]["role"] = ["not", "a", "string"]
+    side.write_text(json.dumps(line) + "\n")
+    report = memconv.Report()
+    recs = list(memconv.iter_records(str(af), report=report))
+    (p,) = [r for r in recs if r.kind in ("memory", "passage")]
+    assert p.kind == "passage" and p.text == "likes tea"
+    assert any("line 1: source.role" in w and "plain Letta passage" in w for w in report.warnings), report.warnings
+
+
+def test_observation_fields_the_line_composes_come_back_from_source(tmp_path):
+    af = tmp_path / "o.af"
+    obs = Observation(id="obs_1", session_id="ses_1", title="Ran tests", subtitle="all green",
+                      narrative="pytest passed", facts=["12 tests"], concepts=["ci"], importance=6,
+                      provenance=Provenance(system="agentmemory", id="obs_1", version="0.9.29"),
+                      extras={"agentmemory": {"modality": "text"}})
+    report = memconv.write_records([Header(source_system="agentmemory"), obs], "letta", af)
+    assert not [k for k in report.losses if k[0] == "observation"], report.format_losses()
+    (back,) = memconv.read(str(af)).of("observation")
+    assert back == obs
+
+
+def test_records_the_sidecar_gives_back_go_to_the_same_agents_again(tmp_path):
+    """Regression guard for the read-back above: written again, each record goes to the agent it went to
+    the first time (a scope that named an agent by id, by a name Letta refuses, or an agent memconv built)."""
+    from memconv.model import Agent, Passage
+
+    items = [Header(source_system="agentmemory"), Agent(id="c88", name="COM1"),
+             Agent(id="65eb", name="\u00c4\U000b24ae", provenance=Provenance(system="mem0", id="4")),
+             Passage(id="p1", text="x", provenance=Provenance(system="mem0"),
+                     scope=Scope(user_id="u", agent_id="\u00c4\U000b24ae", project="NaN"), role="assistant"),
+             Passage(id="p2", text="y", title="t", scope=Scope(agent_id="c88", run_id="r")),
+             Memory(id="m2", text="", scope=Scope(project="0")), Memory(id="m3", text="x", scope=Scope(agent_id="0")),
+             Memory(id="m4", text="z")]
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    memconv.write_records(items, "letta", first / "x.af", keep_secrets=True)
+    back = memconv.read(str(first / "x.af"))
+    memconv.write_records([back.header, *back.records], "letta", second / "x.af", keep_secrets=True)
+    for name in ("x.af", "x.passages.jsonl"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    (p2,) = [r for r in back.records if r.id == "p2"]
+    assert p2.kind == "passage" and p2.scope.agent_id != "c88" and p2.scope.run_id == "r"  # the agent's id in the .af
+
+
+def test_superseded_memories_are_named_when_the_target_has_no_such_state(tmp_path):
+    n = sum(1 for m in json.loads(AM_FULL.read_bytes())["memories"] if m.get("isLatest") is False)
+    assert n
+    for to in ("mem0", "letta"):
+        report = memconv.convert(str(AM_FULL), to=to, output=str(tmp_path / f"out.{to}"))
+        assert any(f"{n} AgentMemory memories are superseded" in w for w in report.warnings), (to, report.warnings)
