@@ -68,6 +68,9 @@ def test_a_source_object_that_is_not_a_record_reads_as_a_plain_passage_with_a_wa
     line = json.loads(side.read_text())
     line["source"]["role"] = ["not", "a", "string"]
     side.write_text(json.dumps(line) + "\n")
+    doc = json.loads(af.read_text())  # a hand edit: the .af's record of its sidecar's hash goes with it
+    del doc["metadata"]["memconv_passages_sha256"]
+    af.write_text(json.dumps(doc))
     report = memconv.Report()
     recs = list(memconv.iter_records(str(af), report=report))
     (p,) = [r for r in recs if r.kind in ("memory", "passage")]

@@ -16,7 +16,7 @@ import click
 import orjson
 
 from . import __version__, registry
-from .errors import ExitCode, MemconvError, PartialWrite, UsageError
+from .errors import ExitCode, LossRefused, MemconvError, PartialWrite, UsageError
 from .model import KIND_ORDER, SCHEMA_VERSION, json_schema
 from .pipeline import convert as run_convert
 from .pipeline import iter_records
@@ -45,11 +45,15 @@ def _err(msg: str) -> None:
     click.echo(redact(msg), err=True)  # a token never reaches the terminal
 
 
-def _print_report(report: Report, quiet: bool) -> None:
+def _print_report(report: Report, quiet: bool, whole: bool = True) -> None:
+    """Warnings, then (``whole``: the run wrote, or refused a loss, or pushed part-way) the loss lines
+    and where each kind went. A run that failed otherwise wrote nothing: its one error line is enough."""
     if quiet:
         return
     for w in report.warnings:
         _err(f"memconv: warning: {w}")
+    if not whole:
+        return
     for line in report.format_losses():
         _err(f"memconv: {line}")
     ledger = report.ledger()
@@ -160,9 +164,15 @@ def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, ta
     except PartialWrite:
         if report_path:  # what was written is in the report too
             write_report(report_path, report, inputs=list(inputs), output="-", dry_run=dry_run)
-        raise
-    finally:
         _print_report(report, quiet)
+        raise
+    except LossRefused:
+        _print_report(report, quiet)
+        raise
+    except BaseException:
+        _print_report(report, quiet, whole=False)
+        raise
+    _print_report(report, quiet)
     if (dry_run or strategy or live_out) and not quiet:
         prefix = "plan (dry run, nothing written)" if dry_run else "done"
         _err(f"memconv: {prefix}: " + ("; ".join(Plan.from_dict(report.info["plan"]).lines()) or "nothing to write"))
