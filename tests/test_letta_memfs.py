@@ -2,17 +2,17 @@
 pre-commit hook accepts and back to the same .af; a folder built by hand from the rules (attached and
 detached blocks, nested labels, CRLF, a BOM, a read-only block, three commits) into every format.
 
-The front matter rules are checked by running Letta Code's own pre-commit hook, the bash script
-``PRE_COMMIT_HOOK_SCRIPT`` of letta-ai/letta-code ``src/agent/memory-git-hooks.ts`` at 1f4d3e3, kept as
-``fixtures/letta-code/pre-commit`` (the npm package needs node and a download; the hook runs here
-offline with git and bash), in a real git repository.
+The front matter rules are checked by Letta Code's own validator, ``validateMemoryFileFrontmatter`` of
+the published npm package ``@letta-ai/letta-code`` (``./memory-constraints``), the function its pre-commit
+hook runs; the ``letta_code`` fixture (``tests/letta_code.py``) fetches the package with ``npm pack`` at
+test time, outside the repository. Where a test needs a hook in a real git repository, :func:`install_hook`
+writes one that runs that validator on the staged files as Letta Code's hook does.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import tarfile
 from pathlib import Path
@@ -22,9 +22,8 @@ import pytest
 import memconv
 from memconv.errors import DestinationExists
 
-from helpers import FIXTURES, GOOD_AF, REPO, run_cli
+from helpers import FIXTURES, GOOD_AF, run_cli
 
-HOOK = REPO / "fixtures" / "letta-code" / "pre-commit"
 TS = "2026-01-01T00:00:00+00:00"
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
        "-c", "init.defaultBranch=main"]
@@ -40,64 +39,98 @@ def _md_files(folder: Path) -> list[str]:
                   and p.relative_to(folder).parts[0] != "skills")
 
 
-def hook_check(folder: Path, work: Path) -> tuple[list[str], list[str]]:
-    """Run Letta Code's pre-commit hook on every block file of ``folder``.
-
-    The hook checks files under ``system/`` and ``reference/``; detached files elsewhere are checked
-    as ``reference/<path>`` so that the rules cover every file. Files with ``read_only: true`` are
-    first committed without the hook (as the server writes them: the hook refuses an agent that sets
-    ``read_only``), then every other file is committed through the hook. Returns the hook's error
-    lines and the read-only files."""
-    repo = work / "hookrepo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    shutil.copy(HOOK, repo / ".git" / "hooks" / "pre-commit")
-    os.chmod(repo / ".git" / "hooks" / "pre-commit", 0o755)
-    placed = {}
-    for rel in _md_files(folder):
-        dest = rel if rel.startswith("system/") else f"reference/{rel}"
-        placed[rel] = dest
-    read_only = [rel for rel in placed if "\nread_only: true\n" in (folder / rel).read_text(encoding="utf-8")
-                 .split("\n---\n", 1)[0] + "\n"]
-    for rel in read_only:
-        (repo / placed[rel]).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(folder / rel, repo / placed[rel])
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "--allow-empty", "--no-verify", "-m", "server-set read-only blocks")
-    for rel, dest in placed.items():
-        if rel not in read_only:
-            (repo / dest).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(folder / rel, repo / dest)
-    _git(repo, "add", "-A")
-    done = _git(repo, "commit", "-q", "--allow-empty", "-m", "memconv output", check=False)
-    errors = [ln.strip() for ln in (done.stdout + done.stderr).splitlines()
-              if ln.strip() and "validation failed" not in ln]
-    return errors, read_only
+HOOK_SCRIPT = """#!/usr/bin/env node
+// pre-commit hook written by memconv's tests (not Letta Code's file): Letta Code's own validator,
+// validateMemoryFileFrontmatter of the npm package @letta-ai/letta-code, run as Letta Code's
+// PRE_COMMIT_HOOK_SCRIPT runs it on the classic layout: every staged (memory/)?(system|reference)/*.md
+// file, its HEAD content as previousContent.
+const {{ execFileSync, spawnSync }} = require("node:child_process");
+const git = (args) => spawnSync("git", args, {{ encoding: "utf8", maxBuffer: Infinity }});
+import({module_url}).then(({{ validateMemoryFileFrontmatter }}) => {{
+  const staged = execFileSync("git", ["diff", "--cached", "--name-only", "--diff-filter=ACM"], {{ encoding: "utf8" }})
+    .split("\\n").filter((path) => /^(memory\\/)?(system|reference)\\/.*\\.md$/.test(path));
+  const errors = [];
+  for (const path of staged) {{
+    const content = execFileSync("git", ["show", ":" + path], {{ encoding: "utf8", maxBuffer: Infinity }});
+    const previous = git(["show", "HEAD:" + path]);
+    const previousContent = previous.status === 0 ? previous.stdout : null;
+    errors.push(...validateMemoryFileFrontmatter({{ path, content, previousContent, format: "legacy" }}));
+  }}
+  if (errors.length) {{
+    console.log("Frontmatter validation failed:");
+    for (const error of errors) console.log("  " + error);
+    process.exit(1);
+  }}
+}});
+"""
 
 
-def test_the_hook_is_live(tmp_path):
-    """The check above would pass anything if the hook did not run: it refuses what Letta Code refuses."""
+def install_hook(repo: Path, letta_code) -> None:
+    """Install :data:`HOOK_SCRIPT` as ``repo``'s pre-commit hook: Letta Code's published validator (the
+    ``letta_code`` fixture's npm package) run by node on the staged files, as Letta Code's hook runs it."""
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text(HOOK_SCRIPT.format(module_url=json.dumps(letta_code.module_url)))
+    os.chmod(hook, 0o755)
+
+
+def test_the_validator_is_live(letta_code, tmp_path):
+    """The checks below would pass anything if the validator did not run: it refuses what Letta Code
+    refuses, for a whole folder (``letta_code.check``) and for an edit against ``HEAD``."""
     folder = tmp_path / "memory"
     (folder / "system").mkdir(parents=True)
     (folder / "system" / "a.md").write_text("---\ndescription: a\ntags: x\n---\nA")
     (folder / "b.md").write_text("---\ndescription:\n---\nB")
     (folder / "system" / "c.md").write_text("C")
-    errors, _ = hook_check(folder, tmp_path)
-    assert sorted(errors) == ["reference/b.md: 'description' must not be empty",
-                              "system/a.md: unknown frontmatter key 'tags' (allowed: description read_only limit)",
-                              "system/c.md: missing frontmatter (must start with ---)"]
+    (folder / "system" / "d.md").write_text("---\ndescription: d\nread_only: true\n---\nD")  # server-set
+    assert sorted(letta_code.check(folder)) == [
+        "reference/b.md: 'description' must not be empty",
+        "system/a.md: unknown frontmatter key 'tags' (allowed: description read_only limit)",
+        "system/c.md: missing frontmatter (must start with ---)"]
+    ro = "---\ndescription: d\nread_only: true\n---\nD"
+    assert letta_code.check_file("system/d.md", ro + "!", ro) == [
+        "system/d.md: file is read_only and cannot be modified"]
+    assert letta_code.check_file("system/d.md", ro) == [
+        "system/d.md: 'read_only' is a protected field and cannot be set by the agent"]
+
+
+def test_the_hook_is_live(letta_code, tmp_path):
+    """The hook the tests install (:func:`install_hook`, Letta Code's published validator run by node on
+    the staged files) refuses a commit with what Letta Code refuses, and lets a good one through."""
+    repo = tmp_path / "repo"
+    (repo / "system").mkdir(parents=True)
+    (repo / "reference").mkdir()
+    _git(repo, "init", "-q")
+    install_hook(repo, letta_code)
+    (repo / "system" / "a.md").write_text("---\ndescription: a\ntags: x\n---\nA")
+    (repo / "reference" / "b.md").write_text("---\ndescription:\n---\nB")
+    (repo / "system" / "c.md").write_text("C")
+    _git(repo, "add", "-A")
+    done = _git(repo, "commit", "-q", "-m", "bad", check=False)
+    said = (done.stdout + done.stderr).splitlines()  # git gives a hook's output on stderr
+    assert done.returncode == 1 and said[0] == "Frontmatter validation failed:"
+    assert sorted(ln.strip() for ln in said[1:]) == [
+        "reference/b.md: 'description' must not be empty",
+        "system/a.md: unknown frontmatter key 'tags' (allowed: description read_only limit)",
+        "system/c.md: missing frontmatter (must start with ---)"]
+    assert _git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode != 0  # nothing committed
+    for name in ("system/a.md", "reference/b.md", "system/c.md"):
+        (repo / name).write_text("---\ndescription: fine\n---\nok")
+    _git(repo, "add", "-A")
+    assert _git(repo, "commit", "-q", "-m", "good", check=False).returncode == 0
 
 
 # ------------------------------------------------------------------------------- .af -> folder -> .af
 
 
 @pytest.mark.parametrize("af", GOOD_AF, ids=lambda p: p.name)
-def test_every_af_becomes_a_folder_letta_code_accepts_and_comes_back(tmp_path, af):
+def test_every_af_becomes_a_folder_letta_code_accepts_and_comes_back(letta_code, tmp_path, af):
     folder = tmp_path / "memory"
     report = memconv.convert(af, to="letta-memfs", output=str(folder), timestamp=TS)
     assert not report.losses, report.format_losses()
-    errors, read_only = hook_check(folder, tmp_path)
+    errors = letta_code.check(folder)
     assert errors == [], errors
+    read_only = letta_code.read_only_files(folder)
     # the folder itself: only the allowed keys, a non-empty description, attached blocks under system/
     bundle = memconv.read(af)
     attached = {i for a in bundle.of("agent")[:1] for i in a.block_ids}
@@ -111,21 +144,26 @@ def test_every_af_becomes_a_folder_letta_code_accepts_and_comes_back(tmp_path, a
     assert json.loads((tmp_path / "back.af").read_bytes()) == json.loads((tmp_path / "direct.af").read_bytes())
 
 
-def test_read_only_block_stays_read_only_for_letta_code(tmp_path):
-    """deep_research_agent.af has a read-only block: after memconv's commit, Letta Code's hook refuses
-    an edit of it, as it refuses an edit of any block the server made read-only."""
+def test_read_only_block_stays_read_only_for_letta_code(letta_code, tmp_path):
+    """deep_research_agent.af has a read-only block: after memconv's commit, Letta Code's validator refuses
+    an edit of it, as it refuses an edit of any block the server made read-only. The hook is the one the
+    test writes (:func:`install_hook`): Letta Code's published validator on the staged files, ``HEAD`` as
+    the previous content."""
     folder = tmp_path / "memory"
     memconv.convert(GOOD_AF[0].parent / "deep_research_agent.af", to="letta-memfs", output=str(folder), git=True)
     ro = [p for p in _md_files(folder) if "read_only: true" in (folder / p).read_text()]
     assert len(ro) == 1
-    shutil.copy(HOOK, folder / ".git" / "hooks" / "pre-commit")
-    os.chmod(folder / ".git" / "hooks" / "pre-commit", 0o755)
+    install_hook(folder, letta_code)
     assert _git(folder, "status", "--porcelain").stdout == ""  # memconv committed everything
     with open(folder / ro[0], "a") as fh:
         fh.write("\nedited")
     _git(folder, "add", "-A")
     done = _git(folder, "commit", "-m", "edit", check=False)
-    assert done.returncode == 1 and "is read_only and cannot be modified" in done.stdout + done.stderr
+    assert done.returncode == 1 and f"{ro[0]}: file is read_only and cannot be modified" in done.stdout + done.stderr
+    # the validator itself, on the same edit
+    head = _git(folder, "show", f"HEAD:{ro[0]}").stdout
+    assert letta_code.check_file(ro[0], (folder / ro[0]).read_text(), head) == [
+        f"{ro[0]}: file is read_only and cannot be modified"]
 
 
 # ------------------------------------------------------------------------------------ a folder by hand
@@ -252,7 +290,7 @@ def test_cli_reads_a_folder_by_content(tmp_path):
 # ------------------------------------------------------------------------ writing: memories, git, strategies
 
 
-def test_mem0_memories_become_detached_files_and_come_back(tmp_path):
+def test_mem0_memories_become_detached_files_and_come_back(letta_code, tmp_path):
     src = FIXTURES / "mem0" / "get_all_v11.json"
     folder = tmp_path / "memory"
     report = memconv.convert(src, to="letta-memfs", output=str(folder))
@@ -260,8 +298,7 @@ def test_mem0_memories_become_detached_files_and_come_back(tmp_path):
     files = _md_files(folder)
     n = len(json.loads(src.read_bytes())["results"])
     assert len(files) == n and all(f.startswith("reference/mem0/") for f in files)
-    errors, _ = hook_check(folder, tmp_path)
-    assert errors == []
+    assert letta_code.check(folder) == []
     memconv.convert(folder, to="mem0", output=str(tmp_path / "back.json"))
     memconv.convert(src, to="mem0", output=str(tmp_path / "direct.json"))
     assert json.loads((tmp_path / "back.json").read_bytes()) == json.loads((tmp_path / "direct.json").read_bytes())
@@ -407,13 +444,14 @@ def test_unknown_top_level_key_of_a_current_af_is_kept_and_reported(tmp_path):
         assert (tmp_path / "memory" / "skills" / skill["name"] / rel).read_text() == text
 
 
-def test_the_destination_repositorys_hook_is_obeyed_and_stdout_stays_clean(tmp_path):
+def test_the_destination_repositorys_hook_is_obeyed_and_stdout_stays_clean(letta_code, tmp_path):
     """Merging a read-only block into a repository whose Letta Code hook protects read_only: the hook
-    refuses, memconv exits 11 in one line with the hook's reason, and nothing is written."""
+    refuses, memconv exits 11 in one line with the hook's reason, and nothing is written. The hook is the
+    one the test writes (:func:`install_hook`): Letta Code's published validator run by node on the
+    staged files, ``HEAD`` as the previous content."""
     folder = tmp_path / "memory"
     memconv.convert(FIXTURES / "letta" / "memgpt_agent.af", to="letta-memfs", output=str(folder), git=True)
-    shutil.copy(HOOK, folder / ".git" / "hooks" / "pre-commit")
-    os.chmod(folder / ".git" / "hooks" / "pre-commit", 0o755)
+    install_hook(folder, letta_code)
     before = {p: (folder / p).read_bytes() for p in _md_files(folder)}
     done = run_cli(FIXTURES / "letta" / "deep_research_agent.af", "--to", "letta-memfs", "-o", folder, "--git",
                    "--strategy", "merge")

@@ -1,6 +1,13 @@
 """mem0's Markdown export (the mem0 plugin's export/import skills, issue 14 item 3): mem0 -> Markdown ->
-mem0 gives the same memories, and the file is what the plugin's own import parser reads
-(``fixtures/mem0-plugin/parse_export_file.py``, mem0ai/mem0 ``integrations/mem0-plugin/scripts``)."""
+mem0 gives the same memories, and the file is what the plugin's import reads.
+
+The mem0 plugin is not published on a package registry (npm has no ``mem0-plugin`` nor
+``@mem0/mem0-plugin``, PyPI no ``mem0-plugin``, and neither the wheel nor the sdist of ``mem0ai`` 2.2.1
+holds ``integrations/``), so its import parser cannot be run here. :func:`plugin_import` instead reads the
+file by the rules the plugin's skills state, written down below in this test's own words: mem0ai/mem0
+``integrations/mem0-plugin/skills/import/SKILL.md`` (what the import reads from each block and keeps)
+and ``integrations/mem0-plugin/skills/export/SKILL.md`` (the block format it reads), at f6d17ec.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +20,63 @@ import pytest
 import memconv
 from memconv.report import Report
 
-from helpers import FIXTURES, REPO
+from helpers import FIXTURES
 
-PARSER = REPO / "fixtures" / "mem0-plugin" / "parse_export_file.py"
 MEM0 = FIXTURES / "mem0"
 SOURCES = [MEM0 / "get_all_v11.json", MEM0 / "get_all_v11_user_bob.json", MEM0 / "openmemory" / "memories.json",
            MEM0 / "get_all_v10_legacy_list.json"]
 
+# The rules, from the plugin's import/SKILL.md (Step 2 and Step 4) and the block format of export/SKILL.md
+# (Step 3) that the import reads:
+#  1. The file is a run of blocks. A block is a line that is exactly "---", then front matter lines
+#     "key: value", then a line that is exactly "---", then the memory text up to the next line that is
+#     exactly "---" or the end of the file ("The --- delimiters must be on their own lines with no extra
+#     whitespace"). Anything before the first "---" line is not a block.
+#  2. A front matter line is split at its first ":"; key and value are trimmed. The keys read are id,
+#     created_at, type, confidence, branch, files, categories; a key that is missing reads as "" ("If a
+#     field is missing or null, write an empty string"); other keys are not read.
+#  3. files and categories are comma-separated values on one line: split on ",", each trimmed, empty
+#     ones dropped; an empty value is [].
+#  4. The memory text is the text after the block's closing "---", without the blank line left after
+#     it "for readability" (surrounding white space trimmed).
+#  5. A block whose text is empty is skipped ("Skip records where content is empty").
+PLUGIN_KEYS = ("id", "created_at", "type", "confidence", "branch", "files", "categories")
+
 
 def plugin_import(path) -> list[dict]:
-    """What the plugin's import skill reads from ``path`` (its parser script, run as the skill runs it)."""
-    done = subprocess.run([sys.executable, str(PARSER), str(path)], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
+    """What the plugin's import skill reads from ``path``, by the rules above: one dict per memory with
+    the keys of ``PLUGIN_KEYS`` and ``content``."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    cuts = [i for i, line in enumerate(lines) if line == "---"]  # rule 1
+    records = []
+    for k in range(0, len(cuts) - 1, 2):
+        head = lines[cuts[k] + 1:cuts[k + 1]]
+        end = cuts[k + 2] if k + 2 < len(cuts) else len(lines)
+        fields = dict.fromkeys(PLUGIN_KEYS, "")
+        for line in head:  # rule 2
+            key, sep, value = line.partition(":")
+            if sep and key.strip() in fields:
+                fields[key.strip()] = value.strip()
+        for key in ("files", "categories"):  # rule 3
+            fields[key] = [v.strip() for v in fields[key].split(",") if v.strip()]
+        content = "\n".join(lines[cuts[k + 1] + 1:end]).strip()  # rule 4
+        if content:  # rule 5
+            records.append({**fields, "content": content})
+    return records
+
+
+def test_the_rules_read_what_the_export_skill_writes(tmp_path):
+    """The reader above on a file written as export/SKILL.md Step 3 says, by hand."""
+    md = tmp_path / "mem0-export-p-2026-12-04.md"
+    md.write_text("---\nid: a1\ncreated_at: 2024-01-01T00:00:00Z\ntype: decision\nconfidence: 0.9\nbranch: dev\n"
+                  "files: x.py, y.py\ncategories: one, two\n---\nFirst: text\n --- not a delimiter\n\n"
+                  "---\nid: a2\ncreated_at:\ntype:\nconfidence:\nbranch:\nfiles:\ncategories:\n---\n\n"
+                  "---\nid: a3\n---\nThird\n")
+    assert plugin_import(md) == [
+        {"id": "a1", "created_at": "2024-01-01T00:00:00Z", "type": "decision", "confidence": "0.9", "branch": "dev",
+         "files": ["x.py", "y.py"], "categories": ["one", "two"], "content": "First: text\n --- not a delimiter"},
+        {"id": "a3", "created_at": "", "type": "", "confidence": "", "branch": "", "files": [], "categories": [],
+         "content": "Third"}]
 
 
 @pytest.mark.parametrize("src", SOURCES, ids=lambda p: p.name)
@@ -52,7 +104,7 @@ def test_the_plugin_import_reads_every_memory(tmp_path, src):
     assert [p["id"] for p in parsed] == [m.id for m in memories]
     for p, m in zip(parsed, memories):
         assert p["content"] == m.text.strip()
-        assert p.get("created_at", "") == (m.created_at or "")
+        assert p["created_at"] == (m.created_at or "")
         assert p["categories"] == (m.categories or [])
         assert p["type"] == ((m.metadata or {}).get("type") or m.memory_type or "")
 
