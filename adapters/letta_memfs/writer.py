@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, Iterable
 
 import orjson
 
+from memconv.commit import fsync_path
 from memconv.errors import OutputUnwritable
 from memconv.format import WriteOptions
 from memconv.model import KIND_ORDER, Header
@@ -295,7 +296,7 @@ class StagedFolder:
         except OSError as e:
             raise OutputUnwritable(f"{self.dest}: cannot write the output: {e.strerror or e}") from None
         if fsync:
-            _fsync_dir(parent)
+            fsync_path(parent)
 
     def discard(self) -> None:
         """Remove the staged folder if it is still there."""
@@ -420,30 +421,8 @@ def _pre_commit(folder: str, options: WriteOptions) -> None:
 def _fsync_tree(folder: str) -> None:
     for root, _dirs, names in os.walk(folder):
         for n in names:
-            try:
-                fd = os.open(os.path.join(root, n), os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                os.fsync(fd)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
-        _fsync_dir(root)
-
-
-def _fsync_dir(folder: str) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+            fsync_path(os.path.join(root, n))
+        fsync_path(root)
 
 
 __all__ = ["Built", "StagedFolder", "build", "stage_folder", "write_archive"]

@@ -233,7 +233,7 @@ class OutputSet:
                     folders.add(os.path.dirname(path) or ".")
         if self.fsync:
             for folder in folders:
-                _fsync_dir(folder)
+                fsync_path(folder)
         if self.final and self.main_committed():
             mark_done()
         self.members = []
@@ -312,7 +312,8 @@ def _unlink_quietly(path: str) -> None:
         pass  # a staged file that cannot be removed is swept by a later run (memconv.scratch)
 
 
-def _fsync_dir(folder: str) -> None:
+def fsync_path(folder: str) -> None:
+    """fsync a folder (or a file) by path; an error is ignored (some filesystems refuse it for folders)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
