@@ -56,7 +56,7 @@ from pydantic import ValidationError
 from memconv.errors import InputInvalid, MemconvError, UnsupportedVersion
 from memconv.fields import ABSENT, build, split
 from memconv.io import Input
-from memconv.jsonutil import BOM, DupDict, check_dups, ijson_backend, jpath, json_error, scan_numbers
+from memconv.jsonutil import BOM, DupDict, build_value, check_dups, ijson_backend, jpath, json_error, scan_numbers
 from memconv.model import (KIND_ORDER, RECORD_TYPES, SMALL_KINDS, Agent, Base, Entity, Header, Memory,
                            Message, Observation, Provenance, Relation, Raw, Scope, Session,
                            Summary)
@@ -173,24 +173,6 @@ def _json_type(v: Any) -> str:
 
 
 # ---------------------------------------------------------------- JSON event helpers
-
-
-def _build(it: Iterator[tuple[str, Any]], ev: str, val: Any) -> Any:
-    """The whole value that starts with event ``(ev, val)``."""
-    if ev not in _OPEN:
-        return val
-    b = ijson.ObjectBuilder(map_type=DupDict)
-    b.event(ev, val)
-    depth = 1
-    for ev, val in it:
-        b.event(ev, val)
-        if ev in _OPEN:
-            depth += 1
-        elif ev in _CLOSE:
-            depth -= 1
-            if not depth:
-                break
-    return b.value
 
 
 def _skip(it: Iterator[tuple[str, Any]], ev: str) -> None:
@@ -384,7 +366,7 @@ class _Reader:
                 for ev, val in it:
                     if ev == "end_array":
                         break
-                    item = _build(it, ev, val)
+                    item = build_value(it, ev, val)
                     check_dups(item, self.report, self.name, jpath(key, i))
                     yield key, i, item
                     i += 1
@@ -424,7 +406,7 @@ class _Reader:
                 if ev != "map_key":
                     break
                 ev, val = next(it)
-                rows = _build(it, ev, val)
+                rows = build_value(it, ev, val)
                 if last(bucket, rows):
                     yield bucket, rows
 
@@ -464,10 +446,10 @@ class _Reader:
                         break
                     top.nonempty.add(key)
                     if key == "sessions":
-                        top.sessions.append(_build(it, ev, val))
+                        top.sessions.append(build_value(it, ev, val))
                         check_dups(top.sessions[-1], self.report, self.name, jpath(key, i))
                     elif key == "memories":
-                        row = _build(it, ev, val)
+                        row = build_value(it, ev, val)
                         check_dups(row, None, self.name, "")  # warned about when memories are read
                         if self._needed_early(row):
                             top.early.append((i, row))
@@ -497,7 +479,7 @@ class _Reader:
                                 break
                             _skip(it, ev)
             else:
-                top.values[key] = _build(it, ev, val)
+                top.values[key] = build_value(it, ev, val)
                 check_dups(top.values[key], self.report, self.name, key)
 
     @staticmethod

@@ -260,12 +260,12 @@ def last_items(fh: BinaryIO, key: str, times: int, ij: Any, whole: bool = False)
             if seen == times:
                 ev, val = next(it)
                 if whole or ev != "start_array":
-                    yield _build_events(it, ev, val)
+                    yield build_value(it, ev, val)
                     return
                 for ev, val in it:
                     if ev == "end_array":
                         return
-                    yield _build_events(it, ev, val)
+                    yield build_value(it, ev, val)
                 return
         elif ev in ("start_map", "start_array"):
             depth += 1
@@ -273,8 +273,9 @@ def last_items(fh: BinaryIO, key: str, times: int, ij: Any, whole: bool = False)
             depth -= 1
 
 
-def _build_events(it: Iterator[tuple[str, Any]], ev: str, val: Any) -> Any:
-    """The value that starts with event ``(ev, val)`` of ``it``, built as :class:`DupDict`."""
+def build_value(it: Iterator[tuple[str, Any]], ev: str, val: Any) -> Any:
+    """The whole value that starts with ijson event ``(ev, val)`` of ``it``, objects built as
+    :class:`DupDict` (so repeated keys can be reported); a scalar is returned as it is."""
     if ev not in ("start_map", "start_array"):
         return val
     import ijson
