@@ -43,19 +43,15 @@ def test_every_af_converts_to_valid_exportdata(path, tmp_path):
     assert len([m for m in export.memories if "letta:file" in m.concepts]) == len(bundle.of("file"))
 
 
-def test_messages_are_in_context_order():
+def test_messages_are_in_conversation_order():
+    """A compacted legacy agent (in-context indices 89, 81, 80, ...): observations by time, not
+    in-context ones first (issue 11.3; tests/test_unique_ids.py has the untimed and suffix cases)."""
     path = LETTA / "letta-tests__memgpt_agent_with_convo.af"
     doc = _doc(path)
     export = json.loads(run_cli(path, "--to", "agentmemory").stdout)
     obs = next(iter(export["observations"].values()))
-    in_ctx = doc["in_context_message_indices"]
-    texts = []
-    for i in in_ctx:
-        m = doc["messages"][i]
-        texts.append(m["role"])
-    assert [o["memconv"]["role"] if "role" in o.get("memconv", {}) else o["title"].split(":")[0]
-            for o in obs[: len(in_ctx)]] == texts
-    assert [o["memconv"]["id"] for o in obs[: len(in_ctx)]] == [f"message-{i}" for i in in_ctx]
+    by_time = sorted(range(len(doc["messages"])), key=lambda i: (doc["messages"][i]["created_at"], i))
+    assert [o["memconv"]["id"] for o in obs] == [f"message-{i}" for i in by_time]
     assert len(obs) == len(doc["messages"])
 
 

@@ -95,6 +95,19 @@ def test_canonical_secret_error_hides_the_value(tmp_path):
     assert proc.returncode == 4 and "agent.secrets.K" in err and "sk-bad-secret-6666" not in err
 
 
+def test_canonical_null_secret_is_read_as_empty(tmp_path):
+    """``{"K": null}`` (which Letta's importer accepts) is read as an empty value in every format."""
+    src = tmp_path / "c.jsonl"
+    src.write_text('{"kind":"header","schema_version":"1.0"}\n'
+                   '{"kind":"agent","id":"a","name":"A","secrets":{"K":null,"K2":"v2-secret"}}\n')
+    agent = next(r for r in memconv.read(str(src)).records if r.kind == "agent")
+    assert agent.secrets == {"K": "", "K2": "v2-secret"}
+    proc = run_cli(src, "--to", "letta", "-o", tmp_path / "a.af")
+    assert proc.returncode == 0, proc.stderr
+    (written,) = json.loads((tmp_path / "a.af").read_text())["agents"]
+    assert "v2-secret" not in json.dumps(written)
+
+
 @pytest.mark.parametrize("url,expected,n", [
     ("https://user:PASS@host/sse?api_key=KEY", "https://host/sse?api_key=", 2),
     ("https://TOKEN@host/x", "https://host/x", 1),

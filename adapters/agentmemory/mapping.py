@@ -30,6 +30,42 @@ _NATIVE: dict[str, dict[str, str]] = {
     "relation": {},
 }
 
+_MEMORY = {"title": "memories[].title", "created_at": "memories[].createdAt", "updated_at": "memories[].updatedAt",
+           "memory_type": "memories[].type", "concepts": "memories[].concepts", "categories": "memories[].concepts",
+           "tags": "memories[].concepts", "scope": "memories[].agentId, memories[].project"}
+_ALSO: dict[str, dict[str, str]] = {
+    "memory": _MEMORY,
+    "passage": {**_MEMORY, "scope": "memories[].agentId, memories[].sessionIds (its agent's session)"},
+    "message": {"content": "observations{}[].narrative, observations{}[].title", "created_at": "observations{}[].timestamp"},
+    "agent": {"created_at": "sessions[].startedAt (when it has no message)", "model": "sessions[].model",
+              "llm_config": "sessions[].model (its handle or model)"},
+    "observation": {"session_id": "observations{<session>}[].sessionId", "timestamp": "observations{}[].timestamp",
+                    "observation_type": "observations{}[].type", "title": "observations{}[].title",
+                    "subtitle": "observations{}[].subtitle", "facts": "observations{}[].facts",
+                    "narrative": "observations{}[].narrative", "concepts": "observations{}[].concepts",
+                    "files": "observations{}[].files", "importance": "observations{}[].importance",
+                    "confidence": "observations{}[].confidence", "agent_id": "observations{}[].agentId",
+                    "origin": "observations{}[].origin"},
+    "summary": {"session_id": "summaries[].sessionId", "project": "summaries[].project",
+                "created_at": "summaries[].createdAt", "title": "summaries[].title", "narrative": "summaries[].narrative",
+                "key_decisions": "summaries[].keyDecisions", "files_modified": "summaries[].filesModified",
+                "concepts": "summaries[].concepts", "observation_count": "summaries[].observationCount"},
+    "session": {"agent_id": "sessions[].agentId", "project": "sessions[].project", "cwd": "sessions[].cwd",
+                "started_at": "sessions[].startedAt", "ended_at": "sessions[].endedAt", "status": "sessions[].status",
+                "model": "sessions[].model", "tags": "sessions[].tags", "first_prompt": "sessions[].firstPrompt",
+                "summary": "sessions[].summary", "commit_shas": "sessions[].commitShas",
+                "observation_count": "sessions[].observationCount"},
+    "entity": {"name": "graphNodes[].name", "entity_type": "graphNodes[].type", "properties": "graphNodes[].properties",
+               "created_at": "graphNodes[].createdAt"},
+    "relation": {"relationship": "graphEdges[].type", "weight": "graphEdges[].weight",
+                 "created_at": "graphEdges[].createdAt", "source": "graphEdges[].sourceNodeId (its node's id)",
+                 "target": "graphEdges[].targetNodeId (its node's id)"},
+}
+"""Fields a record of another system also gets a native AgentMemory field for, in AgentMemory's own
+form (a time as ISO 8601 with milliseconds, a memory type mapped to AgentMemory's, lists joined), as
+``adapters/agentmemory/writer.py`` writes them; the exact value stays in the ``memconv`` key, so the
+record comes back as it was."""
+
 _KINDS: dict[str, tuple[str | None, str]] = {
     "agent": ("sessions", "one Session per agent; system prompt as a workflow Memory"),
     "group": ("memories", "fact Memory, concept letta:group"),
@@ -69,6 +105,9 @@ def _rows() -> list[FieldMap]:
                 rows.append(FieldMap(kind, name, "its own collection" if name == "data" else "(collection)", ""))
             elif name in native:
                 rows.append(FieldMap(kind, name, native[name]))
+            elif name in _ALSO.get(kind, {}):
+                rows.append(FieldMap(kind, name, _ALSO[kind][name],
+                                     f"in AgentMemory's form; the exact value also in memconv.{name}"))
             else:
                 rows.append(FieldMap(kind, name, f"memconv.{name}",
                                      "kept in the record's memconv key; AgentMemory stores it verbatim"))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
+from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO, Iterable
 
 import orjson
@@ -40,7 +41,8 @@ from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.model import Agent, Base, Header, Message
 from memconv.spool import Handles, Spool, write_joined
-from memconv.timeutil import now_iso_z, parse_ts, to_iso_z
+from memconv.timeutil import iso_z, now_iso_z, parse_ts, to_iso_z
+from memconv.uniqueids import UniqueIds, suffixed
 
 from .mapping import MAPPING, native_fields
 from .shape import (CAPS, DEFAULT_VERSION, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
@@ -55,6 +57,12 @@ def hid(prefix: str, *parts: object) -> str:
     """A deterministic AgentMemory-style id: ``<prefix>_`` + 20 hex of SHA-256 of the parts."""
     h = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
     return f"{prefix}_{h[:20]}"
+
+
+def derived_id(rid: str, n: int) -> str:
+    """The id of the ``n``-th record that came with ``rid`` (:class:`memconv.uniqueids.UniqueIds`): an
+    AgentMemory-shaped ``<prefix>_<hex>`` when ``rid`` has a prefix, else ``<rid>~<n>``."""
+    return hid(rid.split("_", 1)[0], rid, n) if "_" in rid else suffixed(rid, n)
 
 
 def _dump(obj: Any) -> bytes:
@@ -115,8 +123,8 @@ class _Writer:
         self.raw_handles: dict[str, Handles] = {}
         self.mem_handles = Handles()
         self.sum_handles = Handles()
-        self.seq = 0
         self.export_time = ""
+        self.ids = UniqueIds(self.report, SYSTEM, derived_id)
 
     # ------------------------------------------------------------------ helpers
 
@@ -158,7 +166,7 @@ class _Writer:
 
     def session_id(self, a: Agent) -> str:
         system = a.provenance.system if a.provenance else self.source
-        return hid("ses", system, a.name, a.provenance.id if a.provenance and a.provenance.id else a.id)
+        return hid("ses", system, a.name, a.id)
 
     def agent_name(self, agent_id: str | None) -> str | None:
         a = self.agents.get(agent_id) if agent_id else None
@@ -168,7 +176,8 @@ class _Writer:
 
     def message(self, m: Message) -> None:
         sid = self.session_id_of(m.agent_id) or hid("ses", self.source, "conversation", m.conversation_id)
-        ts = to_iso_z(m.created_at) or None
+        dt = parse_ts(m.created_at)
+        ts = iso_z(dt) if dt else None
         text = m.text()
         stats = self.agent_msgs.setdefault(m.agent_id or "", {"first": None, "last": None, "prompt": None, "n": 0})
         if ts:
@@ -177,7 +186,7 @@ class _Writer:
         if m.role == "user" and stats["prompt"] is None and text:
             stats["prompt"] = text
         stats["n"] += 1
-        obs = {"id": hid("obs", sid, m.provenance.id if m.provenance and m.provenance.id else m.id, m.created_at),
+        obs = {"id": self.ids.claim("observations", hid("obs", sid, m.id, m.created_at), sid),
                "sessionId": sid, "timestamp": ts or "", "type": "conversation",
                "title": _title(text, f"{m.role}: "), "facts": [], "narrative": text,
                "concepts": ["letta:message", f"letta:role:{m.role}"], "files": [], "importance": 5}
@@ -186,11 +195,7 @@ class _Writer:
             obs["agentId"] = name
         obs["origin"] = self.origin(m, ts, name)
         self.embed(m, obs)
-        a = self.agents.get(m.agent_id or "")
-        pos = a.in_context_message_ids.index(m.id) if a and m.id in a.in_context_message_ids else None
-        key = pos if pos is not None else _LATER + self.seq
-        self.seq += 1
-        self.bucket(sid).add(key, self.obs_spool.add(_dump(obs)))
+        self.bucket(sid).add(self.obs_spool.add(_dump(obs)), _epoch_ms(dt), conversation=True)
         self.report.wrote("agentmemory:observations")
 
     def observation(self, o: Any) -> None:
@@ -199,9 +204,9 @@ class _Writer:
             values = {k: _js_number(getattr(o, f)) for k, f in OBSERVATION_KEYS.items()}
             if "sessionId" in ext or "sessionId" in ext.get("$absent", ()):
                 del values["sessionId"]  # the row's own sessionId differed from its bucket key, or was absent
-            obj = {"id": o.id, **join(values, ext)}
+            obj = {"id": self.ids.claim("observations", o.id, o.session_id), **join(values, ext)}
         else:
-            obj = {"id": o.id, "sessionId": o.session_id, "timestamp": to_iso_z(o.timestamp) or self.export_time,
+            obj = {"id": self.ids.claim("observations", o.id, o.session_id), "sessionId": o.session_id, "timestamp": to_iso_z(o.timestamp) or self.export_time,
                    "type": o.observation_type or "other", "title": o.title or _title(o.narrative or ""),
                    "facts": o.facts, "narrative": o.narrative or "", "concepts": o.concepts, "files": o.files,
                    "importance": int(o.importance) if o.importance is not None else 5}
@@ -210,8 +215,8 @@ class _Writer:
                     obj[key] = val
             obj["origin"] = o.origin or self.origin(o, obj["timestamp"])
             self.embed(o, obj)
-        self.bucket(o.session_id).add(_LATER + self.seq, self.obs_spool.add(_dump(obj)))
-        self.seq += 1
+        self.bucket(o.session_id).add(self.obs_spool.add(_dump(obj)), _epoch_ms(parse_ts(o.timestamp)),
+                                      conversation=not _from_here(o))
         self.report.wrote("agentmemory:observations")
 
     def memory(self, m: Any) -> None:
@@ -222,7 +227,7 @@ class _Writer:
         if _from_here(m) and m.kind == "memory":
             values = {k: getattr(m, f) for k, f in MEMORY_KEYS.items()}
             values.update({k: getattr(m.scope, f) for k, f in MEMORY_SCOPE_KEYS.items()})
-            return {"id": m.id, **join(values, m.extra(SYSTEM))}
+            return {"id": self.ids.claim("memories", m.id), **join(values, m.extra(SYSTEM))}
         created = to_iso_z(m.created_at) or self.export_time
         mtype = m.memory_type if m.memory_type in MEMORY_TYPES else (
             "workflow" if m.memory_type == "procedural_memory" else "fact")
@@ -236,8 +241,8 @@ class _Writer:
         sid = self.session_id_of(agent_id) if m.kind == "passage" else None
         name = self.agent_name(agent_id) if m.kind == "passage" else agent_id
         obj: dict[str, Any] = {
-            "id": hid("mem", m.provenance.system if m.provenance else self.source, m.kind,
-                      m.provenance.id if m.provenance and m.provenance.id else m.id, name),
+            "id": self.ids.claim("memories", hid("mem", m.provenance.system if m.provenance else self.source,
+                                                 m.kind, m.id, name)),
             "createdAt": created, "updatedAt": to_iso_z(m.updated_at) or created, "type": mtype,
             "title": m.title or _title(m.text), "content": m.text, "concepts": concepts, "files": [],
             "sessionIds": [sid] if sid else [], "strength": 7, "version": 1, "isLatest": True}
@@ -264,20 +269,23 @@ class _Writer:
         if r.kind == "entity":
             coll = "graphNodes"
             if _from_here(r):
-                obj = {"id": r.id, **join({k: getattr(r, f) for k, f in GRAPH_NODE_KEYS.items()}, r.extra(SYSTEM))}
+                obj = {"id": self.ids.claim("graphNodes", r.id),
+                       **join({k: getattr(r, f) for k, f in GRAPH_NODE_KEYS.items()}, r.extra(SYSTEM))}
             else:
-                obj = {"id": hid("gn", r.provenance.system if r.provenance else "", r.id), "type": r.entity_type
+                obj = {"id": self.ids.claim("graphNodes", hid("gn", r.provenance.system if r.provenance else "", r.id)),
+                       "type": r.entity_type
                        or "concept", "name": r.name, "properties": r.properties, "sourceObservationIds": [],
                        "createdAt": to_iso_z(r.created_at) or self.export_time}
                 self.embed(r, obj)
         else:
             coll = "graphEdges"
             if _from_here(r):
-                obj = {"id": r.id, **join({k: _js_number(getattr(r, f)) for k, f in GRAPH_EDGE_KEYS.items()},
+                obj = {"id": self.ids.claim("graphEdges", r.id),
+                       **join({k: _js_number(getattr(r, f)) for k, f in GRAPH_EDGE_KEYS.items()},
                                           r.extra(SYSTEM))}
             else:
                 system = r.provenance.system if r.provenance else ""
-                obj = {"id": hid("ge", system, r.id), "type": r.relationship, "sourceNodeId": hid("gn", system, r.source),
+                obj = {"id": self.ids.claim("graphEdges", hid("ge", system, r.id)), "type": r.relationship, "sourceNodeId": hid("gn", system, r.source),
                        "targetNodeId": hid("gn", system, r.target), "weight": r.weight if r.weight is not None else 1,
                        "sourceObservationIds": [], "createdAt": to_iso_z(r.created_at) or self.export_time}
                 self.embed(r, obj)
@@ -303,7 +311,8 @@ class _Writer:
             agents = agents if agents is not None else users.get(rec.id, [])
             created = to_iso_z(created) or self.export_time
             obj: dict[str, Any] = {
-                "id": hid("mem", rec.provenance.system if rec.provenance else self.source, rec.kind, key),
+                "id": self.ids.claim("memories", hid("mem", rec.provenance.system if rec.provenance else self.source,
+                                                     rec.kind, key)),
                 "createdAt": created, "updatedAt": created, "type": mtype, "title": title, "content": content,
                 "concepts": concepts, "files": files or [], "sessionIds": [self.session_id(a) for a in agents],
                 "strength": 7, "version": 1, "isLatest": True}
@@ -315,7 +324,7 @@ class _Writer:
 
         for a in self.agents.values():
             if a.system:
-                mem(a, f"{a.name}/system", "workflow", f"system prompt of {a.name}", a.system, ["letta:system"],
+                mem(a, f"{a.id}/{a.name}/system", "workflow", f"system prompt of {a.name}", a.system, ["letta:system"],
                     created=a.created_at, agents=[a], embed=False)
         for b in self.small.get("block", []):
             owners = users.get(b.id, [])
@@ -325,19 +334,19 @@ class _Writer:
             body = t.description or ""
             if t.source_code:
                 body += f"\n\n```{t.source_type or ''}\n{t.source_code}\n```"
-            mem(t, t.name or t.id, "workflow", f"tool: {t.name or t.id}", body.strip(), [f"letta:tool:{t.name or t.id}"])
+            mem(t, f"{t.id}/{t.name or ''}", "workflow", f"tool: {t.name or t.id}", body.strip(), [f"letta:tool:{t.name or t.id}"])
         for s in self.small.get("source", []):
-            mem(s, s.name, "fact", f"source: {s.name}", "\n\n".join(x for x in (s.description, s.instructions) if x),
+            mem(s, f"{s.id}/{s.name}", "fact", f"source: {s.name}", "\n\n".join(x for x in (s.description, s.instructions) if x),
                 ["letta:source"])
         for f in self.small.get("file", []):
             src_users = users.get(f.source_id or "", [])
-            mem(f, f"{f.source_id}/{f.file_name or f.id}", "fact", f.file_name or f.id, f.content or "",
+            mem(f, f"{f.source_id}/{f.id}/{f.file_name or ''}", "fact", f.file_name or f.id, f.content or "",
                 ["letta:file"], files=[f.file_name] if f.file_name else [], created=f.created_at, agents=src_users)
         for s in self.small.get("skill", []):
             text = (s.files or {}).get("SKILL.md") or s.source_url or ""
-            mem(s, s.name, "workflow", f"skill: {s.name}", text, [f"letta:skill:{s.name}"])
+            mem(s, f"{s.id}/{s.name}", "workflow", f"skill: {s.name}", text, [f"letta:skill:{s.name}"])
         for m in self.small.get("mcp_server", []):
-            mem(m, m.server_name, "fact", f"MCP server: {m.server_name}",
+            mem(m, f"{m.id}/{m.server_name}", "fact", f"MCP server: {m.server_name}",
                 " ".join(x for x in (m.server_type, m.server_url) if x), [f"letta:mcp_server:{m.server_name}"])
         for g in self.small.get("group", []):
             members = [self.agents[i] for i in g.agent_ids if i in self.agents]
@@ -353,7 +362,7 @@ class _Writer:
             stats = self.agent_msgs.get(a.id, {})
             started = stats.get("first") or to_iso_z(a.created_at) or self.export_time
             model = a.model or (a.llm_config or {}).get("handle") or (a.llm_config or {}).get("model")
-            obj: dict[str, Any] = {"id": sid, "project": a.name, "cwd": "", "startedAt": started,
+            obj: dict[str, Any] = {"id": self.ids.claim("sessions", sid), "project": a.name, "cwd": "", "startedAt": started,
                                    "status": "completed", "observationCount": len(self.buckets.get(sid, []))}
             if stats.get("last"):
                 obj["endedAt"] = stats["last"]
@@ -369,9 +378,10 @@ class _Writer:
             out.append(self.embed(a, obj))
         for s in self.small.get("session", []):
             if _from_here(s):
-                obj = {"id": s.id, **join({k: getattr(s, f) for k, f in SESSION_KEYS.items()}, s.extra(SYSTEM))}
+                obj = {"id": self.ids.claim("sessions", s.id),
+                       **join({k: getattr(s, f) for k, f in SESSION_KEYS.items()}, s.extra(SYSTEM))}
             else:
-                obj = {"id": s.id, "project": s.project or "", "cwd": s.cwd or "",
+                obj = {"id": self.ids.claim("sessions", s.id), "project": s.project or "", "cwd": s.cwd or "",
                        "startedAt": to_iso_z(s.started_at) or self.export_time, "status": s.status
                        if s.status in ("active", "completed", "abandoned") else "completed",
                        "observationCount": s.observation_count if s.observation_count is not None
@@ -435,6 +445,7 @@ class _Writer:
     def finish(self, version: str) -> None:
         small_mems = self.small_memories()
         sessions = self.sessions()
+        self.ids.finish()
         self.report.wrote("agentmemory:sessions", len(sessions))
         self.report.wrote("agentmemory:memories", len(small_mems))
         counts = {"MAX_SESSIONS": len(sessions), "MAX_MEMORIES": len(small_mems) + len(self.mem_handles),
@@ -530,30 +541,52 @@ class _Writer:
         self.report.info["parts"] = paths
 
 
-_LATER = 1 << 40
 """Sort key offset: observations not in an agent's context come after those that are, in order."""
 
 
-class _Bucket:
-    """One session's observations: spool handles and sort keys, in machine-integer arrays."""
+_EARLIEST = -(1 << 62)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
-    __slots__ = ("keys", "handles")
+
+def _epoch_ms(dt: datetime | None) -> int | None:
+    """Milliseconds since 1970 (exact integer arithmetic), None for no time."""
+    return None if dt is None else (dt - _EPOCH) // timedelta(milliseconds=1)
+
+
+class _Bucket:
+    """One session's observations: spool handles and their times, in machine-integer arrays.
+
+    Observations are written in conversation order (issue 11.3): by time, then in the order they came.
+    A record without a time takes the time of the one before it, so it stays after it. A bucket of
+    AgentMemory's own observations only keeps their order as read (its export lists them in its own
+    key order, and an AgentMemory -> AgentMemory run gives the file back); a bucket that holds any
+    message or another system's observation is sorted.
+    """
+
+    __slots__ = ("keys", "handles", "last", "sort")
 
     def __init__(self) -> None:
         self.keys = array("q")
         self.handles = Handles()
+        self.last = _EARLIEST
+        self.sort = False
 
-    def add(self, key: int, handle: tuple[int, int]) -> None:
-        self.keys.append(key)
+    def add(self, handle: tuple[int, int], ms: int | None, conversation: bool) -> None:
+        """Add one observation's spool ``handle``, its time (``ms`` since 1970, None: none) and whether
+        it is a conversation record to be put in time order."""
+        if ms is not None:
+            self.last = ms
+        self.keys.append(self.last)
         self.handles.append(handle)
+        self.sort = self.sort or conversation
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def ordered(self) -> Iterable[tuple[int, int]]:
-        """Handles in context order, then arrival order."""
+        """Handles in conversation order (time, then arrival), or in arrival order (see the class)."""
         keys = self.keys
-        if all(keys[i] <= keys[i + 1] for i in range(len(keys) - 1)):
+        if not self.sort or all(keys[i] <= keys[i + 1] for i in range(len(keys) - 1)):
             return iter(self.handles)
         return (self.handles[i] for i in sorted(range(len(keys)), key=keys.__getitem__))
 

@@ -29,6 +29,7 @@ from memconv.jsonutil import (BOM, DupDict, check_dups, ijson_backend, json_erro
 from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
 from memconv.report import Report
 from memconv.strategies import Plan, merge_streams
+from memconv.uniqueids import UniqueIds
 from memconv.model import ITEM_ADAPTER, RECORD_ADAPTER, RECORD_TYPES, SCHEMA_VERSION, Header
 
 DOC_FORMAT = "memconv-canonical"
@@ -206,7 +207,10 @@ class CanonicalFormat(Format):
         return plan
 
     def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
-        it = iter(items)
+        """Write the header and records as JSON-L (``options.jsonl``) or one document; no two records of
+        one kind (raw records: of one system's collection) under one id (:class:`UniqueIds`)."""
+        ids = UniqueIds(options.report, "canonical")
+        it = _unique(iter(items), ids)
         header = next(it)
         if options.jsonl:
             out.write(dump_item(header) + b"\n")
@@ -214,6 +218,7 @@ class CanonicalFormat(Format):
                 out.write(dump_item(rec) + b"\n")
                 options.report.wrote(f"canonical:{rec.kind}")
                 options.report.place(rec.kind, "native")
+            ids.finish()
             return
         out.write(b'{"format":"' + DOC_FORMAT.encode() + b'","header":' + dump_item(header) + b',"records":[')
         first = True
@@ -223,6 +228,16 @@ class CanonicalFormat(Format):
             options.report.wrote(f"canonical:{rec.kind}")
             options.report.place(rec.kind, "native")
         out.write(b"]}\n")
+        ids.finish()
+
+
+def _unique(items: Iterator[Any], ids: UniqueIds) -> Iterator[Any]:
+    """The header, then each record under an id no earlier record of its kind has."""
+    yield next(items)
+    for rec in items:
+        coll = f"raw {rec.system} {rec.collection}" if rec.kind == "raw" else rec.kind
+        rid = ids.claim(coll, rec.id)
+        yield rec if rid == rec.id else rec.model_copy(update={"id": rid})
 
 
 FORMAT = CanonicalFormat()

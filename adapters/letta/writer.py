@@ -89,6 +89,7 @@ from memconv.model import Agent, Base, Group, Header, Message, Provenance
 from memconv.report import Report
 from memconv.spool import Spool
 from memconv.timeutil import parse_ts
+from memconv.uniqueids import UniqueIds, suffixed
 
 from .mapping import MAPPING, source_block
 from .shape import (AGENT_KEYS, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
@@ -298,6 +299,7 @@ class LettaWriter:
         self.session_agents: dict[str, str] = {}
         self._ids_cache: set[str] = set()
         self.superseded = 0
+        self.passage_ids = UniqueIds(self.report, "letta", suffixed)
 
     # ------------------------------------------------------------------ run
 
@@ -419,6 +421,7 @@ class LettaWriter:
         if rec.kind == "memory" and rec.extra("agentmemory").get("isLatest") is False:
             self.superseded += 1
         line, key, users = self._line(rec)
+        line["id"] = self.passage_ids.claim("passages", line["id"], within=rec.kind)
         handle = self.pas_spool.add(_dump(line))
         self.pas_groups.setdefault(key, []).append(handle)
         self.pas_kinds[rec.kind] = self.pas_kinds.get(rec.kind, 0) + 1
@@ -560,6 +563,7 @@ class LettaWriter:
     # ------------------------------------------------------------------ finish
 
     def _finish(self) -> None:
+        self.passage_ids.finish()
         agents: list[Agent] = self.small["agent"]
         self._groups_from_agent_states(agents)
         ids = {p: _Ids(p) for p in ("agent", "group", "block", "tool", "source", "file", "mcp_server")}

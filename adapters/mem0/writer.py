@@ -66,6 +66,7 @@ from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.model import Agent, Base, Header, Memory, Scope
 from memconv.spool import Handles, Spool, write_joined
+from memconv.uniqueids import UniqueIds
 
 from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS, MAPPING, NO_VECTORS, ROW_NATIVE
 from .shape import (HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_OPTIONAL, ITEM_ORDER, OPENMEMORY,
@@ -201,6 +202,7 @@ class _Writer:
         self.kept_handles = Handles()
         self.kept_entities: set[str] = set()
         self.sessions: dict[str, tuple[str | None, str | None]] = {}
+        self.ids = UniqueIds(self.report, SYSTEM, lambda rid, n: mem0_id("memconv", f"{rid}#{n}"))
 
     # ------------------------------------------------------------------ helpers
 
@@ -210,6 +212,7 @@ class _Writer:
         return self.header.source_system or "canonical"
 
     def emit_item(self, obj: dict[str, Any]) -> None:
+        obj["id"] = self.ids.claim("memories", obj["id"])
         blob = _dump(obj)
         self.report.wrote("mem0:results")
         if self.opts.jsonl:
@@ -458,6 +461,7 @@ class _Writer:
                    "is_deleted": e.is_deleted if e.is_deleted is not None else e.event == "DELETE",
                    "actor_id": e.actor_id, "role": e.role}
         self.embed_or_account(e, row)
+        row["id"] = self.ids.claim("history events", row["id"])
         self.event_handles.append(self.events.add(_dump(row)))
 
     # ------------------------------------------------------------------ run
@@ -509,6 +513,7 @@ class _Writer:
 
     def finish(self) -> None:
         o = self.out
+        self.ids.finish()
         if self.empty_blocks:
             where = "kept in the memconv list only" if self.has_list else "not written"
             self.report.warn(f"{self.empty_blocks} empty Letta block(s) {where}: a mem0 memory needs text")

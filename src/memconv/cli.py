@@ -458,10 +458,16 @@ def diff_cmd(a: str, b: str, extras: bool, as_json: bool, debug: bool) -> int:
 
 
 @cli.command()
-def mappings() -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="The tables as data: one JSON object per row, one per line (JSON-L).")
+def mappings(as_json: bool) -> None:
     """Print, field by field, where each canonical field goes in each target (docs/mappings.md)."""
-    from .mapping import all_tables, render_markdown
+    from .mapping import all_tables, render_markdown, rows_as_data
 
+    if as_json:
+        for row in rows_as_data(all_tables()):
+            click.echo(orjson.dumps(row).decode())
+        return
     click.echo(render_markdown(all_tables()), nl=False)
 
 

@@ -168,6 +168,40 @@ def render_markdown(tables: Iterable[MappingTable]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+EMBEDDED_PREFIXES = ("memconv.", "metadata.memconv", "sidecar.source", "memconv[]")
+"""Target paths that are memconv's side channel (the target stores them verbatim and ignores them)."""
+
+
+def fate(target: str | None) -> str:
+    """``native``, ``embedded`` (only in memconv's side channel) or ``lost``, from a row's target."""
+    if target is None:
+        return "lost"
+    return "embedded" if target.startswith(EMBEDDED_PREFIXES) else "native"
+
+
+def rows_as_data(tables: Iterable[MappingTable]) -> Iterable[dict[str, Any]]:
+    """The rows of ``tables`` as plain objects (``memconv mappings --json``), one per canonical field
+    of each kind a target takes: ``{"format", "direction": "write", "kind", "field", "path", "fate",
+    "note"}``; ``path`` is the target path the row names (None when lost), ``fate`` as :func:`fate`.
+    Fields with no row are listed as lost."""
+    for t in tables:
+        for kind in RECORD_TYPES:
+            dest, note = t.kinds.get(kind, (None, f"{t.target} has no place for {kind} records"))
+            if dest is None:
+                yield {"format": t.target, "direction": "write", "kind": kind, "field": "*", "path": None,
+                       "fate": "lost", "note": note}
+                continue
+            rows = [r for r in t.rows if r.kind == kind]
+            for r in rows:
+                yield {"format": t.target, "direction": "write", "kind": kind, "field": r.field,
+                       "path": r.target, "fate": fate(r.target), "note": r.note}
+            explicit = {r.field for r in rows}
+            for name in t.lost_fields(kind):
+                if name not in explicit:
+                    yield {"format": t.target, "direction": "write", "kind": kind, "field": name, "path": None,
+                           "fate": "lost", "note": ""}
+
+
 def all_tables() -> list[MappingTable]:
     """Every built-in writer's mapping table, in registry order."""
     from .registry import builtin_formats

@@ -28,12 +28,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
 SCHEMA_VERSION = "1.0"
 """Version of the canonical model. Major bumps break readers; minor bumps only add optional fields."""
 
 JSON = Any
+
+
+def _null_secrets(value: Any) -> Any:
+    """A secret whose value is null (``{"K": null}``, as Letta's own importer accepts) is read as empty."""
+    if isinstance(value, dict):
+        return {k: "" if v is None else v for k, v in value.items()}
+    return value
 
 
 class Provenance(BaseModel):
@@ -125,7 +132,7 @@ class Agent(Base):
     source_ids: list[str] = Field(default_factory=list)
     group_ids: list[str] = Field(default_factory=list)
     in_context_message_ids: list[str] = Field(default_factory=list)
-    secrets: dict[str, str] | None = None
+    secrets: Annotated[dict[str, str] | None, BeforeValidator(_null_secrets)] = None
     metadata: dict[str, JSON] | None = None
     created_at: str | None = None
     updated_at: str | None = None

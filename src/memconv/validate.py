@@ -1,7 +1,8 @@
 """``memconv validate FILE``: check a file against its format and list every problem with its place.
 
 The file is read through its reader (shape, references, version: the first fatal problem stops
-the reader and is listed), then through the format's own checks (:meth:`memconv.format.Format.problems`,
+the reader and is listed; two records of one kind under one id are listed, as the target would keep
+one of them), then through the format's own checks (:meth:`memconv.format.Format.problems`,
 which list every problem they find, such as AgentMemory's caps and required keys).
 """
 
@@ -15,6 +16,7 @@ from .errors import MemconvError
 from .io import Input
 from .pipeline import iter_records
 from .report import Report
+from .uniqueids import duplicates
 
 
 @dataclass
@@ -39,6 +41,16 @@ class Validation:
                 "counts": self.counts, "problems": self.problems, "warnings": self.warnings}
 
 
+def id_scope(rec: Any) -> str:
+    """What a record's id must be unique in: its kind; an observation's session (AgentMemory keys
+    observations per session); a raw record's system and collection."""
+    if rec.kind == "observation":
+        return f"observation (session {rec.session_id!r})"
+    if rec.kind == "raw":
+        return f"raw {rec.system} {rec.collection}"
+    return rec.kind
+
+
 def validate(path: str, format: str | None = None) -> Validation:
     """Validate one file; problems are collected, not raised (except for an unreadable file).
 
@@ -59,10 +71,13 @@ def validate(path: str, format: str | None = None) -> Validation:
         items = iter_records([Input(path)], format=fmt.name, report=report)
         header = next(items)
         result.version = header.source_format_version
-        for _ in items:
-            pass
+        keyed = []
+        for rec in items:
+            keyed.append((id_scope(rec), rec.id, f"{rec.kind} #{report.read[rec.kind]}"))
     except MemconvError as e:
         result.problems.append(e.message)
+    else:
+        result.problems += duplicates(keyed)
     result.counts = dict(sorted(report.read.items()))
     result.warnings = list(report.warnings)
     result.problems += [p for p in fmt.problems(Input(path)) if p not in result.problems]

@@ -1,0 +1,98 @@
+"""No two records of one collection under one id, in anything memconv writes.
+
+A target keyed by id keeps one record per id: AgentMemory's importer ``kv.set``s each row under its
+``id`` (0.9.29 ``import-export.ts``), mem0 adds and updates memories by ``id``, a canonical reader
+keys agents, blocks and references by ``id``. Two records written under one id are one record
+there, and the other is lost in silence. memconv derives its ids from each record's identity in the
+run (its canonical ``id``, which :mod:`memconv.localids` makes unique across inputs), so a clash
+means the input itself held two records of one kind under one id (a hand-edited export, the same
+file given twice).
+
+:class:`UniqueIds` is the guard every writer puts its ids through: the first record keeps its id; a
+later one gets an id derived from it and its ordinal (the writer says how, so the new id has the
+target's shape), and a warning names both the collection and the id. Nothing is dropped.
+:func:`duplicates` is the same check for ``memconv validate``, over the records a reader gives.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from .report import Report
+
+Derive = Callable[[str, int], str]
+"""``derive(id, n)``: the id for the ``n``-th record (n >= 2) that came with ``id``."""
+
+
+def suffixed(rid: str, n: int) -> str:
+    """The default derived id: ``<id>~<n>`` (``mem-1~2``)."""
+    return f"{rid}~{n}"
+
+
+class UniqueIds:
+    """Ids already written, per collection; :meth:`claim` gives each record an id no other record of
+    its collection has.
+
+    Args:
+        report: where the warnings go (one per collection, with the count and the first ids).
+        target: the target's name in the warnings (``"agentmemory"``).
+        derive: how a clashing id is changed (default :func:`suffixed`).
+
+    Memory: one entry per id written (about 100 bytes each: 10 MB per 100,000 records).
+    """
+
+    def __init__(self, report: Report, target: str, derive: Derive = suffixed):
+        self.report = report
+        self.target = target
+        self.derive = derive
+        self.seen: dict[str, set[str]] = {}
+        self.renamed: dict[str, list[tuple[str, str]]] = {}
+
+    def claim(self, collection: str, rid: str, within: str = "") -> str:
+        """``rid`` when no earlier record of ``collection`` has it, else a derived id that none has.
+
+        ``within``: the part of the collection the id is unique in, for collections keyed per owner
+        (AgentMemory keeps observations per session: ``within`` is the session id).
+        """
+        seen = self.seen.get(collection)
+        if seen is None:
+            seen = self.seen[collection] = set()
+        key = f"{within}\x1f{rid}" if within else rid
+        if key not in seen:
+            seen.add(key)
+            return rid
+        n = 2
+        new = self.derive(rid, n)
+        while (f"{within}\x1f{new}" if within else new) in seen:
+            n += 1
+            new = self.derive(rid, n)
+        seen.add(f"{within}\x1f{new}" if within else new)
+        self.renamed.setdefault(collection, []).append((rid, new))
+        return new
+
+    def finish(self) -> None:
+        """Warn once per collection whose ids clashed (call when the writer is done)."""
+        for coll, pairs in self.renamed.items():
+            shown = ", ".join(f"{old!r} -> {new!r}" for old, new in pairs[:3])
+            more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
+            self.report.warn(f"{self.target}: {len(pairs)} record(s) of {coll} had an id an earlier record of "
+                             f"{coll} already had, and were given new ids so that {self.target} keeps both "
+                             f"({shown}{more})")
+
+
+def duplicates(records: Iterable[tuple[str, str, str]]) -> list[str]:
+    """Problems for ``memconv validate``: one line per id that more than one record of a kind has.
+
+    ``records``: ``(kind, id, place)`` triples, ``place`` saying where the record is (``records[3]``,
+    ``memories[7]``, ``line 12``). Returns lines such as ``2 memory records share id 'm1' (memories[0],
+    memories[4])``, in the order the first of each was met.
+    """
+    first: dict[tuple[str, str], list[str]] = {}
+    for kind, rid, place in records:
+        first.setdefault((kind, rid), []).append(place)
+    out = []
+    for (kind, rid), places in first.items():
+        if len(places) > 1:
+            shown = ", ".join(places[:5]) + (f" and {len(places) - 5} more" if len(places) > 5 else "")
+            out.append(f"{len(places)} {kind} records share id {rid!r} ({shown})")
+    return out

@@ -1,0 +1,112 @@
+"""The AgentMemory mapping table tells the truth (issue 12, item 3, for the AgentMemory writer).
+
+For every row that names a native AgentMemory path (``memories[].createdAt``,
+``observations{}[].facts``), a record of another system with a distinctive value in that field is
+written, and the value is looked up at that path of the output (in AgentMemory's form: a time as ISO
+8601 with milliseconds). Rows that say ``memconv.<field>`` are checked in the record's ``memconv``
+key. This is the test that would have caught ``docs/mappings.md`` saying ``memconv.created_at`` where
+the writer wrote ``createdAt``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+import memconv
+from memconv.adapters.agentmemory.mapping import MAPPING
+from memconv.model import RECORD_TYPES, Header, Provenance, Scope
+from memconv.timeutil import to_iso_z
+
+TIME = "2021-03-04T05:06:07.890+00:00"
+SPECIAL = {"memory_type": "pattern", "observation_type": "decision", "status": "abandoned",
+           "importance": 7, "confidence": 0.42, "weight": 0.25, "observation_count": 3, "embedding": [0.125, 0.5]}
+PATH = re.compile(r"^(\w+)(?:\[\]|\{[^}]*\}\[\])\.(\w+)")
+KINDS = ("memory", "passage", "observation", "summary", "session", "entity")
+"""Kinds written one record to one target object (relations need their nodes; messages their agent)."""
+
+
+def _value(field: str, annotation: str):
+    if field in SPECIAL:
+        return SPECIAL[field]
+    if field.endswith("_at") or field == "timestamp":
+        return TIME
+    if field == "scope":
+        return Scope(agent_id="distinct-agent", project="distinct-project")
+    if "list" in annotation:
+        return [f"distinct-{field}"]
+    if "dict" in annotation:
+        return {"distinct": field}
+    return f"distinct-{field}"
+
+
+def _rows():
+    for row in MAPPING.rows:
+        if row.kind in KINDS and row.target and (PATH.match(row.target) or row.target.startswith("memconv.")):
+            yield row
+
+
+def _required(kind: str) -> dict:
+    return {"memory": {"text": "t"}, "passage": {"text": "t"}, "observation": {"session_id": "s1"},
+            "summary": {"session_id": "s1"}, "session": {}, "entity": {"name": "n"}}[kind]
+
+
+@pytest.mark.parametrize("row", list(_rows()), ids=lambda r: f"{r.kind}.{r.field}")
+def test_row_says_where_the_value_lands(tmp_path, row):
+    cls = RECORD_TYPES[row.kind]
+    value = _value(row.field, str(cls.model_fields[row.field].annotation))
+    rec = cls(id="r1", provenance=Provenance(system="zep", id="r1"), **{**_required(row.kind), row.field: value})
+    out = tmp_path / "out.json"
+    memconv.write_records([Header(source_system="zep"), rec], "agentmemory", str(out))
+    doc = json.loads(out.read_text())
+    if row.target.startswith("memconv."):
+        coll = MAPPING.kinds[row.kind][0]
+        objs = doc[coll] if isinstance(doc[coll], list) else [o for v in doc[coll].values() for o in v]
+        embeds = [o["memconv"] for o in objs if isinstance(o.get("memconv"), dict) and o["memconv"].get("id") == "r1"]
+        assert embeds and row.field in embeds[0], (row, objs)
+        # and no native field holds it: else the table should say so (the drift this test is for)
+        obj = next(o for o in objs if o.get("memconv") is embeds[0])
+        if isinstance(value, Scope):
+            shown = {json.dumps("distinct-agent"), json.dumps("distinct-project")}
+        else:
+            shown = {json.dumps(v) for v in (value, to_iso_z(TIME) if value == TIME else None) if v is not None}
+        if isinstance(value, list):
+            shown |= {json.dumps(v) for v in value}
+        native = {k: v for k, v in obj.items() if k not in ("memconv", "id", "origin")}
+        hits = [k for k, v in native.items() if json.dumps(v) in shown
+                or (isinstance(v, list) and any(json.dumps(x) in shown for x in v))]
+        assert not hits, f"{row.kind}.{row.field} is also written natively to {hits}; the table says only {row.target}"
+        return
+    coll, key = PATH.match(row.target).groups()
+    objs = doc[coll] if isinstance(doc[coll], list) else [o for v in doc[coll].values() for o in v]
+    ours = [o for o in objs if (o.get("memconv") or {}).get("id") == "r1"] or objs
+    assert ours, f"{row.kind}.{row.field}: nothing written to {coll}"
+    got = ours[0].get(key)
+    if row.field == "scope":
+        assert got in ("distinct-agent", "distinct-project"), (row, ours[0])
+    elif isinstance(value, str) and value == TIME:
+        assert got == to_iso_z(TIME), (row, got)
+    elif isinstance(value, list):
+        assert isinstance(got, list) and value[0] in got, (row, got)
+    else:
+        assert got == value, (row, got)
+
+
+def test_mappings_json_gives_the_rows_as_data():
+    """``memconv mappings --json``: one object per row, the same tables as docs/mappings.md."""
+    from click.testing import CliRunner
+
+    from memconv.cli import cli
+
+    res = CliRunner().invoke(cli, ["mappings", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.output.splitlines()]
+    assert all(set(r) == {"format", "direction", "kind", "field", "path", "fate", "note"} for r in rows)
+    assert {r["fate"] for r in rows} <= {"native", "embedded", "lost"}
+    row = next(r for r in rows if (r["format"], r["kind"], r["field"]) == ("agentmemory", "memory", "created_at"))
+    assert (row["path"], row["fate"]) == ("memories[].createdAt", "native")
+    event = next(r for r in rows if (r["format"], r["kind"]) == ("agentmemory", "event"))
+    assert (event["field"], event["fate"]) == ("*", "lost")
+    assert {r["format"] for r in rows} >= {"agentmemory", "mem0", "letta", "canonical"}
