@@ -1,4 +1,4 @@
-"""The AgentMemory mapping table tells the truth (issue 12, item 3, for the AgentMemory writer).
+"""The AgentMemory and mem0 mapping tables tell the truth (issue 12, item 3, for these two writers).
 
 For every row that names a native AgentMemory path (``memories[].createdAt``,
 ``observations{}[].facts``), a record of another system with a distinctive value in that field is
@@ -22,7 +22,8 @@ from memconv.timeutil import to_iso_z
 
 TIME = "2021-03-04T05:06:07.890+00:00"
 SPECIAL = {"memory_type": "pattern", "observation_type": "decision", "status": "abandoned",
-           "importance": 7, "confidence": 0.42, "weight": 0.25, "observation_count": 3, "embedding": [0.125, 0.5]}
+           "importance": 7, "confidence": 0.42, "weight": 0.25, "observation_count": 3, "embedding": [0.125, 0.5],
+           "limit": 4321, "read_only": True, "is_deleted": True, "event": "DELETE"}
 PATH = re.compile(r"^(\w+)(?:\[\]|\{[^}]*\}\[\])\.(\w+)")
 KINDS = ("memory", "passage", "observation", "summary", "session", "entity")
 """Kinds written one record to one target object (relations need their nodes; messages their agent)."""
@@ -103,10 +104,85 @@ def test_mappings_json_gives_the_rows_as_data():
     res = CliRunner().invoke(cli, ["mappings", "--json"])
     assert res.exit_code == 0, res.output
     rows = [json.loads(line) for line in res.output.splitlines()]
-    assert all(set(r) == {"format", "direction", "kind", "field", "path", "fate", "note"} for r in rows)
+    assert all(set(r) == {"format", "direction", "kind", "field", "path", "fate", "transform", "note"} for r in rows)
     assert {r["fate"] for r in rows} <= {"native", "embedded", "lost"}
     row = next(r for r in rows if (r["format"], r["kind"], r["field"]) == ("agentmemory", "memory", "created_at"))
-    assert (row["path"], row["fate"]) == ("memories[].createdAt", "native")
+    assert (row["path"], row["fate"], row["transform"]) == ("memories[].createdAt", "native", "iso8601-ms")
     event = next(r for r in rows if (r["format"], r["kind"]) == ("agentmemory", "event"))
     assert (event["field"], event["fate"]) == ("*", "lost")
     assert {r["format"] for r in rows} >= {"agentmemory", "mem0", "letta", "canonical"}
+
+
+# ---------------------------------------------------------------- mem0
+
+from memconv.adapters.mem0.mapping import MAPPING as MEM0_MAPPING  # noqa: E402
+
+MEM0_KINDS = {"memory": {"text": "t"}, "passage": {"text": "t"}, "block": {"label": "persona", "value": "v"},
+              "observation": {"session_id": "s1"}, "summary": {"session_id": "s1"},
+              "event": {"memory_id": "m1", "event": "ADD"}}
+"""Kinds the mem0 writer turns into one object (a results[] item or a history[] row), with the fields
+each needs."""
+
+
+def _mem0_paths(target: str) -> list[str]:
+    return [p.strip().split(" ")[0] for p in target.split(",") if p.strip()]
+
+
+def _dig(obj, path: str):
+    for key in path.split("."):
+        if not isinstance(obj, dict) or key not in obj:
+            return None
+        obj = obj[key]
+    return obj
+
+
+def _shows(got, value) -> bool:
+    """``got`` holds ``value``: equal, or the distinctive text inside a composed string or a list."""
+    if isinstance(value, Scope):
+        return got in ("distinct-agent", "distinct-project") or (
+            isinstance(got, str) and ("distinct-agent" in got or "distinct-project" in got))
+    if got == value:
+        return True
+    if value == TIME and isinstance(got, str) and got.startswith("2021-03-04T05:06:07"):
+        return True  # mem0 keeps a time as its source wrote it (the row's note says verbatim)
+    if isinstance(value, list):
+        return all(_shows(got, v) or (isinstance(got, list) and v in got) for v in value)
+    if isinstance(value, dict):
+        return isinstance(got, dict) and all(got.get(k) == v for k, v in value.items())
+    if isinstance(value, str) and isinstance(got, str):
+        return value in got
+    if isinstance(got, list):
+        return value in got
+    return False
+
+
+def _mem0_rows():
+    for row in MEM0_MAPPING.rows:
+        if row.kind in MEM0_KINDS and row.target:
+            yield row
+
+
+@pytest.mark.parametrize("row", list(_mem0_rows()), ids=lambda r: f"{r.kind}.{r.field}")
+def test_mem0_row_says_where_the_value_lands(tmp_path, row):
+    cls = RECORD_TYPES[row.kind]
+    value = _value(row.field, str(cls.model_fields[row.field].annotation))
+    if row.kind == "passage" and row.field == "scope":
+        value = Scope(agent_id="distinct-agent")
+    fields = {**MEM0_KINDS[row.kind], row.field: value}
+    rec = cls(id="r1", provenance=Provenance(system="zep", id="r1"), **fields)
+    out = tmp_path / "out.json"
+    memconv.write_records([Header(source_system="zep"), rec], "mem0", str(out))
+    doc = json.loads(out.read_text())
+    if row.kind == "event":  # a stream of history events alone is written as mem0's history table
+        (obj,) = doc if isinstance(doc, list) else doc["history"]
+    else:
+        obj = next(o for o in doc["results"] if (o.get("metadata") or {}).get("memconv_source_id") == "r1")
+    if row.transform == "uuid5":
+        from memconv.adapters.mem0.writer import mem0_id
+
+        value = mem0_id("zep", value)
+    found = []
+    for path in _mem0_paths(row.target):
+        path = path.removeprefix("history[].")
+        found.append(_shows(_dig(obj, path), value))
+    assert any(found), f"{row.kind}.{row.field}: not at {row.target}: {obj}"

@@ -96,6 +96,21 @@ def native_fields(kind: str) -> set[str]:
     return set(_NATIVE.get(kind, {}))
 
 
+def _transform(kind: str, name: str) -> str:
+    """The transform a field of another system's record goes through to its native AgentMemory field."""
+    if name.endswith("_at") or name == "timestamp":
+        return "iso8601-ms"
+    if name in ("memory_type", "observation_type", "status"):
+        return "enum-map"
+    if name in ("tags", "categories", "concepts") and kind in ("memory", "passage"):
+        return "join-list"
+    if name == "scope":
+        return "split-scope"
+    if kind == "relation" and name in ("source", "target"):
+        return "node-id"
+    return "copy"
+
+
 def _rows() -> list[FieldMap]:
     rows = []
     for kind, fields in MAPPED_FIELDS.items():
@@ -107,7 +122,8 @@ def _rows() -> list[FieldMap]:
                 rows.append(FieldMap(kind, name, native[name]))
             elif name in _ALSO.get(kind, {}):
                 rows.append(FieldMap(kind, name, _ALSO[kind][name],
-                                     f"in AgentMemory's form; the exact value also in memconv.{name}"))
+                                     f"in AgentMemory's form; the exact value also in memconv.{name}",
+                                     _transform(kind, name)))
             else:
                 rows.append(FieldMap(kind, name, f"memconv.{name}",
                                      "kept in the record's memconv key; AgentMemory stores it verbatim"))

@@ -26,12 +26,15 @@ MAPPED_FIELDS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class FieldMap:
-    """One row: canonical ``kind.field`` goes to ``target`` (None: lost), with a note."""
+    """One row: canonical ``kind.field`` goes to ``target`` (None: lost), with a note and the
+    transform the value goes through (``iso8601-ms``, ``enum-map``, ``join-list``, ``split-scope``,
+    ``node-id``, ``copy``; empty: not stated)."""
 
     kind: str
     field: str
     target: str | None
     note: str = ""
+    transform: str = ""
 
 
 @dataclass
@@ -173,33 +176,37 @@ EMBEDDED_PREFIXES = ("memconv.", "metadata.memconv", "sidecar.source", "memconv[
 
 
 def fate(target: str | None) -> str:
-    """``native``, ``embedded`` (only in memconv's side channel) or ``lost``, from a row's target."""
+    """``native``, ``embedded`` (only in memconv's side channel) or ``lost``, from a row's target: a
+    target every path of which is in memconv's side channel (a ``memconv`` key at any depth, the
+    ``source`` object of a Letta sidecar line) is ``embedded``."""
     if target is None:
         return "lost"
-    return "embedded" if target.startswith(EMBEDDED_PREFIXES) else "native"
+    paths = [p.strip().split(" ")[0] for p in target.split(",") if p.strip()]
+    side = [p.startswith(EMBEDDED_PREFIXES) or ".memconv." in p or p.startswith("memconv") for p in paths]
+    return "embedded" if paths and all(side) else "native"
 
 
 def rows_as_data(tables: Iterable[MappingTable]) -> Iterable[dict[str, Any]]:
     """The rows of ``tables`` as plain objects (``memconv mappings --json``), one per canonical field
     of each kind a target takes: ``{"format", "direction": "write", "kind", "field", "path", "fate",
-    "note"}``; ``path`` is the target path the row names (None when lost), ``fate`` as :func:`fate`.
+    "transform", "note"}``; ``path`` is the target path the row names (None when lost), ``fate`` as :func:`fate`.
     Fields with no row are listed as lost."""
     for t in tables:
         for kind in RECORD_TYPES:
             dest, note = t.kinds.get(kind, (None, f"{t.target} has no place for {kind} records"))
             if dest is None:
                 yield {"format": t.target, "direction": "write", "kind": kind, "field": "*", "path": None,
-                       "fate": "lost", "note": note}
+                       "fate": "lost", "transform": "", "note": note}
                 continue
             rows = [r for r in t.rows if r.kind == kind]
             for r in rows:
                 yield {"format": t.target, "direction": "write", "kind": kind, "field": r.field,
-                       "path": r.target, "fate": fate(r.target), "note": r.note}
+                       "path": r.target, "fate": fate(r.target), "transform": r.transform, "note": r.note}
             explicit = {r.field for r in rows}
             for name in t.lost_fields(kind):
                 if name not in explicit:
                     yield {"format": t.target, "direction": "write", "kind": kind, "field": name, "path": None,
-                           "fate": "lost", "note": ""}
+                           "fate": "lost", "transform": "", "note": ""}
 
 
 def all_tables() -> list[MappingTable]:
