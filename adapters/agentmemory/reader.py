@@ -56,7 +56,8 @@ from pydantic import ValidationError
 from memconv.errors import InputInvalid, MemconvError, UnsupportedVersion
 from memconv.fields import ABSENT, build, split
 from memconv.io import Input
-from memconv.jsonutil import BOM, DupDict, build_value, check_dups, ijson_backend, jpath, json_error, scan_numbers
+from memconv.jsonutil import (DupDict, build_value, check_dups, ijson_backend, jpath, json_error, json_type,
+                              open_skip_bom, scan_numbers)
 from memconv.model import (KIND_ORDER, RECORD_TYPES, SMALL_KINDS, Agent, Base, Entity, Header, Memory,
                            Message, Observation, Provenance, Relation, Raw, Scope, Session,
                            Summary)
@@ -163,13 +164,6 @@ def _newer_release(v: Any) -> bool:
     if not isinstance(v, str) or not re.fullmatch(r"\d{1,6}\.\d{1,6}\.\d{1,6}", v):
         return False
     return tuple(map(int, v.split("."))) > tuple(map(int, SUPPORTED_VERSIONS[-1].split(".")))
-
-
-def _json_type(v: Any) -> str:
-    if isinstance(v, bool):
-        return "a boolean"
-    return {dict: "an object", list: "an array", str: "a string", type(None): "null", int: "a number",
-            float: "a number"}.get(type(v), type(v).__name__)
 
 
 # ---------------------------------------------------------------- JSON event helpers
@@ -307,10 +301,7 @@ class _Reader:
         return Provenance.model_construct(system=SYSTEM, id=rid, version=self.version, variant=variant)
 
     def _open(self) -> Any:
-        fh = self.inp.open()
-        if fh.read(3) != BOM:
-            fh.seek(0)
-        return fh
+        return open_skip_bom(self.inp)
 
     @property
     def ij(self) -> Any:
@@ -526,8 +517,8 @@ class _Reader:
                              f"version'); read in {SUPPORTED_VERSIONS[-1]}'s shape, unknown fields kept (a fork's "
                              f"release, such as safeblock-lab/agentmemory 0.9.30 to 0.9.33, writes it)")
         elif not isinstance(v, str) or v not in SUPPORTED_VERSIONS:
-            shown = repr(v) if isinstance(v, str) else f"{_json_type(v)} {v!r}" if not isinstance(
-                v, (dict, list)) else _json_type(v)
+            shown = repr(v) if isinstance(v, str) else f"{json_type(v)} {v!r}" if not isinstance(
+                v, (dict, list)) else json_type(v)
             why = ("0.7.8 is refused, as AgentMemory refuses it (its 0.7.9 release replaced 0.7.8 in "
                    "supportedVersions)" if v == "0.7.8" else
                    f"exact strings only: {allow_list()}")
@@ -559,7 +550,7 @@ class _Reader:
         if "exportedAt" in keys and not isinstance(top.values.get("exportedAt"), str):
             # AgentMemory's importer never reads exportedAt: a warning, not a refusal
             self.note(f"exportedAt: expected a string (an ISO-8601 time, types.ts "
-                             f"ExportData.exportedAt), got {_json_type(top.values.get('exportedAt'))}; "
+                             f"ExportData.exportedAt), got {json_type(top.values.get('exportedAt'))}; "
                              f"AgentMemory's importer does not read it; read as missing (writing "
                              f"AgentMemory again stamps the conversion time)")
         if "exportedAt" not in keys:
@@ -626,11 +617,11 @@ class _Reader:
             InputInvalid: ``row`` is not an object (AgentMemory's importer fails on such a row too).
         """
         if not isinstance(row, dict):
-            raise self.fail(path, f"expected an object, got {_json_type(row)}")
+            raise self.fail(path, f"expected an object, got {json_type(row)}")
         rid = row.get(key)
         if isinstance(rid, str) and rid:
             return rid
-        got = "missing" if key not in row else _json_type(rid) + (
+        got = "missing" if key not in row else json_type(rid) + (
             f" ({rid!r})" if isinstance(rid, (int, float, str)) and not isinstance(rid, bool) else "")
         self.note(f"{jpath(path, key)}: {got}, not a string id (types.ts); AgentMemory's importer accepts "
                   f"such a row; read under the derived id {path!r}")
@@ -706,7 +697,7 @@ class _Reader:
     def memory(self, i: int, row: Any) -> Base:
         path = f"memories[{i}]"
         if not isinstance(row, dict):
-            raise self.fail(path, f"expected an object, got {_json_type(row)}")
+            raise self.fail(path, f"expected an object, got {json_type(row)}")
         self.typecheck("Memory", row, path)
         e = _embed(row)
         title, content, concepts = row.get("title"), row.get("content"), _concepts(row)
@@ -792,7 +783,7 @@ class _Reader:
     def observation(self, bucket: str, j: int, row: Any) -> Base:
         path = jpath("observations", bucket, j)
         if not isinstance(row, dict):
-            raise self.fail(path, f"expected an object, got {_json_type(row)}")
+            raise self.fail(path, f"expected an object, got {json_type(row)}")
         self.typecheck(observation_type(row), row, path)
         e = _embed(row)
         concepts = _concepts(row)

@@ -82,10 +82,6 @@ def _js_number(v: Any) -> Any:
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
-def _from_here(rec: Base) -> bool:
-    return rec.provenance is not None and rec.provenance.system == SYSTEM
-
-
 def choose_version(options: WriteOptions, header: Header) -> str:
     """The ``version`` to write: ``--target-version``, else the source's when it is AgentMemory,
     else 0.9.29.
@@ -130,8 +126,8 @@ class _Writer:
 
     def origin(self, rec: Base, captured: str | None, label: str | None = None) -> dict[str, Any]:
         """``{channel: "import", detail: "<system>:<label or id>", capturedAt}`` (issue: provenance)."""
-        system = rec.provenance.system if rec.provenance else self.source
-        src_id = (rec.provenance.id if rec.provenance and rec.provenance.id else rec.id)
+        system = rec.source_system(self.source)
+        src_id = rec.original_id
         return {"channel": "import", "detail": f"{system}:{label + '/' if label else ''}{src_id}",
                 "capturedAt": captured or self.export_time}
 
@@ -165,7 +161,7 @@ class _Writer:
         return self.session_id(a)
 
     def session_id(self, a: Agent) -> str:
-        system = a.provenance.system if a.provenance else self.source
+        system = a.source_system(self.source)
         return hid("ses", system, a.name, a.id)
 
     def agent_name(self, agent_id: str | None) -> str | None:
@@ -199,7 +195,7 @@ class _Writer:
         self.report.wrote("agentmemory:observations")
 
     def observation(self, o: Any) -> None:
-        if _from_here(o):
+        if o.came_from(SYSTEM):
             ext = o.extra(SYSTEM)
             values = {k: _js_number(getattr(o, f)) for k, f in OBSERVATION_KEYS.items()}
             if "sessionId" in ext or "sessionId" in ext.get("$absent", ()):
@@ -216,7 +212,7 @@ class _Writer:
             obj["origin"] = o.origin or self.origin(o, obj["timestamp"])
             self.embed(o, obj)
         self.bucket(o.session_id).add(self.obs_spool.add(_dump(obj)), _epoch_ms(parse_ts(o.timestamp)),
-                                      conversation=not _from_here(o))
+                                      conversation=not o.came_from(SYSTEM))
         self.report.wrote("agentmemory:observations")
 
     def memory(self, m: Any) -> None:
@@ -224,7 +220,7 @@ class _Writer:
         self.report.wrote("agentmemory:memories")
 
     def memory_obj(self, m: Any) -> dict[str, Any]:
-        if _from_here(m) and m.kind == "memory":
+        if m.came_from(SYSTEM) and m.kind == "memory":
             values = {k: getattr(m, f) for k, f in MEMORY_KEYS.items()}
             values.update({k: getattr(m.scope, f) for k, f in MEMORY_SCOPE_KEYS.items()})
             return {"id": self.ids.claim("memories", m.id), **join(values, m.extra(SYSTEM))}
@@ -241,7 +237,7 @@ class _Writer:
         sid = self.session_id_of(agent_id) if m.kind == "passage" else None
         name = self.agent_name(agent_id) if m.kind == "passage" else agent_id
         obj: dict[str, Any] = {
-            "id": self.ids.claim("memories", hid("mem", m.provenance.system if m.provenance else self.source,
+            "id": self.ids.claim("memories", hid("mem", m.source_system(self.source),
                                                  m.kind, m.id, name)),
             "createdAt": created, "updatedAt": to_iso_z(m.updated_at) or created, "type": mtype,
             "title": m.title or _title(m.text), "content": m.text, "concepts": concepts, "files": [],
@@ -254,7 +250,7 @@ class _Writer:
         return self.embed(m, obj)
 
     def summary(self, s: Any) -> None:
-        if _from_here(s):
+        if s.came_from(SYSTEM):
             obj = join({k: getattr(s, f) for k, f in SUMMARY_KEYS.items()}, s.extra(SYSTEM))
         else:
             obj = {"sessionId": s.session_id, "project": s.project or "", "createdAt": to_iso_z(s.created_at)
@@ -268,23 +264,23 @@ class _Writer:
     def graph(self, r: Any) -> None:
         if r.kind == "entity":
             coll = "graphNodes"
-            if _from_here(r):
+            if r.came_from(SYSTEM):
                 obj = {"id": self.ids.claim("graphNodes", r.id),
                        **join({k: getattr(r, f) for k, f in GRAPH_NODE_KEYS.items()}, r.extra(SYSTEM))}
             else:
-                obj = {"id": self.ids.claim("graphNodes", hid("gn", r.provenance.system if r.provenance else "", r.id)),
+                obj = {"id": self.ids.claim("graphNodes", hid("gn", r.source_system(""), r.id)),
                        "type": r.entity_type
                        or "concept", "name": r.name, "properties": r.properties, "sourceObservationIds": [],
                        "createdAt": to_iso_z(r.created_at) or self.export_time}
                 self.embed(r, obj)
         else:
             coll = "graphEdges"
-            if _from_here(r):
+            if r.came_from(SYSTEM):
                 obj = {"id": self.ids.claim("graphEdges", r.id),
                        **join({k: _js_number(getattr(r, f)) for k, f in GRAPH_EDGE_KEYS.items()},
                                           r.extra(SYSTEM))}
             else:
-                system = r.provenance.system if r.provenance else ""
+                system = r.source_system("")
                 obj = {"id": self.ids.claim("graphEdges", hid("ge", system, r.id)), "type": r.relationship, "sourceNodeId": hid("gn", system, r.source),
                        "targetNodeId": hid("gn", system, r.target), "weight": r.weight if r.weight is not None else 1,
                        "sourceObservationIds": [], "createdAt": to_iso_z(r.created_at) or self.export_time}
@@ -311,7 +307,7 @@ class _Writer:
             agents = agents if agents is not None else users.get(rec.id, [])
             created = to_iso_z(created) or self.export_time
             obj: dict[str, Any] = {
-                "id": self.ids.claim("memories", hid("mem", rec.provenance.system if rec.provenance else self.source,
+                "id": self.ids.claim("memories", hid("mem", rec.source_system(self.source),
                                                      rec.kind, key)),
                 "createdAt": created, "updatedAt": created, "type": mtype, "title": title, "content": content,
                 "concepts": concepts, "files": files or [], "sessionIds": [self.session_id(a) for a in agents],
@@ -377,7 +373,7 @@ class _Writer:
             obj["agentId"] = a.name
             out.append(self.embed(a, obj))
         for s in self.small.get("session", []):
-            if _from_here(s):
+            if s.came_from(SYSTEM):
                 obj = {"id": self.ids.claim("sessions", s.id),
                        **join({k: getattr(s, f) for k, f in SESSION_KEYS.items()}, s.extra(SYSTEM))}
             else:

@@ -24,8 +24,8 @@ from memconv.sniff import top_keys
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
-from memconv.jsonutil import (BOM, DupDict, check_dups, ijson_backend, json_error, last_items, line_dups,
-                              scan_numbers, top_keys_twice)
+from memconv.jsonutil import (BOM, DupDict, check_dups, ijson_backend, json_error, json_lines, last_items,
+                              open_skip_bom, scan_numbers, top_keys_twice)
 from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
 from memconv.report import Report
 from memconv.strategies import Plan, merge_streams
@@ -53,13 +53,6 @@ def _check_version(header: Header, name: str, report: Any) -> None:
     if minor.isdigit() and ours_minor.isdigit() and int(minor) > int(ours_minor):
         report.warn(f"{name}: canonical schema {v} is newer than {SCHEMA_VERSION}; fields memconv does not "
                     f"know will be refused")
-
-
-def _open_skip_bom(inp: Input) -> BinaryIO:
-    fh = inp.open()
-    if fh.read(3) != BOM:
-        fh.seek(0)
-    return fh
 
 
 def _invalid(name: str, where: str, e: ValidationError) -> InputInvalid:
@@ -120,22 +113,13 @@ class CanonicalFormat(Format):
     def _read_lines(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
         sent_header = False
         with inp.open() as fh:
-            for lineno, line in enumerate(fh, 1):
-                if lineno == 1 and line.startswith(BOM):
-                    line = line[len(BOM):]
-                if not line.strip():
-                    continue
-                try:  # first: pydantic's parser would take NaN and Infinity
-                    obj = orjson.loads(line)
-                except orjson.JSONDecodeError as e:
-                    raise json_error(inp.name, line, e, line=lineno) from None
+            for lineno, line, _ in json_lines(fh, inp.name, options.report):  # first: NaN is refused
                 try:
                     item = ITEM_ADAPTER.validate_json(line)  # integers beyond 64 bits kept exactly
                 except ValidationError as e:
                     if e.errors()[0]["type"] == "json_invalid":
                         raise json_error(inp.name, line, e, line=lineno) from None
                     raise _invalid(inp.name, f"line {lineno}", e) from None
-                line_dups(line, obj, inp.name, lineno, options.report)
                 if item.kind == "header":
                     if sent_header:
                         continue
@@ -151,9 +135,9 @@ class CanonicalFormat(Format):
             yield Header(source_system="canonical", source_variant="jsonl")
 
     def _read_doc(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
-        with _open_skip_bom(inp) as fh:
+        with open_skip_bom(inp) as fh:
             ij = ijson_backend(scan_numbers(fh, inp.name))
-        times = top_keys_twice(lambda: _open_skip_bom(inp), ("format", "header", "records"), ij)
+        times = top_keys_twice(lambda: open_skip_bom(inp), ("format", "header", "records"), ij)
         if times:  # the last value of each is read, as JSON.parse, orjson and Python's json keep it
             options.report.warn(f"{inp.name}: $: duplicate key(s) {', '.join(repr(k) for k in times)} in one "
                                 f"object; the last value of each was used")
@@ -163,7 +147,7 @@ class CanonicalFormat(Format):
                 return ij.items(fh, prefix, use_float=True, map_type=DupDict)
             return last_items(fh, key, times[key], ij, whole=prefix == key)
 
-        with _open_skip_bom(inp) as fh:
+        with open_skip_bom(inp) as fh:
             try:
                 fmt = next(values(fh, "format", "format"), None)
             except (ij.JSONError, UnicodeDecodeError) as e:
@@ -171,7 +155,7 @@ class CanonicalFormat(Format):
         if fmt != DOC_FORMAT:
             raise InputInvalid(f"{inp.name}: not a memconv canonical document: expected "
                                f"\"format\": \"{DOC_FORMAT}\" at the top level, or JSON-L records")
-        with _open_skip_bom(inp) as fh:
+        with open_skip_bom(inp) as fh:
             try:
                 hdr = next(values(fh, "header", "header"), None)
             except (ij.JSONError, UnicodeDecodeError) as e:
@@ -185,7 +169,7 @@ class CanonicalFormat(Format):
             raise InputInvalid(f"{inp.name}: header: expected kind \"header\"")
         _check_version(header, inp.name, options.report)
         yield header
-        with _open_skip_bom(inp) as fh:
+        with open_skip_bom(inp) as fh:
             try:
                 for i, obj in enumerate(values(fh, "records", "records.item")):
                     check_dups(obj, options.report, inp.name, f"records[{i}]")

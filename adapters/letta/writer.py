@@ -149,8 +149,7 @@ def safe_name(name: str | None) -> str:
 
 def _exact(rec: Base) -> bool:
     """True for a record read from a Letta v2 file (rebuilt exactly from its extras)."""
-    p = rec.provenance
-    return p is not None and p.system == SYSTEM and p.variant == "v2"
+    return rec.came_from(SYSTEM, "v2")
 
 
 def _ordered(obj: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
@@ -425,7 +424,7 @@ class LettaWriter:
         handle = self.pas_spool.add(_dump(line))
         self.pas_groups.setdefault(key, []).append(handle)
         self.pas_kinds[rec.kind] = self.pas_kinds.get(rec.kind, 0) + 1
-        system = rec.provenance.system if rec.provenance else (self.header.source_system or "memconv")
+        system = rec.source_system((self.header.source_system or "memconv"))
         self.pas_systems.setdefault(key, {})[system] = None
         for u in users:
             self.pas_users.setdefault(key, {})[u] = None
@@ -458,7 +457,7 @@ class LettaWriter:
             key = self._scope_key(scope, rec)
             if scope.user_id:
                 users.append(scope.user_id)
-            from_letta = rec.provenance is not None and rec.provenance.system == SYSTEM and kind == "passage"
+            from_letta = rec.came_from(SYSTEM) and kind == "passage"
             line: dict[str, Any] = {"id": rec.id, "text": rec.text}
             if from_letta:
                 line["tags"] = rec.tags if rec.tags is not None else []
@@ -543,7 +542,7 @@ class LettaWriter:
         return line, key, users
 
     def _system_of(self, rec: Any) -> str:
-        return rec.provenance.system if rec.provenance else (self.header.source_system or "memconv")
+        return rec.source_system((self.header.source_system or "memconv"))
 
     def _scope_key(self, scope: Any, rec: Any) -> tuple[str, str]:
         """Owner key of a scoped record: mem0 (and others) agent_id > user_id > project; AgentMemory

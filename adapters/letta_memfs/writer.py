@@ -41,7 +41,7 @@ def _dump(rec: Any) -> dict[str, Any]:
 
 
 def _memory_path(rec: Any) -> str:
-    system = (rec.provenance.system if rec.provenance else None) or "memory"
+    system = rec.source_system() or "memory"
     scope = rec.scope
     parts = []
     for name in ("user_id", "agent_id", "run_id", "project", "session_id", "app_id"):
@@ -56,7 +56,7 @@ def _memory_path(rec: Any) -> str:
 
 
 def _memory_description(rec: Any) -> str:
-    system = (rec.provenance.system if rec.provenance else None) or "another system"
+    system = rec.source_system() or "another system"
     head = one_line(rec.title or rec.text)[:160] or rec.id
     return f"{system} memory {rec.id}: {head}"
 

@@ -57,7 +57,6 @@ from pathlib import PurePosixPath
 from typing import Any, Iterable, Iterator
 
 import ijson
-import orjson
 from ijson.common import ObjectBuilder
 
 from memconv.archive import DEFAULT_CAPS, read_zip
@@ -66,8 +65,8 @@ from pydantic import ValidationError
 
 from memconv.fields import build, split
 from memconv.io import Input, read_all
-from memconv.jsonutil import (BOM, DupDict, check_dups, contains, dumps, has_big_int, ijson_backend, json_error,
-                              last_items, line_dups, loads, scan_numbers, top_keys_twice)
+from memconv.jsonutil import (BOM, DupDict, json_lines, open_skip_bom, check_dups, contains, dumps, has_big_int, ijson_backend, json_error,
+                              last_items, loads, scan_numbers, top_keys_twice)
 from memconv.model import (RECORD_ADAPTER, RECORD_TYPES, SMALL_KINDS, Base, Entity, Header, HistoryEvent, Memory,
                            Provenance, Relation)
 from memconv.report import Report
@@ -615,8 +614,7 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
             rec = embedded.record(obj, f"results[{i}]", variant)
             n += 1
             if rec is not None:
-                if has_relations and isinstance(rec, Memory) and rec.provenance is not None \
-                        and rec.provenance.system == SYSTEM:  # the listing's scope, for its graph
+                if has_relations and isinstance(rec, Memory) and rec.came_from(SYSTEM):  # the listing's scope, for its graph
                     common.add(rec)
                 yield rec
         yield from spooled(later)
@@ -749,13 +747,6 @@ def _ijson_error(inp: Input, e: Exception) -> Exception:
     return json_error(inp.name, inp.open, e)
 
 
-def _open_skip_bom(inp: Input) -> Any:
-    fh = inp.open()
-    if fh.read(3) != BOM:
-        fh.seek(0)
-    return fh
-
-
 def stream_items(inp: Input, prefix: str, label: str, ij: Any = ijson,
                  report: Any = None, times: int = 1) -> Iterator[tuple[int, Any]]:
     """``(index, object)`` for each element at ``prefix`` (``results.item``), parsed one at a time
@@ -767,7 +758,7 @@ def stream_items(inp: Input, prefix: str, label: str, ij: Any = ijson,
         InputInvalid: bad JSON, with line and column (:func:`memconv.jsonutil.json_error`).
         InputUnreadable: bytes that are not UTF-8, or corrupt gzip.
     """
-    with _open_skip_bom(inp) as fh:
+    with open_skip_bom(inp) as fh:
         try:
             items = ij.items(fh, prefix, use_float=True, map_type=DupDict) if times == 1 else \
                 last_items(fh, label, times, ij)
@@ -785,7 +776,7 @@ def stream_value(inp: Input, prefix: str, ij: Any = ijson, report: Any = None, t
     Raises:
         InputInvalid / InputUnreadable: as :func:`stream_items`.
     """
-    with _open_skip_bom(inp) as fh:
+    with open_skip_bom(inp) as fh:
         try:
             value = next(ij.items(fh, prefix, use_float=True, map_type=DupDict) if times == 1 else
                          last_items(fh, prefix, times, ij, whole=True), _MISSING)
@@ -857,10 +848,10 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
     and memconv's ``history`` list from a third.
     """
     head = inp.peek(HEAD_BYTES).lstrip(BOM + b" \t\r\n")
-    with _open_skip_bom(inp) as fh:
+    with open_skip_bom(inp) as fh:
         # integers beyond 64 bits: ijson's C backend refuses them, the Python one keeps them exact
         ij = ijson_backend(scan_numbers(fh, inp.name))
-    with _open_skip_bom(inp) as fh:  # memconv's list of kept records: a parse pass only when it may be there
+    with open_skip_bom(inp) as fh:  # memconv's list of kept records: a parse pass only when it may be there
         maybe_kept = shape == "results" and contains(fh, b'"' + EMBED_KEY.encode() + b'"')
     types: dict[str, str] = {}
     twice: list[str] = []
@@ -870,7 +861,7 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
         names = {"results": ("results", "relations", "history", EMBED_KEY), "migration": ("records",),
                  "history_table": ("rows",)}.get(shape, ())
         if names:  # a big list given twice, anywhere in the file: its last value is read
-            times.update(top_keys_twice(lambda: _open_skip_bom(inp), names, ij))
+            times.update(top_keys_twice(lambda: open_skip_bom(inp), names, ij))
             twice.extend(k for k in times if k not in twice)
         if twice:
             ctx.report.warn(f"{ctx.name}: $: duplicate key(s) {', '.join(repr(k) for k in twice[:5])} in one "
@@ -951,20 +942,8 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
     sent = False
     names: set[str] = set()
     embedded = Embedded(ctx)
-    for lineno, raw in enumerate(fh, 1):
-        if lineno == 1 and raw.startswith(BOM):
-            raw = raw[len(BOM):]
-        if not raw.strip():
-            continue
+    for lineno, raw, obj in json_lines(fh, name, report):
         where = f"line {lineno}"
-        try:
-            obj = orjson.loads(raw)
-        except orjson.JSONDecodeError as e:
-            raise json_error(name, raw, e, line=lineno) from None
-        if has_big_int(raw):  # orjson made integers beyond 64 bits floats; parse the line exactly
-            obj = loads(raw, name, undo_double=False, report=report, line=lineno)
-        else:
-            line_dups(raw, obj, name, lineno, report)
         kind = line_kind(obj)
         if kind is None:
             raise ctx.fail(where, 'expected a mem0 memory item ("id", "memory"), a history row ("memory_id", '

@@ -171,8 +171,7 @@ def _built(agent: Agent) -> bool:
 
 def _from_mem0(rec: Base) -> bool:
     """True for records this adapter read from a mem0 object it can put back key for key."""
-    p = rec.provenance
-    return p is not None and p.system == SYSTEM and p.variant != "openmemory"
+    return rec.came_from(SYSTEM) and rec.provenance.variant != "openmemory"  # type: ignore[union-attr]
 
 
 class _Writer:
@@ -317,7 +316,7 @@ class _Writer:
         meta_adds: dict[str, Any] = {}
         if system != SYSTEM:
             meta_adds["memconv_source"] = system
-            meta_adds["memconv_source_id"] = rec.provenance.id if rec.provenance and rec.provenance.id else rec.id
+            meta_adds["memconv_source_id"] = rec.original_id
             if kind != "memory":
                 meta_adds["memconv_source_kind"] = kind
         meta_adds.update(adds or {})
@@ -325,7 +324,7 @@ class _Writer:
         if agent is not None:
             agent_id = agent.name
             if agent.name != agent.id:
-                meta_adds["memconv_agent_id"] = agent.provenance.id if agent.provenance and agent.provenance.id else agent.id
+                meta_adds["memconv_agent_id"] = agent.original_id
         if rec.title:
             meta_adds["title"] = rec.title
         if rec.memory_type:
@@ -390,8 +389,8 @@ class _Writer:
             when = rec.created_at
             project = rec.project or project
             meta = {"concepts": rec.concepts, "files": rec.files_modified}
-        metadata: dict[str, Any] = {"memconv_source": system, "memconv_source_id": (
-            rec.provenance.id if rec.provenance and rec.provenance.id else rec.id), "memconv_source_kind": rec.kind}
+        metadata: dict[str, Any] = {"memconv_source": system, "memconv_source_id": rec.original_id,
+                                "memconv_source_kind": rec.kind}
         metadata.update((k, v) for k, v in meta.items() if v not in (None, [], ""))
         if project:
             metadata["project"] = project

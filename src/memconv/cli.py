@@ -335,7 +335,7 @@ def inspect_inputs(inputs: list[str], from_: str | None) -> dict[str, Any]:
             if fmt == "canonical":
                 continue
             table = NATIVE_KINDS.get(fmt)
-            prov = rec.provenance.system if rec.provenance else None
+            prov = rec.source_system()
             foreign = prov not in (None, fmt) or (rec.kind == "raw" and rec.system != fmt)
             if foreign and (table is None or rec.kind not in table or rec.kind == "raw"):
                 kept[_plural(rec.kind)] += 1

@@ -162,7 +162,7 @@ class _Selection:
         self.renamed_seen |= {a.name for a in agents} & set(self.rename)  # even one another filter drops
         if self.agents:
             for a in agents:
-                hit = self.agents & {a.id, a.name, a.provenance.id if a.provenance else None}
+                hit = self.agents & {a.id, a.name, a.original_id}
                 if hit:
                     self.matched |= hit
                     self.kept_agents |= {a.id, a.name}

@@ -19,9 +19,9 @@ import sys
 import tempfile
 import zlib
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
-from .errors import InputUnreadable, UsageError
+from .errors import InputUnreadable
 
 GZIP_MAGIC = b"\x1f\x8b"
 PEEK_BYTES = 64 * 1024

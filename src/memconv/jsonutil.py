@@ -32,6 +32,24 @@ import orjson
 from .errors import InputInvalid, InputUnreadable, MemconvError
 
 BOM = b"\xef\xbb\xbf"
+
+
+def json_type(v: Any) -> str:
+    """A JSON value's type in words, for messages: ``an object``, ``an array``, ``a string``,
+    ``a number``, ``a boolean``, ``null``."""
+    if isinstance(v, bool):
+        return "a boolean"
+    return {dict: "an object", list: "an array", str: "a string", type(None): "null", int: "a number",
+            float: "a number"}.get(type(v), type(v).__name__)
+
+
+def open_skip_bom(inp: Any) -> BinaryIO:
+    """``inp.open()`` (a :class:`memconv.io.Input`), positioned after a UTF-8 byte order mark when the
+    file starts with one (JSON readers that parse with ijson need the bare text)."""
+    fh = inp.open()
+    if fh.read(3) != BOM:
+        fh.seek(0)
+    return fh
 BIG_INT_LITERAL = re.compile(rb"[:\[,]\s*-?[0-9]{19}")
 """An integer literal of 19 or more digits in value position (after ``:``, ``[`` or ``,``): possibly
 beyond 64 bits, which orjson would make a float and ijson's C backend refuses."""
@@ -308,6 +326,30 @@ def count_keys(value: Any) -> int:
         if c is dict or c is list:
             n += count_keys(v)
     return n
+
+
+def json_lines(fh: Iterable[bytes], name: str, report: Any) -> Iterator[tuple[int, bytes, Any]]:
+    """``(line number, line, value)`` for each non-blank line of a JSON-L file: a UTF-8 byte order mark
+    on line 1 is skipped; integers beyond 64 bits are parsed exactly; a key given twice in an object
+    is warned about through ``report`` with its line and JSON path.
+
+    Raises:
+        InputInvalid: a line that is not JSON, with its line and column.
+    """
+    for lineno, raw in enumerate(fh, 1):
+        if lineno == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM):]
+        if not raw.strip():
+            continue
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError as e:
+            raise json_error(name, raw, e, line=lineno) from None
+        if has_big_int(raw):  # orjson made integers beyond 64 bits floats; parse the line exactly
+            obj = loads(raw, name, undo_double=False, report=report, line=lineno)
+        else:
+            line_dups(raw, obj, name, lineno, report)
+        yield lineno, raw, obj
 
 
 def line_dups(raw: bytes, parsed: Any, name: str, line: int, report: Any) -> None:

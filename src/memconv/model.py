@@ -74,6 +74,22 @@ class Base(BaseModel):
         """Return this record's extras for ``system`` (an empty dict when none)."""
         return self.extras.get(system, {})
 
+    @property
+    def original_id(self) -> str:
+        """The id the source system gave this record (``provenance.id``), else its canonical ``id``."""
+        p = self.provenance
+        return p.id if p is not None and p.id else self.id
+
+    def source_system(self, default: str | None = None) -> str | None:
+        """The system the record was read from (``provenance.system``), else ``default``."""
+        return self.provenance.system if self.provenance is not None else default
+
+    def came_from(self, system: str, variant: str | None = None) -> bool:
+        """True when the record was read from ``system`` (and, when given, its ``variant``): a writer
+        for that system can put it back key for key."""
+        p = self.provenance
+        return p is not None and p.system == system and (variant is None or p.variant == variant)
+
 
 class Header(BaseModel):
     """First item of every stream: what the data is and where it came from.
