@@ -77,6 +77,9 @@ class Format:
     live: ClassVar[str | None] = None
     options: ClassVar[frozenset[str]] = frozenset()
     line_form: ClassVar[bool] = False
+    samples: ClassVar[tuple[str, ...]] = ()
+    """Paths of small sample files of this format, for the contract suite (``tests/test_contract.py``)
+    that every registered format passes; a plugin lists its own (the built-ins' are in ``fixtures/``)."""
     writes_folder: ClassVar[bool] = False
     """True when ``-o`` may name a folder that the adapter writes whole: :meth:`is_folder_output` says
     which paths are folders, :meth:`stage_folder` writes one beside its destination."""
