@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from memconv.mapping import all_tables, render_markdown
+from memconv.mapping import render_markdown
+from memconv.registry import mapping_tables as all_tables
 
 from helpers import REPO
 

@@ -462,13 +462,14 @@ def diff_cmd(a: str, b: str, extras: bool, as_json: bool, debug: bool) -> int:
               help="The tables as data: one JSON object per row, one per line (JSON-L).")
 def mappings(as_json: bool) -> None:
     """Print, field by field, where each canonical field goes in each target (docs/mappings.md)."""
-    from .mapping import all_tables, render_markdown, rows_as_data
+    from .mapping import render_markdown, rows_as_data
+    from .registry import mapping_tables
 
     if as_json:
-        for row in rows_as_data(all_tables()):
+        for row in rows_as_data(mapping_tables()):
             click.echo(orjson.dumps(row).decode())
         return
-    click.echo(render_markdown(all_tables()), nl=False)
+    click.echo(render_markdown(mapping_tables()), nl=False)
 
 
 @cli.command(name="ls")

@@ -207,10 +207,3 @@ def rows_as_data(tables: Iterable[MappingTable]) -> Iterable[dict[str, Any]]:
                 if name not in explicit:
                     yield {"format": t.target, "direction": "write", "kind": kind, "field": name, "path": None,
                            "fate": "lost", "transform": "", "note": ""}
-
-
-def all_tables() -> list[MappingTable]:
-    """Every built-in writer's mapping table, in registry order."""
-    from .registry import builtin_formats
-
-    return [f.mapping for f in builtin_formats() if getattr(f, "mapping", None) is not None]

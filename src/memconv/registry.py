@@ -20,6 +20,7 @@ from .errors import InputInvalid, UsageError
 from .format import Format
 from .io import Input
 from .jsonutil import json_error, locate
+from .mapping import MappingTable
 
 try:
     from ijson.common import JSONError
@@ -36,6 +37,12 @@ _registry: dict[str, Format] | None = None
 def builtin_formats() -> list[Format]:
     """The built-in adapters, in :data:`BUILTINS` order."""
     return [importlib.import_module(f"memconv.adapters.{name}").FORMAT for name in BUILTINS]
+
+
+def mapping_tables() -> list[MappingTable]:
+    """Every built-in writer's mapping table, in registry order (``docs/mappings.md``,
+    ``memconv mappings``). Here rather than in :mod:`memconv.mapping`, which the formats import."""
+    return [f.mapping for f in builtin_formats() if f.mapping is not None]
 
 
 def _load() -> dict[str, Format]:
