@@ -45,7 +45,7 @@ from memconv.timeutil import iso_z, now_iso_z, parse_ts, to_iso_z
 from memconv.uniqueids import UniqueIds, suffixed
 
 from .mapping import MAPPING, native_fields
-from .shape import (CAPS, DEFAULT_VERSION, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
+from .shape import (TITLE_PREFIXES, CAPS, DEFAULT_VERSION, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
                     MEMORY_SCOPE_KEYS, MEMORY_TYPES, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS, REQUIRED_TOP,
                     SAFE_PAYLOAD_BYTES, SESSION_KEYS, SUMMARY_KEYS, SUPPORTED_VERSIONS)
 
@@ -330,9 +330,9 @@ class _Writer:
             body = t.description or ""
             if t.source_code:
                 body += f"\n\n```{t.source_type or ''}\n{t.source_code}\n```"
-            mem(t, f"{t.id}/{t.name or ''}", "workflow", f"tool: {t.name or t.id}", body.strip(), [f"letta:tool:{t.name or t.id}"])
+            mem(t, f"{t.id}/{t.name or ''}", "workflow", f"{TITLE_PREFIXES['tool']}{t.name or t.id}", body.strip(), [f"letta:tool:{t.name or t.id}"])
         for s in self.small.get("source", []):
-            mem(s, f"{s.id}/{s.name}", "fact", f"source: {s.name}", "\n\n".join(x for x in (s.description, s.instructions) if x),
+            mem(s, f"{s.id}/{s.name}", "fact", f"{TITLE_PREFIXES['source']}{s.name}", "\n\n".join(x for x in (s.description, s.instructions) if x),
                 ["letta:source"])
         for f in self.small.get("file", []):
             src_users = users.get(f.source_id or "", [])
@@ -340,14 +340,14 @@ class _Writer:
                 ["letta:file"], files=[f.file_name] if f.file_name else [], created=f.created_at, agents=src_users)
         for s in self.small.get("skill", []):
             text = (s.files or {}).get("SKILL.md") or s.source_url or ""
-            mem(s, f"{s.id}/{s.name}", "workflow", f"skill: {s.name}", text, [f"letta:skill:{s.name}"])
+            mem(s, f"{s.id}/{s.name}", "workflow", f"{TITLE_PREFIXES['skill']}{s.name}", text, [f"letta:skill:{s.name}"])
         for m in self.small.get("mcp_server", []):
-            mem(m, f"{m.id}/{m.server_name}", "fact", f"MCP server: {m.server_name}",
+            mem(m, f"{m.id}/{m.server_name}", "fact", f"{TITLE_PREFIXES['mcp_server']}{m.server_name}",
                 " ".join(x for x in (m.server_type, m.server_url) if x), [f"letta:mcp_server:{m.server_name}"])
         for g in self.small.get("group", []):
             members = [self.agents[i] for i in g.agent_ids if i in self.agents]
             mtype = (g.manager_config or {}).get("manager_type", "")
-            mem(g, g.id + "/" + ",".join(a.name for a in members), "fact", f"group: {mtype or g.id}",
+            mem(g, g.id + "/" + ",".join(a.name for a in members), "fact", f"{TITLE_PREFIXES['group']}{mtype or g.id}",
                 g.description or "", ["letta:group"], agents=members or None)
         return out
 
