@@ -20,10 +20,10 @@ from typing import Any, Literal
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
 
+from .shape import OBSERVATION_TYPES
+
 ENUMS: dict[str, tuple[str, ...]] = {
-    "ObservationType": ("file_read", "file_write", "file_edit", "command_run", "search", "web_fetch",
-                        "conversation", "error", "decision", "discovery", "subagent", "notification",
-                        "task", "image", "other"),
+    "ObservationType": OBSERVATION_TYPES,
     "GraphNodeType": ("file", "function", "concept", "error", "decision", "pattern", "library", "person",
                       "project", "preference", "location", "organization", "event"),
     "GraphEdgeType": ("uses", "imports", "modifies", "causes", "fixes", "depends_on", "related_to",

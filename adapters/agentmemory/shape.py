@@ -112,9 +112,6 @@ conversion can put every record back where it came from."""
 
 # ---------------------------------------------------------------- used by the reader
 
-OBSERVATION_BUCKET_KEY = "observations"
-"""``ExportData.observations``: ``Record<sessionId, CompressedObservation[]>`` (bucket key = session id)."""
-
 RAW_OBSERVATION_MARKERS = ("hookType", "raw")
 """Keys of a ``RawObservation`` row (``types.ts``; ``hookType`` and ``raw`` are required there, and no
 ``CompressedObservation`` has them). Real buckets hold such rows while LLM compression is pending."""
@@ -123,10 +120,6 @@ SHIM_KEYS = frozenset({"version", "memories", "sessions"})
 """The whole of the ``@agentmemory/mcp`` shim's local-fallback ``memory_export`` answer (no server
 reachable): ``{version, memories, sessions}``. AgentMemory's importer refuses it as is
 (``summaries must be an array``); memconv reads it as an export without observations or summaries."""
-
-OVERSIZED_KEYS = ("success", "oversized")
-"""``mem::export``'s frame guard answers ``{success: false, error, oversized: true, bytes, limitBytes}``
-instead of an ``ExportData`` when the export would pass ~15 MiB (0.9.22-0.9.29)."""
 
 NATURAL_KEYS = {"profiles": "project", "accessLogs": "memoryId"}
 """Storage key of the optional collections that have no ``id`` (``export-import.ts``); others use ``id``."""

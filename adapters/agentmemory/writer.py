@@ -47,7 +47,7 @@ from memconv.uniqueids import UniqueIds, suffixed
 from .mapping import MAPPING, native_fields
 from .shape import (TITLE_PREFIXES, CAPS, DEFAULT_VERSION, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
                     MEMORY_SCOPE_KEYS, MEMORY_TYPES, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS, REQUIRED_TOP,
-                    SAFE_PAYLOAD_BYTES, SESSION_KEYS, SUMMARY_KEYS, SUPPORTED_VERSIONS)
+                    SAFE_PAYLOAD_BYTES, SESSION_KEYS, SESSION_STATUSES, SUMMARY_KEYS, SUPPORTED_VERSIONS)
 
 SYSTEM = "agentmemory"
 TITLE_CHARS = 80
@@ -379,7 +379,7 @@ class _Writer:
             else:
                 obj = {"id": self.ids.claim("sessions", s.id), "project": s.project or "", "cwd": s.cwd or "",
                        "startedAt": to_iso_z(s.started_at) or self.export_time, "status": s.status
-                       if s.status in ("active", "completed", "abandoned") else "completed",
+                       if s.status in SESSION_STATUSES else "completed",
                        "observationCount": s.observation_count if s.observation_count is not None
                        else len(self.buckets.get(s.id, []))}
                 for key, val in (("endedAt", to_iso_z(s.ended_at)), ("model", s.model), ("tags", s.tags),

@@ -38,9 +38,6 @@ MESSAGE_KEYS = {"role": "role", "content": "content", "name": "name", "model": "
 TOP_LEVEL_LISTS = ("agents", "groups", "blocks", "files", "sources", "tools", "mcp_servers")
 """Top-level lists AgentFileSchema requires (``skills`` is optional, 0.16.5+)."""
 
-ID_PREFIX = {"agent": "agent", "group": "group", "block": "block", "file": "file", "source": "source",
-             "tool": "tool", "mcp_server": "mcp_server", "message": "message"}
-
 KNOWN_REVISIONS = REVISIONS
 """``metadata.revision_id`` (alembic head) -> first Letta release that has it (None: a development
 server's); the whole migration history, see :mod:`.revisions`."""

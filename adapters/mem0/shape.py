@@ -82,10 +82,6 @@ MIGRATION_KIND = "mem0_oss_qdrant_export"
 
 # ---------------------------------------------------------------- variants
 
-ITEM_VARIANTS = ("get_all", "search", "legacy_list", "get", "platform_page", "jsonl", "oss_qdrant_export")
-"""Record variants whose objects a mem0 writer puts back key for key (``extras["mem0"]`` restored).
-Records of variant ``openmemory`` are rebuilt as OSS items instead."""
-
 TS_SUFFIX = "_ts"
 """Appended to a record's provenance variant when it used the TypeScript OSS key names."""
 
