@@ -345,18 +345,18 @@ def test_failure_in_the_middle_of_a_write_leaves_the_destination_byte_identical(
     dest = tmp_path / "dest.json"
     assert run_cli(SAMPLE_AF, "--to", "agentmemory", "-o", dest).returncode == 0
     before = dest.read_bytes()
-    real = writer._write_doc
+    real = writer.write_doc
 
     def half(o, *a, **k):
         o.write(b'{"version":"0.9.29","sessions":[')
         raise OSError("disk full")
 
-    monkeypatch.setattr(writer, "_write_doc", half)
+    monkeypatch.setattr(writer, "write_doc", half)
     from memconv.errors import OutputUnwritable
 
     with pytest.raises(OutputUnwritable, match="disk full"):  # exit 11, not an internal error
         memconv.convert(LETTA / "loop.af", to="agentmemory", output=str(dest), strategy="replace")
-    monkeypatch.setattr(writer, "_write_doc", real)
+    monkeypatch.setattr(writer, "write_doc", real)
     assert dest.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dest.json"]
 
