@@ -119,7 +119,7 @@ def _system(rec: Any, header: Header, default: str) -> str:
 def _plain_items(files: dict[str, bytes], name: str, rows: bool = False) -> list[Any]:
     """The mem0 items (``rows``: history rows) of a written file read as plain mem0 records, without
     rebuilding the records memconv embedded in them (so the item itself can be checked)."""
-    from memconv.adapters.mem0.reader import Ctx, event_record, item_record, line_kind
+    from memconv.adapters.mem0.records import Ctx, event_record, item_record, line_kind
 
     want = "history" if rows else "item"
 

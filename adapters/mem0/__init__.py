@@ -18,12 +18,15 @@ import orjson
 
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import PEEK_BYTES, Input
+from memconv.jsonstream import first_value
 from memconv.jsonutil import BOM, has_big_int, ijson_backend
 from memconv.sniff import top_keys
 
 from .mapping import EMBED_KEY, MAPPING
 from .markdown import read_markdown, sniff_markdown, wants_markdown, write_markdown
-from .reader import first_value, line_kind, read_document, read_jsonl, read_openmemory_zip
+from .openmemory import read_openmemory_zip
+from .reader import read_document, read_jsonl
+from .records import line_kind
 from .shape import MIGRATION_KIND, OPENMEMORY_MARKERS
 from .writer import write_mem0
 

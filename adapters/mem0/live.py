@@ -379,7 +379,7 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
         UsageError: a Platform address. DestinationExists: ids exist and no strategy was given.
         RemoteError: mem0 failed before anything was written. PartialWrite: after.
     """
-    from .reader import line_kind
+    from .records import line_kind
     from .writer import write_mem0
 
     if url.transport != "config":

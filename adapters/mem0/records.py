@@ -1,0 +1,343 @@
+"""mem0 objects as canonical records: memory items, history rows, graph relations and entities, and the
+records memconv kept in a ``memconv`` list or key; the read context (:class:`Ctx`) that names places
+in errors and warnings. Used by the document, JSON-L and OpenMemory readers alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from pydantic import ValidationError
+
+from memconv.errors import InputInvalid
+from memconv.fields import build, split
+from memconv.jsonutil import json_type
+from memconv.model import RECORD_ADAPTER, RECORD_TYPES, Base, Entity, HistoryEvent, Memory, Provenance, Relation
+from memconv.report import Report
+
+from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS, ROW_NATIVE
+from .shape import (EVENTS, HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_CORE, ITEM_CORE_TS, ITEM_OPTIONAL,
+                    SYSTEM, TS_SUFFIX, ordered)
+
+
+class Ctx:
+    """The input's display name, the report, and the format version for provenance."""
+
+    def __init__(self, name: str, report: Report, version: str | None = None):
+        self.name = name
+        self.report = report
+        self.version = version
+
+    def fail(self, where: str, what: str) -> InputInvalid:
+        """``InputInvalid("<name>: <where>: <what>")``."""
+        return InputInvalid(f"{self.name}: {where}: {what}" if where else f"{self.name}: {what}")
+
+    def prov(self, rid: str | None, variant: str) -> Provenance:
+        """Provenance ``mem0`` with the source id, this input's version and the record's variant."""
+        return Provenance(system=SYSTEM, id=rid, version=self.version, variant=variant)
+
+
+def list_of(v: Any) -> list[Any]:
+    """``v`` when it is a list, else an empty one."""
+    return v if isinstance(v, list) else []
+
+
+def place_of(path: str, key: str) -> str:
+    """The place of ``key`` inside the object at ``path`` (``results[3].metadata``, ``line 4: id``)."""
+    if not path or path == "$":
+        return key
+    if path.startswith("line "):
+        return f"{path}: {key}"
+    return f"{path}.{key}"
+
+
+def take_id(ctx: Ctx, obj: dict[str, Any], path: str, extras: dict[str, Any]) -> str:
+    rid = obj.get("id")
+    extras.pop("id", None)
+    if isinstance(rid, bool) or not isinstance(rid, (str, int)) or rid == "":
+        raise ctx.fail(place_of(path, "id"), f"expected a string id, got {json_type(rid)}")
+    if isinstance(rid, int):
+        extras.setdefault("$int", []).append("id")
+        return str(rid)
+    return rid
+
+
+def line_kind(obj: Any) -> str | None:
+    """What one JSON object is: ``item`` (mem0 memory item), ``history`` (history row),
+    ``openmemory`` (OpenMemory logical record), ``relation`` (graph relation), or None.
+
+    ``memconv``: a ``{"memconv": record}`` line, a record memconv's writer kept (:mod:`.mapping`).
+    Objects with a ``kind`` key are never mem0's (canonical JSON-L lines have one).
+    """
+    if not isinstance(obj, dict) or "kind" in obj:
+        return None
+    if len(obj) == 1 and isinstance(obj.get(EMBED_KEY), dict):
+        return "memconv"
+    if "memory_id" in obj and ("event" in obj or "action" in obj):
+        return "history"
+    if "id" in obj and isinstance(obj.get("memory"), str):
+        return "item"
+    if "id" in obj and isinstance(obj.get("content"), str) and "state" in obj:
+        return "openmemory"
+    if "id" not in obj and "source" in obj and "relationship" in obj and ("target" in obj or "destination" in obj):
+        return "relation"
+    return None
+
+
+# ---------------------------------------------------------------- records
+
+
+_OPTIONAL_KEYS = frozenset(ITEM_OPTIONAL)
+_SCOPE_FIELDS = {f: f[len("scope."):] for f in ITEM_OPTIONAL.values() if f.startswith("scope.")}
+
+
+def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
+    """A canonical :class:`Memory` from one mem0 memory item (OSS, Platform, TypeScript OSS, or a
+    migration-file record).
+
+    Raises:
+        InputInvalid: not an object, no string ``id``/``memory``, or a field of the wrong type.
+    """
+    if not isinstance(obj, dict):
+        raise ctx.fail(path, f"expected a memory item (an object), got {json_type(obj)}")
+    ts = ("createdAt" in obj or "updatedAt" in obj) and "created_at" not in obj and "updated_at" not in obj
+    obj = unleak(obj, ctx, path)
+    text = obj.get("memory")
+    if not isinstance(text, str):
+        raise ctx.fail(place_of(path, "memory"), f"expected the memory text (a string), got {json_type(text)}")
+    keys = (ITEM_CORE_TS if ts else ITEM_CORE) | {k: ITEM_OPTIONAL[k] for k in obj.keys() & _OPTIONAL_KEYS
+                                                  if obj[k] is not None}
+    fields, extras = split(obj, keys)
+    rid = take_id(ctx, obj, path, extras)
+    scope = {_SCOPE_FIELDS[f]: fields.pop(f) for f in [f for f in fields if f in _SCOPE_FIELDS]}
+    meta = fields.get("metadata")
+    mtype = meta.get("memory_type") if isinstance(meta, dict) and isinstance(meta.get("memory_type"), str) else None
+    order = list(obj)
+    if order != ordered(order):
+        extras["$order"] = order
+    return build(Memory, ctx.name, path, id=rid, provenance=ctx.prov(rid, variant + (TS_SUFFIX if ts else "")),
+                 extras={SYSTEM: extras} if extras else {}, scope=scope, memory_type=mtype, **fields)
+
+
+LEAKED_KEYS = ("text_lemmatized", "actor_id", "role", "attributed_to")
+"""Payload keys mem0's REST server (admin ``GET /memories``, ``server/main.py`` ``_serialize_memory``)
+leaks into ``metadata`` (mem0 issue #6825). ``Memory.get_all()`` keeps them out of ``metadata``: it drops
+``text_lemmatized`` (the BM25 index of the text, recomputed on every write) and promotes ``actor_id``,
+``role`` and ``attributed_to`` to the item's top level."""
+
+
+def unleak(obj: dict[str, Any], ctx: Ctx, path: str) -> dict[str, Any]:
+    """``obj`` as ``Memory.get_all()`` would give it when its ``metadata`` holds :data:`LEAKED_KEYS`.
+
+    ``text_lemmatized`` is dropped; ``actor_id``, ``role`` and ``attributed_to`` move to the top level
+    (a top-level value that differs is kept and the metadata one stays where it is); a ``metadata`` left
+    empty becomes null, as ``get_all`` writes it. The first such item of an input gives one warning
+    naming it and the count; later ones add to ``report.info["mem0_rest_leaks"]``.
+    """
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or not any(k in meta for k in LEAKED_KEYS):
+        return obj
+    meta = dict(meta)
+    out = dict(obj)
+    meta.pop("text_lemmatized", None)
+    for key in LEAKED_KEYS[1:]:
+        if key in meta and (out.get(key) is None or out.get(key) == meta[key]):
+            out[key] = meta.pop(key)
+    out["metadata"] = meta or None  # in its place
+    n = ctx.report.info.get("mem0_rest_leaks", 0)
+    if not n:
+        ctx.report.warn(f"{ctx.name}: {place_of(path, 'metadata')}: holds mem0's internal payload keys "
+                        f"({', '.join(k for k in LEAKED_KEYS if k in obj['metadata'])}), as mem0's REST "
+                        f"server leaks them (mem0 issue #6825); read as Memory.get_all() gives them: "
+                        f"text_lemmatized dropped (mem0 recomputes it), actor_id, role and attributed_to "
+                        f"as the item's own")
+    ctx.report.info["mem0_rest_leaks"] = n + 1
+    return out
+
+
+def kept_record(obj: Any, ctx: Ctx, path: str) -> Base:
+    """A record of the ``"memconv"`` list (or a ``{"memconv": record}`` line): canonical JSON of a
+    record mem0 has no item for (:data:`.mapping.KEPT_KINDS`, and empty blocks).
+
+    Raises:
+        InputInvalid: not a canonical record, or a field that does not validate (named).
+    """
+    kind = obj.get("kind") if isinstance(obj, dict) else None
+    if kind not in RECORD_TYPES:
+        raise ctx.fail(path, f"expected a canonical record memconv kept (an object with a \"kind\" such as "
+                             f"{', '.join(KEPT_KINDS[:3])}...), got "
+                             f"{'kind ' + repr(kind) if isinstance(obj, dict) else json_type(obj)}")
+    return build(RECORD_TYPES[kind], ctx.name, path, **obj)
+
+
+class Embedded:
+    """Reads items, rebuilding the record memconv embedded in ``metadata.memconv`` when there is one.
+
+    The item gives the record its text (a block's value), ``created_at`` and a block's label
+    (``metadata.block_label``); everything else comes from the embed. A block written once per owning
+    agent is yielded once (the first item; later ones by the same id are skipped).
+    """
+
+    def __init__(self, ctx: Ctx):
+        self.ctx = ctx
+        self.blocks: set[str] = set()
+
+    def record(self, obj: Any, path: str, variant: str) -> Base | None:
+        """The canonical record of item ``obj``; None for a repeat of a block already read.
+
+        Raises:
+            InputInvalid: as :func:`item_record` (the item itself is checked first).
+        """
+        mem = item_record(obj, self.ctx, path, variant)
+        meta = mem.metadata
+        e = meta.get(EMBED_KEY) if isinstance(meta, dict) else None
+        if not isinstance(e, dict) or e.get("kind") not in ITEM_NATIVE or not isinstance(e.get("id"), str):
+            return mem
+        kind = e["kind"]
+        native = ITEM_NATIVE[kind]
+        fields = {k: v for k, v in e.items() if k not in native}
+        if kind == "block":
+            label = meta.get("block_label")
+            fields.update(value=mem.text, label=label if isinstance(label, str) else e.get("label"))
+            if fields["id"] in self.blocks:
+                return None
+        elif "text" in native:
+            fields["text"] = mem.text
+        if "created_at" in native:  # an observation or summary comes back whole from its embed
+            fields["created_at"] = mem.created_at
+        rec = self._valid(fields, mem, f"{path}.metadata.{EMBED_KEY}")
+        if kind == "block" and rec is not mem:
+            self.blocks.add(rec.id)
+        return rec
+
+    def row(self, plain: Base, obj: Any, path: str) -> Base:
+        """The relation or history event memconv embedded in the ``memconv`` key of ``obj`` (a relation
+        object or a history row, already read as ``plain``), with the row's own values
+        (:data:`.mapping.ROW_NATIVE`); ``plain`` when there is no such key or it is not a record."""
+        e = obj.get(EMBED_KEY) if isinstance(obj, dict) else None
+        if not isinstance(e, dict) or e.get("kind") != plain.kind or not isinstance(e.get("id"), str):
+            return plain
+        fields = dict(e)
+        fields.update({k: getattr(plain, k) for k in ROW_NATIVE[plain.kind]})
+        return self._valid(fields, plain, f"{path}.{EMBED_KEY}")
+
+    def _valid(self, fields: dict[str, Any], plain: Base, where: str) -> Base:
+        try:
+            return RECORD_ADAPTER.validate_python(fields)
+        except ValidationError as err:
+            first = err.errors()[0]
+            loc = list(first["loc"])[1:]  # the first step is the union's tag (the kind)
+            self.ctx.report.warn(f"{self.ctx.name}: {where}: {'.'.join(map(str, loc))}: {first['msg'].lower()}; "
+                                 f"read as a plain mem0 {'memory' if plain.kind == 'memory' else plain.kind}")
+            return plain
+
+
+def event_record(obj: Any, ctx: Ctx, path: str, variant: str) -> HistoryEvent:
+    """A canonical :class:`HistoryEvent` from one history row (Python OSS ``history()``, the raw
+    SQLite table, Platform ``/v1/memories/{id}/history/``, or TypeScript OSS ``memory_history``).
+
+    Raises:
+        InputInvalid: no id or ``memory_id``, an event other than ADD/UPDATE/DELETE, a bad type.
+    """
+    if not isinstance(obj, dict):
+        raise ctx.fail(path, f"expected a history row (an object), got {json_type(obj)}")
+    ts = "action" in obj and "event" not in obj
+    fields, extras = split(obj, HISTORY_KEYS_TS if ts else HISTORY_KEYS)
+    rid = take_id(ctx, obj, path, extras)
+    if not isinstance(fields.get("memory_id"), str) or not fields["memory_id"]:
+        raise ctx.fail(place_of(path, "memory_id"), "expected the id of the memory it changes (a string)")
+    if fields.get("event") not in EVENTS:
+        raise ctx.fail(place_of(path, "action" if ts else "event"),
+                       f"expected ADD, UPDATE or DELETE, got {fields.get('event')!r}")
+    deleted = fields.get("is_deleted")
+    if isinstance(deleted, int) and not isinstance(deleted, bool):
+        if deleted not in (0, 1):
+            raise ctx.fail(place_of(path, "is_deleted"), f"expected 0 or 1, got {deleted}")
+        fields["is_deleted"] = bool(deleted)
+        extras.setdefault("$int", []).append("is_deleted")
+    order = list(obj)
+    if order != ordered(order, HISTORY_ORDER):
+        extras["$order"] = order
+    return build(HistoryEvent, ctx.name, path, id=rid,
+                 provenance=ctx.prov(rid, variant + (TS_SUFFIX if ts else "")),
+                 extras={SYSTEM: extras} if extras else {}, **fields)
+
+
+def relation_parts(r: Any, ctx: Ctx, path: str) -> tuple[str, str, str, bool]:
+    if not isinstance(r, dict):
+        raise ctx.fail(path, f"expected a relation {{source, relationship, target}}, got {json_type(r)}")
+    dest = "target" not in r and "destination" in r
+    tkey = "destination" if dest else "target"
+    for k in ("source", "relationship", tkey):
+        if not isinstance(r.get(k), str):
+            raise ctx.fail(place_of(path, k), f"expected a string, got {json_type(r.get(k))}")
+    return r["source"], r["relationship"], r[tkey], dest
+
+
+def relation_id(source: str, relationship: str, target: str) -> str:
+    """The canonical id of a mem0 relation: ``source -[relationship]-> target`` (mem0 gives none)."""
+    return f"{source} -[{relationship}]-> {target}"
+
+
+def entity_record(name: str, ctx: Ctx, path: str, variant: str, scope: dict[str, Any]) -> Entity:
+    """An :class:`Entity` for one relation endpoint; its id is its name (mem0 names nodes uniquely,
+    lower-cased, per user)."""
+    return build(Entity, ctx.name, path, id=name, name=name, provenance=ctx.prov(None, variant), scope=scope)
+
+
+def relation_record(r: dict[str, Any], ctx: Ctx, path: str, variant: str, scope: dict[str, Any]) -> Relation:
+    """A :class:`Relation` from ``{source, relationship, target}`` (or ``destination``).
+
+    Raises:
+        InputInvalid: a part missing or not a string.
+    """
+    s, rel, t, dest = relation_parts(r, ctx, path)
+    fields, extras = split(r, {"source": "source", "relationship": "relationship",
+                               ("destination" if dest else "target"): "target"})
+    extras.pop("$absent", None)
+    if dest:
+        extras["$dest"] = True
+    return build(Relation, ctx.name, path, id=relation_id(s, rel, t), provenance=ctx.prov(None, variant),
+                 extras={SYSTEM: extras} if extras else {}, scope=scope, **fields)
+
+
+def relation_records(rels: Any, ctx: Ctx, path: str, variant: str, scope: dict[str, Any]) -> Iterator[Any]:
+    """Entities (each distinct endpoint, first-seen order), then relations, of a ``relations`` list.
+
+    Raises:
+        InputInvalid: not a list, or a malformed relation (naming its index).
+    """
+    if not isinstance(rels, list):
+        raise ctx.fail(path, f"expected a list of relations, got {json_type(rels)}")
+    embedded = Embedded(ctx)
+    out = []
+    names: dict[str, str] = {}
+    for i, r in enumerate(rels):
+        s, _, t, _ = relation_parts(r, ctx, f"{path}[{i}]")
+        plain = relation_record(r, ctx, f"{path}[{i}]", variant, scope)
+        rec = embedded.row(plain, r, f"{path}[{i}]")
+        out.append(rec)
+        if rec is plain:  # memconv's relations name their entities, which its list holds
+            names.setdefault(s, f"{path}[{i}].source")
+            names.setdefault(t, f"{path}[{i}].target")
+    for name, where in names.items():
+        yield entity_record(name, ctx, where, variant, scope)
+    yield from out
+
+
+class CommonScope:
+    """The ``user_id``/``agent_id``/``run_id`` every item of a listing shares (a ``get_all`` is scoped
+    by them), given to the listing's graph entities and relations, which carry no scope of their own."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] | None = None
+
+    def add(self, m: Memory) -> None:
+        mine = {k: getattr(m.scope, k) for k in ("user_id", "agent_id", "run_id")}
+        if self.values is None:
+            self.values = mine
+        else:
+            self.values = {k: v for k, v in self.values.items() if mine.get(k) == v}
+
+    def scope(self) -> dict[str, Any]:
+        return {k: v for k, v in (self.values or {}).items() if v is not None}
