@@ -303,7 +303,7 @@ def test_small_pages_give_the_same_pull(live_letta: LettaServer, source: dict[st
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Paging (agents, passages, messages with ``after``) with one item a page gives what one big page
     gives; the message listing's pages are not cut at ``limit`` REST messages (Letta counts stored ones)."""
-    from memconv.adapters.letta import live
+    from memconv.adapters.letta import client
 
     def pull(out: Path) -> list[dict[str, Any]]:
         memconv.convert([source["url"]], "canonical", out, jsonl=True, agents=[source["name"]],
@@ -315,7 +315,7 @@ def test_small_pages_give_the_same_pull(live_letta: LettaServer, source: dict[st
         return recs
 
     big = pull(tmp_path / "big.jsonl")
-    monkeypatch.setattr(live, "PAGE", 1)
+    monkeypatch.setattr(client, "PAGE", 1)
     small = pull(tmp_path / "small.jsonl")
     # Tools are not paged: they come from the export, once per agent. In 2 of 7 full-suite runs (never
     # when this module ran alone) conversation_search differed between the two pulls; tools are the
