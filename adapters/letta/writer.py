@@ -91,6 +91,7 @@ from memconv.spool import Spool
 from memconv.timeutil import parse_ts
 from memconv.uniqueids import UniqueIds, suffixed
 
+from .ids import FileLocalIds, renumber
 from .mapping import MAPPING, source_block
 from .shape import (AGENT_KEYS, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
                     ID_RE, LETTA_FREE_LLM_CONFIG, MCP_KEYS, MESSAGE_KEYS, NAME_RE, SKILL_KEYS,
@@ -200,49 +201,6 @@ def _dedup(items: Iterable[str]) -> list[str]:
     return list(seen)
 
 
-class _Ids:
-    """File-local ids of one prefix: ``<prefix>-<int>`` ids are kept, others get the lowest free number.
-
-    ``map`` holds old id -> new id for references (the first record with an old id wins).
-    """
-
-    def __init__(self, prefix: str):
-        self.prefix = prefix
-        self.used: set[int] = set()
-        self.map: dict[str, str] = {}
-        self.renumbered = 0
-        self.duplicates = 0
-        self._next = 0
-
-    def claim(self, old: str) -> bool:
-        """Keep ``old`` when it is ``<prefix>-<int>`` and still free; return whether it was kept."""
-        m = ID_RE.match(old or "")
-        if m and m.group(1) == self.prefix and int(m.group(2)) not in self.used:
-            self.used.add(int(m.group(2)))
-            self.map.setdefault(old, old)
-            return True
-        if old in self.map:
-            self.duplicates += 1
-        return False
-
-    def fresh(self) -> str:
-        """The lowest free ``<prefix>-<n>``."""
-        n = self._next
-        while n in self.used:
-            n += 1
-        self.used.add(n)
-        self._next = n + 1
-        return f"{self.prefix}-{n}"
-
-    def assign(self, old: str | None) -> str:
-        """A fresh id for ``old`` (recorded in ``map`` unless ``old`` is already mapped)."""
-        new = self.fresh()
-        if old is not None:
-            self.map.setdefault(old, new)
-        self.renumbered += 1
-        return new
-
-
 class _Msg:
     """What the writer keeps in memory per message: spool handle, id, flags."""
 
@@ -281,7 +239,7 @@ class LettaWriter:
         self.msg_spool = Spool()
         self.msgs: dict[str | None, list[_Msg]] = {}
         self.msg_kept: set[int] = set()
-        self.msg_ids = _Ids("message")
+        self.msg_ids = FileLocalIds("message")
         self.pas_spool = Spool()
         self.pas_groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self.pas_kinds: dict[str, int] = {}
@@ -565,26 +523,7 @@ class LettaWriter:
         self.passage_ids.finish()
         agents: list[Agent] = self.small["agent"]
         self._groups_from_agent_states(agents)
-        ids = {p: _Ids(p) for p in ("agent", "group", "block", "tool", "source", "file", "mcp_server")}
-        kinds = {"agent": "agent", "group": "group", "block": "block", "tool": "tool", "source": "source",
-                 "file": "file", "mcp_server": "mcp_server"}
-        new_ids: dict[int, str] = {}
-        for kind, prefix in kinds.items():
-            recs = self.small[kind]
-            for r in recs:
-                if ids[prefix].claim(r.id):
-                    new_ids[id(r)] = r.id
-            for r in recs:
-                if id(r) not in new_ids:
-                    new_ids[id(r)] = ids[prefix].assign(r.id)
-            if ids[prefix].renumbered:
-                self.report.warn(f"letta: renumbered {ids[prefix].renumbered} {kind} id(s) to file-local "
-                                 f"{prefix}-<n> ids (Letta's importer requires them); references rewritten")
-            if ids[prefix].duplicates:
-                self.report.warn(f"letta: {ids[prefix].duplicates} {kind} id(s) appeared twice (several "
-                                 f"inputs?); references to them resolve to the first")
-        self.ids = ids
-        self.new_ids = new_ids
+        self.ids, self.new_ids = renumber(self.small, self.report)
 
         # messages: renumber what could not be kept; attach orphans
         agent_keys = {a.id for a in agents}
