@@ -7,6 +7,12 @@ Writes:
   agentmemory_50k_500k.json                       AgentMemory 0.9.29 ExportData: 50k memories, 500k observations in 100 buckets
   letta_100k_messages.af                          Letta AgentFileSchema: 1 agent, 1k blocks, 100k messages
   canonical_1m.jsonl                              memconv canonical JSON-L: 1M memory records
+  mem0_get_all_200k_varied.json, mem0_get_all_1m_varied.json
+                                                  mem0 get_all as a real store varies: ~97 users, 13 agents,
+                                                  1,000 runs, actor ids, roles, metadata null, flat or nested
+                                                  (floats, unicode), texts of 6-30 words in several scripts,
+                                                  optional keys present or absent at random (seeded)
+  canonical_1m_varied.jsonl                       the varied mem0 items as canonical JSON-L records
 ``--small`` writes one tenth of each, for a quick run.
 """
 
@@ -43,6 +49,81 @@ def mem0_item(i: int) -> dict:
     if i % 2:
         item["role"] = "user"
     return item
+
+
+WORDS = {
+    "latin": "the user prefers short answers and likes hiking coffee jazz travel budget meeting notes "
+             "deadline project review family weekend running recipe vegetarian morning evening".split(),
+    "accented": "café naïve résumé über façade jalapeño crème brûlée señor déjà vu smörgåsbord".split(),
+    "cyrillic": "пользователь любит кофе путешествия музыку работа встреча неделя".split(),
+    "cjk": "用户 喜欢 咖啡 旅行 音乐 工作 会议 周末 早上 晚上".split(),
+    "arabic": "المستخدم يحب القهوة السفر الموسيقى العمل".split(),
+    "emoji": "☕ 🎵 ✈️ 🏃 📅 🍲".split(),
+}
+SCRIPTS = ("latin",) * 6 + ("accented", "cyrillic", "cjk", "arabic", "emoji")
+
+
+def varied_item(i: int, rng) -> dict:
+    """A mem0 OSS get_all item as varied as a real store (see the module docstring); ``rng`` is a
+    seeded :class:`random.Random`, so the same ``i`` sequence gives the same bytes."""
+    words = WORDS[rng.choice(SCRIPTS)]
+    text = " ".join(rng.choice(words) for _ in range(rng.randint(6, 30)))
+    day = rng.randint(0, 700)
+    ts = f"{2025 + day // 365}-{1 + day % 365 // 31:02d}-{1 + day % 28:02d}T{rng.randint(0, 23):02d}:" \
+         f"{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.{rng.randint(0, 999999):06d}-0{rng.randint(0, 8)}:00"
+    shape = rng.random()
+    if shape < 0.25:
+        meta = None
+    elif shape < 0.6:
+        meta = {"category": rng.choice(CATS), "score": round(rng.random(), 4)}
+    elif shape < 0.85:
+        meta = {"category": rng.choice(CATS), "source": rng.choice(["chat", "email", "import", "voice"]),
+                "tags": [rng.choice(CATS) for _ in range(rng.randint(0, 3))]}
+    else:
+        meta = {"context": {"channel": rng.choice(["slack", "web", "sms"]), "locale": rng.choice(["en", "fr", "ja"]),
+                            "weights": [round(rng.uniform(-1, 1), 6) for _ in range(3)]},
+                "note": rng.choice(["ok", "À revoir", "確認済み", "☑"])}
+    item = {"id": _uuid(i, "v"), "memory": text, "hash": hashlib.md5(text.encode()).hexdigest(), "metadata": meta,
+            "created_at": ts, "updated_at": ts if rng.random() < 0.7 else ts.replace("T", "T").replace(":00", ":30", 1)}
+    if rng.random() < 0.9:
+        item["user_id"] = f"user-{rng.randint(0, 96):03d}"
+    if rng.random() < 0.4:
+        item["agent_id"] = f"agent-{rng.randint(0, 12)}"
+    if rng.random() < 0.3:
+        item["run_id"] = f"run-{rng.randint(0, 999):04d}"
+    if rng.random() < 0.2:
+        item["actor_id"] = f"actor-{rng.randint(0, 40)}"
+    if rng.random() < 0.5:
+        item["role"] = rng.choice(["user", "assistant"])
+    return item
+
+
+def write_mem0_varied(path: str, n: int, seed: int = 20261207) -> None:
+    import random
+
+    rng = random.Random(seed)
+    with open(path, "wb") as f:
+        f.write(b'{"results": [')
+        for i in range(n):
+            f.write((b",\n" if i else b"\n") + orjson.dumps(varied_item(i, rng)))
+        f.write(b"\n]}\n")
+
+
+def write_canonical_varied(path: str, n: int, seed: int = 20261207) -> None:
+    import random
+
+    rng = random.Random(seed)
+    with open(path, "wb") as f:
+        f.write(b'{"kind":"header","source_system":"mem0","source_variant":"jsonl"}\n')
+        for i in range(n):
+            it = varied_item(i, rng)
+            scope = {k: it[k] for k in ("user_id", "agent_id", "run_id", "actor_id") if k in it}
+            rec = {"kind": "memory", "id": it["id"], "provenance": {"system": "mem0", "id": it["id"]},
+                   "text": it["memory"], "scope": scope, "hash": it["hash"], "metadata": it["metadata"],
+                   "created_at": it["created_at"], "updated_at": it["updated_at"]}
+            if "role" in it:
+                rec["role"] = it["role"]
+            f.write(orjson.dumps(rec) + b"\n")
 
 
 def write_mem0(path: str, n: int) -> None:
@@ -134,6 +215,9 @@ def main() -> None:
         ("agentmemory_50k_500k.json", lambda p: write_agentmemory(p, 50_000 // k, 500_000 // k)),
         ("letta_100k_messages.af", lambda p: write_letta(p, 100_000 // k, 1_000 // k)),
         ("canonical_1m.jsonl", lambda p: write_canonical(p, 1_000_000 // k)),
+        ("mem0_get_all_200k_varied.json", lambda p: write_mem0_varied(p, 200_000 // k)),
+        ("mem0_get_all_1m_varied.json", lambda p: write_mem0_varied(p, 1_000_000 // k)),
+        ("canonical_1m_varied.jsonl", lambda p: write_canonical_varied(p, 1_000_000 // k)),
     ]
     for name, fn in jobs:
         path = os.path.join(args.out, name)

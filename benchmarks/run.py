@@ -42,8 +42,8 @@ MEMLINK_PY = os.path.join(PEER_DIR, ".venv", "bin", "python")
 
 MB = 1e6
 RSS_BOUND_MB = 100.0
-FLOOR_BOUND = 3.0
-PEER_SPEEDUP = 3.0
+FLOOR_BOUND = 2.5
+PEER_SPEEDUP = 4.0
 PEER_RSS_FACTOR = 10.0
 # "Peak RSS that does not grow with the number of messages": the 100k-message file may use at most
 # this much more than the 10k-message one (10x the messages).
@@ -55,6 +55,9 @@ FILES = {
     "agentmemory": "agentmemory_50k_500k.json",
     "letta": "letta_100k_messages.af",
     "canonical": "canonical_1m.jsonl",
+    "mem0_200k_varied": "mem0_get_all_200k_varied.json",
+    "mem0_1m_varied": "mem0_get_all_1m_varied.json",
+    "canonical_varied": "canonical_1m_varied.jsonl",
 }
 
 # The floor child: read the bytes, orjson.loads, orjson.dumps, write the bytes; or, for JSON-L, the
@@ -211,23 +214,27 @@ def cases(small: bool) -> list[Case]:
     m200, m1m = s("200k", "20k"), s("1M", "100k")
     am, let, can = s("50k mem + 500k obs", "5k mem + 50k obs"), s("100k", "10k"), s("1M", "100k")
     out = []
-    for key, size in (("mem0_200k", m200), ("mem0_1m", m1m)):
-        n = "200k" if key == "mem0_200k" else "1m"
-        speed = ["floor", "rss"] if key == "mem0_200k" else ["rss"]
+    for key, size in (("mem0_200k_varied", m200), ("mem0_200k", m200), ("mem0_1m_varied", m1m), ("mem0_1m", m1m)):
+        varied = key.endswith("_varied")
+        n = ("200k" if key.startswith("mem0_200k") else "1m") + ("-varied" if varied else "")
+        size = f"{size} {'varied' if varied else 'uniform'}"
+        speed = ["floor", "rss"] if key.startswith("mem0_200k") else ["rss"]
         out += [
             Case(f"mem0-{n}-to-mem0", f"mem0 get_all {size} → mem0", key, "mem0", "mem0",
                  ["--to", "mem0", "-o", "OUT"], "out.json",
-                 targets=speed + (["peer"] if key == "mem0_200k" else [])),
+                 targets=speed + (["peer"] if key.startswith("mem0_200k") else [])),
             Case(f"mem0-{n}-to-canonical-jsonl", f"mem0 get_all {size} → canonical JSON-L", key, "mem0",
                  "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT"], "out.jsonl", targets=speed),
             Case(f"mem0-{n}-to-agentmemory-split", f"mem0 get_all {size} → agentmemory --split", key, "mem0",
                  "agentmemory", ["--to", "agentmemory", "--split", "-o", "OUT"], "out.json", targets=speed),
         ]
-        if key == "mem0_200k":
-            out.append(Case("memlink-mem0-200k-to-mem0", f"peer: memlink mem0 {size} → mem0", key, "mem0", "mem0",
+        if key.startswith("mem0_200k"):
+            out.append(Case(f"memlink-mem0-{n}-to-mem0", f"peer: memlink mem0 {size} → mem0", key, "mem0", "mem0",
                             [], "", peer=True, targets=["peer-ref"]))
     out += [
-        Case("canonical-1m-to-mem0-jsonl", f"canonical {can} JSON-L → mem0 JSON-L", "canonical", "canonical",
+        Case("canonical-1m-varied-to-mem0-jsonl", f"canonical {can} varied JSON-L → mem0 JSON-L", "canonical_varied",
+             "canonical", "mem0", ["--to", "mem0", "--jsonl", "-o", "OUT"], "out.jsonl", targets=["floor", "rss"]),
+        Case("canonical-1m-to-mem0-jsonl", f"canonical {can} uniform JSON-L → mem0 JSON-L", "canonical", "canonical",
              "mem0", ["--to", "mem0", "--jsonl", "-o", "OUT"], "out.jsonl", targets=["floor", "rss"]),
         Case("letta-100k-to-agentmemory-split", f"letta {let} messages → agentmemory --split", "letta", "letta",
              "agentmemory", ["--to", "agentmemory", "--split", "-o", "OUT"], "out.json",
@@ -433,7 +440,7 @@ def evaluate(rows: list[dict[str, Any]]) -> None:
             elif t == "rss":
                 checks.append((t, r["peak_rss_mb"] < RSS_BOUND_MB, f"{r['peak_rss_mb']:.0f} MB"))
             elif t == "peer":
-                peer = by_name.get("memlink-mem0-200k-to-mem0")
+                peer = by_name.get("memlink-" + r["name"])
                 if not peer or peer["status"] != "ok":
                     checks.append((t, None, "peer not measured"))
                 else:
