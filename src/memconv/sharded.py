@@ -60,7 +60,8 @@ def convert_shards(shards: Sequence[str], to: str, out_dir: str, *, options: dic
         shards: JSON-L shard paths, in the order their records should be joined.
         to: ``canonical`` or ``mem0``.
         out_dir: an existing folder for the shard outputs (one per shard, named after it).
-        options: keyword options of :func:`memconv.convert` for every shard (``user_ids``, ``timestamp``...).
+        options: keyword options of :func:`memconv.convert` for every shard (``since``, ``timestamp``...;
+            an ``agents`` or ``user_ids`` selection fails on a shard that lacks them, as it does for one input).
         partitions: Dask partitions (default: one per shard).
 
     Raises:
