@@ -26,10 +26,12 @@ NOT_INPUTS = ("manifest.json", "add_results.json", "oversized_error.json", ".pas
               ".tar.gz", "INVALID", "partial_invalid")
 """Files among the fixtures that are no memory input (a manifest, an add() answer, AgentMemory's own
 oversized error, a sidecar, a broken file): their refusal is tested elsewhere."""
-FIXTURES = sorted(p for root in (SHARED, REPO / "fixtures") for p in root.rglob("*")
-                  if (p.is_file() or p.suffix == ".af") and not any(n in p.name for n in NOT_INPUTS)
-                  and not any(q.suffix == ".af" and q.is_dir() for q in p.parents))
-"""Every input file, and a Letta bundle folder (``*.af/``) as one input."""
+MEMFS = REPO / "fixtures" / "letta-memfs"
+FIXTURES = sorted([p for root in (SHARED, REPO / "fixtures") for p in root.rglob("*")
+                   if (p.is_file() or p.suffix == ".af") and not any(n in p.name for n in NOT_INPUTS)
+                   and not any(q.suffix == ".af" and q.is_dir() for q in p.parents) and MEMFS not in p.parents]
+                  + [p for p in MEMFS.iterdir() if p.is_dir()])
+"""Every input file, a Letta bundle folder (``*.af/``) and a Letta Code memory folder as one input."""
 ADDED_BY_IMPORT = ("origin", "sessionIds")
 KEY = {"summaries": "sessionId", "profiles": "project", "accessLogs": "memoryId"}
 COLLECTIONS = ("sessions", "memories", "summaries", "profiles", "graphNodes", "graphEdges", "semanticMemories",
