@@ -14,6 +14,7 @@ from typing import Any, BinaryIO, ClassVar, Iterable, Iterator
 
 from .io import Input
 from .mapping import MappingTable
+from .model import Item
 from .report import Report
 
 
@@ -96,7 +97,7 @@ class Format:
         """True when ``-o path`` is a folder this adapter writes (only when :attr:`writes_folder`)."""
         return False
 
-    def stage_folder(self, items: Iterable[Any], dest: str, strategy: str | None, options: WriteOptions) -> Any:
+    def stage_folder(self, items: Iterable[Item], dest: str, strategy: str | None, options: WriteOptions) -> Any:
         """Write the stream into a scratch folder beside ``dest`` (combined with an existing ``dest``
         under ``strategy``); return an object with ``plan`` (a :class:`memconv.strategies.Plan`),
         ``commit(fsync)`` (swap it into place) and ``discard()``.
@@ -113,7 +114,7 @@ class Format:
         """
         return 0
 
-    def read(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
+    def read(self, inp: Input, options: ReadOptions) -> Iterator[Item]:
         """Yield a :class:`~memconv.model.Header` then canonical records.
 
         Raises:
@@ -121,7 +122,7 @@ class Format:
         """
         raise NotImplementedError(f"{self.name} cannot be read")
 
-    def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
+    def write(self, items: Iterable[Item], out: BinaryIO, options: WriteOptions) -> None:
         """Consume a header and records and write this format to ``out``.
 
         Raises:
@@ -152,7 +153,7 @@ class Format:
 
         return importlib.import_module(self.live, type(self).__module__)
 
-    def pull(self, url: Any, options: ReadOptions) -> Iterator[Any]:
+    def pull(self, url: Any, options: ReadOptions) -> Iterator[Item]:
         """Yield a :class:`~memconv.model.Header` then the canonical records of the live system at
         ``url`` (a :class:`memconv.remote.RemoteURL`); ``options.extra`` holds ``token`` and pull options.
         Delegates to ``pull(url, options)`` of the adapter's :attr:`live` module.
@@ -162,7 +163,7 @@ class Format:
         """
         return self._live("reading from").pull(url, options)
 
-    def push(self, items: Iterable[Any], url: Any, options: WriteOptions) -> Any:
+    def push(self, items: Iterable[Item], url: Any, options: WriteOptions) -> Any:
         """Write a canonical stream into the live system at ``url``; ``options.extra`` holds ``token``,
         ``strategy``, ``dry_run`` and push options. Return the :class:`memconv.strategies.Plan` (the same
         counts with ``dry_run``, which writes nothing). Delegates to the :attr:`live` module.

@@ -30,7 +30,7 @@ from .io import AtomicOutput, Input, same_file
 from .localids import RunIds
 from .locking import destination_lock
 from .scratch import sweep, temp_dir
-from .model import Base, Bundle, Header
+from .model import Base, Bundle, Header, Item
 from .report import Report
 from .secrets import blank
 from .strategies import Plan, check_strategy
@@ -46,7 +46,7 @@ def _as_inputs(sources: Source | Sequence[Source]) -> list[Any]:
 
 
 def iter_records(sources: Source | Sequence[Source], format: str | None = None,
-                 report: Report | None = None, max_records: int = 0, **read_options: Any) -> Iterator[Any]:
+                 report: Report | None = None, max_records: int = 0, **read_options: Any) -> Iterator[Item]:
     """Yield one :class:`~memconv.model.Header`, then the canonical records of every input.
 
     Args:
