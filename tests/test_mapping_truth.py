@@ -1,4 +1,4 @@
-"""The AgentMemory and mem0 mapping tables tell the truth (issue 12, item 3, for these two writers).
+"""The AgentMemory, mem0 and Letta mapping tables tell the truth (issue 12, item 3, write direction).
 
 For every row that names a native AgentMemory path (``memories[].createdAt``,
 ``observations{}[].facts``), a record of another system with a distinctive value in that field is
@@ -139,6 +139,8 @@ def _dig(obj, path: str):
 def _shows(got, value) -> bool:
     """``got`` holds ``value``: equal, or the distinctive text inside a composed string or a list."""
     if isinstance(value, Scope):
+        if isinstance(got, dict):
+            return bool({"distinct-agent", "distinct-project"} & set(map(str, got.values())))
         return got in ("distinct-agent", "distinct-project") or (
             isinstance(got, str) and ("distinct-agent" in got or "distinct-project" in got))
     if got == value:
@@ -186,3 +188,65 @@ def test_mem0_row_says_where_the_value_lands(tmp_path, row):
         path = path.removeprefix("history[].")
         found.append(_shows(_dig(obj, path), value))
     assert any(found), f"{row.kind}.{row.field}: not at {row.target}: {obj}"
+
+
+# ---------------------------------------------------------------- Letta
+
+from memconv.adapters.letta.mapping import MAPPING as LETTA_MAPPING  # noqa: E402
+
+LETTA_KINDS = {"memory": {"text": "t"}, "passage": {"text": "t"}, "session": {},
+               "summary": {"session_id": "s1"}, "observation": {"session_id": "s1"},
+               "agent": {"name": "a"}, "block": {"label": "persona", "value": "v"}}
+"""Kinds checked row by row: the sidecar's (one line each) and the agent file's agent and block (a
+block is written on an agent that names it)."""
+
+
+def _letta_paths(target: str) -> list[str]:
+    return [p.strip().split(" ")[0] for p in re.split(r";|,| and ", target) if p.strip()]
+
+
+def _letta_rows():
+    for row in LETTA_MAPPING.rows:
+        if row.kind in LETTA_KINDS and row.target and row.field not in ("block_ids", "tool_ids", "source_ids",
+                                                                         "group_ids", "in_context_message_ids"):
+            yield row
+
+
+@pytest.mark.parametrize("row", list(_letta_rows()), ids=lambda r: f"{r.kind}.{r.field}")
+def test_letta_row_says_where_the_value_lands(tmp_path, row):
+    cls = RECORD_TYPES[row.kind]
+    value = _value(row.field, str(cls.model_fields[row.field].annotation))
+    if row.field == "secrets":
+        value = {"K": "v"}
+    elif (row.kind, row.field) == ("agent", "embedding"):
+        value = "distinct/embedding-handle"
+    elif row.field == "tool_rules":
+        value = [{"type": "run_first", "tool_name": "distinct_tool"}]
+    fields = {**LETTA_KINDS[row.kind], row.field: value}
+    rec = cls(id="r1", provenance=Provenance(system="zep", id="r1"), **fields)
+    items = [Header(source_system="zep"), rec]
+    if row.kind == "block":
+        items.insert(1, RECORD_TYPES["agent"](id="a1", name="owner", block_ids=["r1"]))
+    out = tmp_path / "out.af"
+    memconv.write_records(items, "letta", str(out), keep_secrets=True)
+    doc = json.loads(out.read_text())
+    side = tmp_path / "out.passages.jsonl"
+    lines = [json.loads(x) for x in side.read_text().splitlines()] if side.exists() else []
+    found = []
+    for path in _letta_paths(row.target):
+        if path.startswith("sidecar."):
+            objs, key = lines, path[len("sidecar."):]
+        else:
+            coll, key = PATH.match(path).groups() if PATH.match(path) else (None, None)
+            if coll is None:
+                continue
+            objs = doc[coll]
+            if row.kind == "agent":
+                objs = [o for o in objs if o.get("name") != "owner"]
+        for obj in objs:
+            got = _dig(obj, key)
+            if isinstance(value, str) and value != TIME and isinstance(got, str) and row.field == "name":
+                got = got.replace("_", "-")
+            found.append(_shows(got, value) or (value == TIME and isinstance(got, str) and
+                                                got.replace("Z", "+00:00").startswith("2021-03-04T05:06:07")))
+    assert any(found), f"{row.kind}.{row.field}: not at {row.target}: {doc if not lines else lines}"
