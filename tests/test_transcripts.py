@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from memconv import transport
 from memconv.cli import main
 
 from helpers import REPO
@@ -74,6 +75,8 @@ def run(command: str, tmp: Path) -> tuple[list[str], list[str], int]:
     args = shlex.split(command.replace("$TMP", str(tmp)))
     assert args[0] == "memconv"
     saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    secrets = set(transport._SECRETS)  # tokens other tests registered in this process, as a fresh run has none
+    transport._SECRETS.clear()
     cwd = os.getcwd()
     os.chdir(REPO)
     try:
@@ -85,6 +88,7 @@ def run(command: str, tmp: Path) -> tuple[list[str], list[str], int]:
                 code = int(e.code or 0)
             stdout, stderr = out.getvalue(), err.getvalue()
     finally:
+        transport._SECRETS.update(secrets)
         os.chdir(cwd)
         for s, h in saved.items():
             signal.signal(s, h)
