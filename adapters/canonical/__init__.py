@@ -113,7 +113,8 @@ class CanonicalFormat(Format):
     def _read_lines(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
         sent_header = False
         with inp.open() as fh:
-            for lineno, line, _ in json_lines(fh, inp.name, options.report):  # first: NaN is refused
+            # orjson first (NaN is refused), then pydantic on the same bytes, which keeps big integers
+            for lineno, line, _ in json_lines(fh, inp.name, options.report, exact_ints=False):
                 try:
                     item = ITEM_ADAPTER.validate_json(line)  # integers beyond 64 bits kept exactly
                 except ValidationError as e:

@@ -328,10 +328,11 @@ def count_keys(value: Any) -> int:
     return n
 
 
-def json_lines(fh: Iterable[bytes], name: str, report: Any) -> Iterator[tuple[int, bytes, Any]]:
+def json_lines(fh: Iterable[bytes], name: str, report: Any, exact_ints: bool = True) -> Iterator[tuple[int, bytes, Any]]:
     """``(line number, line, value)`` for each non-blank line of a JSON-L file: a UTF-8 byte order mark
-    on line 1 is skipped; integers beyond 64 bits are parsed exactly; a key given twice in an object
-    is warned about through ``report`` with its line and JSON path.
+    on line 1 is skipped; integers beyond 64 bits are parsed exactly (``exact_ints``; a caller that
+    parses the line again itself, exactly, passes False and skips that check); a key given twice in
+    an object is warned about through ``report`` with its line and JSON path.
 
     Raises:
         InputInvalid: a line that is not JSON, with its line and column.
@@ -345,7 +346,7 @@ def json_lines(fh: Iterable[bytes], name: str, report: Any) -> Iterator[tuple[in
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as e:
             raise json_error(name, raw, e, line=lineno) from None
-        if has_big_int(raw):  # orjson made integers beyond 64 bits floats; parse the line exactly
+        if exact_ints and has_big_int(raw):  # orjson made integers beyond 64 bits floats; parse exactly
             obj = loads(raw, name, undo_double=False, report=report, line=lineno)
         else:
             line_dups(raw, obj, name, lineno, report)
