@@ -5,6 +5,7 @@ in errors and warnings. Used by the document, JSON-L and OpenMemory readers alik
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Iterator
 
 from pydantic import ValidationError
@@ -51,11 +52,38 @@ def place_of(path: str, key: str) -> str:
     return f"{path}.{key}"
 
 
+DERIVED_IDS = uuid.UUID("0b5f3c2e-94a1-5e7d-8c6b-3f2a1d0e9c84")
+"""The UUID5 namespace of the ids memconv derives for mem0 items that have none."""
+
+MAX_ID_NOTES = 20
+"""Items without a usable id warned about one by one; past this many, one line says there are more."""
+
+
 def take_id(ctx: Ctx, obj: dict[str, Any], path: str, extras: dict[str, Any]) -> str:
+    """The item's ``id`` (an integer id as its string, marked ``$int`` so it is written back as a number).
+
+    An item with no usable id (missing, null, empty, not a string or an integer) is not refused: it is
+    read under a derived id, a UUID5 of its JSON path (``results[3]``, ``line 4``) and its text (mem0's
+    vector stores want UUIDs), with a warning naming the place and the id (the first :data:`MAX_ID_NOTES`, then one line for the
+    rest; ``report.info["mem0_derived_ids"]`` counts them). The value found stays in the extras.
+    """
+    present = "id" in obj
     rid = obj.get("id")
     extras.pop("id", None)
     if isinstance(rid, bool) or not isinstance(rid, (str, int)) or rid == "":
-        raise ctx.fail(place_of(path, "id"), f"expected a string id, got {json_type(rid)}")
+        derived = str(uuid.uuid5(DERIVED_IDS, f"{path}\x1f{obj.get('memory')}"))
+        n = ctx.report.info.get("mem0_derived_ids", 0) + 1
+        ctx.report.info["mem0_derived_ids"] = n
+        found = "no id" if not present else f"an id that is {json_type(rid) if rid != '' else 'empty'}"
+        if n <= MAX_ID_NOTES:
+            ctx.report.warn(f"{ctx.name}: {place_of(path, 'id')}: {found} (mem0 keys a memory by its id); read "
+                            f"under the derived id {derived}")
+        elif n == MAX_ID_NOTES + 1:
+            ctx.report.warn(f"{ctx.name}: more items without a usable id, each read under its JSON path "
+                            f"(the count is in --report: mem0_derived_ids)")
+        if present:
+            extras["id"] = rid
+        return derived
     if isinstance(rid, int):
         extras.setdefault("$int", []).append("id")
         return str(rid)
@@ -75,7 +103,8 @@ def line_kind(obj: Any) -> str | None:
         return "memconv"
     if "memory_id" in obj and ("event" in obj or "action" in obj):
         return "history"
-    if "id" in obj and isinstance(obj.get("memory"), str):
+    if isinstance(obj.get("memory"), str) and ("id" in obj or "hash" in obj or "user_id" in obj
+                                                or "agent_id" in obj or "created_at" in obj):
         return "item"
     if "id" in obj and isinstance(obj.get("content"), str) and "state" in obj:
         return "openmemory"
