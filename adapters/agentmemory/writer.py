@@ -123,6 +123,9 @@ class _Writer:
         self.sum_handles = Handles()
         self.export_time = ""
         self.ids = UniqueIds(self.report, SYSTEM, derived_id)
+        self.built: dict[str, list[Message]] = {}  # agent id -> its messages held back
+        self.built_agents: dict[str, Agent] = {}
+        self.left_out: dict[str, int] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -409,6 +412,15 @@ class _Writer:
         self.report.info["target"] = {"format": "agentmemory", "version": version}
         for rec in it:
             kind = rec.kind
+            if kind == "agent" and rec.built_by_memconv():
+                self.built[rec.id] = []
+                self.built_agents[rec.id] = rec
+                continue
+            if kind == "message" and rec.agent_id in self.built:
+                if rec.role == "system":
+                    self.built[rec.agent_id].append(rec)
+                    continue
+                self.promote(rec.agent_id)  # a conversation of its own: a real agent, written as one
             if kind == "agent":
                 self.agents[rec.id] = rec
             elif kind in ("group", "block", "tool", "source", "file", "mcp_server", "skill", "session"):
@@ -440,7 +452,42 @@ class _Writer:
             for sp in (self.obs_spool, self.mem_spool, self.sum_spool, *self.raw.values()):
                 sp.close()
 
+    def promote(self, agent_id: str) -> None:
+        """An agent memconv built that has a conversation of its own (used in Letta since): written as
+        any agent, with the system messages held back for it."""
+        held = self.built.pop(agent_id)
+        agent = self.built_agents.pop(agent_id)
+        self.agents[agent_id] = agent
+        self.report.place("agent", "native")
+        for m in held:
+            self.message(m)
+            self.report.place("message", "native")
+
+    def leave_out(self, rec: Base) -> None:
+        """Leave out a record of memconv's own scaffolding (an agent it built around archival records
+        when it wrote a Letta file, and its blocks and system message): the source never had it.
+        Counted ``filtered`` in the ledger, with one warning at the end."""
+        self.left_out[rec.kind] = self.left_out.get(rec.kind, 0) + 1
+        filtered = self.report.info.setdefault("filtered", {})
+        filtered[rec.kind] = filtered.get(rec.kind, 0) + 1
+
     def finish(self, version: str) -> None:
+        if self.built:
+            for agent_id, held in self.built.items():
+                self.leave_out(self.built_agents[agent_id])
+                for m in held:
+                    self.leave_out(m)
+            built_blocks = {b for a in self.built_agents.values() for b in a.block_ids}
+            owned = {b for a in self.agents.values() for b in a.block_ids}
+            blocks = self.small.get("block", [])
+            for b in [b for b in blocks if b.id not in owned and b.id in built_blocks]:
+                blocks.remove(b)
+                self.leave_out(b)
+                self.report.unplace("block", "native")
+            what = ", ".join(f"{n} {k}(s)" for k, n in sorted(self.left_out.items()))
+            self.report.warn(f"agentmemory: left out {what} that memconv built when it wrote a Letta file (tag "
+                             f"memconv: an agent around archival records, its blocks and system message); the "
+                             f"source had none of them")
         small_mems = self.small_memories()
         sessions = self.sessions()
         self.ids.finish()

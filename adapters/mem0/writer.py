@@ -162,13 +162,6 @@ def embed(rec: Base, system: str) -> dict[str, Any]:
     return out
 
 
-def _built(agent: Agent) -> bool:
-    """True for an agent memconv built around archival records when it wrote a Letta file (tag
-    ``memconv``, ``metadata.memconv`` naming the scope it was built for; adapters/letta/writer.py)."""
-    meta = (agent.metadata or {}).get(EMBED_KEY)
-    return "memconv" in agent.tags and isinstance(meta, dict) and "scope" in meta
-
-
 def _from_mem0(rec: Base) -> bool:
     """True for records this adapter read from a mem0 object it can put back key for key."""
     return rec.came_from(SYSTEM) and rec.provenance.variant != "openmemory"  # type: ignore[union-attr]
@@ -408,7 +401,7 @@ class _Writer:
             self.keep(b)
             return
         owners = self.block_owners.get(b.id) or []
-        if owners and all(_built(a) for a in owners):
+        if owners and all(a.built_by_memconv() for a in owners):
             self.built_blocks += 1  # memconv's own scaffolding, not a memory of the user's
             self.keep(b)
             return

@@ -153,6 +153,14 @@ class Agent(Base):
     created_at: str | None = None
     updated_at: str | None = None
 
+    def built_by_memconv(self) -> bool:
+        """True for an agent memconv built around archival records when it wrote a Letta file, which
+        its source never had: tag ``memconv`` and ``metadata.memconv.scope`` naming the scope it was
+        built for (``adapters/letta/writer.py``). Writers of other formats leave it and what only it
+        holds (its blocks, its system message) out of their native records."""
+        meta = (self.metadata or {}).get("memconv")
+        return "memconv" in self.tags and isinstance(meta, dict) and "scope" in meta
+
 
 class Block(Base):
     """A core-memory block (Letta ``BlockSchema`` / legacy ``core_memory[]``).

@@ -112,6 +112,12 @@ class Report:
             c = self.placed[kind] = Counter()
         c[where] += count
 
+    def unplace(self, kind: str, where: str, count: int = 1) -> None:
+        """Take back ``count`` records of ``kind`` placed ``where`` (a writer that leaves out, at the end,
+        records it had placed when they came: it counts them again, e.g. as ``info["filtered"]``)."""
+        c = self.placed.setdefault(kind, Counter())
+        c[where] -= min(count, c[where])
+
     def move(self, kind: str, src: str, dst: str, count: int = 1) -> None:
         """Move ``count`` records of ``kind`` already placed ``src`` to ``dst`` (a writer that learns
         late where they went, e.g. entities that no relation uses)."""
