@@ -101,3 +101,19 @@ def test_letta_merge_of_agent_files_counts_every_agents_blocks(tmp_path):
     after = json.loads(dest.read_text())
     assert blocks["keep"] == len(before["blocks"])
     assert blocks["insert"] == len(after["blocks"]) - len(before["blocks"])
+
+
+def test_merging_a_multi_agent_file_into_itself_keeps_its_group(tmp_path):
+    """evie.af (a sleep-time group: Evie and its companion) merged into a copy of itself: the input's
+    group takes the place of the destination's, nothing is reported lost, and the plan says so."""
+    src = LETTA / "evie.af"
+    dest = tmp_path / "evie.af"
+    dest.write_bytes(src.read_bytes())
+    report = memconv.convert(str(src), "letta", str(dest), strategy="merge")
+    doc = json.loads(dest.read_text())
+    assert len(doc["groups"]) == len(json.loads(src.read_text())["groups"]) == 1
+    group = doc["groups"][0]
+    ids = {a["id"] for a in doc["agents"]}
+    assert set(group["agent_ids"]) <= ids and group["manager_config"]["manager_agent_id"] in ids
+    assert not report.has_loss, report.format_losses()
+    assert report.info["plan"]["collections"]["groups"]["update"] == 1

@@ -181,10 +181,17 @@ def merge_agent_files(fmt: Any, existing: Input, new: Input, out: BinaryIO, stra
         replaced_ids = {old_agents[n].id for n in both}
         # a session, observation, summary or relation the input has again (same kind and id) is updated
         redone = {(r.kind, r.id) for r in new if _sidecar_kind(r) and r.kind not in ARCHIVAL}
+        # a group of the destination whose agents the input all brings again is the input's to give
+        regrouped = {r.id for r in old if r.kind == "group" and _group_agents(r) and _group_agents(r) <= replaced_ids}
         kept_old = [r for r in old if not (r.kind == "agent" and r.id in replaced_ids)
                     and not (r.kind == "message" and r.agent_id in replaced_ids)
                     and not (r.kind == "tool" and r.name in new_tools)
-                    and (r.kind, r.id) not in redone]
+                    and (r.kind, r.id) not in redone and r.id not in regrouped]
+        new_groups = sum(1 for r in new if r.kind == "group")
+        plan.add("groups", "update", min(len(regrouped), new_groups))
+        plan.add("groups", "delete", max(0, len(regrouped) - new_groups))
+        plan.add("groups", "insert", max(0, new_groups - len(regrouped)))
+        plan.add("groups", "keep", sum(1 for r in old if r.kind == "group" and r.id not in regrouped))
         merged_new = []
         for r in new:
             if r.kind == "agent" and r.name in both:
@@ -216,7 +223,11 @@ def merge_agent_files(fmt: Any, existing: Input, new: Input, out: BinaryIO, stra
             if r.kind in ("passage", "memory") and r.scope.agent_id in moved:
                 r = r.model_copy(update={"scope": r.scope.model_copy(update={"agent_id": moved[r.scope.agent_id]})})
             if r.kind == "group":
-                r = r.model_copy(update={"agent_ids": [moved.get(a, a) for a in r.agent_ids]})
+                upd: dict[str, Any] = {"agent_ids": [moved.get(a, a) for a in r.agent_ids]}
+                manager = (r.manager_config or {}).get("manager_agent_id")
+                if manager in moved:
+                    upd["manager_config"] = {**r.manager_config, "manager_agent_id": moved[manager]}
+                r = r.model_copy(update=upd)
             out_records.append(_retool(r, to_new))
         repeated = [r for r in merged_new if r.kind in ARCHIVAL and (_owner_key(r, new_side), r.text) in old_texts]
         skipped = {id(r) for r in repeated}
@@ -241,6 +252,12 @@ def merge_agent_files(fmt: Any, existing: Input, new: Input, out: BinaryIO, stra
         if stale.is_file() and outputs is not None:  # its old passages belonged to agents it no longer holds
             outputs.remove_on_commit(str(stale))
     return plan
+
+
+def _group_agents(g: Any) -> set[str]:
+    """The agents a group names: its members and its manager."""
+    manager = (g.manager_config or {}).get("manager_agent_id")
+    return set(g.agent_ids) | ({manager} if isinstance(manager, str) else set())
 
 
 def _sidecar_kind(r: Any) -> bool:
