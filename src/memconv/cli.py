@@ -16,7 +16,7 @@ import click
 import orjson
 
 from . import __version__, registry
-from .errors import ExitCode, LossRefused, MemconvError, PartialWrite, UsageError
+from .errors import ExitCode, LossRefused, MemconvError, PartialWrite, UsageError, memconv_cause
 from .model import KIND_ORDER, SCHEMA_VERSION, json_schema
 from .pipeline import convert as run_convert
 from .pipeline import iter_records
@@ -544,11 +544,16 @@ def main(argv: list[str] | None = None) -> None:
             pass
         code = ExitCode.OK
     except Exception as e:  # a bug: one line, the traceback only with --debug
-        if debug:
-            import traceback
+        cause = memconv_cause(e)
+        if cause is not None:  # e.g. a signal's Interrupted raised inside a C extension's callback
+            _err(f"memconv: error: {cause.message}")
+            code = int(cause.exit_code)
+        else:
+            if debug:
+                import traceback
 
-            traceback.print_exc()
-        _err(f"memconv: internal error: {type(e).__name__}: {redact(e)} (this is a bug in memconv; "
-             f"rerun with --debug for the traceback)")
-        code = ExitCode.INTERNAL
+                traceback.print_exc()
+            _err(f"memconv: internal error: {type(e).__name__}: {redact(e)} (this is a bug in memconv; "
+                 f"rerun with --debug for the traceback)")
+            code = ExitCode.INTERNAL
     sys.exit(int(code))

@@ -171,3 +171,18 @@ def place(path: str | None, *parts: object) -> str:
     """
     items = [str(p) for p in (path, *parts) if p not in (None, "")]
     return ": ".join(items)
+
+
+def memconv_cause(e: BaseException) -> "MemconvError | None":
+    """The :class:`MemconvError` behind ``e`` (``e`` itself, or its cause or context, and so on), or
+    None. A signal handler's :class:`Interrupted` raised while a C extension calls back into Python
+    (ijson building an object) comes out of CPython as a ``SystemError`` "returned a result with an
+    exception set", with the real exception as its cause: that is the signal, not a bug."""
+    seen = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, MemconvError):
+            return cur
+        cur = cur.__cause__ or cur.__context__
+    return None

@@ -20,7 +20,7 @@ from pydantic_core import PydanticSerializationError
 
 from . import registry
 from .commit import OutputSet, is_special, resolve
-from .errors import DestinationExists, InputInvalid, LossRefused, OutputUnwritable, UsageError
+from .errors import DestinationExists, InputInvalid, LossRefused, OutputUnwritable, UsageError, memconv_cause
 from .filters import parse_kinds, parse_since, select
 from .format import Format, ReadOptions, WriteOptions
 from .progress import progress
@@ -304,13 +304,28 @@ def _write_folder(stream: Iterable[Any], fmt: Format, out: str, *, report: Repor
     return report
 
 
-def _write(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, strategy: str | None,
-           dry_run: bool, fail_on_loss: bool, compress: bool | None, keep_secrets: bool, fsync: bool,
-           wait: float, target_version: str | None, timestamp: str | None, jsonl: bool,
-           options: dict[str, Any]) -> Report:
+def _write(stream: Iterable[Any], fmt: Format, out: str, **kw: Any) -> Report:
     """The one write path of the library and the command line: check the destination, lock it, write
     every output into one :class:`~memconv.commit.OutputSet` (merged with the destination under
-    ``strategy``), refuse a loss, and commit (or, for a dry run, discard) the set."""
+    ``strategy``), refuse a loss, and commit (or, for a dry run, discard) the set (:func:`_write_set`).
+
+    Raises: a :class:`MemconvError` raised inside a C extension's callback (a signal's
+    :class:`Interrupted` while ijson builds an object) as itself, not as CPython's ``SystemError``.
+    """
+    try:
+        return _write_set(stream, fmt, out, **kw)
+    except SystemError as e:
+        cause = memconv_cause(e)
+        if cause is None:
+            raise
+        raise cause from None
+
+
+def _write_set(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, strategy: str | None,
+               dry_run: bool, fail_on_loss: bool, compress: bool | None, keep_secrets: bool, fsync: bool,
+               wait: float, target_version: str | None, timestamp: str | None, jsonl: bool,
+               options: dict[str, Any]) -> Report:
+    """:func:`_write`'s work."""
     split = bool(options.get("split"))
     _preflight(fmt, out, strategy, split, dry_run, report, jsonl)
     stream = blank(stream, report, keep=keep_secrets)  # kept values are still never printed
