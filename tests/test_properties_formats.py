@@ -440,7 +440,7 @@ def _check_letta(items: list[Any], back: Any, report: Report, sidecar: bytes | N
     messages keep their stream order; agents and blocks memconv builds come after the input's),
     archival passages by id (the sidecar keeps it).
     """
-    from memconv.adapters.letta.writer import safe_name
+    from memconv.adapters.letta.shape import safe_name
 
     header, recs = items[0], items[1:]
     agents = [r for r in recs if r.kind == "agent"]

@@ -67,9 +67,8 @@ from memconv.timeutil import parse_ts
 
 from .client import LettaAPI, connect
 from .reader import passage_from_letta
-from .shape import ID_RE, sidecar_path
+from .shape import ID_RE, SYSTEM, sidecar_path
 
-SYSTEM = "letta"
 _FREE_TEXT = frozenset({"content", "text", "value", "system", "source_code", "description", "instructions",
                         "reasoning", "tool_return", "func_response", "stdout", "stderr", "arguments"})
 """Keys whose values are free text, never ids: left alone when ids are renumbered."""

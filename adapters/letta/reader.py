@@ -29,10 +29,9 @@ from memconv.model import (Agent, Block, File, Group, Header, McpServer, Memory,
 from memconv.report import Report
 
 from .mapping import LINE_VERBATIM, OWNER_MARK, SIDECAR_KINDS
-from .shape import (AGENT_KEYS, BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, KNOWN_REVISIONS, LEGACY_VERSIONS,
+from .shape import (SYSTEM, AGENT_KEYS, BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, KNOWN_REVISIONS, LEGACY_VERSIONS,
                     MCP_KEYS, MESSAGE_KEYS, SKILL_KEYS, SOURCE_KEYS, TOOL_KEYS, version_tuple)
 
-SYSTEM = "letta"
 
 
 class _Ctx:

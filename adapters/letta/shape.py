@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Iterable
 
 from .revisions import REVISIONS
+
+SYSTEM = "letta"
+"""The system name in provenance and extras."""
 
 # Letta key -> canonical field, per entity of the current AgentFileSchema (v2).
 AGENT_KEYS = {
@@ -174,3 +178,22 @@ handle, so agents memconv builds import anywhere; pick a model after import."""
 ARCHIVAL_TOOL_NAMES = ["archival_memory_search", "archival_memory_insert"]
 """Built-in tools attached by name (``AgentSchema.tools``) to agents memconv builds around passages,
 so the imported agent can search them (``letta_v1_agent``'s base tools do not include them)."""
+
+_UNSAFE_NAME = re.compile(r"[^\w '\-]")
+
+
+def safe_name(name: str | None) -> str:
+    """An agent name Letta accepts (``^[\\w '\\-]+$``): other characters become ``_``; empty -> ``agent``."""
+    if name and NAME_RE.match(name):
+        return name
+    out = _UNSAFE_NAME.sub("_", name or "").strip()
+    return out if out and NAME_RE.match(out) else "agent"
+
+
+def dedup(items: Iterable[str]) -> list[str]:
+    """The non-empty strings of ``items``, each once, in their first order."""
+    seen: dict[str, None] = {}
+    for i in items:
+        if isinstance(i, str) and i:
+            seen.setdefault(i, None)
+    return list(seen)

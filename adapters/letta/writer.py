@@ -69,12 +69,10 @@ unless ``options.extra["keep_secrets"]``; ``report.info["secrets_blanked"]`` cou
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, BinaryIO, Iterable
 
 import orjson
@@ -84,7 +82,6 @@ from memconv.jsonutil import dumps, has_big_int
 from memconv.errors import UnsupportedVersion
 from memconv.fields import ABSENT, join, without_markers
 from memconv.format import WriteOptions
-from memconv.io import AtomicOutput
 from memconv.model import Agent, Base, Group, Header, Message, Provenance
 from memconv.report import Report
 from memconv.spool import Spool
@@ -92,15 +89,15 @@ from memconv.timeutil import parse_ts
 from memconv.uniqueids import UniqueIds, suffixed
 
 from .ids import FileLocalIds, renumber
-from .mapping import MAPPING, source_block
-from .shape import (AGENT_KEYS, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
-                    ID_RE, LETTA_FREE_LLM_CONFIG, MCP_KEYS, MESSAGE_KEYS, NAME_RE, SKILL_KEYS,
+from .archival import ArchivalRecords, Owner
+from .mapping import MAPPING
+from .shape import (SYSTEM, AGENT_KEYS, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
+                    ID_RE, LETTA_FREE_LLM_CONFIG, MCP_KEYS, MESSAGE_KEYS, SKILL_KEYS,
                     SOURCE_KEYS, TOOL_KEYS, TOOL_RULE_KEYS, TOP_LEVEL_LISTS, TOP_LEVEL_ORDER, V2_AGENT_KEYS,
                     V2_BLOCK_KEYS, V2_FILE_AGENT_KEYS, V2_FILE_KEYS, V2_GROUP_KEYS, V2_MCP_KEYS, V2_MESSAGE_KEYS,
                     V2_SKILL_KEYS, V2_SOURCE_KEYS, V2_TOOL_KEYS, WRITE_REVISION, WRITE_VERSION, SIDECAR_SHA256_KEY,
-                    sidecar_path)
+                    safe_name)
 
-SYSTEM = "letta"
 SIDECAR_KINDS = ("memory", "passage", "session", "observation", "summary", "relation")
 SMALL = ("agent", "group", "block", "tool", "source", "file", "mcp_server", "skill", "session")
 
@@ -128,7 +125,6 @@ _SHAPE_NOTES = {
 }
 _SHAPE_NOTES["agent_list"] = _SHAPE_NOTES["agent_state"]
 
-_UNSAFE_NAME = re.compile(r"[^\w '\-]")
 _SECRET_DICTS = ("secrets", "tool_exec_environment_variables")
 
 
@@ -138,14 +134,6 @@ def accepts_version(v: str | None) -> bool:
         return True
     s = v.strip().lower().lstrip("v")
     return s in ("2", "0.16", "0.16.x", "agentfileschema") or re.fullmatch(r"0\.16\.\d+", s) is not None
-
-
-def safe_name(name: str | None) -> str:
-    """An agent name Letta accepts (``^[\\w '\\-]+$``): other characters become ``_``; empty -> ``agent``."""
-    if name and NAME_RE.match(name):
-        return name
-    out = _UNSAFE_NAME.sub("_", name or "").strip()
-    return out if out and NAME_RE.match(out) else "agent"
 
 
 def _exact(rec: Base) -> bool:
@@ -193,14 +181,6 @@ def _load(blob: bytes) -> Any:
     return json.loads(blob) if has_big_int(blob) else orjson.loads(blob)
 
 
-def _dedup(items: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for i in items:
-        if isinstance(i, str) and i:
-            seen.setdefault(i, None)
-    return list(seen)
-
-
 class _Msg:
     """What the writer keeps in memory per message: spool handle, id, flags."""
 
@@ -214,19 +194,7 @@ class _Msg:
         self.is_system = is_system
 
 
-class _Owner:
-    """An agent memconv builds for archival records whose scope matches no agent."""
-
-    def __init__(self, key: tuple[str, str]):
-        self.key = key
-        self.users: dict[str, None] = {}
-        self.systems: dict[str, None] = {}
-        self.count = 0
-        self.new_id = ""
-        self.name = ""
-
-
-class LettaWriter:
+class LettaWriter(ArchivalRecords):
     """One conversion to an agent file; see the module docstring. Use :func:`write_agent_file`."""
 
     def __init__(self, out: BinaryIO, options: WriteOptions):
@@ -372,151 +340,6 @@ class LettaWriter:
             obj["approvals"] = []
         return obj
 
-    # ------------------------------------------------------------------ archival records (sidecar)
-
-    def _archival(self, rec: Any) -> None:
-        if rec.kind == "memory" and rec.extra("agentmemory").get("isLatest") is False:
-            self.superseded += 1
-        line, key, users = self._line(rec)
-        line["id"] = self.passage_ids.claim("passages", line["id"], within=rec.kind)
-        handle = self.pas_spool.add(_dump(line))
-        self.pas_groups.setdefault(key, []).append(handle)
-        self.pas_kinds[rec.kind] = self.pas_kinds.get(rec.kind, 0) + 1
-        system = rec.source_system((self.header.source_system or "memconv"))
-        self.pas_systems.setdefault(key, {})[system] = None
-        for u in users:
-            self.pas_users.setdefault(key, {})[u] = None
-
-    def _source_block(self, rec: Any, key: tuple[str, str] | None = None, **_: Any) -> dict[str, Any]:
-        """The line's ``source`` object: every field of ``rec`` the line does not hold, and other systems'
-        extras (:func:`.mapping.source_block`), so the Letta reader rebuilds the record."""
-        return source_block(rec, self.header.source_system or "memconv", agent_ids=self._owner_ids(rec, key)) or {}
-
-    def _owner_ids(self, rec: Any, key: tuple[str, str] | None) -> set[str]:
-        """The input agent ids a record's ``scope.agent_id`` may name as its owner: those of the input
-        when the record is owned by the agent its scope names (owner key ``("agent", id)``), else none."""
-        scope = getattr(rec, "scope", None)
-        if key is None or scope is None or key != ("agent", scope.agent_id):
-            return set()
-        return self._agent_ids()
-
-    def _agent_ids(self) -> set[str]:
-        """Ids of the input's agents so far (agents come first in the stream)."""
-        if len(self._ids_cache) != len(self.small["agent"]):
-            self._ids_cache = {a.id for a in self.small["agent"]}
-        return self._ids_cache
-
-    def _line(self, rec: Any) -> tuple[dict[str, Any], tuple[str, str], list[str]]:
-        """A sidecar line (without ``agent_id``), its owner key and the user ids it names."""
-        kind = rec.kind
-        users: list[str] = []
-        if kind in ("memory", "passage"):
-            scope = rec.scope
-            key = self._scope_key(scope, rec)
-            if scope.user_id:
-                users.append(scope.user_id)
-            from_letta = rec.came_from(SYSTEM) and kind == "passage"
-            line: dict[str, Any] = {"id": rec.id, "text": rec.text}
-            if from_letta:
-                line["tags"] = rec.tags if rec.tags is not None else []
-            else:
-                line["tags"] = _dedup([*(rec.tags or []), *(rec.categories or []), *(rec.concepts or [])])
-            line["created_at"] = rec.created_at
-            line["updated_at"] = rec.updated_at
-            line["metadata"] = rec.metadata if rec.metadata is not None else {}
-            if rec.embedding is not None:
-                line["embedding"] = rec.embedding
-            if rec.embedding_model is not None:
-                line["embedding_model"] = rec.embedding_model
-            # a Letta passage has a source block only when it gained fields Letta has no key for
-            src = source_block(rec, self.header.source_system or "memconv", letta_passage=from_letta,
-                               agent_ids=self._owner_ids(rec, key))
-            if src:
-                line["source"] = src
-            if from_letta:
-                for k, v in rec.extra(SYSTEM).items():
-                    if not k.startswith("$") and k not in line and k != "agent_id":
-                        line[k] = v
-            return line, key, users
-        if kind == "session":
-            parts = [f"Session {rec.id}" + (f" in {rec.project}" if rec.project else "")]
-            when = " - ".join(x for x in (rec.started_at, rec.ended_at) if x)
-            if when or rec.status:
-                parts[0] += " (" + ", ".join(x for x in (when, rec.status) if x) + ")"
-            if rec.first_prompt:
-                parts.append(f"First prompt: {rec.first_prompt}")
-            if rec.summary:
-                parts.append(f"Summary: {rec.summary}")
-            key = (("project", rec.project) if rec.project else ("agent", rec.agent_id) if rec.agent_id
-                   else ("none", self._system_of(rec)))
-            line = {"id": rec.id, "text": "\n".join(parts),
-                    "tags": _dedup(["agentmemory:session", *(rec.tags or [])]),
-                    "created_at": rec.started_at, "updated_at": rec.ended_at, "metadata": {},
-                    "source": self._source_block(rec, project=rec.project, cwd=rec.cwd, status=rec.status,
-                                                 model=rec.model, commit_shas=rec.commit_shas,
-                                                 observation_count=rec.observation_count)}
-            return line, key, users
-        if kind == "observation":
-            parts = [x for x in (rec.title, rec.subtitle, rec.narrative) if x]
-            if rec.facts:
-                parts.append("Facts:\n" + "\n".join(f"- {f}" for f in rec.facts))
-            if rec.files:
-                parts.append("Files: " + ", ".join(rec.files))
-            key = ("session", rec.session_id)
-            if rec.agent_id:
-                self.session_agents.setdefault(rec.session_id, rec.agent_id)
-            tags = ["agentmemory:observation"]
-            if rec.observation_type:
-                tags.append(f"type:{rec.observation_type}")
-            line = {"id": rec.id, "text": "\n".join(parts) or "(empty observation)",
-                    "tags": _dedup([*tags, *rec.concepts]), "created_at": rec.timestamp, "updated_at": None,
-                    "metadata": {},
-                    "source": self._source_block(rec, session_id=rec.session_id,
-                                                 observation_type=rec.observation_type, files=rec.files,
-                                                 importance=rec.importance, confidence=rec.confidence,
-                                                 agent_id=rec.agent_id, origin=rec.origin)}
-            return line, key, users
-        if kind == "summary":
-            parts = [x for x in (rec.title, rec.narrative) if x]
-            if rec.key_decisions:
-                parts.append("Key decisions:\n" + "\n".join(f"- {d}" for d in rec.key_decisions))
-            if rec.files_modified:
-                parts.append("Files modified: " + ", ".join(rec.files_modified))
-            key = ("project", rec.project) if rec.project else ("session", rec.session_id)
-            line = {"id": rec.id, "text": "\n".join(parts) or f"Summary of session {rec.session_id}",
-                    "tags": _dedup(["agentmemory:summary", *rec.concepts]), "created_at": rec.created_at,
-                    "updated_at": None, "metadata": {},
-                    "source": self._source_block(rec, session_id=rec.session_id, project=rec.project,
-                                                 files_modified=rec.files_modified,
-                                                 observation_count=rec.observation_count)}
-            return line, key, users
-        # relation
-        key = self._scope_key(rec.scope, rec)
-        if rec.scope.user_id:
-            users.append(rec.scope.user_id)
-        line = {"id": rec.id, "text": f"{rec.source} {rec.relationship} {rec.target}", "tags": ["relation"],
-                "created_at": rec.created_at, "updated_at": None, "metadata": {},
-                "source": self._source_block(rec, key)}
-        return line, key, users
-
-    def _system_of(self, rec: Any) -> str:
-        return rec.source_system((self.header.source_system or "memconv"))
-
-    def _scope_key(self, scope: Any, rec: Any) -> tuple[str, str]:
-        """Owner key of a scoped record: mem0 (and others) agent_id > user_id > project; AgentMemory
-        project > agentId (its agentId names the coding tool, the same across projects)."""
-        if scope.project and self._system_of(rec) == "agentmemory":
-            return ("project", scope.project)
-        if scope.agent_id:
-            return ("agent", scope.agent_id)
-        if scope.user_id:
-            return ("user", scope.user_id)
-        if scope.project:
-            return ("project", scope.project)
-        if scope.session_id:
-            return ("session", scope.session_id)
-        return ("none", self._system_of(rec))
-
     # ------------------------------------------------------------------ finish
 
     def _finish(self) -> None:
@@ -596,147 +419,6 @@ class LettaWriter:
                 agents[idx] = owner.model_copy(update={"group_ids": [*owner.group_ids, g.id]})
             self.report.warn(f"letta: {a.name!r}: multi_agent_group {g.id} ({mtype}) written as a group")
 
-    # ------------------------------------------------------------------ owners of archival records
-
-    def _owners(self, agents: list[Agent]) -> dict[tuple[str, str], Any]:
-        """Owner key -> the real Agent or a built :class:`_Owner` (rules in the module docstring)."""
-        by_id = {a.id: a for a in agents}
-        names: dict[str, list[Agent]] = {}
-        for a in agents:
-            names.setdefault(a.name, []).append(a)
-        sessions = {s.id: s for s in self.small["session"]}
-
-        def normal(key: tuple[str, str]) -> tuple[str, str]:
-            if key[0] != "session":
-                return key
-            s = sessions.get(key[1])
-            if s is not None and s.project:
-                return ("project", s.project)
-            if s is not None and s.agent_id:
-                return ("agent", s.agent_id)
-            fallback = self.session_agents.get(key[1])
-            if fallback:
-                return ("agent", fallback)
-            return ("none", next(iter(self.pas_systems.get(key, {"memconv": None}))))
-
-        result: dict[tuple[str, str], Any] = {}
-        built: dict[tuple[str, str], _Owner] = {}
-        unscoped: list[tuple[tuple[str, str], tuple[str, str]]] = []
-        attached_single = 0
-
-        def build(key: tuple[str, str], k: tuple[str, str]) -> _Owner:
-            o = built.get(k)
-            if o is None:
-                o = built[k] = _Owner(k)
-            o.count += len(self.pas_groups[key])
-            o.users.update(self.pas_users.get(key, {}))
-            o.systems.update(self.pas_systems.get(key, {}))
-            return o
-
-        # agents memconv built in an earlier conversion (tag memconv, metadata.memconv.scope), by scope:
-        # records of that scope go back to them rather than to a new agent
-        earlier: dict[tuple[str, str], Agent] = {}
-        for a in agents:
-            meta = (a.metadata or {}).get("memconv")
-            scope = meta.get("scope") if isinstance(meta, dict) else None
-            if "memconv" in a.tags and isinstance(scope, dict) and len(scope) == 1:
-                ((sk, sv),) = scope.items()
-                earlier.setdefault((str(sk), str(sv)), a)
-
-        for key, handles in self.pas_groups.items():
-            k = normal(key)
-            owner: Any = None
-            if k[0] == "agent":
-                owner = by_id.get(k[1])
-                if owner is None and len(names.get(k[1], [])) == 1:
-                    owner = names[k[1]][0]
-                if owner is None and len(names.get(safe_name(k[1]), [])) == 1:  # the name made safe earlier
-                    owner = names[safe_name(k[1])][0]
-            if owner is None:
-                owner = earlier.get(k)
-            if owner is None and len(agents) == 1:
-                owner = agents[0]
-                attached_single += len(handles)
-            if owner is None and k[0] == "none":
-                unscoped.append((key, k))
-                continue
-            result[key] = owner if owner is not None else build(key, k)
-        for key, k in unscoped:  # records with no scope join the only owner there is, else get their own
-            owners = {id(o): o for o in result.values()}
-            if len(owners) == 1:
-                result[key] = next(iter(owners.values()))
-                if isinstance(result[key], _Owner):
-                    result[key].count += len(self.pas_groups[key])
-                    result[key].systems.update(self.pas_systems.get(key, {}))
-            else:
-                result[key] = build(key, k)
-        if attached_single:
-            self.report.warn(f"letta: {attached_single} archival record(s) whose scope names no agent of the input "
-                             f"were given to its only agent, {agents[0].name!r}")
-        for o in built.values():
-            o.new_id = self.ids["agent"].fresh()
-            kind, val = o.key
-            systems = " and ".join(o.systems) or "memconv"
-            if kind == "project":
-                base = val.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1] or val
-            elif kind == "none":
-                base = f"{systems} memories"
-            elif kind == "user":
-                base = f"{systems} {val}"
-            else:
-                base = val
-            o.name = safe_name(base)
-            if o.name != base:
-                self.report.warn(f"letta: agent name {base!r} is not one Letta accepts (letters, digits, _, space, "
-                                 f"' and -); written as {o.name!r}")
-            self.report.warn(f"letta: built agent {o.name!r} ({o.new_id}) for {o.count} archival record(s) of "
-                             f"{systems} {kind} {val!r} (letta/letta-free model, no embedding_config)")
-        return result
-
-    # ------------------------------------------------------------------ sidecar
-
-    def _sidecar_target(self) -> str | None:
-        explicit = self.opts.extra.get("passages")
-        if explicit:
-            return str(explicit)
-        if self.opts.output_path:
-            return str(sidecar_path(self.opts.output_path))
-        return None
-
-    def _write_sidecar(self, agents: list[Agent], owners: dict[tuple[str, str], Any]) -> None:
-        total = sum(len(h) for h in self.pas_groups.values())
-        if not total:
-            target = self._sidecar_target()
-            if target and self.opts.output_path and Path(target).exists() and not self.opts.extra.get("passages"):
-                self.report.warn(f"letta: {target} exists beside the output but this conversion has no passages; "
-                                 f"memconv would read it with the new file (remove it if it is stale)")
-            return
-        target = self._sidecar_target()
-        if target is None:
-            for kind, n in self.pas_kinds.items():
-                self.report.lost(kind, "*", "archival memory has no place in an .af written to standard output; "
-                                            "name a sidecar with --passages FILE", count=n)
-            return
-        order: list[str] = [self.new_ids[id(a)] for a in agents]
-        per_agent: dict[str, list[tuple[str, str]]] = {}
-        for key, owner in owners.items():
-            new = owner.new_id if isinstance(owner, _Owner) else self.new_ids[id(owner)]
-            if new not in order:
-                order.append(new)
-            per_agent.setdefault(new, []).append(key)
-        digest = hashlib.sha256()
-        with AtomicOutput(target) as fh:
-            for new in order:
-                prefix = b'{"agent_id":' + _dump(new)
-                for key in per_agent.get(new, []):
-                    for blob in self.pas_spool.all(self.pas_groups[key]):
-                        line = prefix + (b"," + blob[1:] if blob != b"{}" else b"}") + b"\n"
-                        digest.update(line)
-                        fh.write(line)
-        self.sidecar_sha256 = digest.hexdigest()  # the .af records it: a reader can tell a mixed pair
-        self.report.wrote("letta:passages", total)
-        self.report.info["sidecar"] = target
-
     # ------------------------------------------------------------------ the agent file
 
     def _ref(self, prefix: str, old: str, where: str) -> str | None:
@@ -770,7 +452,7 @@ class LettaWriter:
                     src_emb[s] = a.embedding_config
         for i, a in enumerate(agents):
             agent_objs.append(self._agent(a, i))
-        built = list({id(o): o for o in owners.values() if isinstance(o, _Owner)}.values())
+        built = list({id(o): o for o in owners.values() if isinstance(o, Owner)}.values())
         for j, o in enumerate(built):
             agent_objs.append(self._built_agent(o, len(agents) + j))
         groups = [g for g in (self._group(g) for g in self.small["group"]) if g is not None]
@@ -1006,7 +688,7 @@ class LettaWriter:
                 "tool_returns": [], "created_at": self.export_time, "approve": None, "approval_request_id": None,
                 "denial_reason": None, "approvals": []}
 
-    def _built_agent(self, o: _Owner, i: int) -> dict[str, Any]:
+    def _built_agent(self, o: Owner, i: int) -> dict[str, Any]:
         """The agent memconv builds around archival records of one scope (mem0, AgentMemory...)."""
         self.agent_new_ids[i] = o.new_id
         self.agent_msg_keys[i] = None

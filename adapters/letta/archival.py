@@ -1,0 +1,323 @@
+"""Archival records in a Letta agent file's sidecar: which agent owns each passage, memory and other
+system's record (an agent of the file, or one memconv builds for a scope), the sidecar line each
+becomes, and the sidecar itself (``<stem>.passages.jsonl``; letta-af.md section 5).
+
+:class:`ArchivalRecords` is the part of :class:`.writer.LettaWriter` that does this: its state (the
+spooled lines by owner key, the users and systems of each key) lives on the writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from memconv.io import AtomicOutput
+from memconv.jsonutil import dumps
+from memconv.model import Agent
+
+from .mapping import source_block
+from .shape import SYSTEM, dedup, safe_name, sidecar_path
+
+class Owner:
+    """An agent memconv builds for archival records whose scope matches no agent."""
+
+    def __init__(self, key: tuple[str, str]):
+        self.key = key
+        self.users: dict[str, None] = {}
+        self.systems: dict[str, None] = {}
+        self.count = 0
+        self.new_id = ""
+        self.name = ""
+
+
+
+class ArchivalRecords:
+    """The sidecar side of :class:`.writer.LettaWriter` (a mixin: it uses the writer's state)."""
+
+    # ------------------------------------------------------------------ archival records (sidecar)
+
+    def _archival(self, rec: Any) -> None:
+        if rec.kind == "memory" and rec.extra("agentmemory").get("isLatest") is False:
+            self.superseded += 1
+        line, key, users = self._line(rec)
+        line["id"] = self.passage_ids.claim("passages", line["id"], within=rec.kind)
+        handle = self.pas_spool.add(dumps(line))
+        self.pas_groups.setdefault(key, []).append(handle)
+        self.pas_kinds[rec.kind] = self.pas_kinds.get(rec.kind, 0) + 1
+        system = rec.source_system((self.header.source_system or "memconv"))
+        self.pas_systems.setdefault(key, {})[system] = None
+        for u in users:
+            self.pas_users.setdefault(key, {})[u] = None
+
+    def _source_block(self, rec: Any, key: tuple[str, str] | None = None, **_: Any) -> dict[str, Any]:
+        """The line's ``source`` object: every field of ``rec`` the line does not hold, and other systems'
+        extras (:func:`.mapping.source_block`), so the Letta reader rebuilds the record."""
+        return source_block(rec, self.header.source_system or "memconv", agent_ids=self._owner_ids(rec, key)) or {}
+
+    def _owner_ids(self, rec: Any, key: tuple[str, str] | None) -> set[str]:
+        """The input agent ids a record's ``scope.agent_id`` may name as its owner: those of the input
+        when the record is owned by the agent its scope names (owner key ``("agent", id)``), else none."""
+        scope = getattr(rec, "scope", None)
+        if key is None or scope is None or key != ("agent", scope.agent_id):
+            return set()
+        return self._agent_ids()
+
+    def _agent_ids(self) -> set[str]:
+        """Ids of the input's agents so far (agents come first in the stream)."""
+        if len(self._ids_cache) != len(self.small["agent"]):
+            self._ids_cache = {a.id for a in self.small["agent"]}
+        return self._ids_cache
+
+    def _line(self, rec: Any) -> tuple[dict[str, Any], tuple[str, str], list[str]]:
+        """A sidecar line (without ``agent_id``), its owner key and the user ids it names."""
+        kind = rec.kind
+        users: list[str] = []
+        if kind in ("memory", "passage"):
+            scope = rec.scope
+            key = self._scope_key(scope, rec)
+            if scope.user_id:
+                users.append(scope.user_id)
+            from_letta = rec.came_from(SYSTEM) and kind == "passage"
+            line: dict[str, Any] = {"id": rec.id, "text": rec.text}
+            if from_letta:
+                line["tags"] = rec.tags if rec.tags is not None else []
+            else:
+                line["tags"] = dedup([*(rec.tags or []), *(rec.categories or []), *(rec.concepts or [])])
+            line["created_at"] = rec.created_at
+            line["updated_at"] = rec.updated_at
+            line["metadata"] = rec.metadata if rec.metadata is not None else {}
+            if rec.embedding is not None:
+                line["embedding"] = rec.embedding
+            if rec.embedding_model is not None:
+                line["embedding_model"] = rec.embedding_model
+            # a Letta passage has a source block only when it gained fields Letta has no key for
+            src = source_block(rec, self.header.source_system or "memconv", letta_passage=from_letta,
+                               agent_ids=self._owner_ids(rec, key))
+            if src:
+                line["source"] = src
+            if from_letta:
+                for k, v in rec.extra(SYSTEM).items():
+                    if not k.startswith("$") and k not in line and k != "agent_id":
+                        line[k] = v
+            return line, key, users
+        if kind == "session":
+            parts = [f"Session {rec.id}" + (f" in {rec.project}" if rec.project else "")]
+            when = " - ".join(x for x in (rec.started_at, rec.ended_at) if x)
+            if when or rec.status:
+                parts[0] += " (" + ", ".join(x for x in (when, rec.status) if x) + ")"
+            if rec.first_prompt:
+                parts.append(f"First prompt: {rec.first_prompt}")
+            if rec.summary:
+                parts.append(f"Summary: {rec.summary}")
+            key = (("project", rec.project) if rec.project else ("agent", rec.agent_id) if rec.agent_id
+                   else ("none", self._system_of(rec)))
+            line = {"id": rec.id, "text": "\n".join(parts),
+                    "tags": dedup(["agentmemory:session", *(rec.tags or [])]),
+                    "created_at": rec.started_at, "updated_at": rec.ended_at, "metadata": {},
+                    "source": self._source_block(rec, project=rec.project, cwd=rec.cwd, status=rec.status,
+                                                 model=rec.model, commit_shas=rec.commit_shas,
+                                                 observation_count=rec.observation_count)}
+            return line, key, users
+        if kind == "observation":
+            parts = [x for x in (rec.title, rec.subtitle, rec.narrative) if x]
+            if rec.facts:
+                parts.append("Facts:\n" + "\n".join(f"- {f}" for f in rec.facts))
+            if rec.files:
+                parts.append("Files: " + ", ".join(rec.files))
+            key = ("session", rec.session_id)
+            if rec.agent_id:
+                self.session_agents.setdefault(rec.session_id, rec.agent_id)
+            tags = ["agentmemory:observation"]
+            if rec.observation_type:
+                tags.append(f"type:{rec.observation_type}")
+            line = {"id": rec.id, "text": "\n".join(parts) or "(empty observation)",
+                    "tags": dedup([*tags, *rec.concepts]), "created_at": rec.timestamp, "updated_at": None,
+                    "metadata": {},
+                    "source": self._source_block(rec, session_id=rec.session_id,
+                                                 observation_type=rec.observation_type, files=rec.files,
+                                                 importance=rec.importance, confidence=rec.confidence,
+                                                 agent_id=rec.agent_id, origin=rec.origin)}
+            return line, key, users
+        if kind == "summary":
+            parts = [x for x in (rec.title, rec.narrative) if x]
+            if rec.key_decisions:
+                parts.append("Key decisions:\n" + "\n".join(f"- {d}" for d in rec.key_decisions))
+            if rec.files_modified:
+                parts.append("Files modified: " + ", ".join(rec.files_modified))
+            key = ("project", rec.project) if rec.project else ("session", rec.session_id)
+            line = {"id": rec.id, "text": "\n".join(parts) or f"Summary of session {rec.session_id}",
+                    "tags": dedup(["agentmemory:summary", *rec.concepts]), "created_at": rec.created_at,
+                    "updated_at": None, "metadata": {},
+                    "source": self._source_block(rec, session_id=rec.session_id, project=rec.project,
+                                                 files_modified=rec.files_modified,
+                                                 observation_count=rec.observation_count)}
+            return line, key, users
+        # relation
+        key = self._scope_key(rec.scope, rec)
+        if rec.scope.user_id:
+            users.append(rec.scope.user_id)
+        line = {"id": rec.id, "text": f"{rec.source} {rec.relationship} {rec.target}", "tags": ["relation"],
+                "created_at": rec.created_at, "updated_at": None, "metadata": {},
+                "source": self._source_block(rec, key)}
+        return line, key, users
+
+    def _system_of(self, rec: Any) -> str:
+        return rec.source_system((self.header.source_system or "memconv"))
+
+    def _scope_key(self, scope: Any, rec: Any) -> tuple[str, str]:
+        """Owner key of a scoped record: mem0 (and others) agent_id > user_id > project; AgentMemory
+        project > agentId (its agentId names the coding tool, the same across projects)."""
+        if scope.project and self._system_of(rec) == "agentmemory":
+            return ("project", scope.project)
+        if scope.agent_id:
+            return ("agent", scope.agent_id)
+        if scope.user_id:
+            return ("user", scope.user_id)
+        if scope.project:
+            return ("project", scope.project)
+        if scope.session_id:
+            return ("session", scope.session_id)
+        return ("none", self._system_of(rec))
+
+    # ------------------------------------------------------------------ owners of archival records
+
+    def _owners(self, agents: list[Agent]) -> dict[tuple[str, str], Any]:
+        """Owner key -> the real Agent or a built :class:`_Owner` (rules in the module docstring)."""
+        by_id = {a.id: a for a in agents}
+        names: dict[str, list[Agent]] = {}
+        for a in agents:
+            names.setdefault(a.name, []).append(a)
+        sessions = {s.id: s for s in self.small["session"]}
+
+        def normal(key: tuple[str, str]) -> tuple[str, str]:
+            if key[0] != "session":
+                return key
+            s = sessions.get(key[1])
+            if s is not None and s.project:
+                return ("project", s.project)
+            if s is not None and s.agent_id:
+                return ("agent", s.agent_id)
+            fallback = self.session_agents.get(key[1])
+            if fallback:
+                return ("agent", fallback)
+            return ("none", next(iter(self.pas_systems.get(key, {"memconv": None}))))
+
+        result: dict[tuple[str, str], Any] = {}
+        built: dict[tuple[str, str], Owner] = {}
+        unscoped: list[tuple[tuple[str, str], tuple[str, str]]] = []
+        attached_single = 0
+
+        def build(key: tuple[str, str], k: tuple[str, str]) -> Owner:
+            o = built.get(k)
+            if o is None:
+                o = built[k] = Owner(k)
+            o.count += len(self.pas_groups[key])
+            o.users.update(self.pas_users.get(key, {}))
+            o.systems.update(self.pas_systems.get(key, {}))
+            return o
+
+        # agents memconv built in an earlier conversion (tag memconv, metadata.memconv.scope), by scope:
+        # records of that scope go back to them rather than to a new agent
+        earlier: dict[tuple[str, str], Agent] = {}
+        for a in agents:
+            meta = (a.metadata or {}).get("memconv")
+            scope = meta.get("scope") if isinstance(meta, dict) else None
+            if "memconv" in a.tags and isinstance(scope, dict) and len(scope) == 1:
+                ((sk, sv),) = scope.items()
+                earlier.setdefault((str(sk), str(sv)), a)
+
+        for key, handles in self.pas_groups.items():
+            k = normal(key)
+            owner: Any = None
+            if k[0] == "agent":
+                owner = by_id.get(k[1])
+                if owner is None and len(names.get(k[1], [])) == 1:
+                    owner = names[k[1]][0]
+                if owner is None and len(names.get(safe_name(k[1]), [])) == 1:  # the name made safe earlier
+                    owner = names[safe_name(k[1])][0]
+            if owner is None:
+                owner = earlier.get(k)
+            if owner is None and len(agents) == 1:
+                owner = agents[0]
+                attached_single += len(handles)
+            if owner is None and k[0] == "none":
+                unscoped.append((key, k))
+                continue
+            result[key] = owner if owner is not None else build(key, k)
+        for key, k in unscoped:  # records with no scope join the only owner there is, else get their own
+            owners = {id(o): o for o in result.values()}
+            if len(owners) == 1:
+                result[key] = next(iter(owners.values()))
+                if isinstance(result[key], Owner):
+                    result[key].count += len(self.pas_groups[key])
+                    result[key].systems.update(self.pas_systems.get(key, {}))
+            else:
+                result[key] = build(key, k)
+        if attached_single:
+            self.report.warn(f"letta: {attached_single} archival record(s) whose scope names no agent of the input "
+                             f"were given to its only agent, {agents[0].name!r}")
+        for o in built.values():
+            o.new_id = self.ids["agent"].fresh()
+            kind, val = o.key
+            systems = " and ".join(o.systems) or "memconv"
+            if kind == "project":
+                base = val.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1] or val
+            elif kind == "none":
+                base = f"{systems} memories"
+            elif kind == "user":
+                base = f"{systems} {val}"
+            else:
+                base = val
+            o.name = safe_name(base)
+            if o.name != base:
+                self.report.warn(f"letta: agent name {base!r} is not one Letta accepts (letters, digits, _, space, "
+                                 f"' and -); written as {o.name!r}")
+            self.report.warn(f"letta: built agent {o.name!r} ({o.new_id}) for {o.count} archival record(s) of "
+                             f"{systems} {kind} {val!r} (letta/letta-free model, no embedding_config)")
+        return result
+
+    # ------------------------------------------------------------------ sidecar
+
+    def _sidecar_target(self) -> str | None:
+        explicit = self.opts.extra.get("passages")
+        if explicit:
+            return str(explicit)
+        if self.opts.output_path:
+            return str(sidecar_path(self.opts.output_path))
+        return None
+
+    def _write_sidecar(self, agents: list[Agent], owners: dict[tuple[str, str], Any]) -> None:
+        total = sum(len(h) for h in self.pas_groups.values())
+        if not total:
+            target = self._sidecar_target()
+            if target and self.opts.output_path and Path(target).exists() and not self.opts.extra.get("passages"):
+                self.report.warn(f"letta: {target} exists beside the output but this conversion has no passages; "
+                                 f"memconv would read it with the new file (remove it if it is stale)")
+            return
+        target = self._sidecar_target()
+        if target is None:
+            for kind, n in self.pas_kinds.items():
+                self.report.lost(kind, "*", "archival memory has no place in an .af written to standard output; "
+                                            "name a sidecar with --passages FILE", count=n)
+            return
+        order: list[str] = [self.new_ids[id(a)] for a in agents]
+        per_agent: dict[str, list[tuple[str, str]]] = {}
+        for key, owner in owners.items():
+            new = owner.new_id if isinstance(owner, Owner) else self.new_ids[id(owner)]
+            if new not in order:
+                order.append(new)
+            per_agent.setdefault(new, []).append(key)
+        digest = hashlib.sha256()
+        with AtomicOutput(target) as fh:
+            for new in order:
+                prefix = b'{"agent_id":' + dumps(new)
+                for key in per_agent.get(new, []):
+                    for blob in self.pas_spool.all(self.pas_groups[key]):
+                        line = prefix + (b"," + blob[1:] if blob != b"{}" else b"}") + b"\n"
+                        digest.update(line)
+                        fh.write(line)
+        self.sidecar_sha256 = digest.hexdigest()  # the .af records it: a reader can tell a mixed pair
+        self.report.wrote("letta:passages", total)
+        self.report.info["sidecar"] = target
+
