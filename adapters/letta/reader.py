@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 
 from memconv.errors import InputInvalid
 from memconv.fields import build, split
-from memconv.jsonutil import jpath
+from memconv.jsonutil import jpath, json_type
 from memconv.model import (Agent, Block, File, Group, Header, McpServer, Memory, Message, Observation, Passage,
                            Provenance, Relation, Scope, Session, Skill, Source, Summary, Tool)
 from memconv.report import Report
@@ -52,7 +52,7 @@ class _Ctx:
 
 def _obj(ctx: _Ctx, value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ctx.fail(path, f"expected an object, got {_type(value)}")
+        raise ctx.fail(path, f"expected an object, got {json_type(value)}")
     return value
 
 
@@ -60,13 +60,8 @@ def _list(ctx: _Ctx, value: Any, path: str, *, required: bool = True) -> list[An
     if value is None and not required:
         return []
     if not isinstance(value, list):
-        raise ctx.fail(path, f"expected a list, got {_type(value)}")
+        raise ctx.fail(path, f"expected a list, got {json_type(value)}")
     return value
-
-
-def _type(v: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-            type(None): "null", int: "a number", float: "a number"}.get(type(v), type(v).__name__)
 
 
 def _record(ctx: _Ctx, cls: type, obj: dict[str, Any], keys: dict[str, str], path: str,
@@ -253,7 +248,7 @@ def _agent(ctx: _Ctx, a: dict[str, Any], path: str) -> Agent:
         fields["name"] = a["id"]
     if fields.get("secrets") is not None:  # {KEY: value}, as AgentState's [{key, value}], null values empty
         if not isinstance(fields["secrets"], (dict, list)):
-            raise ctx.fail(f"{path}.secrets", f"expected an object of KEY: value strings, got {_type(fields['secrets'])}")
+            raise ctx.fail(f"{path}.secrets", f"expected an object of KEY: value strings, got {json_type(fields['secrets'])}")
         fields["secrets"] = env_to_dict(fields["secrets"]) or {}
     return build(Agent, ctx.name, path, id=a["id"], provenance=ctx.prov(a["id"]),
                  extras={SYSTEM: extras} if extras else {}, **fields)
@@ -515,7 +510,7 @@ def passage_from_letta(obj: dict[str, Any], name: str, path: str, version: str |
         InputInvalid: no ``text`` string.
     """
     if not isinstance(obj, dict):
-        raise InputInvalid(f"{name}: {path}: expected a passage object, got {_type(obj)}")
+        raise InputInvalid(f"{name}: {path}: expected a passage object, got {json_type(obj)}")
     if not isinstance(obj.get("text"), str):
         raise InputInvalid(f"{name}: {path}.text: expected the passage text (a string)")
     keys = {"text": "text", "tags": "tags", "metadata": "metadata", "created_at": "created_at",
