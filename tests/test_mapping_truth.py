@@ -105,7 +105,11 @@ def test_mappings_json_gives_the_rows_as_data():
     assert res.exit_code == 0, res.output
     rows = [json.loads(line) for line in res.output.splitlines()]
     assert all(set(r) == {"format", "direction", "kind", "field", "path", "fate", "transform", "note"} for r in rows)
-    assert {r["fate"] for r in rows} <= {"native", "embedded", "lost"}
+    assert {r["fate"] for r in rows if r["direction"] == "write"} <= {"native", "embedded", "lost"}
+    assert {r["fate"] for r in rows if r["direction"] == "read"} == {"native", "extras"}
+    read = next(r for r in rows if (r["format"], r["direction"], r["path"]) == ("agentmemory", "read",
+                                                                                "memories[].createdAt"))
+    assert read["field"] == "created_at"
     row = next(r for r in rows if (r["format"], r["kind"], r["field"]) == ("agentmemory", "memory", "created_at"))
     assert (row["path"], row["fate"], row["transform"]) == ("memories[].createdAt", "native", "iso8601-ms")
     event = next(r for r in rows if (r["format"], r["kind"]) == ("agentmemory", "event"))
@@ -250,3 +254,67 @@ def test_letta_row_says_where_the_value_lands(tmp_path, row):
             found.append(_shows(got, value) or (value == TIME and isinstance(got, str) and
                                                 got.replace("Z", "+00:00").startswith("2021-03-04T05:06:07")))
     assert any(found), f"{row.kind}.{row.field}: not at {row.target}: {doc if not lines else lines}"
+
+
+# ---------------------------------------------------------------- the read direction
+
+from memconv import registry  # noqa: E402
+
+from helpers import FIXTURES  # noqa: E402
+
+AGENTMEMORY_FULL = FIXTURES / "agentmemory" / "example_full.json"
+
+READ_BASES = {"mem0": {"results[]": FIXTURES / "mem0" / "get_all_v11.json",
+                       "[]": FIXTURES / "mem0" / "history" / "history_09043585-dcdf-4285-bd44-155fd7386fd1.json"},
+              "agentmemory": {p: AGENTMEMORY_FULL for p in ("sessions[]", "observations{}[]", "memories[]",
+                                                            "summaries[]", "graphNodes[]", "graphEdges[]")}}
+"""Real files to put each distinctive value into: the first object at the table's path."""
+READ_VALUES = {"timestamp": "2021-03-04T05:06:07.890Z", "type": None, "status": "abandoned", "event": "DELETE",
+               "is_deleted": True, "importance": 7, "confidence": 0.42, "weight": 0.25, "observationCount": 3}
+
+
+def _read_rows():
+    for fmt, tables in registry.read_tables().items():
+        for t in tables:
+            for key, fld in t.keys.items():
+                yield pytest.param(fmt, t, key, fld, id=f"{fmt}:{t.path}.{key}")
+
+
+def _first(doc, path):
+    if path == "[]":
+        return doc[0]
+    coll = path.split("[")[0].split("{")[0]
+    v = doc[coll]
+    return next(iter(v.values()))[0] if isinstance(v, dict) else v[0]
+
+
+@pytest.mark.parametrize("fmt,table,key,fld", list(_read_rows()))
+def test_read_row_says_where_the_key_lands(tmp_path, fmt, table, key, fld):
+    """For every key of every read table: a real file with a distinctive value at that key of its first
+    object, read, gives the value in the row's canonical field of that record."""
+    doc = json.loads(READ_BASES[fmt][table.path].read_text())
+    obj = _first(doc, table.path)
+    if key.endswith(("_at", "At")):
+        value = "2021-03-04T05:06:07.890Z"
+    elif key in READ_VALUES and READ_VALUES[key] is not None:
+        value = READ_VALUES[key]
+    elif isinstance(obj.get(key), list) or fld in ("concepts", "facts", "files", "tags", "categories",
+                                                    "key_decisions", "files_modified", "commit_shas", "aliases"):
+        value = [f"distinct-{key}"]
+    elif isinstance(obj.get(key), dict) or fld in ("metadata", "properties", "origin"):
+        value = {"distinct": key}
+    elif key == "type":
+        value = {"memory": "pattern", "observation": "decision", "entity": "person", "relation": "uses"}[table.kind]
+    else:
+        value = f"distinct-{key}"
+    obj[key] = value
+    src = tmp_path / ("in.json")
+    src.write_text(json.dumps(doc))
+    recs = [r for r in memconv.read(str(src), format=fmt).records if r.kind == table.kind]
+    rid = obj.get("id") or obj.get("sessionId")
+    rec = next((r for r in recs if r.original_id == rid or r.id == rid), None)
+    assert rec is not None, f"no {table.kind} record for {rid}"
+    got = rec
+    for part in fld.split("."):
+        got = getattr(got, part)
+    assert got == value, (fld, got, value)

@@ -14,12 +14,15 @@ from typing import Any, BinaryIO, Iterable, Iterator
 
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
+from memconv.mapping import ReadTable
 from memconv.sniff import TopLevel, top_keys
 
 from .mapping import MAPPING
 from .merge import merge_exports
 from .reader import read_export, type_problems
-from .shape import DEFAULT_VERSION, FOREIGN_TOP_KEYS, SHIM_KEYS, allow_list, missing_versions
+from .shape import (DEFAULT_VERSION, FOREIGN_TOP_KEYS, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
+                    MEMORY_SCOPE_KEYS, OBSERVATION_KEYS, SESSION_KEYS, SHIM_KEYS, SUMMARY_KEYS, SYSTEM, allow_list,
+                    missing_versions)
 from .writer import write_export
 
 _MARKERS = ("sessions", "observations", "exportedAt", "summaries")
@@ -69,6 +72,17 @@ class AgentMemoryFormat(Format):
     write_versions = f"{allow_list()} (the same allow-list; default {DEFAULT_VERSION})"
     default_write_version = DEFAULT_VERSION
     mapping = MAPPING
+    read_tables = (
+        ReadTable("session", "sessions[]", SESSION_KEYS, SYSTEM, "id -> id"),
+        ReadTable("observation", "observations{}[]", {k: v for k, v in OBSERVATION_KEYS.items() if k != "sessionId"},
+                  SYSTEM, "id -> id; session_id is the bucket's key (observations{<session id>}), and a row's own "
+                          "sessionId that differs from it is kept in extras"),
+        ReadTable("memory", "memories[]", {**MEMORY_KEYS, **{k: f"scope.{v}" for k, v in MEMORY_SCOPE_KEYS.items()}},
+                  SYSTEM, "id -> id"),
+        ReadTable("summary", "summaries[]", SUMMARY_KEYS, SYSTEM, "the session id is the summary's id too"),
+        ReadTable("entity", "graphNodes[]", GRAPH_NODE_KEYS, SYSTEM, "id -> id"),
+        ReadTable("relation", "graphEdges[]", GRAPH_EDGE_KEYS, SYSTEM, "id -> id"),
+    )
     live = ".live"
 
     def detect(self, inp: Input) -> int:

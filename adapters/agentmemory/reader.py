@@ -64,12 +64,11 @@ from memconv.model import (KIND_ORDER, RECORD_TYPES, SMALL_KINDS, Agent, Base, E
 from memconv.report import Report
 
 from .schema import COLLECTION_TYPES, mismatches, observation_type
-from .shape import (EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, LETTA_CONCEPT, MEMORY_KEYS,
+from .shape import (SYSTEM, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, LETTA_CONCEPT, MEMORY_KEYS,
                     MEMORY_SCOPE_KEYS, NATURAL_KEYS, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS,
                     RAW_OBSERVATION_MARKERS, SESSION_KEYS, SHIM_KEYS, SUMMARY_KEYS, SUPPORTED_VERSIONS,
                     TITLE_PREFIXES, allow_list)
 
-SYSTEM = "agentmemory"
 
 _OPEN = frozenset({"start_map", "start_array"})
 _CLOSE = frozenset({"end_map", "end_array"})
@@ -139,12 +138,19 @@ def _fit(cls: type, fields: dict[str, Any], extras: dict[str, Any], keys: dict[s
         if f not in fields:
             continue
         v = fields[f]
-        if kinds is None or type(v) in kinds:
+        if kinds is None or _json_kind(v) in kinds:
             continue
-        if items is not None and type(v) is list and (not items or all(type(x) in items for x in v)):
+        if items is not None and type(v) is list and (not items or all(_json_kind(x) in items for x in v)):
             continue
         extras[src] = fields.pop(f)
         extras.setdefault(ABSENT, []).append(src)
+
+
+def _json_kind(v: Any) -> type:
+    """``type(v)``, with an object built by the streaming parser (``DupDict``, a ``dict`` subclass that
+    notes repeated keys) counted as a ``dict``."""
+    t = type(v)
+    return dict if t is not dict and isinstance(v, dict) else t
 
 
 _REQUIRED: dict[type, tuple[str, ...]] = {}

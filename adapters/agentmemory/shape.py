@@ -6,6 +6,9 @@ Source: ``@agentmemory/agentmemory`` 0.9.29, ``src/types.ts`` and ``src/function
 
 from __future__ import annotations
 
+SYSTEM = "agentmemory"
+"""The system name in provenance and extras."""
+
 SUPPORTED_VERSIONS: tuple[str, ...] = tuple("""
 0.3.0 0.4.0 0.5.0 0.6.0 0.6.1 0.7.0 0.7.2 0.7.3 0.7.4 0.7.5 0.7.6 0.7.7 0.7.9
 0.8.0 0.8.1 0.8.2 0.8.3 0.8.4 0.8.5 0.8.6 0.8.7 0.8.8 0.8.9 0.8.10 0.8.11 0.8.12 0.8.13

@@ -47,11 +47,10 @@ from memconv.uniqueids import UniqueIds, suffixed
 from .document import chain, write_doc
 from .mapping import MAPPING, native_fields
 from .split import write_parts
-from .shape import (TITLE_PREFIXES, CAPS, DEFAULT_VERSION, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
+from .shape import (SYSTEM, TITLE_PREFIXES, CAPS, DEFAULT_VERSION, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
                     MEMORY_SCOPE_KEYS, MEMORY_TYPES, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS,
                     SAFE_PAYLOAD_BYTES, SESSION_KEYS, SESSION_STATUSES, SUMMARY_KEYS, SUPPORTED_VERSIONS)
 
-SYSTEM = "agentmemory"
 TITLE_CHARS = 80
 
 

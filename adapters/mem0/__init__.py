@@ -18,6 +18,7 @@ import orjson
 
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import PEEK_BYTES, Input
+from memconv.mapping import ReadTable
 from memconv.jsonstream import first_value
 from memconv.jsonutil import BOM, has_big_int, ijson_backend
 from memconv.sniff import top_keys
@@ -27,7 +28,7 @@ from .markdown import read_markdown, sniff_markdown, wants_markdown, write_markd
 from .openmemory import read_openmemory_zip
 from .reader import read_document, read_jsonl
 from .records import line_kind
-from .shape import MIGRATION_KIND, OPENMEMORY_MARKERS
+from .shape import HISTORY_KEYS, ITEM_CORE, ITEM_OPTIONAL, MIGRATION_KIND, OPENMEMORY_MARKERS, SYSTEM
 from .writer import write_mem0
 
 _FOREIGN_KEYS = ("agents", "core_memory", "in_context_message_indices", "sessions", "observations", "format")
@@ -167,6 +168,11 @@ class Mem0Format(Format):
                       "markdown)")
     default_write_version = "v1.1"
     mapping = MAPPING
+    read_tables = (
+        ReadTable("memory", "results[]", {**ITEM_CORE, **ITEM_OPTIONAL}, SYSTEM,
+                  "an OSS get_all item (TypeScript OSS: createdAt/updatedAt); id -> id"),
+        ReadTable("event", "[]", HISTORY_KEYS, SYSTEM, "a Memory.history() row; id -> id"),
+    )
     live = ".live"
 
     def detect(self, inp: Input) -> int:

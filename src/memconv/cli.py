@@ -461,15 +461,15 @@ def diff_cmd(a: str, b: str, extras: bool, as_json: bool, debug: bool) -> int:
 @click.option("--json", "as_json", is_flag=True,
               help="The tables as data: one JSON object per row, one per line (JSON-L).")
 def mappings(as_json: bool) -> None:
-    """Print, field by field, where each canonical field goes in each target (docs/mappings.md)."""
-    from .mapping import render_markdown, rows_as_data
-    from .registry import mapping_tables
+    """Print, field by field, where each canonical field goes in each target and where each source key
+    lands in the canonical model (docs/mappings.md)."""
+    from .registry import mappings_markdown, mappings_rows
 
     if as_json:
-        for row in rows_as_data(mapping_tables()):
+        for row in mappings_rows():
             click.echo(orjson.dumps(row).decode())
         return
-    click.echo(render_markdown(mapping_tables()), nl=False)
+    click.echo(mappings_markdown(), nl=False)
 
 
 @cli.command(name="ls")

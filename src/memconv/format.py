@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, ClassVar, Iterable, Iterator
 
 from .io import Input
-from .mapping import MappingTable
+from .mapping import MappingTable, ReadTable
 from .model import Item
 from .report import Report
 
@@ -78,6 +78,9 @@ class Format:
     live: ClassVar[str | None] = None
     options: ClassVar[frozenset[str]] = frozenset()
     line_form: ClassVar[bool] = False
+    read_tables: ClassVar[tuple[ReadTable, ...]] = ()
+    """The key tables the reader runs (:class:`~memconv.mapping.ReadTable`), for ``memconv mappings``
+    and the read rows of ``docs/mappings.md``."""
     samples: ClassVar[tuple[str, ...]] = ()
     """Paths of small sample files of this format, for the contract suite (``tests/test_contract.py``)
     that every registered format passes; a plugin lists its own (the built-ins' are in ``fixtures/``)."""

@@ -9,7 +9,7 @@ and the documentation cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .model import RECORD_TYPES, Base
 from .report import Report
@@ -35,6 +35,25 @@ class FieldMap:
     target: str | None
     note: str = ""
     transform: str = ""
+
+
+@dataclass(frozen=True)
+class ReadTable:
+    """Where the keys of one kind of source object land in the canonical model: the table a reader
+    runs (:func:`memconv.fields.split` with ``keys``).
+
+    Attributes:
+        kind: the canonical kind read. path: where the objects are in the source (``results[]``,
+            ``observations{}[]``: a list inside each value of an object). keys: source key ->
+            canonical field (``scope.user_id`` for a scope field). system: whose ``extras`` keep every
+            other key of the object, verbatim, for that system's writer to put back.
+    """
+
+    kind: str
+    path: str
+    keys: Mapping[str, str]
+    system: str
+    note: str = ""
 
 
 @dataclass
@@ -184,6 +203,37 @@ def fate(target: str | None) -> str:
     paths = [p.strip().split(" ")[0] for p in target.split(",") if p.strip()]
     side = [p.startswith(EMBEDDED_PREFIXES) or ".memconv." in p or p.startswith("memconv") for p in paths]
     return "embedded" if paths and all(side) else "native"
+
+
+def read_rows_as_data(fmt: str, tables: Iterable[ReadTable]) -> Iterable[dict[str, Any]]:
+    """The read direction of ``memconv mappings --json``: per source key of each :class:`ReadTable`,
+    ``{"format", "direction": "read", "kind", "field": <canonical field>, "path": <source path>,
+    "fate": "native", "transform": "copy", "note"}``, and one row per table for every other key
+    (``field`` ``extras.<system>``, ``path`` ``<path>.*``, ``fate`` ``extras``)."""
+    for t in tables:
+        for key, fld in t.keys.items():
+            yield {"format": fmt, "direction": "read", "kind": t.kind, "field": fld, "path": f"{t.path}.{key}",
+                   "fate": "native", "transform": "copy", "note": t.note}
+        yield {"format": fmt, "direction": "read", "kind": t.kind, "field": f"extras.{t.system}",
+               "path": f"{t.path}.*", "fate": "extras", "transform": "copy",
+               "note": "every other key, verbatim; the same format's writer puts it back"}
+
+
+def render_read_markdown(tables: dict[str, list[ReadTable]]) -> str:
+    """The read half of ``docs/mappings.md``: per format, where each source key lands in the model."""
+    out = ["# Reading: where each source key lands in the canonical model", "",
+           "Generated from the key tables the readers run (`Format.read_tables`). Every key a table does",
+           "not name is kept verbatim in the record's `extras.<system>`, and the same format's writer puts it",
+           "back.", ""]
+    for fmt, ts in tables.items():
+        if not ts:
+            continue
+        out += [f"## {fmt} → canonical", ""]
+        for t in ts:
+            out += [f"### `{t.path}` → `{t.kind}`", "", "| source key | canonical field |", "|---|---|"]
+            out += [f"| `{k}` | `{v}` |" for k, v in t.keys.items()]
+            out += [f"| every other key | `extras.{t.system}` |", ""]
+    return "\n".join(out).rstrip() + "\n"
 
 
 def rows_as_data(tables: Iterable[MappingTable]) -> Iterable[dict[str, Any]]:

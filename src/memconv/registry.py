@@ -20,7 +20,7 @@ from .errors import InputInvalid, UsageError
 from .format import Format
 from .io import Input
 from .jsonutil import json_error, locate
-from .mapping import MappingTable
+from .mapping import MappingTable, ReadTable
 
 try:
     from ijson.common import JSONError
@@ -43,6 +43,29 @@ def mapping_tables() -> list[MappingTable]:
     """Every built-in writer's mapping table, in registry order (``docs/mappings.md``,
     ``memconv mappings``). Here rather than in :mod:`memconv.mapping`, which the formats import."""
     return [f.mapping for f in builtin_formats() if f.mapping is not None]
+
+
+def read_tables() -> dict[str, list[ReadTable]]:
+    """Every built-in reader's key tables, by format name, in registry order."""
+    return {f.name: list(f.read_tables) for f in builtin_formats()}
+
+
+def mappings_markdown() -> str:
+    """``docs/mappings.md``: where each canonical field goes in each target (the writers' tables), then
+    where each source key lands in the canonical model (the readers' tables)."""
+    from .mapping import render_markdown, render_read_markdown
+
+    return render_markdown(mapping_tables()) + "\n" + render_read_markdown(read_tables())
+
+
+def mappings_rows() -> list[dict]:
+    """``memconv mappings --json``: the write rows of every table, then the read rows."""
+    from .mapping import read_rows_as_data, rows_as_data
+
+    rows = list(rows_as_data(mapping_tables()))
+    for fmt, tables in read_tables().items():
+        rows += read_rows_as_data(fmt, tables)
+    return rows
 
 
 def _load() -> dict[str, Format]:
