@@ -274,3 +274,17 @@ def test_what_memconv_writes_fits_types_ts(source, tmp_path):
     proc = run_cli("validate", out)
     assert proc.returncode == 0, proc.stdout
     assert "types.ts" not in proc.stderr.decode()
+
+
+def test_an_object_where_a_string_belongs_is_named_an_object(tmp_path):
+    """Objects built by the streaming parser (ijson with memconv's DupDict) are named as JSON names
+    them in messages, not by the Python class (``got DupDict``)."""
+    import json as _json
+
+    doc = _json.loads((FIXTURES / "agentmemory" / "example_full.json").read_text())
+    doc["memories"][0]["title"] = {"x": 1}
+    path = tmp_path / "bad_title.json"
+    path.write_text(_json.dumps(doc))
+    r = run_cli("validate", path)
+    out = r.stdout.decode() + r.stderr.decode()
+    assert "memories[0].title" in out and "got an object" in out and "DupDict" not in out

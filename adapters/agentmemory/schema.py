@@ -465,7 +465,7 @@ def _got(v: Any) -> str:
     if isinstance(v, str):
         shown = v if len(v) <= 40 else v[:37] + "..."
         return f"a string ({shown!r})"
-    return {dict: "an object", list: "an array"}.get(type(v), type(v).__name__)
+    return "an object" if isinstance(v, dict) else "an array" if isinstance(v, list) else type(v).__name__
 
 
 def mismatches(name: str, row: Any) -> list[tuple[str, str]]:

@@ -39,7 +39,9 @@ def json_type(v: Any) -> str:
     ``a number``, ``a boolean``, ``null``."""
     if isinstance(v, bool):
         return "a boolean"
-    return {dict: "an object", list: "an array", str: "a string", type(None): "null", int: "a number",
+    if isinstance(v, dict):  # also an object the streaming parser built (DupDict)
+        return "an object"
+    return {list: "an array", str: "a string", type(None): "null", int: "a number",
             float: "a number"}.get(type(v), type(v).__name__)
 
 
