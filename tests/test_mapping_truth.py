@@ -266,10 +266,16 @@ AGENTMEMORY_FULL = FIXTURES / "agentmemory" / "example_full.json"
 
 READ_BASES = {"mem0": {"results[]": FIXTURES / "mem0" / "get_all_v11.json",
                        "[]": FIXTURES / "mem0" / "history" / "history_09043585-dcdf-4285-bd44-155fd7386fd1.json"},
+              "letta": {"blocks[]": FIXTURES / "letta" / "letta-tests__test_agent.af",
+                        "tools[]": FIXTURES / "letta" / "letta-tests__test_agent.af",
+                        "sources[]": FIXTURES / "letta" / "letta-tests__test_agent_with_files_and_sources.af",
+                        "mcp_servers[]": None, "skills[]": FIXTURES / "letta" / "ezra.af"},
               "agentmemory": {p: AGENTMEMORY_FULL for p in ("sessions[]", "observations{}[]", "memories[]",
                                                             "summaries[]", "graphNodes[]", "graphEdges[]")}}
 """Real files to put each distinctive value into: the first object at the table's path."""
 READ_VALUES = {"timestamp": "2021-03-04T05:06:07.890Z", "type": None, "status": "abandoned", "event": "DELETE",
+               "limit": 4321, "read_only": True, "tool_type": "custom", "source_type": "python", "server_type": "sse",
+               "server_url": "https://distinct.example/sse", "files": {"SKILL.md": "distinct"},
                "is_deleted": True, "importance": 7, "confidence": 0.42, "weight": 0.25, "observationCount": 3}
 
 
@@ -292,7 +298,13 @@ def _first(doc, path):
 def test_read_row_says_where_the_key_lands(tmp_path, fmt, table, key, fld):
     """For every key of every read table: a real file with a distinctive value at that key of its first
     object, read, gives the value in the row's canonical field of that record."""
-    doc = json.loads(READ_BASES[fmt][table.path].read_text())
+    base = READ_BASES[fmt][table.path]
+    if base is None:  # no real Letta file here has an MCP server: one added to a real file
+        doc = json.loads((FIXTURES / "letta" / "letta-tests__test_agent.af").read_text())
+        doc["mcp_servers"] = [{"id": "mcp_server-0", "server_name": "search", "server_type": "sse",
+                               "server_url": "https://mcp.example/sse"}]
+    else:
+        doc = json.loads(base.read_text())
     obj = _first(doc, table.path)
     if key.endswith(("_at", "At")):
         value = "2021-03-04T05:06:07.890Z"
@@ -308,10 +320,10 @@ def test_read_row_says_where_the_key_lands(tmp_path, fmt, table, key, fld):
     else:
         value = f"distinct-{key}"
     obj[key] = value
-    src = tmp_path / ("in.json")
+    src = tmp_path / ("in.af" if fmt == "letta" else "in.json")
     src.write_text(json.dumps(doc))
     recs = [r for r in memconv.read(str(src), format=fmt).records if r.kind == table.kind]
-    rid = obj.get("id") or obj.get("sessionId")
+    rid = obj.get("id") or obj.get("sessionId") or (f"skill:{obj['name']}" if table.kind == "skill" else None)
     rec = next((r for r in recs if r.original_id == rid or r.id == rid), None)
     assert rec is not None, f"no {table.kind} record for {rid}"
     got = rec

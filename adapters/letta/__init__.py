@@ -15,6 +15,7 @@ import hashlib
 import re
 from typing import Any, BinaryIO, Iterable, Iterator
 
+from memconv.mapping import ReadTable
 from memconv.archive import read_tar
 from memconv.errors import InputInvalid
 from memconv.format import Format, ReadOptions, WriteOptions
@@ -28,7 +29,8 @@ from memconv.jsonutil import scan_numbers
 
 from .stream import is_v2, light_document, message_stream, starts_with_string
 from .reader import is_agent_state, passage_from_letta, read_agent_states, read_legacy, read_v2
-from .shape import SIDECAR_SHA256_KEY, SIDECAR_SUFFIX, WRITE_VERSION, sidecar_path
+from .shape import (BLOCK_KEYS, MCP_KEYS, SIDECAR_SHA256_KEY, SIDECAR_SUFFIX, SKILL_KEYS, SOURCE_KEYS, SYSTEM,
+                    TOOL_KEYS, WRITE_VERSION, sidecar_path)
 from .writer import write_agent_file
 
 __all__ = ["FORMAT", "LettaFormat", "SIDECAR_SUFFIX", "read_document", "read_sidecar", "sidecar_path"]
@@ -55,6 +57,13 @@ class LettaFormat(Format):
     write_versions = f"AgentFileSchema as letta 0.16.x imports it (default {WRITE_VERSION}), plus a passages sidecar"
     default_write_version = WRITE_VERSION
     mapping = MAPPING
+    read_tables = (
+        ReadTable("block", "blocks[]", BLOCK_KEYS, SYSTEM, "an AgentFileSchema block; id -> id"),
+        ReadTable("tool", "tools[]", TOOL_KEYS, SYSTEM, "id -> id"),
+        ReadTable("source", "sources[]", SOURCE_KEYS, SYSTEM, "id -> id"),
+        ReadTable("mcp_server", "mcp_servers[]", MCP_KEYS, SYSTEM, "id -> id; credentials in server_url blanked"),
+        ReadTable("skill", "skills[]", SKILL_KEYS, SYSTEM, "keyed by name"),
+    )
     live = ".live"
 
     def detect(self, inp: Input) -> int:
