@@ -275,7 +275,7 @@ READ_BASES = {"mem0": {"results[]": FIXTURES / "mem0" / "get_all_v11.json",
 """Real files to put each distinctive value into: the first object at the table's path."""
 READ_VALUES = {"timestamp": "2021-03-04T05:06:07.890Z", "type": None, "status": "abandoned", "event": "DELETE",
                "limit": 4321, "read_only": True, "tool_type": "custom", "source_type": "python", "server_type": "sse",
-               "server_url": "https://distinct.example/sse", "files": {"SKILL.md": "distinct"},
+               "server_url": "https://distinct.example/sse",
                "is_deleted": True, "importance": 7, "confidence": 0.42, "weight": 0.25, "observationCount": 3}
 
 
@@ -308,6 +308,8 @@ def test_read_row_says_where_the_key_lands(tmp_path, fmt, table, key, fld):
     obj = _first(doc, table.path)
     if key.endswith(("_at", "At")):
         value = "2021-03-04T05:06:07.890Z"
+    elif (table.kind, key) == ("skill", "files"):
+        value = {"SKILL.md": "distinct"}
     elif key in READ_VALUES and READ_VALUES[key] is not None:
         value = READ_VALUES[key]
     elif isinstance(obj.get(key), list) or fld in ("concepts", "facts", "files", "tags", "categories",
