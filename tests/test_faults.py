@@ -387,13 +387,11 @@ def test_output_name_af_implies_letta(tmp_path):
     assert "agents" in json.loads((tmp_path / "out.af").read_text())
 
 
-def test_a_signal_inside_a_c_extension_callback_is_the_signal_not_a_bug(tmp_path, monkeypatch, capsys):
-    """A signal handler's Interrupted raised while ijson's C backend calls back into Python (building
-    an object with memconv's DupDict) comes out of CPython as a SystemError "returned a result with an
-    exception set", with Interrupted as its cause. That flaked the 1.2 s SIGHUP case above as exit 70;
-    the command line now exits with the signal's code. Here the real C path raises it, through a
-    DupDict that is interrupted on its third key (a stand-in for the signal's timing only)."""
-    from memconv import cli, jsonutil
+def _interrupt_the_third_key(monkeypatch, signum: int) -> None:
+    """Make memconv's DupDict raise the signal's Interrupted on the third key ijson's C backend sets
+    (a stand-in for the signal's timing only: the C path and CPython's SystemError are real), on the
+    streamed path of the mem0 reader."""
+    from memconv import jsonutil
     from memconv.errors import Interrupted
 
     calls = {"n": 0}
@@ -402,11 +400,22 @@ def test_a_signal_inside_a_c_extension_callback_is_the_signal_not_a_bug(tmp_path
     def interrupted(self, key, value):
         calls["n"] += 1
         if calls["n"] == 3:
-            raise Interrupted(signal.SIGHUP)
+            raise Interrupted(signum)
         real(self, key, value)
 
     monkeypatch.setattr(jsonutil.DupDict, "__setitem__", interrupted)
     monkeypatch.setattr("memconv.adapters.mem0.reader.SMALL_BYTES", 0)  # the streamed (ijson) path
+
+
+def test_a_signal_inside_a_c_extension_callback_is_the_signal_not_a_bug(tmp_path, monkeypatch, capsys):
+    """A signal handler's Interrupted raised while ijson's C backend calls back into Python (building
+    an object with memconv's DupDict) comes out of CPython as a SystemError "returned a result with an
+    exception set", with Interrupted as its cause. That flaked the 1.2 s SIGHUP case above as exit 70;
+    the command line now exits with the signal's code. Here the real C path raises it, through a
+    DupDict that is interrupted on its third key (a stand-in for the signal's timing only)."""
+    from memconv import cli
+
+    _interrupt_the_third_key(monkeypatch, signal.SIGHUP)
     saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         with pytest.raises(SystemExit) as e:
@@ -422,20 +431,9 @@ def test_a_signal_inside_a_c_extension_callback_is_the_signal_not_a_bug(tmp_path
 
 def test_the_library_raises_the_signal_not_a_system_error(tmp_path, monkeypatch):
     """The same C-callback case through :func:`memconv.convert`: Interrupted, nothing written."""
-    from memconv import jsonutil
     from memconv.errors import Interrupted
 
-    calls = {"n": 0}
-    real = jsonutil.DupDict.__setitem__
-
-    def interrupted(self, key, value):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise Interrupted(signal.SIGTERM)
-        real(self, key, value)
-
-    monkeypatch.setattr(jsonutil.DupDict, "__setitem__", interrupted)
-    monkeypatch.setattr("memconv.adapters.mem0.reader.SMALL_BYTES", 0)
+    _interrupt_the_third_key(monkeypatch, signal.SIGTERM)
     with pytest.raises(Interrupted):
         memconv.convert(str(FIXTURES / "mem0" / "get_all_v11.json"), "canonical", str(tmp_path / "o.json"))
     assert list(tmp_path.iterdir()) == []
