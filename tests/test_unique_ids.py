@@ -224,3 +224,21 @@ def test_agentmemory_observations_keep_their_own_order(tmp_path):
     out = tmp_path / "out.json"
     assert run_cli(src, "--to", "agentmemory", "-o", out).returncode == 0
     assert [o["id"] for o in json.loads(out.read_text())["observations"][sid]] == [o["id"] for o in rows]
+
+
+def test_two_summaries_of_one_session_are_reported(tmp_path):
+    """AgentMemory keys summaries by session (its importer keeps the last one): a second summary of a
+    session is written, and the earlier one is reported lost, never replaced in silence; validate
+    lists the pair."""
+    doc = json.loads(AGENTMEMORY_FULL.read_text())
+    twin = dict(doc["summaries"][0], title="a second summary of the same session")
+    doc["summaries"].append(twin)
+    src = tmp_path / "two.json"
+    src.write_text(json.dumps(doc))
+    report = memconv.convert(str(src), "agentmemory", str(tmp_path / "out.json"))
+    ledger = report.ledger()["summary"]
+    assert (ledger["read"], ledger["native"], ledger["lost"]) == (2, 1, 1)
+    assert any("more than one summary" in w for w in report.warnings)
+    r = run_cli("validate", src)
+    assert r.returncode == 1 and b"2 summary records share id" in r.stdout + r.stderr
+    assert run_cli("validate", AGENTMEMORY_FULL).returncode == 0

@@ -42,7 +42,7 @@ from memconv.format import WriteOptions
 from memconv.model import Agent, Base, Header, Message
 from memconv.spool import Handles, Spool
 from memconv.timeutil import iso_z, now_iso_z, parse_ts, to_iso_z
-from memconv.uniqueids import UniqueIds, suffixed
+from memconv.uniqueids import Fingerprints, UniqueIds, suffixed
 
 from .document import chain, write_doc
 from .mapping import MAPPING, native_fields
@@ -124,6 +124,8 @@ class _Writer:
         self.ids = UniqueIds(self.report, SYSTEM, derived_id)
         self.built: dict[str, list[Message]] = {}  # agent id -> its messages held back
         self.built_agents: dict[str, Agent] = {}
+        self.summary_sessions = Fingerprints()
+        self.repeated_summaries: list[str] = []
         self.left_out: dict[str, int] = {}
 
     # ------------------------------------------------------------------ helpers
@@ -262,6 +264,12 @@ class _Writer:
                    "keyDecisions": s.key_decisions, "filesModified": s.files_modified, "concepts": s.concepts,
                    "observationCount": s.observation_count or 0}
             self.embed(s, obj)
+        sid = obj.get("sessionId")
+        if isinstance(sid, str) and not self.summary_sessions.add(sid):
+            # AgentMemory keys summaries by session (kv.set(KV.summaries, sessionId)): the last one wins
+            self.report.lost("summary", "*", "AgentMemory keeps one summary per session (the last one "
+                                             "imported); an earlier summary of the same session is replaced")
+            self.repeated_summaries.append(sid)
         self.sum_handles.append(self.sum_spool.add(_dump(obj)))
         self.report.wrote("agentmemory:summaries")
 
@@ -471,6 +479,12 @@ class _Writer:
         filtered[rec.kind] = filtered.get(rec.kind, 0) + 1
 
     def finish(self, version: str) -> None:
+        if self.repeated_summaries:
+            shown = ", ".join(repr(x) for x in self.repeated_summaries[:3])
+            more = f" and {len(self.repeated_summaries) - 3} more" if len(self.repeated_summaries) > 3 else ""
+            self.report.warn(f"agentmemory: {len(self.repeated_summaries)} session(s) have more than one summary "
+                             f"({shown}{more}); AgentMemory keeps the last one of each, so the earlier ones are "
+                             f"reported lost")
         if self.built:
             for agent_id, held in self.built.items():
                 self.leave_out(self.built_agents[agent_id])

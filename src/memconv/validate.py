@@ -51,6 +51,12 @@ def id_scope(rec: Any) -> str:
     return rec.kind
 
 
+def _key(rec: Any) -> str:
+    """What must be unique within :func:`id_scope`: the id; a summary's session (AgentMemory keys
+    summaries by ``sessionId``, so two summaries of one session are one there)."""
+    return rec.session_id if rec.kind == "summary" and rec.session_id else rec.id
+
+
 def validate(path: str, format: str | None = None) -> Validation:
     """Validate one file; problems are collected, not raised (except for an unreadable file).
 
@@ -73,7 +79,7 @@ def validate(path: str, format: str | None = None) -> Validation:
         result.version = header.source_format_version
         keyed = []
         for rec in items:
-            keyed.append((id_scope(rec), rec.id, f"{rec.kind} #{report.read[rec.kind]}"))
+            keyed.append((id_scope(rec), _key(rec), f"{rec.kind} #{report.read[rec.kind]}"))
     except MemconvError as e:
         result.problems.append(e.message)
     else:
