@@ -25,6 +25,7 @@ import memconv
 from memconv import registry
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.io import Input
+from memconv.timeutil import conversation_keys
 from memconv.model import KIND_ORDER, SMALL_KINDS, Bundle, Header, Memory, Provenance, Scope
 from memconv.adapters.agentmemory import FORMAT
 from memconv.adapters.agentmemory.shape import EMBED_KEY
@@ -503,20 +504,28 @@ def test_letta_to_agentmemory_restores_letta_records(path, tmp_path):
             assert [r.id for r in after.of(kind)] == [r.id for r in before.of(kind)], kind
 
 
-def test_messages_come_back_in_context_order(tmp_path):
+def _conversation_order(bundle):
+    """Message ids in conversation order (time, then source order), the rule of issue 11.3."""
+    msgs = list(bundle.of("message"))
+    keys = conversation_keys(m.created_at for m in msgs)
+    return [msgs[i].id for i in sorted(range(len(msgs)), key=keys.__getitem__)]
+
+
+def test_messages_come_back_in_conversation_order(tmp_path):
+    """Written and read by one rule: time, then source order (a record with no time stays after the
+    one before it). The file's context order (indices 89, 81, 80, ...) is not its time order."""
     path = LETTA / "letta-tests__memgpt_agent_with_convo.af"
     before, after, _ = _letta_round_trip(path, tmp_path)
     (agent,) = after.of("agent")
     ids = [m.id for m in after.of("message")]
+    assert ids == _conversation_order(before)
     n = len(agent.in_context_message_ids)
-    assert ids[:n] == agent.in_context_message_ids
-    rest = [m.id for m in before.of("message") if m.id not in set(agent.in_context_message_ids)]
-    assert ids[n:] == rest
-    assert [m.id for m in before.of("message")] != ids  # this file is not in context order: a real reordering
+    assert ids[:n] != agent.in_context_message_ids  # not context-first: a real reordering
+    assert agent.in_context_message_ids == next(iter(before.of("agent"))).in_context_message_ids
 
 
-def test_context_order_is_restored_from_a_bucket_in_storage_order(tmp_path):
-    """AgentMemory's own export lists a bucket in storage order; the agent's context order wins."""
+def test_conversation_order_is_restored_from_a_bucket_in_storage_order(tmp_path):
+    """AgentMemory's own export lists a bucket in storage order; conversation order wins."""
     path = LETTA / "letta-tests__memgpt_agent_with_convo.af"
     before, after, out = _letta_round_trip(path, tmp_path)
     doc = load(out)
@@ -524,11 +533,9 @@ def test_context_order_is_restored_from_a_bucket_in_storage_order(tmp_path):
     bucket.reverse()
     shuffled = write_doc(tmp_path, doc, "shuffled.json")
     again = memconv.read(shuffled)
-    (agent,) = again.of("agent")
-    n = len(agent.in_context_message_ids)
-    ids = [m.id for m in again.of("message")]
-    assert ids[:n] == agent.in_context_message_ids  # context order, whatever the storage order
-    assert ids[n:] == [r["memconv"]["id"] for r in bucket if r["memconv"]["id"] not in set(ids[:n])]
+    times = [m.created_at for m in before.of("message")]
+    assert len(set(times)) == len(times) and None not in times  # distinct times: the order is fixed
+    assert [m.id for m in again.of("message")] == _conversation_order(before)
     assert dumps_by_id(again, "message") == dumps_by_id(before, "message")
 
 

@@ -19,7 +19,7 @@ import pytest
 
 import memconv
 from memconv.report import Report
-from memconv.timeutil import to_iso_z
+from memconv.timeutil import EARLIEST, conversation_keys, to_iso_z
 from memconv.uniqueids import UniqueIds, duplicates
 
 from helpers import FIXTURES, LETTA, run_cli
@@ -211,6 +211,20 @@ def test_suffix_context_and_untimed_messages_keep_conversation_order(tmp_path):
     # reversed source: message 11 came right after message 12, and 5 after 6
     assert got.index(untimed[1]) == got.index(msgs[len(msgs) - 1 - 12]["id"]) + 1
     assert got.index(untimed[0]) == got.index(msgs[len(msgs) - 1 - 6]["id"]) + 1
+    # and read back by the same rule: the order written is the order read (CI caught a reader that
+    # put the in-context messages first, so a second round trip reordered)
+    assert [m.id for m in memconv.read(str(out)).of("message")] == got
+    again = tmp_path / "again.json"
+    memconv.write_records(list(memconv.iter_records(str(out))), "agentmemory", str(again))
+    assert [o["memconv"]["id"] for o in next(iter(json.loads(again.read_text())["observations"].values()))] == got
+
+
+def test_conversation_keys_carry_the_time_forward():
+    keys = conversation_keys(["2025-01-01T00:00:00.000002", None, "2025-01-01T00:00:00.000001", "bad", None])
+    assert keys[1] == keys[0] and keys[3] == keys[4] == keys[2] < keys[0]  # microseconds apart
+    assert conversation_keys([None, "1970-01-01T00:00:00Z"]) == [EARLIEST, 0]
+    order = sorted(range(5), key=keys.__getitem__)
+    assert order == [2, 3, 4, 0, 1]  # stable: each untimed record right after the one before it
 
 
 def test_agentmemory_observations_keep_their_own_order(tmp_path):

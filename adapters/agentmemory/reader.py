@@ -62,6 +62,7 @@ from memconv.model import (KIND_ORDER, RECORD_TYPES, SMALL_KINDS, Agent, Base, E
                            Message, Observation, Provenance, Relation, Raw, Scope, Session,
                            Summary)
 from memconv.report import Report
+from memconv.timeutil import conversation_keys
 
 from .schema import COLLECTION_TYPES, mismatches, observation_type
 from .shape import (SYSTEM, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, LETTA_CONCEPT, MEMORY_KEYS,
@@ -898,12 +899,13 @@ class _Reader:
                             for j, row in enumerate(rows):
                                 yield self.observation(bucket, j, row)
                             continue
-                        # An agent's bucket: its in-context messages first, in context order, then the
-                        # rest as listed. What memconv wrote is already so; AgentMemory's own export
-                        # lists a bucket in storage order, which this undoes.
+                        # An agent's bucket: in conversation order (time, then as listed; the rule
+                        # the writer follows, timeutil.conversation_keys). What memconv wrote is
+                        # already so; AgentMemory's own export lists a bucket in storage order.
                         recs = [self.observation(bucket, j, row) for j, row in enumerate(rows)]
-                        last = len(context)
-                        yield from sorted(recs, key=lambda r: context.get(r.id, last) if r.kind == "message" else last)
+                        keys = conversation_keys(r.created_at if r.kind == "message" else getattr(r, "timestamp", None)
+                                                 for r in recs)
+                        yield from (recs[n] for n in sorted(range(len(recs)), key=keys.__getitem__))
                 except (ijson.JSONError, UnicodeDecodeError) as e:
                     raise self._json_error(e) from None
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO, Iterable
 
 import orjson
@@ -41,7 +40,7 @@ from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.model import Agent, Base, Header, Message
 from memconv.spool import Handles, Spool
-from memconv.timeutil import iso_z, now_iso_z, parse_ts, to_iso_z
+from memconv.timeutil import EARLIEST, epoch_us, iso_z, now_iso_z, parse_ts, to_iso_z
 from memconv.uniqueids import Fingerprints, UniqueIds, suffixed
 
 from .document import chain, write_doc
@@ -197,7 +196,7 @@ class _Writer:
             obs["agentId"] = name
         obs["origin"] = self.origin(m, ts, name)
         self.embed(m, obs)
-        self.bucket(sid).add(self.obs_spool.add(_dump(obs)), _epoch_ms(dt), conversation=True)
+        self.bucket(sid).add(self.obs_spool.add(_dump(obs)), epoch_us(dt), conversation=True)
         self.report.wrote("agentmemory:observations")
 
     def observation(self, o: Any) -> None:
@@ -217,7 +216,7 @@ class _Writer:
                     obj[key] = val
             obj["origin"] = o.origin or self.origin(o, obj["timestamp"])
             self.embed(o, obj)
-        self.bucket(o.session_id).add(self.obs_spool.add(_dump(obj)), _epoch_ms(parse_ts(o.timestamp)),
+        self.bucket(o.session_id).add(self.obs_spool.add(_dump(obj)), epoch_us(o.timestamp),
                                       conversation=not o.came_from(SYSTEM))
         self.report.wrote("agentmemory:observations")
 
@@ -549,14 +548,6 @@ class _Writer:
                              f"{orphans[0]!r}); AgentMemory's importer keeps an access log only with its memory "
                              f"in the same import and drops these")
 
-_EARLIEST = -(1 << 62)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def _epoch_ms(dt: datetime | None) -> int | None:
-    """Milliseconds since 1970 (exact integer arithmetic), None for no time."""
-    return None if dt is None else (dt - _EPOCH) // timedelta(milliseconds=1)
-
 
 class _Bucket:
     """One session's observations: spool handles and their times, in machine-integer arrays.
@@ -573,14 +564,14 @@ class _Bucket:
     def __init__(self) -> None:
         self.keys = array("q")
         self.handles = Handles()
-        self.last = _EARLIEST
+        self.last = EARLIEST
         self.sort = False
 
-    def add(self, handle: tuple[int, int], ms: int | None, conversation: bool) -> None:
-        """Add one observation's spool ``handle``, its time (``ms`` since 1970, None: none) and whether
+    def add(self, handle: tuple[int, int], us: int | None, conversation: bool) -> None:
+        """Add one observation's spool ``handle``, its time (``us``, microseconds since 1970, None: none) and whether
         it is a conversation record to be put in time order."""
-        if ms is not None:
-            self.last = ms
+        if us is not None:
+            self.last = us
         self.keys.append(self.last)
         self.handles.append(handle)
         self.sort = self.sort or conversation

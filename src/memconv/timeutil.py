@@ -6,7 +6,8 @@ without microseconds, or naive (Letta legacy ``2025-04-01T03:47:27``, taken as U
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from typing import Iterable
 
 
 def parse_ts(value: str | None) -> datetime | None:
@@ -39,3 +40,30 @@ def to_iso_z(value: str | None) -> str | None:
 def now_iso_z() -> str:
     """The current time as :func:`iso_z`."""
     return iso_z(datetime.now(timezone.utc))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EARLIEST = -(1 << 62)
+"""The conversation key of a record with no time before any record that has one."""
+
+
+def epoch_us(value: str | datetime | None) -> int | None:
+    """Microseconds since 1970 of an ISO-8601 time or a parsed one (exact integer arithmetic); None when
+    there is none or it does not parse. Microseconds, because Letta stamps messages of one step within
+    the same millisecond."""
+    dt = parse_ts(value) if isinstance(value, str) or value is None else value
+    return None if dt is None else (dt - _EPOCH) // timedelta(microseconds=1)
+
+
+def conversation_keys(times: Iterable[str | None]) -> list[int]:
+    """Sort keys that put records in conversation order: by time, and a record with no time takes the
+    time of the record before it (so a stable sort keeps it right after that one). Used by the
+    AgentMemory writer and reader alike, so a round trip keeps its order."""
+    out: list[int] = []
+    last = EARLIEST
+    for t in times:
+        us = epoch_us(t)
+        if us is not None:
+            last = us
+        out.append(last)
+    return out
