@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO, Iterable
 
 from memconv.jsonutil import dumps
+from memconv.model import is_marker
 from memconv.spool import write_joined
 
 from .shape import OPTIONAL_COLLECTIONS, REQUIRED_TOP
@@ -53,6 +54,6 @@ def write_doc(o: BinaryIO, version: str, exported_at: str, sessions: Iterable[by
             write_joined(o, raw[coll])
             o.write(b"]")
     for key, val in (top or {}).items():  # an AgentMemory source's pagination, unknown keys, empty collections
-        if not key.startswith("$") and key not in raw and key not in REQUIRED_TOP:
+        if not is_marker(key) and key not in raw and key not in REQUIRED_TOP:
             o.write(b"," + _dump(key) + b":" + _dump(val))
     o.write(b"}")

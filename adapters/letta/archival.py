@@ -14,7 +14,7 @@ from typing import Any
 
 from memconv.io import AtomicOutput
 from memconv.jsonutil import dumps
-from memconv.model import Agent
+from memconv.model import Agent, is_marker
 
 from .mapping import source_block
 from .shape import SYSTEM, dedup, safe_name, sidecar_path
@@ -96,10 +96,9 @@ class ArchivalRecords:
                                agent_ids=self._owner_ids(rec, key))
             if src:
                 line["source"] = src
-            if from_letta:
-                for k, v in rec.extra(SYSTEM).items():
-                    if not k.startswith("$") and k not in line and k != "agent_id":
-                        line[k] = v
+            for k, v in rec.extra(SYSTEM).items():  # Letta's own keys, also on a record of no provenance
+                if not is_marker(k) and k not in line and k != "agent_id":
+                    line[k] = v
             return line, key, users
         if kind == "session":
             parts = [f"Session {rec.id}" + (f" in {rec.project}" if rec.project else "")]

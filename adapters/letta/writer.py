@@ -81,6 +81,7 @@ from memconv import __version__
 from memconv.jsonutil import dumps, has_big_int
 from memconv.errors import UnsupportedVersion
 from memconv.fields import ABSENT, join, without_markers
+from memconv.model import is_marker
 from memconv.format import WriteOptions
 from memconv.model import Agent, Base, Group, Header, Message, Provenance
 from memconv.report import Report
@@ -327,7 +328,7 @@ class LettaWriter(ArchivalRecords):
             "approval_request_id": None, "denial_reason": None, "approvals": [],
         }
         for k, v in ex.items():
-            if k.startswith("$"):
+            if is_marker(k):
                 continue
             if k in ("otid", "sender_id", "batch_item_id", "group_id", "approve", "approval_request_id",
                      "denial_reason", "approvals", "type"):
@@ -642,7 +643,7 @@ class LettaWriter(ArchivalRecords):
                 "context_window_limit", "embedding_chunk_size", "max_tokens", "max_reasoning_tokens",
                 "enable_reasoner", "reasoning", "initial_message_sequence")
         for k, v in ex.items():
-            if k.startswith("$") or k in ("tool_exec_environment_variables", "multi_agent_group", "managed_group"):
+            if is_marker(k) or k in ("tool_exec_environment_variables", "multi_agent_group", "managed_group"):
                 continue
             if k in keep:
                 obj[k] = v
@@ -773,7 +774,7 @@ class LettaWriter(ArchivalRecords):
     def _strict(self, kind: str, obj: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
         out = {}
         for k, v in obj.items():
-            if k.startswith("$"):
+            if is_marker(k):
                 continue
             if k in keys:
                 out[k] = v

@@ -62,6 +62,7 @@ from typing import Any, BinaryIO, Iterable
 
 from memconv.errors import UnsupportedVersion, UsageError
 from memconv.fields import join
+from memconv.model import is_marker
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.model import Agent, Base, Header, Memory, Scope
@@ -255,10 +256,10 @@ class _Writer:
             if getattr(rec, f):
                 self.report.lost(rec.kind, f, f"a {rec.kind} read from mem0 is written back as it was read")
         for system, extra in rec.extras.items():
-            if system != SYSTEM and any(not k.startswith("$") for k in extra):
+            if system != SYSTEM and any(not is_marker(k) for k in extra):
                 self.report.lost(rec.kind, f"extras.{system}", f"a record in mem0's own shape has no memconv key "
                                                                f"for what only {system} holds",
-                                 names=[k for k in extra if not k.startswith("$")])
+                                 names=[k for k in extra if not is_marker(k)])
 
     def embed_or_account(self, rec: Base, obj: dict[str, Any]) -> None:
         """Account a relation or history event written as ``obj``: another system's gets the rest of
@@ -547,7 +548,7 @@ class _Writer:
         variant = self.header.source_variant if mine else None
         hx = self.header.extras.get(SYSTEM, {}) if mine else {}
         single = len(self.report.info.get("inputs") or []) <= 1
-        top = {k: v for k, v in hx.items() if not k.startswith("$") and k not in ("results", "relations", "history")}
+        top = {k: v for k, v in hx.items() if not is_marker(k) and k not in ("results", "relations", "history")}
         if self.n_items == 0 and n_rels == 0 and n_events and not n_kept:
             if variant == "history_table" and single:
                 o.write(b"{" + b"".join(_dump(k) + b":" + _dump(v) + b"," for k, v in top.items() if k != "rows")

@@ -15,7 +15,7 @@ from typing import Any, Mapping, TypeVar
 from pydantic import ValidationError
 
 from .errors import InputInvalid
-from .model import Base
+from .model import MARKERS, Base
 from .secrets import blank_named, is_secret_key
 
 ABSENT = "$absent"
@@ -56,9 +56,8 @@ def join(values: Mapping[str, Any], extras: Mapping[str, Any] | None) -> dict[st
 
 
 def without_markers(extras: Mapping[str, Any]) -> dict[str, Any]:
-    """``extras`` less memconv's markers (``$absent``, ``$order``... every key starting with ``$``):
-    the source keys alone."""
-    return {k: v for k, v in extras.items() if not k.startswith("$")}
+    """``extras`` less memconv's markers (:data:`MARKERS`): the source keys alone."""
+    return {k: v for k, v in extras.items() if k not in MARKERS}
 
 
 def build(cls: type[T], src: str, path: str, /, **fields: Any) -> T:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from .model import RECORD_TYPES, Base
+from .model import RECORD_TYPES, Base, is_marker
 from .report import Report
 
 LOST = None
@@ -138,7 +138,7 @@ class MappingTable:
 
 def _keys(extra: dict[str, Any]) -> list[str]:
     """The source field names of one system's extras (memconv's own ``$`` markers left out)."""
-    return [k for k in extra if not k.startswith("$")]
+    return [k for k in extra if not is_marker(k)]
 
 
 def _is_set(value: Any, default: Any) -> bool:

@@ -43,6 +43,18 @@ def _null_secrets(value: Any) -> Any:
     return value
 
 
+
+MARKERS = frozenset({"$absent", "$null", "$content", "$order", "$int", "$dest", "$relations", "$message_types"})
+"""The keys memconv itself puts in a record's ``extras`` (how the source had a value: absent keys,
+explicit nulls, a message's content as a string, key order, integer ids, mem0's ``destination``, a
+mem0 document's ``relations`` key, a live Letta message's ``message_type`` list).
+Every other key, ``$schema`` and ``$comment`` included, is the source's own and travels as such."""
+
+
+def is_marker(key: str) -> bool:
+    """True for a key of :data:`MARKERS` (memconv's own, never written as a source key)."""
+    return key in MARKERS
+
 class Provenance(BaseModel):
     """Where a record came from.
 

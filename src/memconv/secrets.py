@@ -29,6 +29,7 @@ import re
 from typing import Any, Iterable, Iterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from .model import is_marker
 from .report import Report
 from .transport import register_secret
 
@@ -162,7 +163,7 @@ def _blank_record(item: Any) -> tuple[Any, int]:
         ex = item.extras.get("letta")
         if not ex:
             return None
-        rest, n = blank_named({k: v for k, v in ex.items() if k not in skip and not k.startswith("$")})
+        rest, n = blank_named({k: v for k, v in ex.items() if k not in skip and not is_marker(k)})
         if not n:
             return None
         total += n
@@ -201,7 +202,7 @@ def _blank_record(item: Any) -> tuple[Any, int]:
                 env, n = _blank_mapping(stdio["env"])
                 ex["stdio_config"] = {**stdio, "env": env}
                 total += n
-            rest, n = blank_named({k: v for k, v in ex.items() if k != "stdio_config" and not k.startswith("$")})
+            rest, n = blank_named({k: v for k, v in ex.items() if k != "stdio_config" and not is_marker(k)})
             ex.update(rest)
             total += n
             update["extras"] = {**item.extras, "letta": ex}
