@@ -44,6 +44,8 @@ MB = 1e6
 RSS_BOUND_MB = 100.0
 FLOOR_BOUND = 2.5
 PEER_SPEEDUP = 4.0
+JOBS_SPEEDUP = 1.6
+"""``--jobs 2`` against ``--jobs 1`` on the same input (issue 13's target on a 2-core machine)."""
 PEER_RSS_FACTOR = 10.0
 # "Peak RSS that does not grow with the number of messages": the 100k-message file may use at most
 # this much more than the 10k-message one (10x the messages).
@@ -234,6 +236,15 @@ def cases(small: bool) -> list[Case]:
     out += [
         Case("canonical-1m-varied-to-mem0-jsonl", f"canonical {can} varied JSON-L → mem0 JSON-L", "canonical_varied",
              "canonical", "mem0", ["--to", "mem0", "--jsonl", "-o", "OUT"], "out.jsonl", targets=["floor", "rss"]),
+        Case("jobs2-canonical-1m-varied-to-mem0-jsonl", f"canonical {can} varied JSON-L → mem0 JSON-L, --jobs 2",
+             "canonical_varied", "canonical", "mem0", ["--to", "mem0", "--jsonl", "-o", "OUT", "--jobs", "2"],
+             "out.jsonl", targets=["jobs"]),
+        Case("jobs2-canonical-1m-varied-to-canonical-jsonl",
+             f"canonical {can} varied JSON-L → canonical JSON-L, --jobs 2", "canonical_varied", "canonical",
+             "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT", "--jobs", "2"], "out.jsonl", targets=["jobs"]),
+        Case("canonical-1m-varied-to-canonical-jsonl", f"canonical {can} varied JSON-L → canonical JSON-L",
+             "canonical_varied", "canonical", "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT"], "out.jsonl",
+             targets=["floor", "rss"]),
         Case("canonical-1m-to-mem0-jsonl", f"canonical {can} uniform JSON-L → mem0 JSON-L", "canonical", "canonical",
              "mem0", ["--to", "mem0", "--jsonl", "-o", "OUT"], "out.jsonl", targets=["floor", "rss"]),
         Case("letta-100k-to-agentmemory-split", f"letta {let} messages → agentmemory --split", "letta", "letta",
@@ -258,6 +269,7 @@ TARGET_TEXT = {
     "rss": f"RSS < {RSS_BOUND_MB:g} MB",
     "peer": f"vs memlink: ≥ {PEER_SPEEDUP:g}x faster, ≥ {PEER_RSS_FACTOR:g}x less RSS",
     "peer-ref": "(peer, reference)",
+    "jobs": f"≥ {JOBS_SPEEDUP:g}x --jobs 1",
     "letta-growth": f"RSS not growing: 100k ≤ {LETTA_GROWTH:g} × 10k",
 }
 
@@ -412,10 +424,12 @@ def measure_case(case: Case, path: str, tmp: str, timeout: float, repeat: int) -
                 extra["layout"] = ("SRC/memories.json = symlink to the get_all file (made before timing); "
                                    "memlink reads the {\"results\": [...]} shape directly; writes OUT/memories.json")
             else:
-                rest = [os.path.join(out_dir, case.out_name) if a == "OUT" else a for a in case.args]
+                # one process unless the row says otherwise (the command line's default is the cores)
+                args = case.args if "--jobs" in case.args else [*case.args, "--jobs", "1"]
+                rest = [os.path.join(out_dir, case.out_name) if a == "OUT" else a for a in args]
                 argv = [sys.executable, "-m", "memconv", path, *rest]
                 extra["command"] = " ".join(["memconv", os.path.basename(path),
-                                             *[("OUT/" + case.out_name) if a == "OUT" else a for a in case.args]])
+                                             *[("OUT/" + case.out_name) if a == "OUT" else a for a in args]])
             runs.append(run_child(argv, work, timeout, out_dir=out_dir))
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -450,6 +464,15 @@ def evaluate(rows: list[dict[str, Any]]) -> None:
                     peer["vs_memconv"] = {"memconv_speedup": speed, "memconv_rss_factor": less}
                     checks.append(("peer-speed", speed >= PEER_SPEEDUP, f"{speed:.1f}x faster"))
                     checks.append(("peer-rss", less >= PEER_RSS_FACTOR, f"{less:.1f}x less RSS"))
+            elif t == "jobs":
+                serial = by_name.get(r["name"][len("jobs2-"):])
+                if not serial or serial["status"] != "ok":
+                    checks.append((t, None, "the --jobs 1 row not measured"))
+                else:
+                    speed = serial["wall_s"] / r["wall_s"]
+                    r["vs_jobs1"] = speed
+                    checks.append((t, speed >= JOBS_SPEEDUP, f"{speed:.2f}x --jobs 1 (parent's RSS "
+                                                             f"{r['peak_rss_mb']:.0f} MB; each worker's is apart)"))
             elif t == "letta-growth":
                 big = by_name.get("letta-100k-to-agentmemory-split")
                 small = by_name.get("letta-10k-to-agentmemory-split")

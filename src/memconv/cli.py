@@ -23,6 +23,7 @@ from .pipeline import iter_records
 from .filters import parse_rename
 from .progress import wanted
 from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS
+from .jobs import default_jobs
 from .commit import check_file_path
 from .report import Report, write_report
 from .strategies import STRATEGIES, Plan
@@ -112,6 +113,9 @@ def cli() -> None:
 @click.option("--embedding", metavar="HANDLE", help="Letta server: import with this embedding handle.")
 @click.option("--secrets", "secrets_file", metavar="FILE", help="Letta server: tool secrets for the import, a JSON object {KEY: value}.")
 @click.option("--progress", "show_progress", is_flag=True, help="Show progress on stderr (default: when stderr is a terminal).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes for a large canonical JSON-L input written as JSON-L (default: the cores, "
+                   "at most 8); the output is the same as with --jobs 1.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings, progress or loss report on stderr.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, target_version: str | None,
@@ -121,7 +125,7 @@ def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, ta
             max_bytes: int, split: bool, passages: str | None, source_token: str | None,
             target_token: str | None, history: bool, git_commit: bool, all_messages: bool, model: str | None, embedding: str | None,
             secrets_file: str | None, show_progress: bool, quiet: bool, debug: bool, wait: float,
-            no_fsync: bool) -> None:
+            no_fsync: bool, jobs: int | None) -> None:
     """Convert INPUTS (files, folders, `-` for stdin, or live systems) to --to FORMAT."""
     report = Report()
     extra: dict[str, Any] = {}
@@ -160,7 +164,7 @@ def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, ta
                     user_ids=user_ids, since=since, exclude=exclude, rename=parse_rename(rename),
                     keep_secrets=keep_secrets, max_records=max_records, max_bytes=max_bytes,
                     show_progress=wanted(show_progress, quiet), source_token=source_token,
-                    target_token=target_token, **extra)
+                    target_token=target_token, jobs=jobs or default_jobs(), **extra)
     except PartialWrite:
         if report_path:  # what was written is in the report too
             write_report(report_path, report, inputs=list(inputs), output="-", dry_run=dry_run)

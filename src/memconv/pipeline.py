@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import tempfile
 from contextlib import contextmanager, nullcontext
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
 
 from pydantic_core import PydanticSerializationError
 
@@ -29,13 +30,14 @@ from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, check_bytes, check_c
 from .io import AtomicOutput, Input, same_file
 from .localids import RunIds
 from .locking import destination_lock
-from .scratch import sweep, temp_dir
+from .scratch import sweep, tag, temp_dir
 from .model import Base, Bundle, Header, Item
 from .report import Report
 from .secrets import blank
 from .strategies import Plan, check_strategy
 
 Source = str | os.PathLike | Input | RemoteInput
+Producer = Callable[[BinaryIO, Report], None]
 
 
 def _as_inputs(sources: Source | Sequence[Source]) -> list[Any]:
@@ -324,8 +326,9 @@ def _write(stream: Iterable[Any], fmt: Format, out: str, **kw: Any) -> Report:
 def _write_set(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, strategy: str | None,
                dry_run: bool, fail_on_loss: bool, compress: bool | None, keep_secrets: bool, fsync: bool,
                wait: float, target_version: str | None, timestamp: str | None, jsonl: bool,
-               options: dict[str, Any]) -> Report:
-    """:func:`_write`'s work."""
+               options: dict[str, Any], produce: Producer | None = None) -> Report:
+    """:func:`_write`'s work (``produce``: the joined output of a ``--jobs`` run, :mod:`memconv.jobs`,
+    written instead of running the writer on ``stream``)."""
     split = bool(options.get("split"))
     _preflight(fmt, out, strategy, split, dry_run, report, jsonl)
     stream = blank(stream, report, keep=keep_secrets)  # kept values are still never printed
@@ -364,7 +367,7 @@ def _write_set(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, 
                 finally:
                     shutil.rmtree(scratch, ignore_errors=True)
             else:
-                _emit(stream, fmt, out, report, target_version, timestamp, jsonl, compress, options)
+                _emit(stream, fmt, out, report, target_version, timestamp, jsonl, compress, options, produce)
                 _fresh_plan(plan, report)
             report.check_native_output(fmt.name)
             if fail_on_loss and report.has_loss:
@@ -378,9 +381,10 @@ def _write_set(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, 
 
 
 def _emit(stream: Iterable[Any], fmt: Format, dest: str, report: Report, target_version: str | None,
-          timestamp: str | None, jsonl: bool, compress: bool, options: dict[str, Any]) -> None:
+          timestamp: str | None, jsonl: bool, compress: bool, options: dict[str, Any],
+          produce: Producer | None = None) -> None:
     """Run ``fmt``'s writer into the active output set: ``dest`` as the main output, or the parts
-    beside it with ``split``."""
+    beside it with ``split`` (or ``produce``, the joined parts of a ``--jobs`` run)."""
     opts = WriteOptions(report=report, target_version=target_version, timestamp=timestamp, jsonl=jsonl,
                         output_path=None if dest == "-" else dest, extra=dict(options))
     with _depth_guard(report):
@@ -388,7 +392,10 @@ def _emit(stream: Iterable[Any], fmt: Format, dest: str, report: Report, target_
             fmt.write(_with_header(stream), None, opts)  # type: ignore[arg-type]  # the writer writes the parts
             return
         with AtomicOutput(dest, compress=compress, main=True) as fh:
-            fmt.write(_with_header(stream), fh, opts)
+            if produce is not None:
+                produce(fh, report)
+            else:
+                fmt.write(_with_header(stream), fh, opts)
 
 
 MAX_DEPTH_HINT = 1000
@@ -437,7 +444,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
             since: str | None = None, exclude: Sequence[str] = (), rename: dict[str, str] | None = None,
             keep_secrets: bool = False, max_records: int = DEFAULT_MAX_RECORDS,
             max_bytes: int = DEFAULT_MAX_BYTES, show_progress: bool = False, source_token: str | None = None,
-            target_token: str | None = None, **options: Any) -> Report:
+            target_token: str | None = None, jobs: int = 1, **options: Any) -> Report:
     """Convert input(s) to format ``to``, streaming through the canonical model.
 
     Args:
@@ -450,6 +457,11 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
         keep_secrets: do not blank secrets (:mod:`memconv.secrets`).
         max_records, max_bytes: guards (:mod:`memconv.guards`; 0 turns one off).
         show_progress: draw progress on stderr (:mod:`memconv.progress`).
+        jobs: worker processes for a large canonical JSON-L input written as JSON-L (:mod:`memconv.jobs`;
+            the output is byte for byte the one of ``jobs=1``, and the serial run does the work where it
+            could differ; ``report.info["jobs"]`` says which ran). The command line's ``--jobs``
+            defaults to the number of cores; here the default is 1, as a library should not start
+            processes unasked.
         source_token / target_token: tokens of live systems named as input / as ``output``
             (default: the system's environment variable, :mod:`memconv.remote`).
         options: :func:`write_records` options and adapter options (``split``, ``passages``...);
@@ -489,16 +501,54 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     since_dt = parse_since(since)
     kinds = parse_kinds(exclude)
     read_opts = {k[len("read_"):]: options.pop(k) for k in list(options) if k.startswith("read_")}
+    write_kw = dict(report=report, strategy=strategy, dry_run=dry_run,
+                    fail_on_loss=write_opts.get("fail_on_loss", False), compress=write_opts.get("compress"),
+                    keep_secrets=keep_secrets, fsync=write_opts.get("fsync", True), wait=write_opts.get("wait", 0.0),
+                    target_version=write_opts.get("target_version"), timestamp=write_opts.get("timestamp"),
+                    jsonl=write_opts.get("jsonl", False), options=options)
+    if jobs > 1:
+        done = _convert_jobs(jobs, inputs, from_, fmt, out, read_opts, max_records,
+                             bool(agents or user_ids or since or exclude or rename), write_kw)
+        if done is not None:
+            return done
     stream: Iterable[Any] = iter_records(inputs, format=from_, report=report, max_records=max_records,
                                          **read_opts)
     stream = progress(stream, show_progress)
     stream = select(stream, agents=agents, user_ids=user_ids, since=since_dt, exclude=kinds,
                     rename=rename, report=report)
-    return _write(stream, fmt, out, report=report, strategy=strategy, dry_run=dry_run,
-                  fail_on_loss=write_opts.get("fail_on_loss", False), compress=write_opts.get("compress"),
-                  keep_secrets=keep_secrets, fsync=write_opts.get("fsync", True), wait=write_opts.get("wait", 0.0),
-                  target_version=write_opts.get("target_version"), timestamp=write_opts.get("timestamp"),
-                  jsonl=write_opts.get("jsonl", False), options=options)
+    return _write(stream, fmt, out, **write_kw)
+
+
+def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, out: str,
+                  read_opts: dict[str, Any], max_records: int, selecting: bool,
+                  write_kw: dict[str, Any]) -> Report | None:
+    """:func:`convert` in ``jobs`` worker processes (:mod:`memconv.jobs`); None when the serial run
+    must do it (the reason in ``report.info["jobs"]``)."""
+    from . import jobs as parallel
+
+    report: Report = write_kw["report"]
+    source = registry.get(from_) if from_ else registry.detect(inputs[0]) if len(inputs) == 1 and \
+        isinstance(inputs[0], Input) else None
+    why = "several inputs" if source is None or read_opts else parallel.eligible(
+        jobs, inputs, source, fmt.name, jsonl=write_kw["jsonl"], strategy=write_kw["strategy"],
+        selecting=selecting, options=write_kw["options"])
+    if why is None:
+        real = resolve(out) if out != "-" else out
+        folder = os.path.dirname(real) or "." if out != "-" and not is_special(real) else None
+        scratch = temp_dir(folder) if folder else tempfile.mkdtemp(prefix=f".{tag()}", suffix=".d")
+        try:
+            join, why = parallel.run(jobs, inputs[0], fmt.name, scratch, target_version=write_kw["target_version"],
+                                     timestamp=write_kw["timestamp"], jsonl=write_kw["jsonl"],
+                                     keep_secrets=write_kw["keep_secrets"],
+                                     output_path=None if out == "-" else real, max_records=max_records,
+                                     options=dict(write_kw["options"]))
+            if join is not None:
+                report.info["jobs"] = {"workers": int(why.split()[0]), "serial": None}
+                return _write(iter(()), fmt, out, produce=join, **write_kw)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    report.info["jobs"] = {"workers": 1, "serial": why}
+    return None
 
 
 def _fresh_plan(plan: Plan, report: Report) -> None:

@@ -13,6 +13,7 @@ late (mem0's graph entities) place them themselves with :meth:`Report.place`.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -163,6 +164,24 @@ class Report:
         self.warn(f"{target}: the output holds no {target} record although {total} record(s) were read: "
                   + ", ".join(parts))
 
+    def absorb(self, other: "Report") -> None:
+        """Add ``other`` (the report of a later part of one stream, :mod:`memconv.jobs`) to this one:
+        counts, the ledger and losses add up, warnings follow in order, ``info`` numbers add up and other
+        ``info`` values are taken when this report has none."""
+        self.read.update(other.read)
+        self.written.update(other.written)
+        for kind, c in other.placed.items():
+            self.placed.setdefault(kind, Counter()).update(c)
+        for key, loss in other.losses.items():
+            if key in self.losses:
+                self.losses[key].count += loss.count
+                self.losses[key].names.update(loss.names)
+            else:
+                self.losses[key] = Loss(loss.kind, loss.field, loss.count, loss.reason, set(loss.names))
+        for message in other.warnings:
+            self.warn(message)
+        _add_info(self.info, other.info)
+
     def warn(self, message: str) -> None:
         """Record a warning (printed once on stderr)."""
         if message not in self.warnings:
@@ -230,6 +249,19 @@ class Report:
             "warnings": list(self.warnings),
             **self.info,
         }
+
+
+def _add_info(into: dict[str, Any], more: dict[str, Any]) -> None:
+    """:meth:`Report.absorb` for ``info``: numbers add up (``secrets_blanked``, ``filtered`` counts),
+    dicts merge key by key, anything else is kept from ``into`` or taken from ``more``."""
+    for key, value in more.items():
+        have = into.get(key)
+        if key not in into:
+            into[key] = copy.deepcopy(value)
+        elif isinstance(have, int) and isinstance(value, int) and not isinstance(have, bool):
+            into[key] = have + value
+        elif isinstance(have, dict) and isinstance(value, dict):
+            _add_info(have, value)
 
 
 def sha256_file(path: str) -> str:

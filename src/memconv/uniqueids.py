@@ -17,7 +17,8 @@ target's shape), and a warning names both the collection and the id. Nothing is 
 from __future__ import annotations
 
 from array import array
-from typing import Callable, Iterable
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
 
 from .report import Report
 
@@ -46,7 +47,11 @@ class Fingerprints:
 
     def add(self, key: str) -> bool:
         """Add ``key``; True when it was not in the set."""
-        h = hash(key) or 1  # 0 marks an empty slot
+        return self.add_hash(hash(key))
+
+    def add_hash(self, h: int) -> bool:
+        """Add a fingerprint (another table's member, :mod:`memconv.jobs`); True when it was not in."""
+        h = h or 1  # 0 marks an empty slot
         table, mask = self.table, self.mask
         i = h & mask
         while True:
@@ -92,6 +97,8 @@ class UniqueIds:
         self.derive = derive
         self.seen: dict[str, Fingerprints] = {}
         self.renamed: dict[str, list[tuple[str, str]]] = {}
+        if _RECORDING is not None:
+            _RECORDING.append(self)
 
     def claim(self, collection: str, rid: str, within: str = "") -> str:
         """``rid`` when no earlier record of ``collection`` has it, else a derived id that none has.
@@ -120,6 +127,20 @@ class UniqueIds:
             self.report.warn(f"{self.target}: {len(pairs)} record(s) of {coll} had an id an earlier record of "
                              f"{coll} already had, and were given new ids so that {self.target} keeps both "
                              f"({shown}{more})")
+
+
+_RECORDING: list[UniqueIds] | None = None
+
+
+@contextmanager
+def recording() -> Iterator[list[UniqueIds]]:
+    """The guards created inside the block (a ``--jobs`` worker compares its parts' ids afterwards)."""
+    global _RECORDING
+    outer, _RECORDING = _RECORDING, []
+    try:
+        yield _RECORDING
+    finally:
+        _RECORDING = outer
 
 
 def duplicates(records: Iterable[tuple[str, str, str]]) -> list[str]:

@@ -1,0 +1,240 @@
+"""``--jobs N`` (issue 13, item 3): a canonical JSON-L input cut into ranges, converted by real worker
+processes (``spawn``), joined. The output is byte for byte the one of ``--jobs 1``, the report the
+same; where a part meets something the parts cannot decide alone (an id in two parts, a warning, a bad
+line, a record the mem0 writer joins across the stream), the serial run does the work, and says why.
+
+``MIN_BYTES`` is lowered for the tests (it is checked in the parent process only), so that small files
+take the parallel path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import memconv
+from memconv import jobs as parallel
+from memconv.errors import InputInvalid
+
+from helpers import run_cli
+
+TIMESTAMP = "2026-01-01T00:00:00.000Z"
+WORDS = ["café", "用户", "hiking", "jazz", "☕", "budget", "Привет", "مرحبا", "über"]
+
+
+@pytest.fixture(autouse=True)
+def small_inputs(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+
+
+def _memory(rng: random.Random, i: int, rid: str | None = None) -> dict:
+    text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 14)))
+    rec = {"kind": "memory", "id": rid or f"{i:08d}-0000-4000-8000-{rng.getrandbits(48):012x}", "text": text,
+           "scope": {"user_id": f"user-{rng.randint(0, 30)}"}, "hash": hashlib.md5(text.encode()).hexdigest(),
+           "metadata": rng.choice([None, {"score": rng.random()}, {"ctx": {"n": [1, 2.5], "tag": "x"}}]),
+           "created_at": f"2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T10:00:00.{rng.randint(0, 999999):06d}Z"}
+    if rng.random() < 0.3:
+        rec["scope"]["agent_id"] = f"agent-{rng.randint(0, 3)}"
+    if rng.random() < 0.5:
+        rec["provenance"] = {"system": rng.choice(["mem0", "agentmemory", "letta"]), "id": rec["id"]}
+    return rec
+
+
+def _write(path, records, header=True):
+    lines = [json.dumps({"kind": "header", "source_system": "mem0", "source_variant": "jsonl"})] if header else []
+    lines += [json.dumps(r, ensure_ascii=False) for r in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _both(src, tmp_path, to, jobs=2, **kw):
+    """Convert with ``jobs=1`` and ``jobs``: (serial bytes, parallel bytes, serial report, parallel report)."""
+    out1, out2 = tmp_path / f"one.{to}.jsonl", tmp_path / f"many.{to}.jsonl"
+    r1 = memconv.convert(str(src), to, str(out1), jsonl=True, timestamp=TIMESTAMP, **kw)
+    r2 = memconv.convert(str(src), to, str(out2), jsonl=True, timestamp=TIMESTAMP, jobs=jobs, **kw)
+    return out1.read_bytes(), out2.read_bytes(), r1, r2
+
+
+def _same_report(r1, r2):
+    d1, d2 = r1.to_dict(), r2.to_dict()
+    d2.pop("jobs")
+    assert d1 == d2
+
+
+@pytest.mark.parametrize("to", ["mem0", "canonical"])
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_parts_joined_equal_one_process(tmp_path, to, jobs):
+    rng = random.Random(jobs)
+    src = _write(tmp_path / "in.jsonl", [_memory(rng, i) for i in range(3000)])
+    one, many, r1, r2 = _both(src, tmp_path, to, jobs)
+    assert r2.info["jobs"] == {"workers": jobs, "serial": None}  # the parallel path ran
+    assert many == one
+    assert one.count(b"\n") == 3000 + (to == "canonical")
+    _same_report(r1, r2)
+
+
+def test_no_header_line(tmp_path):
+    """Without a header line each part's reader makes the same one; the canonical writer's header line
+    is written once."""
+    rng = random.Random(3)
+    src = _write(tmp_path / "in.jsonl", [_memory(rng, i) for i in range(2000)], header=False)
+    one, many, r1, r2 = _both(src, tmp_path, "canonical")
+    assert r2.info["jobs"]["serial"] is None
+    assert many == one and many.count(b'"kind":"header"') == 1
+
+
+def test_an_id_in_two_parts_gives_way_to_the_serial_run(tmp_path):
+    rng = random.Random(5)
+    recs = [_memory(rng, i) for i in range(2000)]
+    recs[1900]["id"] = recs[10]["id"]  # the serial writer gives the later one a new id, with a warning
+    src = _write(tmp_path / "in.jsonl", recs)
+    one, many, r1, r2 = _both(src, tmp_path, "mem0")
+    assert r2.info["jobs"]["workers"] == 1 and r2.info["jobs"]["serial"]
+    assert many == one
+    assert any("new ids" in w for w in r2.warnings)
+    _same_report(r1, r2)
+
+
+def test_a_warning_in_a_part_gives_way(tmp_path):
+    rng = random.Random(6)
+    lines = [json.dumps(_memory(rng, i)) for i in range(2000)]
+    lines[1500] = lines[1500].replace('"kind": "memory"', '"kind": "memory", "text": "first", "kind": "memory"', 1)
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    one, many, r1, r2 = _both(src, tmp_path, "mem0")
+    assert r2.info["jobs"] == {"workers": 1, "serial": "part 2 warned"}
+    assert many == one
+    assert any("line 1501" in w for w in r2.warnings)  # the serial run's place, not a part's
+
+
+def test_a_bad_line_in_a_part_is_reported_as_one_process_reports_it(tmp_path):
+    rng = random.Random(8)
+    lines = [json.dumps(_memory(rng, i)) for i in range(2000)]
+    lines[1700] = lines[1700][:-5]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    errors = []
+    for jobs in (1, 2):
+        with pytest.raises(InputInvalid) as e:
+            memconv.convert(str(src), "mem0", str(tmp_path / f"o{jobs}.jsonl"), jsonl=True, jobs=jobs)
+        errors.append(str(e.value))
+        assert not (tmp_path / f"o{jobs}.jsonl").exists()
+    assert errors[0] == errors[1] and "line 1701" in errors[1]
+
+
+def test_mem0_target_with_agents_gives_way(tmp_path):
+    """The mem0 writer names a memory's agent from an agent record met earlier in the stream."""
+    rng = random.Random(9)
+    recs = [{"kind": "agent", "id": "agent-1", "name": "Ada"}] + [_memory(rng, i) for i in range(2000)]
+    src = _write(tmp_path / "in.jsonl", recs)
+    one, many, r1, r2 = _both(src, tmp_path, "mem0")
+    assert r2.info["jobs"]["serial"].startswith("the mem0 writer")
+    assert many == one
+
+
+def test_a_header_inside_the_input_gives_way(tmp_path):
+    rng = random.Random(10)
+    recs = [_memory(rng, i) for i in range(2000)]
+    src = tmp_path / "in.jsonl"
+    lines = [json.dumps(r) for r in recs]
+    lines.insert(1800, json.dumps({"kind": "header", "source_system": "letta"}))
+    src.write_text("\n".join(lines) + "\n")
+    one, many, r1, r2 = _both(src, tmp_path, "canonical")
+    assert "header" in r2.info["jobs"]["serial"]
+    assert many == one
+
+
+@pytest.mark.parametrize("why, kw", [("--jobs 1", {"jobs": 1}), ("selection", {"user_ids": ["user-1"]}),
+                                     ("document", {"jsonl": False})])
+def test_where_it_does_not_apply(tmp_path, why, kw):
+    rng = random.Random(11)
+    src = _write(tmp_path / "in.jsonl", [_memory(rng, i) for i in range(500)])
+    kw = {"jobs": 2, "jsonl": True, **kw}
+    r = memconv.convert(str(src), "canonical", str(tmp_path / "o.jsonl"), **kw)
+    if kw["jobs"] > 1:
+        assert r.info["jobs"]["workers"] == 1 and r.info["jobs"]["serial"]
+    else:
+        assert "jobs" not in r.info
+
+
+def test_cli_jobs(tmp_path):
+    rng = random.Random(12)
+    src = _write(tmp_path / "in.jsonl", [_memory(rng, i) for i in range(1500)])
+    outs = []
+    for j in ("1", "2"):
+        out = tmp_path / f"o{j}.jsonl"
+        rep = tmp_path / f"r{j}.json"
+        # MIN_BYTES applies in the CLI's process: 1,500 memories are under it, so this runs serially
+        r = run_cli(src, "--to", "mem0", "--jsonl", "-o", out, "-j", j, "--report", rep)
+        assert r.returncode == 0, r.stderr
+        outs.append(out.read_bytes())
+        if j == "2":
+            assert json.loads(rep.read_text())["jobs"]["serial"].startswith("under")
+    assert outs[0] == outs[1]
+    assert run_cli(src, "--to", "mem0", "-j", "0").returncode == 2
+
+
+def test_cut_covers_the_file_at_line_starts(tmp_path):
+    p = tmp_path / "f.jsonl"
+    p.write_bytes(b"HEADER\n" + b"".join(b"x" * (i % 7) + b"\n" for i in range(100)))
+    skip = len(b"HEADER\n")
+    for n in (1, 2, 3, 7, 200):
+        ranges = parallel.cut(str(p), n, skip)
+        assert ranges[0][0] == skip and ranges[-1][1] == p.stat().st_size
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+        data = p.read_bytes()
+        assert all(data[a - 1:a] == b"\n" for a, _ in ranges)
+        assert len(ranges) <= n
+
+
+def _children(pid: int) -> set[int]:
+    out: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out |= {int(c) for c in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return out
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_while_workers_run_stops_them_and_leaves_nothing(tmp_path, sig, code):
+    """A real 9 MB input (over MIN_BYTES in the CLI's own process): the signal reaches the parent
+    only; its workers are stopped, no part or output is left, the exit code is the signal's."""
+    rng = random.Random(13)
+    src = _write(tmp_path / "in.jsonl", [_memory(rng, i) for i in range(40000)])
+    assert src.stat().st_size > parallel.MIN_BYTES
+    out = tmp_path / "out.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "memconv", str(src), "--to", "mem0", "--jsonl", "-o", str(out),
+                          "-j", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline and p.poll() is None:
+        workers |= {c for c in _children(p.pid)}
+        time.sleep(0.05)
+    time.sleep(0.5)
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    assert b"Traceback" not in err, err.decode()
+    assert p.returncode == code, err.decode()  # 40,000 memories take longer than the half second
+    assert workers, "no worker process was seen"
+    deadline = time.monotonic() + 10
+    while not all(_gone(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(_gone(w) for w in workers)
+    assert not out.exists()
+    assert [q.name for q in tmp_path.iterdir() if "memconv-" in q.name] == []
