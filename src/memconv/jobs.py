@@ -296,6 +296,17 @@ def _map(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def children_peak_rss_mb() -> float | None:
+    """The peak RSS (MB) of the largest child process this process has waited for (the workers), or None
+    where the platform does not say."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(kib / 1024, 1) if kib else None
+
+
 def _why_serial(results: list[dict[str, Any]], to: str, max_records: int) -> str | None:
     for i, res in enumerate(results, 1):
         if res["error"]:

@@ -543,7 +543,8 @@ def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, 
                                      output_path=None if out == "-" else real, max_records=max_records,
                                      options=dict(write_kw["options"]))
             if join is not None:
-                report.info["jobs"] = {"workers": int(why.split()[0]), "serial": None}
+                report.info["jobs"] = {"workers": int(why.split()[0]), "serial": None,
+                                       "worker_peak_rss_mb": parallel.children_peak_rss_mb()}
                 return _write(iter(()), fmt, out, produce=join, **write_kw)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
