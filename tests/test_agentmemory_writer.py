@@ -156,3 +156,22 @@ def test_passages_become_memories_in_their_agents_session():
     texts = [m["content"] for m in export["memories"] if "letta:passage" in m["concepts"]]
     src = json.loads((FIXTURES / "letta-rest" / "archival-memory.support-desk.json").read_text())
     assert texts == [p["text"] for p in src]
+
+
+def test_timestamp_applies_only_when_the_input_carries_no_export_time(tmp_path):
+    """``--timestamp`` is the export time "when the input carries none" (README, WriteOptions): an
+    ``.af`` with its own ``created_at`` keeps it as ``exportedAt``, and records with no time of their
+    own take that, not the option's."""
+    src = LETTA / "letta-tests__test_agent.af"
+    own = json.loads(src.read_text())["created_at"]
+    assert own
+    out = tmp_path / "a.json"
+    memconv.convert(str(src), "agentmemory", str(out), timestamp="2001-01-01T00:00:00.000Z")
+    text = out.read_text()
+    assert json.loads(text)["exportedAt"][:19] == own[:19]
+    assert "2001-01-01" not in text
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text('{"kind":"memory","id":"m1","text":"likes tea"}\n')
+    memconv.convert(str(bare), "agentmemory", str(tmp_path / "b.json"), timestamp="2001-01-01T00:00:00.000Z")
+    doc = json.loads((tmp_path / "b.json").read_text())
+    assert doc["exportedAt"] == "2001-01-01T00:00:00.000Z" == doc["memories"][0]["createdAt"]

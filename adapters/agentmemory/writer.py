@@ -409,12 +409,11 @@ class _Writer:
         self.header = next(it)
         self.source = self.header.source_system or "memconv"
         version = choose_version(self.opts, self.header)
-        if self.opts.timestamp:
-            self.export_time = self.opts.timestamp
-        elif self.header.source_system == SYSTEM and self.header.exported_at:
+        # the input's own export time first; --timestamp only when it carries none (WriteOptions.timestamp)
+        if self.header.source_system == SYSTEM and self.header.exported_at:
             self.export_time = self.header.exported_at
         else:
-            self.export_time = to_iso_z(self.header.exported_at) or now_iso_z()
+            self.export_time = to_iso_z(self.header.exported_at) or self.opts.timestamp or now_iso_z()
         self.report.info["target"] = {"format": "agentmemory", "version": version}
         for rec in it:
             kind = rec.kind
