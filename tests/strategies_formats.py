@@ -34,6 +34,11 @@ chars = st.one_of(st.characters(codec="utf-8", exclude_categories=("Cs",)), st.s
 wild_text = st.text(chars, max_size=40)
 """Any Unicode text (surrogates excluded: they cannot be UTF-8)."""
 short = st.text(chars, min_size=1, max_size=12)
+
+
+def _numbered(name: str | None, k: int) -> str | None:
+    """``name`` made unique among its kind by its position (None stays None)."""
+    return None if name is None else f"{name}#{k}"
 maybe = st.none().__or__  # maybe(s): None or a value of s
 
 offsets = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
@@ -188,13 +193,14 @@ def agent_streams(draw, *, big_ints: bool = True, min_agents: int = 0, max_agent
     n_agents = draw(st.integers(min_agents, max_agents))
     n_tools = draw(st.integers(0, 3))
     tool_ids = unique_ids(draw, n_tools, letta_ids("tool"))
-    tools = [Tool(id=tid, name=draw(maybe(short)), description=draw(maybe(wild_text)),
+    # names unique, as in every real agent file (Letta keys tools by name; the writer folds two of one name)
+    tools = [Tool(id=tid, name=_numbered(draw(maybe(short)), k), description=draw(maybe(wild_text)),
                   tool_type=draw(maybe(st.sampled_from(["custom", "letta_core", "external_mcp"]))),
                   source_type=draw(maybe(st.sampled_from(["python", "typescript"]))),
                   source_code=draw(maybe(wild_text)), json_schema=draw(maybe(json_objects(big_ints, 3))),
                   tags=draw(maybe(st.lists(short, max_size=3))), provenance=draw(provenances(systems)),
                   extras=draw(extras_of(systems)))
-             for tid in tool_ids]
+             for k, tid in enumerate(tool_ids)]
     agent_ids = unique_ids(draw, n_agents, letta_ids("agent"))
     agent_names = draw(st.lists(short, min_size=n_agents, max_size=n_agents, unique=unique_names))
     block_ids = iter(unique_ids(draw, 4 * n_agents, letta_ids("block")))

@@ -263,3 +263,18 @@ def test_agentmemory_store_imports(tmp_path, letta_server):
                               {a["id"]: db for a, db in zip(doc["agents"], ids)})
     for db, lines in per_agent.items():
         assert sorted(p["text"] for p in letta_server.passages(db)) == sorted(ln["text"] for ln in lines)
+
+
+def test_two_agent_files_sharing_tool_names_import(tmp_path, letta_server):
+    """void.af and evie.af share 16 tool names: written together, the file imports (before, Letta
+    refused it: ``ON CONFLICT DO UPDATE command cannot affect row a second time``), and each agent has
+    the tools it had, by name."""
+    out = tmp_path / "both.af"
+    memconv.convert([str(FIXTURES / "letta" / "void.af"), str(FIXTURES / "letta" / "evie.af")], "letta", str(out))
+    raw = out.read_bytes()
+    doc = json.loads(raw)
+    ids = _import(letta_server, raw, "both.af", len(doc["agents"]))
+    names = {t["id"]: t["name"] for t in doc["tools"]}
+    for obj, db in zip(doc["agents"], ids):
+        state = letta_server.agent(db)
+        assert {t["name"] for t in state["tools"]} >= {names[i] for i in obj["tool_ids"]}

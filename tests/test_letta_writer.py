@@ -465,3 +465,57 @@ def test_letta_through_agentmemory_and_back(name, tmp_path):
     if "skills" not in want:
         assert got.pop("skills") == []
     assert got == want
+
+
+# ---------------------------------------------------------------- one tool per name
+
+def _tool_names_by_agent(doc: dict[str, Any]) -> dict[str, set[str]]:
+    names = {t["id"]: t["name"] for t in doc["tools"]}
+    return {a["name"]: {names[i] for i in a["tool_ids"]} for a in doc["agents"]}
+
+
+def test_tools_of_one_name_from_two_files_are_folded(tmp_path):
+    """Letta's importer upserts a file's tools by name, and two of one name fail the whole import (real
+    0.16.8: ``ON CONFLICT DO UPDATE command cannot affect row a second time``); void.af and evie.af
+    share 16 tool names. One tool per name is written; every agent keeps every tool name it had."""
+    a, b = FIXTURES / "letta" / "void.af", FIXTURES / "letta" / "evie.af"
+    before = {**_tool_names_by_agent(load_doc(a)), **_tool_names_by_agent(load_doc(b))}
+    out = tmp_path / "both.af"
+    report = memconv.convert([str(a), str(b)], "letta", str(out))
+    doc = load_doc(out)
+    check_agent_file(doc)
+    names = [t["name"] for t in doc["tools"]]
+    assert len(names) == len(set(names))
+    assert _tool_names_by_agent(doc) == before
+    assert any("folded" in w for w in report.warnings)
+    assert not report.losses  # built-in tools of two versions: the server supplies their code
+
+
+def test_custom_tools_of_one_name_with_other_code_are_reported(tmp_path):
+    recs = [Header(source_system="canonical"),
+            Tool(id="tool-0", name="lookup", source_code="def lookup(q: str):\n    return 1\n", tool_type="custom"),
+            Tool(id="tool-1", name="lookup", source_code="def lookup(q: str):\n    return 2\n", tool_type="custom"),
+            Agent(id="agent-0", name="A", tool_ids=["tool-0"]), Agent(id="agent-1", name="B", tool_ids=["tool-1"])]
+    out = tmp_path / "t.af"
+    report = memconv.write(recs, "letta", str(out))
+    doc = load_doc(out)
+    assert [t["name"] for t in doc["tools"]] == ["lookup"] and "return 1" in doc["tools"][0]["source_code"]
+    assert {a["name"]: a["tool_ids"] for a in doc["agents"]} == {"A": ["tool-0"], "B": ["tool-0"]}
+    assert report.losses[("tool", "*")].count == 1
+    assert report.ledger()["tool"]["lost"] == 1 and report.ledger()["tool"]["native"] == 1
+    assert any("'lookup'" in w for w in report.warnings)
+
+
+def test_validate_names_tools_that_share_a_name(tmp_path):
+    """An agent file with two tools of one name is one Letta's importer refuses: validate says so."""
+    doc = load_doc(FIXTURES / "letta" / "letta-tests__test_agent.af")
+    twin = dict(doc["tools"][0], id="tool-99")
+    doc["tools"].append(twin)
+    p = tmp_path / "twin.af"
+    p.write_text(json.dumps(doc))
+    r = run_cli("validate", p)
+    assert r.returncode == 1
+    assert f"2 tool records share the name {twin['name']!r}" in (r.stdout + r.stderr).decode()
+    out = tmp_path / "fixed.af"
+    assert run_cli(p, "--to", "letta", "-o", out).returncode == 0
+    assert run_cli("validate", out).returncode == 0  # what memconv writes folds them

@@ -31,7 +31,7 @@ from .stream import is_v2, light_document, message_stream, starts_with_string
 from .reader import is_agent_state, passage_from_letta, read_agent_states, read_legacy, read_v2
 from .shape import (BLOCK_KEYS, MCP_KEYS, SIDECAR_SHA256_KEY, SIDECAR_SUFFIX, SKILL_KEYS, SOURCE_KEYS, SYSTEM,
                     TOOL_KEYS, WRITE_VERSION, sidecar_path)
-from .writer import write_agent_file
+from .writer import FOLDED_BY_NAME, write_agent_file
 
 __all__ = ["FORMAT", "LettaFormat", "SIDECAR_SUFFIX", "read_document", "read_sidecar", "sidecar_path"]
 
@@ -137,6 +137,24 @@ class LettaFormat(Format):
             elif recorded:
                 report.warn(f"{inp.name}: its passages sidecar {side} is missing; the agent file's archival "
                             f"passages are not read")
+
+    def problems(self, inp: Input) -> list[str]:
+        """Tools, sources or MCP servers that share a name in one agent file: Letta's importer upserts
+        them by name and refuses the whole file (0.16.8: ``ON CONFLICT DO UPDATE command cannot affect
+        row a second time``). memconv's writer folds them (:data:`.writer.FOLDED_BY_NAME`)."""
+        from memconv.report import Report
+
+        seen: dict[tuple[str, str], list[str]] = {}
+        try:
+            for rec in self.read(inp, ReadOptions(report=Report())):
+                attr = FOLDED_BY_NAME.get(rec.kind, (None,))[0]
+                name = getattr(rec, attr, None) if attr else None
+                if name:
+                    seen.setdefault((rec.kind, name), []).append(rec.id)
+        except Exception:  # noqa: BLE001 - the reader's own problems are found by reading (validate)
+            return []
+        return [f"{len(ids)} {kind} records share the name {name!r} ({', '.join(ids[:5])}); Letta's importer "
+                f"keeps one {kind} per name and refuses the file" for (kind, name), ids in seen.items() if len(ids) > 1]
 
     def companions(self, output_path: str) -> list[str]:
         """The passages sidecar ``<stem>.passages.jsonl`` beside the ``.af``."""

@@ -92,7 +92,7 @@ from memconv.uniqueids import UniqueIds, suffixed
 from .ids import FileLocalIds, renumber
 from .archival import ArchivalRecords, Owner
 from .mapping import MAPPING
-from .shape import (SYSTEM, AGENT_KEYS, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
+from .shape import (SYSTEM, AGENT_KEYS, dedup, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
                     ID_RE, LETTA_FREE_LLM_CONFIG, MCP_KEYS, MESSAGE_KEYS, SKILL_KEYS,
                     SOURCE_KEYS, TOOL_KEYS, TOOL_RULE_KEYS, TOP_LEVEL_LISTS, TOP_LEVEL_ORDER, V2_AGENT_KEYS,
                     V2_BLOCK_KEYS, V2_FILE_AGENT_KEYS, V2_FILE_KEYS, V2_GROUP_KEYS, V2_MCP_KEYS, V2_MESSAGE_KEYS,
@@ -135,6 +135,18 @@ def accepts_version(v: str | None) -> bool:
         return True
     s = v.strip().lower().lstrip("v")
     return s in ("2", "0.16", "0.16.x", "agentfileschema") or re.fullmatch(r"0\.16\.\d+", s) is not None
+
+
+FOLDED_BY_NAME = {"tool": ("name", ("source_code", "json_schema")),
+                  "source": ("name", ("description", "instructions")),
+                  "mcp_server": ("server_name", ("server_type", "server_url"))}
+"""Kinds Letta keys by name in an import: kind -> (the name attribute, the attributes that must agree for
+a later record of the name to be the same one)."""
+
+def _built_in(t: Any) -> bool:
+    """A tool Letta supplies itself (``tool_type`` ``letta_core``, ``letta_memory_core``, ``letta_builtin``...):
+    the server runs its own code for it, whatever code the file carries."""
+    return isinstance(t.tool_type, str) and t.tool_type.startswith("letta_")
 
 
 def _exact(rec: Base) -> bool:
@@ -347,7 +359,11 @@ class LettaWriter(ArchivalRecords):
         self.passage_ids.finish()
         agents: list[Agent] = self.small["agent"]
         self._groups_from_agent_states(agents)
+        folded = self._fold_by_name()
         self.ids, self.new_ids = renumber(self.small, self.report)
+        for kind, pairs in folded.items():  # references to a folded record name the one written
+            for later, first in pairs.items():
+                self.ids[kind].map[later] = self.ids[kind].map[first]
 
         # messages: renumber what could not be kept; attach orphans
         agent_keys = {a.id for a in agents}
@@ -381,6 +397,50 @@ class LettaWriter(ArchivalRecords):
         self._write_sidecar(agents, owners)
         self._write_af(agents, owners)
         self.report.info["secrets_blanked"] = self.report.info.get("secrets_blanked", 0) + self.secrets_blanked
+
+    def _fold_by_name(self) -> dict[str, dict[str, str]]:
+        """One record per name where Letta keys them by name (:data:`FOLDED_BY_NAME`): its importer
+        upserts a file's tools, sources and MCP servers by name in one statement, and two of one name
+        fail the whole import (letta 0.16.8: ``ON CONFLICT DO UPDATE command cannot affect row a second
+        time``; two ``.af`` files given together often share ``web_search`` or ``memory``). A later
+        record of a name already written is left out and its references name the first; when it differs
+        in what Letta keeps of it, it is reported lost, with a warning (not a built-in tool, ``letta_*``
+        tool types, whose code the server supplies itself).
+
+        Returns:
+            kind -> ``{later record id: first record id}``, for the references.
+        """
+        out: dict[str, dict[str, str]] = {}
+        for kind, (attr, same) in FOLDED_BY_NAME.items():
+            first: dict[str, Any] = {}
+            folded: dict[str, str] = {}
+            kept: list[Any] = []
+            differ: list[str] = []
+            for r in self.small[kind]:
+                name = getattr(r, attr)
+                if not name or name not in first:
+                    if name:
+                        first[name] = r
+                    kept.append(r)
+                    continue
+                one = first[name]
+                folded[r.id] = one.id
+                if [getattr(r, f) for f in same] != [getattr(one, f) for f in same] and \
+                        not (kind == "tool" and _built_in(r) and _built_in(one)):
+                    differ.append(name)
+                    self.report.lost(kind, "*", f"Letta keeps one {kind} per name (its importer upserts them by "
+                                                f"name); the first {kind} of the name is written and references "
+                                                f"name it")
+            if folded:
+                self.small[kind] = kept
+                out[kind] = folded
+                same_n = len(folded) - len(differ)
+                self.report.warn(f"letta: {len(folded)} {kind}(s) had the name of an earlier {kind} and were folded "
+                                 f"into it (Letta keeps one per name): {same_n} the same"
+                                 + (" or a Letta built-in" if kind == "tool" else "")
+                                 + (f", {len(differ)} different, lost ({', '.join(map(repr, dedup(differ)[:5]))})"
+                                    if differ else ""))
+        return out
 
     # ------------------------------------------------------------------ groups from AgentState
 
@@ -571,9 +631,9 @@ class LettaWriter(ArchivalRecords):
             self.report.warn(f"letta: agent name {a.name!r} is not one Letta accepts (letters, digits, _, space, ' "
                              f"and -); written as {name!r}")
         refs = {
-            "tool_ids": self._refs("tool", a.tool_ids, f"{where}.tool_ids"),
+            "tool_ids": dedup(self._refs("tool", a.tool_ids, f"{where}.tool_ids")),
             "block_ids": self._refs("block", a.block_ids, f"{where}.block_ids"),
-            "source_ids": self._refs("source", a.source_ids, f"{where}.source_ids"),
+            "source_ids": dedup(self._refs("source", a.source_ids, f"{where}.source_ids")),
         }
         group_ids = [self.ids["group"].map.get(g, g) if exact else self.ids["group"].map.get(g) for g in a.group_ids]
         if not exact and None in group_ids:
