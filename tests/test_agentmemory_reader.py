@@ -519,6 +519,7 @@ def test_messages_come_back_in_conversation_order(tmp_path):
     (agent,) = after.of("agent")
     ids = [m.id for m in after.of("message")]
     assert ids == _conversation_order(before)
+    assert ids == [m.id for m in before.of("message")]  # this file's order is its time order
     n = len(agent.in_context_message_ids)
     assert ids[:n] != agent.in_context_message_ids  # not context-first: a real reordering
     assert agent.in_context_message_ids == next(iter(before.of("agent"))).in_context_message_ids

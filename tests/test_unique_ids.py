@@ -211,9 +211,9 @@ def test_suffix_context_and_untimed_messages_keep_conversation_order(tmp_path):
     # reversed source: message 11 came right after message 12, and 5 after 6
     assert got.index(untimed[1]) == got.index(msgs[len(msgs) - 1 - 12]["id"]) + 1
     assert got.index(untimed[0]) == got.index(msgs[len(msgs) - 1 - 6]["id"]) + 1
-    # and read back by the same rule: the order written is the order read (CI caught a reader that
-    # put the in-context messages first, so a second round trip reordered)
-    assert [m.id for m in memconv.read(str(out)).of("message")] == got
+    # read back, the messages are in the source's order again (the memconv key keeps it), and written
+    # again they give the same file (CI caught a reader that put the in-context messages first)
+    assert [m.id for m in memconv.read(str(out)).of("message")] == [i.id for i in items if i.kind == "message"]
     again = tmp_path / "again.json"
     memconv.write_records(list(memconv.iter_records(str(out))), "agentmemory", str(again))
     assert [o["memconv"]["id"] for o in next(iter(json.loads(again.read_text())["observations"].values()))] == got
@@ -256,3 +256,25 @@ def test_two_summaries_of_one_session_are_reported(tmp_path):
     r = run_cli("validate", src)
     assert r.returncode == 1 and b"2 summary records share id" in r.stdout + r.stderr
     assert run_cli("validate", AGENTMEMORY_FULL).returncode == 0
+
+
+def test_a_late_stamped_message_keeps_its_place_through_agentmemory(tmp_path):
+    """Letta stamps a compaction summary when it writes it, late, but keeps it early in the
+    conversation (seen in agent-file's lettabot-builder.af). AgentMemory gets time order (issue 11.3);
+    Letta -> AgentMemory -> Letta gives Letta's order back (the memconv key keeps each message's place)."""
+    doc = json.loads((LETTA / "letta-tests__test_agent.af").read_text())
+    msgs = doc["agents"][0]["messages"]
+    msgs[2]["created_at"] = "2099-01-01T00:00:00+00:00"  # later than every other message
+    src = tmp_path / "a.af"
+    src.write_text(json.dumps(doc))
+    am = tmp_path / "a.json"
+    assert run_cli(src, "--to", "agentmemory", "-o", am).returncode == 0
+    (rows,) = json.loads(am.read_text())["observations"].values()
+    assert _times(rows) == sorted(_times(rows)) and rows[-1]["memconv"]["id"] == msgs[2]["id"]  # time order
+    back = tmp_path / "back.af"
+    assert run_cli(am, "--to", "letta", "-o", back).returncode == 0
+    got = [m["content"] for m in json.loads(back.read_text())["agents"][0]["messages"]]
+    want = [m["content"] for m in msgs]
+    assert got[-len(want):] == want  # Letta's order (after a system message memconv may put first)
+    again = tmp_path / "again.json"
+    assert run_cli(back, "--to", "agentmemory", "-o", again).returncode == 0

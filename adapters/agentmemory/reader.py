@@ -65,7 +65,7 @@ from memconv.report import Report
 from memconv.timeutil import conversation_keys
 
 from .schema import COLLECTION_TYPES, mismatches, observation_type
-from .shape import (SYSTEM, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, LETTA_CONCEPT, MEMORY_KEYS,
+from .shape import (SYSTEM, EMBED_KEY, SEQ_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, LETTA_CONCEPT, MEMORY_KEYS,
                     MEMORY_SCOPE_KEYS, NATURAL_KEYS, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS,
                     RAW_OBSERVATION_MARKERS, SESSION_KEYS, SHIM_KEYS, SUMMARY_KEYS, SUPPORTED_VERSIONS,
                     TITLE_PREFIXES, allow_list)
@@ -646,7 +646,7 @@ class _Reader:
             self.report.warn(f"{self.name}: {path}.{EMBED_KEY}: not a memconv record that belongs here "
                              f"(kind {e.get('kind')!r}); read as a plain AgentMemory record")
             return None
-        fields = {k: v for k, v in e.items() if k != "kind"}
+        fields = {k: v for k, v in e.items() if k not in ("kind", SEQ_KEY)}
         # a native value wins, but a missing one (None) does not erase what the embed kept
         fields.update({k: v for k, v in native.items() if k in cls.model_fields and (v is not None or k not in fields)})
         try:
@@ -902,10 +902,19 @@ class _Reader:
                         # An agent's bucket: in conversation order (time, then as listed; the rule
                         # the writer follows, timeutil.conversation_keys). What memconv wrote is
                         # already so; AgentMemory's own export lists a bucket in storage order.
-                        recs = [self.observation(bucket, j, row) for j, row in enumerate(rows)]
+                        pairs = [(self.observation(bucket, j, row), (_embed(row) or {}).get(SEQ_KEY))
+                                 for j, row in enumerate(rows)]
+                        recs = [r for r, _ in pairs]
                         keys = conversation_keys(r.created_at if r.kind == "message" else getattr(r, "timestamp", None)
                                                  for r in recs)
-                        yield from (recs[n] for n in sorted(range(len(recs)), key=keys.__getitem__))
+                        order = sorted(range(len(recs)), key=keys.__getitem__)
+                        # messages memconv wrote go back to the source's order (shape.SEQ_KEY), in the
+                        # places the messages hold in the time order
+                        slots = [n for n in order if recs[n].kind == "message"]
+                        if slots and all(type(pairs[n][1]) is int for n in slots):
+                            by_seq = iter(sorted(slots, key=lambda n: pairs[n][1]))
+                            order = [next(by_seq) if recs[n].kind == "message" else n for n in order]
+                        yield from (recs[n] for n in order)
                 except (ijson.JSONError, UnicodeDecodeError) as e:
                     raise self._json_error(e) from None
 

@@ -113,6 +113,12 @@ EMBED_KEY = "memconv"
 (AgentMemory stores unknown record fields verbatim and exports them again), so that a later
 conversion can put every record back where it came from."""
 
+SEQ_KEY = "seq"
+"""Inside a message's ``memconv`` key: its position in its session bucket in the stream memconv wrote
+from. AgentMemory's observations are in time order (issue 11.3), which is not always the source's
+order (Letta writes a compaction summary late but keeps it early); the reader puts messages back in
+this order, so Letta -> AgentMemory -> Letta gives the conversation as Letta had it."""
+
 # ---------------------------------------------------------------- used by the reader
 
 RAW_OBSERVATION_MARKERS = ("hookType", "raw")

@@ -46,7 +46,7 @@ from memconv.uniqueids import Fingerprints, UniqueIds, suffixed
 from .document import chain, write_doc
 from .mapping import MAPPING, native_fields
 from .split import write_parts
-from .shape import (SYSTEM, TITLE_PREFIXES, CAPS, DEFAULT_VERSION, EMBED_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
+from .shape import (SYSTEM, TITLE_PREFIXES, CAPS, DEFAULT_VERSION, EMBED_KEY, SEQ_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
                     MEMORY_SCOPE_KEYS, MEMORY_TYPES, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS,
                     SAFE_PAYLOAD_BYTES, SESSION_KEYS, SESSION_STATUSES, SUMMARY_KEYS, SUPPORTED_VERSIONS)
 
@@ -196,7 +196,9 @@ class _Writer:
             obs["agentId"] = name
         obs["origin"] = self.origin(m, ts, name)
         self.embed(m, obs)
-        self.bucket(sid).add(self.obs_spool.add(_dump(obs)), epoch_us(dt), conversation=True)
+        bucket = self.bucket(sid)
+        obs[EMBED_KEY][SEQ_KEY] = len(bucket)  # the source order, which the time order may not be (a reader puts it back)
+        bucket.add(self.obs_spool.add(_dump(obs)), epoch_us(dt), conversation=True)
         self.report.wrote("agentmemory:observations")
 
     def observation(self, o: Any) -> None:
