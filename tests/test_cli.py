@@ -186,3 +186,29 @@ def test_progress_goes_to_stderr_only(tmp_path):
     assert "records" in proc.stderr.decode() and "done" in proc.stderr.decode()
     quiet = run_cli(src, "--to", "canonical", "--jsonl", "--progress", "--quiet")
     assert quiet.stderr == b"" and quiet.stdout == proc.stdout
+
+
+def test_the_library_reads_open_files(tmp_path):
+    """``memconv.read(open(path))``: an open file (binary or text) is an input, named by its name; a
+    source of another type is a UsageError naming the type (before, a file was taken for a list of
+    paths: ``b'{\\n': no such file or folder``)."""
+    import io
+
+    import memconv
+    from memconv.errors import UsageError
+
+    from helpers import LETTA
+
+    path = LETTA / "letta-tests__test_agent.af"
+    want = memconv.read(str(path)).counts()
+    with open(path, "rb") as fh:
+        assert memconv.read(fh).counts() == want
+    with open(path, encoding="utf-8") as fh:
+        assert memconv.read(fh).counts() == want
+    assert memconv.read(io.StringIO(path.read_text())).counts() == want
+    out = tmp_path / "o.json"
+    with open(path, "rb") as fh:
+        memconv.convert(fh, "agentmemory", str(out))
+    assert out.exists()
+    with pytest.raises(UsageError, match="int"):
+        memconv.read(42)

@@ -41,10 +41,42 @@ Producer = Callable[[BinaryIO, Report], None]
 
 
 def _as_inputs(sources: Source | Sequence[Source]) -> list[Any]:
-    if isinstance(sources, (str, os.PathLike, Input, RemoteInput)):
-        sources = [sources]
-    return [s if isinstance(s, (Input, RemoteInput)) else RemoteInput(s) if is_remote(s) else Input(s)
-            for s in sources]
+    """The :class:`~memconv.io.Input` (or :class:`~memconv.remote.RemoteInput`) of each source: a path, ``"-"``,
+    a live system's URL, an ``Input``, or an open file (binary or text; read once, spooled like standard
+    input, named by its ``name``).
+
+    Raises:
+        UsageError: a source of another type (named).
+    """
+    if isinstance(sources, (str, os.PathLike, Input, RemoteInput)) or hasattr(sources, "read"):
+        sources = [sources]  # type: ignore[list-item]
+    if not isinstance(sources, Iterable):
+        sources = [sources]  # refused below, by its type
+    out: list[Any] = []
+    for s in sources:
+        if isinstance(s, (Input, RemoteInput)):
+            out.append(s)
+        elif hasattr(s, "read"):
+            out.append(_file_input(s))
+        elif isinstance(s, (str, os.PathLike)):
+            out.append(RemoteInput(s) if is_remote(s) else Input(s))
+        else:
+            raise UsageError(f"an input must be a path, '-', a live system's URL, an open file or a memconv.io.Input; "
+                             f"got {type(s).__name__}")
+    return out
+
+
+def _file_input(fh: Any) -> Input:
+    """An open file as an :class:`~memconv.io.Input` (spooled to a temporary file when first opened)."""
+    probe = fh.read(0)
+    raw = fh if isinstance(probe, bytes) else getattr(fh, "buffer", None)
+    if raw is None:  # a text stream with no bytes under it (io.StringIO)
+        import io as _io
+        raw = _io.BytesIO(fh.read().encode("utf-8"))
+    inp = Input("-", stdin=raw)
+    name = getattr(fh, "name", None)
+    inp.name = str(name) if isinstance(name, (str, os.PathLike)) else "<stream>"
+    return inp
 
 
 def iter_records(sources: Source | Sequence[Source], format: str | None = None,
@@ -52,7 +84,8 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
     """Yield one :class:`~memconv.model.Header`, then the canonical records of every input.
 
     Args:
-        sources: path(s), ``"-"`` for standard input, or :class:`~memconv.io.Input` objects.
+        sources: path(s), ``"-"`` for standard input, open files (binary or text), or
+            :class:`~memconv.io.Input` objects.
         format: force the input format (``--from``); None detects each input by content.
         report: receives read counts and warnings (a new one when None).
         max_records: refuse more records than this (0: no limit; :mod:`memconv.guards`).
@@ -448,7 +481,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     """Convert input(s) to format ``to``, streaming through the canonical model.
 
     Args:
-        source: path(s) or ``"-"``. to: target format name. output: path or ``"-"``.
+        source: path(s), ``"-"`` or open file(s). to: target format name. output: path or ``"-"``.
         from_: force the input format.
         strategy: ``merge``/``replace``/``skip`` when ``output`` exists (:mod:`memconv.strategies`);
             None refuses an existing output.
