@@ -611,9 +611,12 @@ def test_letta_blocks_become_memories_of_the_named_agent(tmp_path):
         assert (kept["kind"], kept["id"], kept["limit"]) == ("block", block.id, block.limit)
         assert kept.get("read_only", False) == block.read_only and kept["provenance"]["system"] == "letta"
     # agents, tools and messages have no mem0 item: kept whole in the memconv list, not lost
-    assert [r["kind"] for r in doc["memconv"]] == [r.kind for r in bundle.records
-                                                   if r.kind in ("agent", "tool", "message")]
-    assert doc["memconv"][0]["system"] == agent.system
+    # led by the .af's header: its export time (created_at), which mem0 has no place for
+    head, *kept_records = doc["memconv"]
+    assert head["kind"] == "header" and head["exported_at"] == bundle.header.exported_at
+    assert [r["kind"] for r in kept_records] == [r.kind for r in bundle.records
+                                                 if r.kind in ("agent", "tool", "message")]
+    assert kept_records[0]["system"] == agent.system
     err = proc.stderr.decode()
     assert "record(s): *" not in err
     out = tmp_path / "agent.json"
@@ -837,3 +840,18 @@ def test_v1_0_has_no_place_for_the_list(tmp_path):
     assert isinstance(load(out), list)
     assert {("agent", "*"), ("tool", "*"), ("message", "*")} <= set(report.losses)
     assert [b.limit for b in memconv.read(out).of("block")] == [5000, 5000]  # items keep their embed
+
+
+@pytest.mark.parametrize("jsonl", [False, True])
+def test_an_agent_files_export_time_comes_back_through_mem0(tmp_path, jsonl):
+    """An ``.af``'s ``created_at`` (its export time) has no place in mem0: memconv's list keeps it, led
+    by the header, and .af -> mem0 -> .af gives it back (it was the time of the conversion)."""
+    src = SHARED / "fixtures" / "letta" / "letta-tests__test_agent.af"
+    own = json.loads(src.read_text())["created_at"]
+    mid = tmp_path / ("m.jsonl" if jsonl else "m.json")
+    memconv.convert(str(src), "mem0", str(mid), jsonl=jsonl)
+    assert memconv.read(str(mid)).header.exported_at == memconv.read(str(src)).header.exported_at
+    back = tmp_path / "back.af"
+    report = memconv.convert(str(mid), "letta", str(back))
+    assert json.loads(back.read_text())["created_at"][:19] == own[:19]
+    assert not report.losses

@@ -50,9 +50,11 @@ OpenMemory itself builds in memory) are held whole.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Iterable, Iterator
 
 from memconv.errors import InputInvalid, InputUnreadable
+from memconv.fields import build
 from memconv.io import Input, read_all
 from memconv.jsonstream import MISSING, first_value, head_values, stream_items, stream_value, then_raise
 from memconv.jsonutil import (BOM, contains, dumps, ijson_backend, json_lines, json_type, loads, open_skip_bom,
@@ -103,7 +105,9 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
     hx = {k: v for k, v in top.items() if k not in ("results", "relations", "history", EMBED_KEY)}
     if has_relations:
         hx["$relations"] = True
-    yield Header(source_system=SYSTEM, source_variant=variant, extras={SYSTEM: hx} if hx else {})
+    kept, source = kept_header(kept, ctx)
+    yield Header(source_system=SYSTEM, source_variant=variant, exported_at=source.exported_at if source else None,
+                 extras={**(source.extras if source else {}), **({SYSTEM: hx} if hx else {})})
     spool = Spool()
     try:
         later, last = Handles(), Handles()
@@ -337,6 +341,23 @@ def read_document(inp: Input, report: Report, shape: str | None) -> Iterator[Any
     yield from read_parsed(doc, ctx)
 
 
+def kept_header(kept: Iterable[tuple[int, Any]], ctx: Ctx) -> tuple[Iterable[tuple[int, Any]], Header | None]:
+    """The source's header memconv's writer put first in the ``memconv`` list (its export time and other
+    systems' header fields, :meth:`.writer._Writer.header_blob`), and the rest of the list.
+
+    Raises:
+        InputInvalid: a header entry that does not validate (named).
+    """
+    it = iter(kept)
+    first = next(it, None)
+    if first is None:
+        return (), None
+    i, obj = first
+    if isinstance(obj, dict) and obj.get("kind") == "header":
+        return it, build(Header, ctx.name, f"{EMBED_KEY}[{i}]", **{k: v for k, v in obj.items() if k != "kind"})
+    return itertools.chain((first,), it), None
+
+
 # ---------------------------------------------------------------- JSON-L
 
 
@@ -354,9 +375,15 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
     sent = False
     names: set[str] = set()
     embedded = Embedded(ctx)
+    source: Header | None = None
     for lineno, raw, obj in json_lines(fh, name, report):
         where = f"line {lineno}"
         kind = line_kind(obj)
+        if not sent and source is None and kind == "memconv" and isinstance(obj[EMBED_KEY], dict) \
+                and obj[EMBED_KEY].get("kind") == "header":  # the source's header (writer.header_blob)
+            source = build(Header, name, f"{where}.{EMBED_KEY}",
+                           **{k: v for k, v in obj[EMBED_KEY].items() if k != "kind"})
+            continue
         if kind is None:
             raise ctx.fail(where, 'expected a mem0 memory item ("id", "memory"), a history row ("memory_id", '
                                   '"event"), a relation ("source", "relationship", "target"), an OpenMemory '
@@ -364,7 +391,8 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
         if not sent:
             sent = True
             hv = {"history": "history_jsonl", "openmemory": "openmemory_jsonl"}.get(kind, "jsonl")
-            yield Header(source_system=SYSTEM, source_variant="openmemory" if variant == "openmemory" else hv)
+            yield Header(source_system=SYSTEM, source_variant="openmemory" if variant == "openmemory" else hv,
+                         exported_at=source.exported_at if source else None, extras=source.extras if source else {})
         if kind == "item":
             rec = embedded.record(obj, where, "jsonl")
             if rec is not None:
@@ -385,7 +413,8 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
                     yield entity_record(n, ctx, where, "jsonl", {})
             yield rec
     if not sent:
-        yield Header(source_system=SYSTEM, source_variant="jsonl")
+        yield Header(source_system=SYSTEM, source_variant="jsonl", exported_at=source.exported_at if source else None,
+                     extras=source.extras if source else {})
 
 
 def read_jsonl(inp: Input, report: Report) -> Iterator[Any]:

@@ -49,6 +49,9 @@ Records from other systems (and OpenMemory rows, which are not mem0 items):
   written at the end), or as a ``{"memconv": record}`` line in JSON-L, written where it comes in the
   stream (so small kinds lead, as the canonical order wants). The v1.0 bare list has no place for
   them: they are reported lost.
+* the source's header leads the ``memconv`` list (the first JSON-L line) when it holds what mem0 has
+  no place for: its export time (an ``.af``'s ``created_at``, AgentMemory's ``exportedAt``) or other
+  systems' header fields; the reader takes it back into its header.
 
 Every record is accounted to :data:`.mapping.MAPPING`, which the loss report and ``docs/mappings.md``
 read.
@@ -194,6 +197,7 @@ class _Writer:
         self.kept = Spool()
         self.kept_handles = Handles()
         self.kept_entities: set[str] = set()
+        self.head: bytes | None = None
         self.sessions: dict[str, tuple[str | None, str | None]] = {}
         self.ids = UniqueIds(self.report, SYSTEM, lambda rid, n: mem0_id("memconv", f"{rid}#{n}"))
 
@@ -457,6 +461,18 @@ class _Writer:
         row["id"] = self.ids.claim("history events", row["id"])
         self.event_handles.append(self.events.add(_dump(row)))
 
+    def header_blob(self) -> bytes | None:
+        """The source's header as the first entry of the ``memconv`` list, when it holds what mem0 has
+        no place for: its export time (an ``.af``'s ``created_at``, AgentMemory's ``exportedAt``) and
+        other systems' header fields. The reader takes them back (:func:`.reader.read_results`). None
+        when there is nothing to keep (a mem0 document read and written again stays the same)."""
+        h = self.header
+        other = {k: v for k, v in h.extras.items() if k != SYSTEM}
+        if not h.exported_at and not other:
+            return None
+        keep = h.model_copy(update={"extras": other})
+        return keep.__pydantic_serializer__.to_json(keep, exclude_none=True)
+
     # ------------------------------------------------------------------ run
 
     def run(self, items: Iterable[Any]) -> None:
@@ -471,6 +487,10 @@ class _Writer:
             and self.version == DEFAULT_VERSION
         self.report.info["target"] = {"format": "mem0", "version": self.version,
                                       "form": "jsonl" if self.opts.jsonl else "json"}
+        self.head = self.header_blob() if self.has_list and not self.hold_first else None
+        if self.head is not None and self.opts.jsonl:
+            self.out.write(b'{"memconv":' + self.head + b"}\n")
+            self.head = None
         try:
             for rec in it:
                 kind = rec.kind
@@ -536,6 +556,9 @@ class _Writer:
             self.report.lost("entity", "*", "the v1.0 bare list has no place for relations, whose ends these "
                                             "entities are; write v1.1", dropped, was=None)
         n_rels, n_events, n_kept = len(self.rel_handles), len(self.event_handles), len(self.kept_handles)
+        if not self.has_list and self.header_blob() is not None:
+            self.report.lost("header", "*", "the v1.0 bare list has no place for the source's export time and "
+                                            "header; write v1.1", was=None)
         if self.opts.jsonl:
             for blob in self.rels.all(self.rel_handles):
                 o.write(blob + b"\n")
@@ -557,6 +580,9 @@ class _Writer:
             else:
                 o.write(b"[")
                 self._rows(b"]\n")
+            if self.head is not None:
+                self.report.lost("header", "*", "a bare list of history rows has no place for the source's export "
+                                                "time and header", was=None)
             return
         if self.pending is not None and single and not n_rels and not n_events and not n_kept \
                 and not hx.get("$relations"):
@@ -580,8 +606,10 @@ class _Writer:
         if n_events:
             o.write(b',\n"history":[')
             self._rows(b"]")
-        if n_kept:
+        if n_kept or self.head is not None:  # the source's header leads memconv's list (header_blob)
             o.write(b',\n"memconv":[\n')
+            if self.head is not None:
+                o.write(self.head + (b",\n" if n_kept else b""))
             write_joined(o, self.kept.all(self.kept_handles), b",\n")
             o.write(b"\n]")
         if single and variant in ("get_all", "search", "platform_page"):
