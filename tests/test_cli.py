@@ -212,3 +212,28 @@ def test_the_library_reads_open_files(tmp_path):
     assert out.exists()
     with pytest.raises(UsageError, match="int"):
         memconv.read(42)
+
+
+def test_format_options_are_declared_typed_and_passed_with_dash_o(tmp_path):
+    """Each format declares its writer's options (issue 12.7): ``memconv formats --json`` lists them,
+    ``-O NAME=VALUE`` passes one by its declared type, and the library refuses a value of another type."""
+    import memconv
+    from memconv.errors import UsageError
+
+    rows = {r["name"]: r for r in json.loads(run_cli("formats", "--json").stdout)}
+    assert {o["name"] for o in rows["agentmemory"]["write_options"]} == {"split", "check_caps"}
+    assert {o["name"]: o["type"] for o in rows["letta-memfs"]["write_options"]} == {"git": "bool", "git_message": "str"}
+    assert rows["mem0"]["write_options"] == []
+    src = REPO / "fixtures" / "sample-agent.af"
+    out = tmp_path / "a.json"
+    r = run_cli(src, "--to", "agentmemory", "-O", "check_caps=false", "-o", out)
+    assert r.returncode == 0, r.stderr
+    for bad, says in ((["-O", "check_caps=maybe"], b"expected true or false"), (["-O", "nope=1"], b"only check_caps, split"),
+                      (["-O", "check_caps"], b"expected NAME=VALUE"), (["--split", "-O", "split=true"], b"given twice")):
+        r = run_cli(src, "--to", "agentmemory", *bad, "-o", tmp_path / "b.json")
+        assert r.returncode == 2 and says in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "b.json").exists()
+    with pytest.raises(UsageError, match="takes bool, got str"):
+        memconv.convert(str(src), "agentmemory", str(tmp_path / "c.json"), split="yes")
+    with pytest.raises(UsageError, match="'split' is for agentmemory"):
+        memconv.convert(str(src), "mem0", str(tmp_path / "c.json"), split=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO, Iterable, Iterator
 
-from memconv.format import Format, ReadOptions, WriteOptions
+from memconv.format import Format, Option, ReadOptions, WriteOptions
 from memconv.io import Input
 from memconv.mapping import ReadTable
 from memconv.sniff import TopLevel, top_keys
@@ -70,6 +70,11 @@ class AgentMemoryFormat(Format):
     read_versions = (f"{allow_list()} (AgentMemory 0.9.29's import allow-list, exactly; not "
                      f"{' or '.join(missing_versions())}), the MCP shim's local export")
     write_versions = f"{allow_list()} (the same allow-list; default {DEFAULT_VERSION})"
+    write_options = (
+        Option("split", bool, "write OUT.part-0001.json... each within AgentMemory's import caps (needs -o)", "--split"),
+        Option("check_caps", bool, "refuse, before writing, an output over one of AgentMemory's import caps "
+                                   "(default true)"),
+    )
     default_write_version = DEFAULT_VERSION
     mapping = MAPPING
     read_tables = (

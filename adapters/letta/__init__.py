@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, Iterable, Iterator
 from memconv.mapping import ReadTable
 from memconv.archive import read_tar
 from memconv.errors import InputInvalid
-from memconv.format import Format, ReadOptions, WriteOptions
+from memconv.format import Format, Option, ReadOptions, WriteOptions
 from memconv.io import Input, read_all
 from memconv.jsonutil import loads
 from memconv.model import Header
@@ -56,6 +56,10 @@ class LettaFormat(Format):
     read_versions = "AgentFileSchema (letta 0.8.16-0.16.8), legacy AgentSchema (0.6.40-0.11.x), AgentState, bundles"
     write_versions = f"AgentFileSchema as letta 0.16.x imports it (default {WRITE_VERSION}), plus a passages sidecar"
     default_write_version = WRITE_VERSION
+    write_options = (
+        Option("passages", str, "where to write the passages sidecar (default: beside -o; needed when the .af "
+                                "goes to standard output)", "--passages"),
+    )
     mapping = MAPPING
     read_tables = (
         ReadTable("block", "blocks[]", BLOCK_KEYS, SYSTEM, "an AgentFileSchema block; id -> id"),

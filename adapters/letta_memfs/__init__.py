@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from memconv.archive import read_tar, read_zip
-from memconv.format import Format, ReadOptions, WriteOptions
+from memconv.format import Format, Option, ReadOptions, WriteOptions
 from memconv.io import Input
 
 from .mapping import MAPPING
@@ -41,7 +41,11 @@ class LettaMemfsFormat(Format):
     read_versions = "Letta Code MemFS (letta-code 0.32.x), a folder, .tar.gz or .zip; --history: its git commits"
     write_versions = "a folder Letta Code's pre-commit hook accepts (-o DIR, --git commits it), or .tar.gz/.zip"
     mapping = MAPPING
-    options = frozenset({"git", "git_message"})
+    write_options = (
+        Option("git", bool, "commit what is written to -o DIR (a new repository on branch main when there is "
+                            "none)", "--git"),
+        Option("git_message", str, "the commit message of --git"),
+    )
     writes_folder = True
 
     # ------------------------------------------------------------------------------------ reading

@@ -113,6 +113,8 @@ def cli() -> None:
 @click.option("--embedding", metavar="HANDLE", help="Letta server: import with this embedding handle.")
 @click.option("--secrets", "secrets_file", metavar="FILE", help="Letta server: tool secrets for the import, a JSON object {KEY: value}.")
 @click.option("--progress", "show_progress", is_flag=True, help="Show progress on stderr (default: when stderr is a terminal).")
+@click.option("-O", "--option", "format_options", multiple=True, metavar="NAME=VALUE",
+              help="An option of the target format (see `memconv formats`), e.g. -O check_caps=false (repeatable).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
               help="Worker processes for a large canonical JSON-L input written as JSON-L (default: the cores, "
                    "at most 8); the output is the same as with --jobs 1.")
@@ -125,7 +127,7 @@ def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, ta
             max_bytes: int, split: bool, passages: str | None, source_token: str | None,
             target_token: str | None, history: bool, git_commit: bool, all_messages: bool, model: str | None, embedding: str | None,
             secrets_file: str | None, show_progress: bool, quiet: bool, debug: bool, wait: float,
-            no_fsync: bool, jobs: int | None) -> None:
+            no_fsync: bool, jobs: int | None, format_options: tuple[str, ...]) -> None:
     """Convert INPUTS (files, folders, `-` for stdin, or live systems) to --to FORMAT."""
     report = Report()
     extra: dict[str, Any] = {}
@@ -143,6 +145,7 @@ def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, ta
                              "file or a .canonical.json/.canonical.jsonl file)")
         if not quiet:
             _err(f"memconv: note: writing {to}, from the name of -o {output}")
+    extra.update(parse_format_options(format_options, registry.get(to) if to else None, extra))
     if not live_out:
         extra["wait"] = wait
         extra["fsync"] = not no_fsync
@@ -187,12 +190,13 @@ def convert(inputs: tuple[str, ...], to: str, from_: str | None, output: str, ta
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def formats(as_json: bool) -> None:
-    """List the formats with the versions each reads and writes."""
+    """List the formats with the versions each reads and writes, and the options its writer takes."""
     rows = []
     for name, fmt in sorted(registry.formats().items()):
         rows.append({"name": name, "title": fmt.title,
                      "reads": fmt.read_versions if fmt.can_read else None,
-                     "writes": fmt.write_versions if fmt.can_write else None})
+                     "writes": fmt.write_versions if fmt.can_write else None,
+                     "write_options": [o.to_dict() for o in fmt.write_options]})
     if as_json:
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
         return
@@ -200,6 +204,39 @@ def formats(as_json: bool) -> None:
         click.echo(f"{r['name']}: {r['title']}")
         click.echo(f"  reads:  {r['reads'] or '-'}")
         click.echo(f"  writes: {r['writes'] or '-'}")
+        for o in r["write_options"]:
+            flag = f" (also {o['flag']})" if o["flag"] else ""
+            click.echo(f"  -O {o['name']}=<{o['type']}>{flag}: {o['help']}")
+
+
+def parse_format_options(pairs: tuple[str, ...], fmt: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """``-O NAME=VALUE`` pairs as keyword options of ``fmt``'s writer, each parsed by its declared type.
+
+    Raises:
+        UsageError: no ``=``, a name ``fmt`` does not declare (the names it does are listed), a value
+            of the wrong type, or an option also given by its own flag.
+    """
+    out: dict[str, Any] = {}
+    if not pairs:
+        return out
+    if fmt is None:
+        raise UsageError("-O needs --to FORMAT: the options are the target format's")
+    declared = {o.name: o for o in fmt.write_options}
+    for pair in pairs:
+        name, eq, text = pair.partition("=")
+        if not eq or not name:
+            raise UsageError(f"-O {pair!r}: expected NAME=VALUE")
+        o = declared.get(name)
+        if o is None:
+            raise UsageError(f"-O {name}: {fmt.name} takes {'no options' if not declared else 'only ' + ', '.join(sorted(declared))}"
+                             f" (see memconv formats)")
+        if name in given:
+            raise UsageError(f"-O {name}: given twice (also as {o.flag or '-O'})")
+        try:
+            out[name] = o.parse(text)
+        except ValueError as e:
+            raise UsageError(f"-O {name}: {e}") from None
+    return out
 
 
 KIND_PLURALS: dict[str, str] = {

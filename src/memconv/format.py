@@ -52,6 +52,53 @@ class WriteOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Option:
+    """One keyword option a format's writer takes beyond the hub's (``memconv formats`` lists them; the
+    command line passes any of them as ``-O NAME=VALUE``, some also have a flag of their own).
+
+    Attributes:
+        name: the keyword (``split``). type: ``bool``, ``str``, ``int`` or ``float``.
+        help: one line. flag: the command line's own flag for it (``--split``), or None.
+    """
+
+    name: str
+    type: type
+    help: str
+    flag: str | None = None
+
+    def parse(self, text: str) -> Any:
+        """The value of ``-O NAME=TEXT``: ``true``/``false`` (also ``1``/``0``, ``yes``/``no``) for a bool.
+
+        Raises:
+            ValueError: ``text`` is not a value of :attr:`type` (the message says what is expected).
+        """
+        if self.type is bool:
+            low = text.strip().lower()
+            if low in ("true", "1", "yes", "on"):
+                return True
+            if low in ("false", "0", "no", "off"):
+                return False
+            raise ValueError(f"expected true or false, got {text!r}")
+        try:
+            return self.type(text)
+        except ValueError:
+            raise ValueError(f"expected {'an integer' if self.type is int else 'a number'}, got {text!r}") from None
+
+    def accepts(self, value: Any) -> bool:
+        """True when ``value`` (a library keyword) is of :attr:`type` (an int for a float; never a bool
+        for a number)."""
+        if self.type is bool or isinstance(value, bool):
+            return isinstance(value, bool) and self.type is bool
+        if self.type is float:
+            return isinstance(value, (int, float))
+        return isinstance(value, self.type)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"name", "type", "help", "flag"}`` for ``memconv formats --json``."""
+        return {"name": self.name, "type": self.type.__name__, "help": self.help, "flag": self.flag}
+
+
 class Format:
     """Base class of an adapter.
 
@@ -76,8 +123,11 @@ class Format:
     default_write_version: ClassVar[str | None] = None
     mapping: ClassVar[MappingTable | None] = None
     live: ClassVar[str | None] = None
-    options: ClassVar[frozenset[str]] = frozenset()
+    write_options: ClassVar[tuple[Option, ...]] = ()
+    """The keyword options this adapter's writer takes beyond the hub's (:class:`Option`); any other
+    keyword is refused as a typo. A plugin declares its own here."""
     line_form: ClassVar[bool] = False
+    """True when the writer has a JSON-L form (``--jsonl``)."""
     read_tables: ClassVar[tuple[ReadTable, ...]] = ()
     """The key tables the reader runs (:class:`~memconv.mapping.ReadTable`), for ``memconv mappings``
     and the read rows of ``docs/mappings.md``."""
@@ -87,9 +137,11 @@ class Format:
     writes_folder: ClassVar[bool] = False
     """True when ``-o`` may name a folder that the adapter writes whole: :meth:`is_folder_output` says
     which paths are folders, :meth:`stage_folder` writes one beside its destination."""
-    """True when the writer has a JSON-L form (``--jsonl``)."""
-    """Keyword options this adapter's reader or writer takes beyond the hub's (a plugin declares its
-    own here; any other keyword is refused as a typo)."""
+
+    @property
+    def options(self) -> frozenset[str]:
+        """The names of :attr:`write_options`."""
+        return frozenset(o.name for o in self.write_options)
 
     def companions(self, output_path: str) -> list[str]:
         """Files a write to ``output_path`` may create beside it (Letta's passages sidecar). Without a

@@ -165,10 +165,6 @@ def read(source: Source | Sequence[Source], format: str | None = None, **read_op
 WRITE_KEYWORDS = ("target_version", "timestamp", "jsonl", "fail_on_loss", "compress", "fsync", "wait")
 """The keyword arguments of :func:`write_records` that :func:`convert` passes through."""
 
-FILE_WRITE_OPTIONS = frozenset({"split", "passages", "check_caps"})
-"""Adapter options the built-in file writers take (``--split``, ``--passages``; ``check_caps``:
-AgentMemory's cap check, on by default)."""
-
 PUSH_OPTIONS = frozenset({"model", "embedding", "secrets_file", "tool_secrets"})
 """Options of a push into a live system (``--model``, ``--embedding``, ``--secrets`` for Letta)."""
 
@@ -178,19 +174,26 @@ READ_OPTIONS = frozenset({"read_all_messages", "read_page_sessions", "read_sidec
 
 
 def _check_options(fmt: Format, options: dict[str, Any], *, push: bool = False) -> None:
-    """Refuse an option no part of this write takes (a typo must not pass in silence).
+    """Refuse an option no part of this write takes (a typo must not pass in silence), or a value of
+    another type than the format declares (:class:`~memconv.format.Option`).
 
     Raises:
-        UsageError: an unknown keyword option, named.
+        UsageError: an unknown keyword option or a value of the wrong type, named, with what is expected.
     """
-    known = FILE_WRITE_OPTIONS | READ_OPTIONS | getattr(fmt, "options", frozenset())
-    if push:
-        known = known | PUSH_OPTIONS
+    declared = {o.name: o for o in fmt.write_options}
+    known = set(declared) | READ_OPTIONS | (PUSH_OPTIONS if push else frozenset())
     unknown = sorted(k for k in options if k not in known)
     if unknown:
+        elsewhere = {k: [f.name for f in registry.formats().values() if k in f.options] for k in unknown}
+        hint = "; ".join(f"{k!r} is for {', '.join(v)}" for k, v in elsewhere.items() if v)
         raise UsageError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} for "
-                         f"a {fmt.name} write; expected one of {', '.join(sorted(known))} or the keyword "
-                         f"arguments of memconv.convert")
+                         f"a {fmt.name} write{' (' + hint + ')' if hint else ''}; expected one of "
+                         f"{', '.join(sorted(known))} or the keyword arguments of memconv.convert")
+    for k, v in options.items():
+        o = declared.get(k)
+        if o is not None and v is not None and not o.accepts(v):
+            raise UsageError(f"option {k!r} of the {fmt.name} writer takes {o.type.__name__}, got "
+                             f"{type(v).__name__} {v!r}")
 
 
 def write_records(records: Iterable[Any], format: str, destination: str | os.PathLike = "-", *,
