@@ -237,3 +237,20 @@ def test_format_options_are_declared_typed_and_passed_with_dash_o(tmp_path):
         memconv.convert(str(src), "agentmemory", str(tmp_path / "c.json"), split="yes")
     with pytest.raises(UsageError, match="'split' is for agentmemory"):
         memconv.convert(str(src), "mem0", str(tmp_path / "c.json"), split=True)
+
+
+def test_write_records_takes_dicts_of_canonical_json(tmp_path):
+    """``write_records(Iterable[Any])``: a dict is canonical JSON (as a canonical file holds it) and is
+    validated into its record; anything else is a UsageError naming its position (it was an
+    AttributeError), and nothing is written."""
+    import memconv
+    from memconv.errors import UsageError
+
+    out = tmp_path / "o.json"
+    rec = {"kind": "memory", "id": "x", "text": "likes tea", "scope": {"user_id": "u"}}
+    memconv.write_records([rec], "mem0", str(out))
+    assert json.loads(out.read_text())["results"][0]["memory"] == "likes tea"
+    for bad, says in (([rec, {"kind": "memory", "id": "y"}], "records[1]: text"), ([42], "got int")):
+        with pytest.raises(UsageError, match=re.escape(says)):
+            memconv.write_records(bad, "mem0", str(tmp_path / "bad.json"))
+        assert not (tmp_path / "bad.json").exists()

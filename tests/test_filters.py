@@ -156,3 +156,13 @@ def test_a_user_id_that_is_not_in_the_input_is_a_usage_error(tmp_path):
     assert proc.returncode == 2 and "'mallory'" in err and "'alice'" not in err and not out.exists()
     recs, _ = _records(FIXTURES / "mem0" / "get_all_v11.json", user_ids=["alice"])
     assert recs and all(r.scope.user_id == "alice" for r in recs)
+
+
+def test_exclude_takes_real_plurals():
+    """``--exclude memories`` (it was refused, while ``memorys`` passed)."""
+    from memconv.errors import UsageError
+    from memconv.filters import parse_kinds
+
+    assert parse_kinds(["memories", "summaries", "entities", "raw"]) == {"memory", "summary", "entity", "relation", "raw"} - {"relation"}
+    with pytest.raises(UsageError, match="memories"):
+        parse_kinds(["memorys"])

@@ -44,12 +44,15 @@ from .model import RECORD_TYPES, SMALL_KINDS, Header
 from .report import Report
 from .timeutil import parse_ts
 
+def _plural(kind: str) -> str:
+    return kind[:-1] + "ies" if kind.endswith("y") else kind if kind == "raw" else kind + "s"
+
+
 KIND_ALIASES: dict[str, str] = {
     **{k: k for k in RECORD_TYPES},
-    **{k + "s": k for k in RECORD_TYPES},
-    "history": "event", "events": "event", "histories": "event", "conversation": "message",
-    "archival": "passage", "mcp_servers": "mcp_server", "mcp": "mcp_server", "summaries": "summary",
-    "entities": "entity", "graph": "entity", "core_memory": "block",
+    **{_plural(k): k for k in RECORD_TYPES},  # memories, summaries, entities, messages...
+    "history": "event", "histories": "event", "conversation": "message",
+    "archival": "passage", "mcp": "mcp_server", "graph": "entity", "core_memory": "block",
 }
 """Names accepted by ``--exclude``: canonical kinds, their plurals, and a few synonyms users type."""
 

@@ -17,6 +17,7 @@ import tempfile
 from contextlib import contextmanager, nullcontext
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
 
+from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 
 from . import registry
@@ -31,7 +32,7 @@ from .io import AtomicOutput, Input, same_file
 from .localids import RunIds
 from .locking import destination_lock
 from .scratch import sweep, tag, temp_dir
-from .model import Base, Bundle, Header, Item
+from .model import ITEM_ADAPTER, Base, Bundle, Header, Item
 from .report import Report
 from .secrets import blank
 from .strategies import Plan, check_strategy
@@ -205,7 +206,8 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
     same guarantees as the command line (it is the code path the command line uses).
 
     Args:
-        records: the stream; a missing header is supplied.
+        records: the stream: models, or dicts of canonical JSON (validated; a bad one raises UsageError
+            naming its position and field); a missing header is supplied.
         format: target format name. destination: a path (``.gz`` compresses) or ``"-"`` for stdout.
         strategy: ``merge``/``replace``/``skip`` when ``destination`` exists (:mod:`memconv.strategies`);
             None refuses an existing destination.
@@ -453,7 +455,14 @@ def _depth_guard(report: Report) -> Iterator[None]:
 
 
 def _with_header(records: Iterable[Any]) -> Iterator[Any]:
-    it = iter(records)
+    """The stream with a header first (a default one when it has none), each item a model: a dict
+    (canonical JSON, as a canonical file holds it) is validated into its record.
+
+    Raises:
+        UsageError: an item that is neither a model nor a dict, or a dict that is no canonical record
+            (its position, the field and what was expected).
+    """
+    it = (_as_item(x, n) for n, x in enumerate(records))
     first = next(it, None)
     if first is None:
         yield Header()
@@ -462,6 +471,21 @@ def _with_header(records: Iterable[Any]) -> Iterator[Any]:
         yield Header()
     yield first
     yield from it
+
+
+def _as_item(x: Any, n: int) -> Any:
+    if isinstance(x, (Base, Header)):
+        return x
+    if isinstance(x, dict):
+        try:
+            return ITEM_ADAPTER.validate_python(x)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(p) for p in err["loc"][1:]) or "kind"
+            raise UsageError(f"records[{n}]: {where}: {err['msg'].lower()} (a dict must be a canonical record, "
+                             f"e.g. {{\"kind\": \"memory\", \"id\": ..., \"text\": ...}})") from None
+    raise UsageError(f"records[{n}]: expected a memconv.model record (Memory, Agent...) or a dict of one, "
+                     f"got {type(x).__name__}")
 
 
 def write(bundle: Bundle | Iterable[Base], format: str, destination: str | os.PathLike = "-",
