@@ -24,7 +24,7 @@ from memconv.errors import MemconvError
 from memconv.pipeline import iter_records
 from memconv.report import Report
 
-from helpers import SAMPLE_AF, run_cli
+from helpers import SAMPLE_AF, SHARED, run_cli
 
 # Templates: @TEXT@ lies in a string value of a record, @DUP@ just before a key of that record (a
 # second copy of the key goes there), @TC@ just before the ']' of a non-empty array, @TOP@ just after
@@ -323,3 +323,38 @@ def test_a_big_list_given_twice_far_from_the_head(tmp_path, monkeypatch, stream)
     assert err is None, err
     assert [r.id for r in records] == ["m1"]
     assert f"{src}: $: duplicate key(s) 'results' in one object; the last value of each was used" in report.warnings
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be-bom", "utf-32", "utf-16-gz"])
+def test_utf16_and_utf32_inputs_are_read_as_python_reads_them(tmp_path, encoding):
+    """Windows PowerShell 5.1's ``>`` writes UTF-16 with a byte order mark; Python's ``json.loads`` (mem0's
+    own side) reads it. memconv reads it too, with a warning, and writes UTF-8 (it exited 4, "format not
+    recognised"). Bytes that are not UTF-8 and have no such mark exit 3 with their place."""
+    import gzip
+
+    src = SHARED / "fixtures" / "mem0" / "get_all_v11_user_bob.json"
+    text = src.read_text(encoding="utf-8")
+    data = {"utf-16": text.encode("utf-16"), "utf-16-be-bom": b"\xfe\xff" + text.encode("utf-16-be"),
+            "utf-32": text.encode("utf-32"), "utf-16-gz": gzip.compress(text.encode("utf-16"))}[encoding]
+    wide = tmp_path / ("in.json.gz" if encoding.endswith("gz") else "in.json")
+    wide.write_bytes(data)
+    out8, outw = tmp_path / "a.json", tmp_path / "b.json"
+    assert run_cli(src, "--to", "agentmemory", "-o", out8, "--timestamp", "2026-01-01T00:00:00Z").returncode == 0
+    r = run_cli(wide, "--to", "agentmemory", "-o", outw, "--timestamp", "2026-01-01T00:00:00Z")
+    assert r.returncode == 0, r.stderr
+    assert outw.read_bytes() == out8.read_bytes()
+    assert b"text (it starts with a byte order mark)" in r.stderr
+    assert [p.name for p in tmp_path.iterdir() if "memconv-" in p.name] == []
+
+
+def test_bytes_that_are_not_utf8_exit_3_with_their_place(tmp_path):
+    src = SHARED / "fixtures" / "mem0" / "get_all_v11_user_bob.json"
+    bad = tmp_path / "latin.json"
+    bad.write_bytes(src.read_text(encoding="utf-8").replace("a", "\u00e9", 1).encode("latin-1"))
+    r = run_cli(bad, "--to", "agentmemory", "-o", tmp_path / "o.json")
+    assert r.returncode == 3 and b"not UTF-8 text (byte 0xe9)" in r.stderr and b"line " in r.stderr
+    half = tmp_path / "half16.json"
+    half.write_bytes(b"\xff\xfe{\x00\x00\xd8")
+    r = run_cli(half, "--to", "agentmemory", "-o", tmp_path / "o.json")
+    assert r.returncode == 3 and len(r.stderr.strip().splitlines()) == 1 and b"Traceback" not in r.stderr
+    assert not (tmp_path / "o.json").exists()

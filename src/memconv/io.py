@@ -43,6 +43,11 @@ class Input:
     """
 
     def __init__(self, spec: str | os.PathLike[str], stdin: BinaryIO | None = None):
+        self._utf8: str | None = None  # the UTF-8 spool of a UTF-16/32 input
+        self.transcoded: str | None = None
+        """``"UTF-16"`` or ``"UTF-32"`` when the text was not UTF-8 but started with that byte order
+        mark (Windows PowerShell's ``>`` writes UTF-16): :meth:`open` gives it as UTF-8, as Python's
+        ``json.loads`` reads it."""
         self.spec = str(spec)
         self._stdin = stdin
         self._spool: str | None = None
@@ -96,11 +101,33 @@ class Input:
             raw = open(self._raw_path(), "rb")
         except OSError as e:
             raise InputUnreadable(f"{self.name}: {e.strerror or e}") from None
+        stream: Any = raw
         if raw.read(2) == GZIP_MAGIC:
             raw.seek(0)
-            return _CheckedGzip(raw, self.name)  # type: ignore[return-value]
-        raw.seek(0)
-        return raw
+            stream = _CheckedGzip(raw, self.name)
+        else:
+            raw.seek(0)
+        head = stream.peek(4)[:4]
+        wide = next((enc for bom, enc in WIDE_BOMS if head.startswith(bom)), None)
+        if wide is None:
+            return stream  # type: ignore[no-any-return]
+        # UTF-16/32: written once as UTF-8 to a spool file (readers seek), which later opens reuse
+        self.transcoded = wide.upper()
+        if self._utf8 is None:
+            from .scratch import tag
+
+            fd, name = tempfile.mkstemp(prefix=tag(), suffix=".stdin")
+            try:
+                with os.fdopen(fd, "wb") as out, _Utf8From(stream, wide, self.name) as src:
+                    while chunk := src.read(1 << 20):
+                        out.write(chunk)
+            except BaseException:
+                os.unlink(name)
+                raise
+            self._utf8 = name
+        else:
+            stream.close()
+        return open(self._utf8, "rb")
 
     def open_raw(self) -> BinaryIO:
         """The raw bytes, gzip not undone (for archives such as ``.tar.gz`` and ``.zip``)."""
@@ -129,16 +156,63 @@ class Input:
         return os.path.getsize(self._raw_path())
 
     def close(self) -> None:
-        """Remove the standard-input spool file, if any."""
-        if self._spool is not None:
-            try:
-                os.unlink(self._spool)
-            except OSError:
-                pass
-            self._spool = None
+        """Remove the spool files (standard input, a UTF-16/32 input as UTF-8), if any."""
+        for attr in ("_spool", "_utf8"):
+            path = getattr(self, attr)
+            if path is not None:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+                setattr(self, attr, None)
+
+    def __del__(self) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"Input({self.spec!r})"
+
+
+WIDE_BOMS = ((b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\xff\xfe", "utf-16"),
+             (b"\xfe\xff", "utf-16"))
+"""Byte order marks of the wide Unicode encodings (the longer first: UTF-32 LE starts as UTF-16 LE)."""
+
+
+class _Utf8From(io.RawIOBase):
+    """A UTF-16 or UTF-32 stream (with its byte order mark) read as UTF-8 bytes, chunk by chunk."""
+
+    def __init__(self, stream: Any, encoding: str, name: str):
+        self.text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
+        self.name_ = name
+        self.encoding = encoding
+        self.left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        buf = bytearray(size if size and size > 0 else 1 << 20)
+        n = self.readinto(buf)
+        return bytes(buf[:n])
+
+    def readinto(self, buf: Any) -> int:
+        while not self.left:
+            try:
+                chunk = self.text.read(1 << 15)
+            except UnicodeDecodeError as e:
+                raise InputUnreadable(f"{self.name_}: not {self.encoding.upper()} text after its byte order mark "
+                                      f"({e.reason})") from None
+            if not chunk:
+                return 0
+            self.left = chunk.encode("utf-8", "surrogatepass")
+        n = min(len(buf), len(self.left))
+        buf[:n] = self.left[:n]
+        self.left = self.left[n:]
+        return n
+
+    def close(self) -> None:
+        self.text.close()
+        super().close()
 
 
 class _CheckedGzip(gzip.GzipFile):

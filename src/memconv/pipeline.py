@@ -146,6 +146,9 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
                 if max_records and total > max_records:
                     check_count(counts, max_records)
                 yield rec
+            if getattr(inp, "transcoded", None):
+                report.warn(f"{inp.name}: {inp.transcoded} text (it starts with a byte order mark); read as such, "
+                            f"written as UTF-8")
             if total == before:  # an empty stream is valid, but say so: the output holds nothing of it
                 report.warn(f"{inp.name}: no records read (an empty {fmt.name} input)")
     finally:

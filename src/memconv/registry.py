@@ -115,6 +115,15 @@ def get(name: str) -> Format:
     raise UsageError(f"unknown format {name!r}{hint}; known formats: {known}")
 
 
+def _utf8(peek: bytes) -> bool:
+    """True when ``peek`` is UTF-8 (a character cut at its end aside)."""
+    try:
+        peek.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start >= len(peek) - 3 and e.reason == "unexpected end of data"
+    return True
+
+
 def detect(inp: Input) -> Format:
     """The format of ``inp``, decided by content (each adapter's :meth:`Format.detect`).
 
@@ -142,6 +151,8 @@ def detect(inp: Input) -> Format:
         peek = inp.peek(4096)
         if not inp.is_dir and not peek.strip():
             raise InputInvalid(f"{inp.name}: empty input")
+        if not inp.is_dir:
+            undecodable = undecodable or not _utf8(peek)
         if undecodable and not inp.is_dir:
             fault = locate(inp.open)
             if fault is not None and fault.kind in ("utf8", "surrogate"):
