@@ -855,3 +855,23 @@ def test_an_agent_files_export_time_comes_back_through_mem0(tmp_path, jsonl):
     report = memconv.convert(str(mid), "letta", str(back))
     assert json.loads(back.read_text())["created_at"][:19] == own[:19]
     assert not report.losses
+
+
+@pytest.mark.parametrize("strategy", ["merge", "skip", "replace"])
+def test_a_merge_into_mem0_jsonl_stays_jsonl(tmp_path, strategy):
+    """``--jsonl`` into an existing mem0 JSON-L file with ``--strategy``: one record a line still (it
+    became a ``{"results": [...]}`` document); without ``--jsonl`` the existing file's form is kept."""
+    alice = SHARED / "fixtures" / "mem0" / "get_all_v11_user_alice.json"
+    bob = SHARED / "fixtures" / "mem0" / "get_all_v11_user_bob.json"
+    dest = tmp_path / "m.jsonl"
+    assert run_cli(alice, "--to", "mem0", "--jsonl", "-o", dest).returncode == 0
+    for extra in (["--jsonl"], []):
+        r = run_cli(bob, "--to", "mem0", *extra, "-o", dest, "--strategy", strategy)
+        assert r.returncode == 0, r.stderr
+        lines = dest.read_bytes().splitlines()
+        assert all(json.loads(l).get("id") or json.loads(l).get("memconv") for l in lines)
+    want = {m["id"] for f in ((alice, bob) if strategy == "merge" else (bob,) if strategy == "replace" else (alice,))
+            for m in json.loads(f.read_text())["results"]}
+    if strategy == "skip":  # skip keeps what is there and adds what is new
+        want |= {m["id"] for m in json.loads(bob.read_text())["results"]}
+    assert {json.loads(l)["id"] for l in dest.read_bytes().splitlines() if "id" in json.loads(l)} == want

@@ -201,14 +201,16 @@ class Mem0Format(Format):
 
     def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
         """Memories keyed by their mem0 ``id``, history rows by theirs, relations by their ends
-        (:func:`memconv.strategies.merge_streams`: only keys in memory). The output has the shape
-        asked for (``--jsonl``), with the new file's header."""
+        (:func:`memconv.strategies.merge_streams`: only keys in memory). The output is JSON-L when
+        asked for (``--jsonl``) or when the existing file is JSON-L (its one record a line stays so),
+        with the new file's header."""
         from memconv.strategies import Plan, merge_streams
 
         plan = Plan(strategy)
         ropts = ReadOptions(report=options.report)
+        jsonl = options.jsonl or sniff(existing)[0] == "jsonl"
         stream = merge_streams(lambda: self.read(existing, ropts), lambda: self.read(new, ropts), strategy, plan)
-        self.write(stream, out, WriteOptions(report=options.report.__class__(), jsonl=bool(options.extra.get("jsonl")),
+        self.write(stream, out, WriteOptions(report=options.report.__class__(), jsonl=jsonl,
                                              target_version=options.target_version, output_path=options.output_path))
         return plan
 

@@ -400,7 +400,8 @@ def _write_set(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, 
                     with OutputSet(exclusive=False, fsync=False, final=False) as inner:
                         _emit(stream, fmt, tmp, report, target_version, timestamp, jsonl, compress, options)
                         inner.commit()
-                    opts = WriteOptions(report=report, output_path=real, extra=dict(options))
+                    opts = WriteOptions(report=report, target_version=target_version, timestamp=timestamp,
+                                        jsonl=jsonl, output_path=real, extra=dict(options))
                     placed = {k: c.copy() for k, c in report.placed.items()}
                     with AtomicOutput(real, compress=compress, main=True) as fh:
                         plan = fmt.merge(Input(real), Input(tmp), fh, strategy, opts)
