@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import memconv
 from memconv.model import Block, Header, Observation, Provenance, Tool
 
-from helpers import FIXTURES, run_cli
+from helpers import FIXTURES, GOOD_AF, SHARED, run_cli
 
 AM_FULL = FIXTURES / "agentmemory" / "example_full.json"
 AM_SEEDED = FIXTURES / "agentmemory" / "real_export_seeded.json"
@@ -102,3 +104,36 @@ def test_a_whole_raw_record_loss_names_its_collections(tmp_path):
     assert line.startswith(f"lost: {report.read['raw']} raw record(s), whole (agentmemory accessLogs, "), line
     (entry,) = [d for d in report.to_dict()["losses"] if d["kind"] == "raw"]
     assert "agentmemory lessons" in entry["fields"]
+
+
+# ---------------------------------------------------------------- the source document's top-level fields
+
+def test_top_level_fields_a_target_cannot_hold_are_reported(tmp_path):
+    """An OpenMemory export's user, apps, categories, access controls and export_meta have no place in
+    AgentMemory: the report names them under kind ``header`` and ``--fail-on-loss`` refuses (they were
+    dropped in silence, exit 0)."""
+    src = SHARED / "fixtures" / "mem0" / "openmemory" / "memories_export_alice.zip"
+    out = tmp_path / "om.json"
+    r = run_cli(src, "--to", "agentmemory", "--exclude", "history", "--fail-on-loss", "-o", out)
+    assert r.returncode == 6 and not out.exists()
+    report = memconv.convert(str(src), "agentmemory", str(out), exclude=["history"])
+    (loss,) = [l for l in report.to_dict()["losses"] if l["kind"] == "header"]
+    assert {"user", "export_meta", "access_controls"} <= set(loss["fields"])
+
+
+def test_top_level_fields_come_back_through_a_format_that_carries_them(tmp_path):
+    """AgentMemory's ``pagination`` rides in mem0's memconv list and comes back (it was dropped)."""
+    src = SHARED / "fixtures" / "agentmemory" / "example_full.json"
+    mid, back = tmp_path / "m.json", tmp_path / "back.json"
+    assert not [l for l in memconv.convert(str(src), "mem0", str(mid)).to_dict()["losses"] if l["kind"] == "header"]
+    report = memconv.convert(str(mid), "agentmemory", str(back))
+    assert json.loads(back.read_text())["pagination"] == json.loads(src.read_text())["pagination"]
+    assert not [l for l in report.to_dict()["losses"] if l["kind"] == "header"]
+
+
+@pytest.mark.parametrize("path", GOOD_AF, ids=lambda p: p.name)
+def test_an_agent_files_revision_is_no_loss(path, tmp_path):
+    """An .af's ``metadata`` that is only its ``revision_id`` (the header's version) is no data lost."""
+    for to in ("agentmemory", "mem0"):
+        report = memconv.convert(str(path), to, str(tmp_path / f"o.{to}"))
+        assert not [l for l in report.to_dict()["losses"] if l["kind"] == "header"], to

@@ -519,3 +519,26 @@ def test_validate_names_tools_that_share_a_name(tmp_path):
     out = tmp_path / "fixed.af"
     assert run_cli(p, "--to", "letta", "-o", out).returncode == 0
     assert run_cli("validate", out).returncode == 0  # what memconv writes folds them
+
+
+def test_passages_find_their_renamed_agent_again(tmp_path):
+    """An agent whose name Letta does not accept is written under a safe name ('¨' -> '_'), and so is an
+    agent memconv builds for another scope ('\\x80' -> '_'). Read back and written again, the passage
+    scoped to '¨' still belongs to the first, not to a new built agent (hypothesis found this)."""
+    recs = [Header(source_system="agentmemory"),
+            Agent(id="agent-0", name="\u00a8", llm_config={"model": "m", "model_endpoint_type": "openai",
+                                                          "context_window": 8000}),
+            Agent(id="agent-1", name="Bob", llm_config={"model": "m", "model_endpoint_type": "openai",
+                                                     "context_window": 8000}),
+            Memory(id="m1", text="likes tea", provenance=Provenance(system="agentmemory", id="m1"),
+                   scope=Scope(agent_id="\u00a8")),
+            Memory(id="m2", text="a project fact", provenance=Provenance(system="mem0", id="m2"),
+                   scope=Scope(project="\x80"))]
+    one = tmp_path / "one.af"
+    memconv.write(recs, "letta", str(one), keep_secrets=True)
+    back = memconv.read(str(one))
+    two = tmp_path / "two.af"
+    memconv.write([back.header, *back.records], "letta", str(two), keep_secrets=True)
+    again = memconv.read(str(two))
+    assert [a.name for a in again.of("agent")] == [a.name for a in back.of("agent")]
+    assert [a.name for a in back.of("agent")] == ["_", "Bob", "_"]  # the third built for the project

@@ -43,6 +43,8 @@ from memconv.spool import Handles, Spool
 from memconv.timeutil import EARLIEST, epoch_us, iso_z, now_iso_z, parse_ts, to_iso_z
 from memconv.uniqueids import Fingerprints, UniqueIds, suffixed
 
+from memconv.mapping import account_header
+
 from .document import chain, write_doc
 from .mapping import MAPPING, native_fields
 from .split import write_parts
@@ -515,7 +517,10 @@ class _Writer:
         session_blobs = {s["id"]: _dump(s) for s in sessions}
         mem_blobs = [_dump(m) for m in small_mems]
         self.check_access_logs(small_mems)
-        if self.opts.extra.get("split"):
+        split = bool(self.opts.extra.get("split"))
+        # the source document's top-level fields: an AgentMemory source's go back (not into parts)
+        account_header(self.header, self.report, "agentmemory", kept=() if split else (SYSTEM,))
+        if split:
             write_parts(self, version, session_blobs, mem_blobs)
             return
         if self.opts.extra.get("check_caps", True):
@@ -530,7 +535,7 @@ class _Writer:
                    chain(mem_blobs, self.mem_spool.all(self.mem_handles)),
                    self.sum_spool.all(self.sum_handles),
                    {c: self.raw[c].all(h) for c, h in self.raw_handles.items()},
-                   top=self.header.extras.get(SYSTEM) if self.header.source_system == SYSTEM else None)
+                   top=self.header.extras.get(SYSTEM))  # also when it came back through another format
 
     def check_access_logs(self, small_mems: list[dict[str, Any]]) -> None:
         """Warn of access logs whose ``memoryId`` is no memory of this output: ``mem::import`` (0.9.29)

@@ -220,11 +220,9 @@ class ArchivalRecords:
         # records of that scope go back to them rather than to a new agent
         earlier: dict[tuple[str, str], Agent] = {}
         for a in agents:
-            meta = (a.metadata or {}).get("memconv")
-            scope = meta.get("scope") if isinstance(meta, dict) else None
-            if "memconv" in a.tags and isinstance(scope, dict) and len(scope) == 1:
-                ((sk, sv),) = scope.items()
-                earlier.setdefault((str(sk), str(sv)), a)
+            bs = built_scope(a)
+            if bs is not None:
+                earlier.setdefault(bs, a)
 
         for key, handles in self.pas_groups.items():
             k = normal(key)
@@ -233,8 +231,10 @@ class ArchivalRecords:
                 owner = by_id.get(k[1])
                 if owner is None and len(names.get(k[1], [])) == 1:
                     owner = names[k[1]][0]
-                if owner is None and len(names.get(safe_name(k[1]), [])) == 1:  # the name made safe earlier
-                    owner = names[safe_name(k[1])][0]
+                if owner is None:  # the name made safe earlier; not an agent memconv built for another scope
+                    cands = [a for a in names.get(safe_name(k[1]), []) if built_scope(a) in (None, k)]
+                    if len(cands) == 1:
+                        owner = cands[0]
             if owner is None:
                 owner = earlier.get(k)
             if owner is None and len(agents) == 1:
@@ -320,3 +320,13 @@ class ArchivalRecords:
         self.report.wrote("letta:passages", total)
         self.report.info["sidecar"] = target
 
+
+def built_scope(a: Agent) -> tuple[str, str] | None:
+    """The owner key an agent memconv built in an earlier conversion stands for (tag ``memconv``,
+    ``metadata.memconv.scope`` of one key: ``("agent", "Ada")``), or None for any other agent."""
+    meta = (a.metadata or {}).get("memconv")
+    scope = meta.get("scope") if isinstance(meta, dict) else None
+    if "memconv" in a.tags and isinstance(scope, dict) and len(scope) == 1:
+        ((sk, sv),) = scope.items()
+        return (str(sk), str(sv))
+    return None

@@ -29,7 +29,7 @@ from memconv.model import (Agent, Block, File, Group, Header, McpServer, Memory,
 from memconv.report import Report
 
 from .mapping import LINE_VERBATIM, OWNER_MARK, SIDECAR_KINDS
-from .shape import (SYSTEM, AGENT_KEYS, BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, KNOWN_REVISIONS, LEGACY_VERSIONS,
+from .shape import (SYSTEM, REVISION_ONLY, AGENT_KEYS, BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, KNOWN_REVISIONS, LEGACY_VERSIONS,
                     MCP_KEYS, MESSAGE_KEYS, SKILL_KEYS, SOURCE_KEYS, TOOL_KEYS, version_tuple)
 
 
@@ -122,6 +122,9 @@ def read_v2(doc: dict[str, Any], name: str, report: Report,
                           "created_at") if k not in doc]
     if absent:
         top_extras["$absent"] = absent
+    if revision and top_extras.get("metadata") == {"revision_id": revision}:  # only the version, said above
+        del top_extras["metadata"]
+        top_extras[REVISION_ONLY] = True
     yield Header(source_system=SYSTEM, source_format_version=revision, source_variant="v2",
                  exported_at=doc.get("created_at") if isinstance(doc.get("created_at"), str) else None,
                  extras={SYSTEM: top_extras} if top_extras else {})

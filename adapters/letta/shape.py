@@ -197,3 +197,9 @@ def dedup(items: Iterable[str]) -> list[str]:
         if isinstance(i, str) and i:
             seen.setdefault(i, None)
     return list(seen)
+
+
+REVISION_ONLY = "$metadata_revision"
+"""Header marker (:data:`memconv.model.MARKERS`): the agent file's ``metadata`` was only
+``{"revision_id": <its revision>}``, which the header's ``source_format_version`` holds; the writer
+puts it back, and no other format reports it lost."""

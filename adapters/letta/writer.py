@@ -91,8 +91,10 @@ from memconv.uniqueids import UniqueIds, suffixed
 
 from .ids import FileLocalIds, renumber
 from .archival import ArchivalRecords, Owner
+from memconv.mapping import account_header
+
 from .mapping import MAPPING
-from .shape import (SYSTEM, AGENT_KEYS, dedup, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
+from .shape import (SYSTEM, REVISION_ONLY, AGENT_KEYS, dedup, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
                     ID_RE, LETTA_FREE_LLM_CONFIG, MCP_KEYS, MESSAGE_KEYS, SKILL_KEYS,
                     SOURCE_KEYS, TOOL_KEYS, TOOL_RULE_KEYS, TOP_LEVEL_LISTS, TOP_LEVEL_ORDER, V2_AGENT_KEYS,
                     V2_BLOCK_KEYS, V2_FILE_AGENT_KEYS, V2_FILE_KEYS, V2_GROUP_KEYS, V2_MCP_KEYS, V2_MESSAGE_KEYS,
@@ -528,6 +530,8 @@ class LettaWriter(ArchivalRecords):
         doc: dict[str, Any] = {}
         if hx is not None:
             absent = set(hx.pop(ABSENT, ()))
+            if hx.pop(REVISION_ONLY, False) and h.source_format_version:
+                hx["metadata"] = {"revision_id": h.source_format_version}
             for k, v in lists.items():
                 if not (k in absent and not v):
                     doc[k] = v
@@ -541,7 +545,16 @@ class LettaWriter(ArchivalRecords):
             src = " ".join(x for x in (h.source_system, h.source_variant, h.source_format_version) if x)
             doc["metadata"] = {"revision_id": WRITE_REVISION, "converted_by": f"memconv {__version__}",
                                **({"converted_from": src} if src else {})}
+            # a Letta file's own metadata keys, come back through another format (its revision_id
+            # names the schema of that file, not of this one: this file's is WRITE_REVISION)
+            own = h.extras.get(SYSTEM) or {}
+            if isinstance(own.get("metadata"), dict):
+                for k, v in own["metadata"].items():
+                    if k != "revision_id" and isinstance(v, str):
+                        doc["metadata"].setdefault(k, v)
             doc["created_at"] = self.export_time
+        account_header(h, self.report, "letta", kept=[SYSTEM] if hx is not None else [],
+                       kept_keys={SYSTEM: ["metadata"]})
         meta = {k: v for k, v in (doc.get("metadata") or {}).items() if k != SIDECAR_SHA256_KEY}
         if self.opts.output_path and not self.opts.extra.get("passages"):  # a file, its sidecar beside it
             meta[SIDECAR_SHA256_KEY] = self.sidecar_sha256 or ""  # "": this .af has no sidecar

@@ -68,6 +68,7 @@ from memconv.fields import join
 from memconv.model import is_marker
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
+from memconv.mapping import account_header
 from memconv.model import Agent, Base, Header, Memory, Scope
 from memconv.spool import Handles, Spool, write_joined
 from memconv.uniqueids import UniqueIds
@@ -519,6 +520,7 @@ class _Writer:
                 else:
                     MAPPING.account(rec, self.report)
             self.finish()
+            self.account_header()
         finally:
             self.rels.close()
             self.events.close()
@@ -556,10 +558,10 @@ class _Writer:
             self.report.lost("entity", "*", "the v1.0 bare list has no place for relations, whose ends these "
                                             "entities are; write v1.1", dropped, was=None)
         n_rels, n_events, n_kept = len(self.rel_handles), len(self.event_handles), len(self.kept_handles)
-        if not self.has_list and self.header_blob() is not None:
-            self.report.lost("header", "*", "the v1.0 bare list has no place for the source's export time and "
-                                            "header; write v1.1", was=None)
+        self.carried = False  # the header entry led memconv's list (or the JSON-L)
+        self.own_native = False  # mem0's own top-level keys written back as keys of the document
         if self.opts.jsonl:
+            self.carried = self.header_blob() is not None
             for blob in self.rels.all(self.rel_handles):
                 o.write(blob + b"\n")
             for blob in self.events.all(self.event_handles):
@@ -580,9 +582,7 @@ class _Writer:
             else:
                 o.write(b"[")
                 self._rows(b"]\n")
-            if self.head is not None:
-                self.report.lost("header", "*", "a bare list of history rows has no place for the source's export "
-                                                "time and header", was=None)
+            self.own_native = variant == "history_table" and single
             return
         if self.pending is not None and single and not n_rels and not n_events and not n_kept \
                 and not hx.get("$relations"):
@@ -610,12 +610,25 @@ class _Writer:
             o.write(b',\n"memconv":[\n')
             if self.head is not None:
                 o.write(self.head + (b",\n" if n_kept else b""))
+                self.carried = True
             write_joined(o, self.kept.all(self.kept_handles), b",\n")
             o.write(b"\n]")
         if single and variant in ("get_all", "search", "platform_page"):
+            self.own_native = True
             for k, v in top.items():
                 o.write(b",\n" + _dump(k) + b":" + _dump(v))
         o.write(b"}\n")
+
+    def account_header(self) -> None:
+        """Report what of the source's header this output does not hold (:func:`memconv.mapping.account_header`):
+        other systems' fields and the export time ride in the header entry of memconv's list when it was
+        written; mem0's own top-level keys go back as keys only in the shapes that have them."""
+        h = self.header
+        others = [k for k in h.extras if k != SYSTEM]
+        account_header(h, self.report, "mem0", kept=([*others] if self.carried else []) + ([SYSTEM] if self.own_native else []))
+        if h.exported_at and not self.carried and not (self.own_native and "exported_at" in (h.extras.get(SYSTEM) or {})):
+            self.report.lost("header", "exported_at", "this mem0 output has no place for the source's export time",
+                             was=None)
 
     def _rows(self, close: bytes) -> None:
         n = 0

@@ -136,6 +136,25 @@ class MappingTable:
         return True
 
 
+def account_header(header: Any, report: Report, target: str, kept: Iterable[str] = (),
+                   kept_keys: Mapping[str, Iterable[str]] | None = None) -> None:
+    """Report the header fields a write cannot hold: the source document's top-level fields each system
+    keeps in the header's ``extras`` (mem0's ``count``/``next``, an OpenMemory export's user and
+    ``export_meta``, a migration file's ``source``...), for every system not in ``kept`` (the systems
+    whose header fields the writer puts back or carries in its side channel; ``kept_keys``: of a system
+    not kept whole, the fields that are). Counted under kind ``header``, with the field names, so
+    ``--fail-on-loss`` refuses and the report names them.
+    """
+    keep = set(kept)
+    some = {k: set(v) for k, v in (kept_keys or {}).items()}
+    for system, extra in header.extras.items():
+        names = [k for k in _keys(extra) if k not in some.get(system, ())] \
+            if system not in keep and isinstance(extra, dict) else []
+        if names:
+            report.lost("header", f"extras.{system}", f"{target} has no place for the {system} document's "
+                                                      f"top-level fields", names=names, was=None)
+
+
 def _keys(extra: dict[str, Any]) -> list[str]:
     """The source field names of one system's extras (memconv's own ``$`` markers left out)."""
     return [k for k in extra if not is_marker(k)]

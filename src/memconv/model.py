@@ -44,10 +44,12 @@ def _null_secrets(value: Any) -> Any:
 
 
 
-MARKERS = frozenset({"$absent", "$null", "$content", "$order", "$int", "$dest", "$relations", "$message_types"})
+MARKERS = frozenset({"$absent", "$null", "$content", "$order", "$int", "$dest", "$relations", "$message_types",
+                     "$metadata_revision"})
 """The keys memconv itself puts in a record's ``extras`` (how the source had a value: absent keys,
 explicit nulls, a message's content as a string, key order, integer ids, mem0's ``destination``, a
-mem0 document's ``relations`` key, a live Letta message's ``message_type`` list).
+mem0 document's ``relations`` key, a live Letta message's ``message_type`` list, an agent file whose
+``metadata`` held only its ``revision_id``).
 Every other key, ``$schema`` and ``$comment`` included, is the source's own and travels as such."""
 
 
