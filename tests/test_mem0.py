@@ -875,3 +875,18 @@ def test_a_merge_into_mem0_jsonl_stays_jsonl(tmp_path, strategy):
     if strategy == "skip":  # skip keeps what is there and adds what is new
         want |= {m["id"] for m in json.loads(bob.read_text())["results"]}
     assert {json.loads(l)["id"] for l in dest.read_bytes().splitlines() if "id" in json.loads(l)} == want
+
+
+def test_a_merge_into_a_legacy_bare_list_stays_a_bare_list(tmp_path):
+    """A v1.0 ``get_all`` bare list merged into stays a bare list (it became a v1.1 document), unless
+    ``--target-version`` says otherwise."""
+    import shutil
+
+    dest = tmp_path / "legacy.json"
+    shutil.copy(SHARED / "fixtures" / "mem0" / "get_all_v10_legacy_list.json", dest)
+    dest.chmod(0o644)
+    new = SHARED / "fixtures" / "mem0" / "get_all_v11_user_bob.json"
+    assert run_cli(new, "--to", "mem0", "-o", dest, "--strategy", "merge").returncode == 0
+    assert isinstance(json.loads(dest.read_text()), list)
+    assert run_cli(new, "--to", "mem0", "-o", dest, "--strategy", "merge", "--target-version", "v1.1").returncode == 0
+    assert isinstance(json.loads(dest.read_text()), dict)

@@ -202,16 +202,23 @@ class Mem0Format(Format):
     def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
         """Memories keyed by their mem0 ``id``, history rows by theirs, relations by their ends
         (:func:`memconv.strategies.merge_streams`: only keys in memory). The output is JSON-L when
-        asked for (``--jsonl``) or when the existing file is JSON-L (its one record a line stays so),
+        asked for (``--jsonl``) or when the existing file is JSON-L (its one record a line stays so), a
+        legacy bare list (v1.0) when the existing file is one and no ``--target-version`` says otherwise,
         with the new file's header."""
         from memconv.strategies import Plan, merge_streams
 
         plan = Plan(strategy)
         ropts = ReadOptions(report=options.report)
         jsonl = options.jsonl or sniff(existing)[0] == "jsonl"
+        version = options.target_version
+        if version is None:  # a legacy bare list (v1.0) stays one
+            reader = self.read(existing, ReadOptions(report=options.report.__class__()))
+            head = next(reader, None)
+            reader.close()
+            version = "v1.0" if getattr(head, "source_variant", None) == "legacy_list" else None
         stream = merge_streams(lambda: self.read(existing, ropts), lambda: self.read(new, ropts), strategy, plan)
         self.write(stream, out, WriteOptions(report=options.report.__class__(), jsonl=jsonl,
-                                             target_version=options.target_version, output_path=options.output_path))
+                                             target_version=version, output_path=options.output_path))
         return plan
 
     def write(self, items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
