@@ -358,3 +358,19 @@ def test_bytes_that_are_not_utf8_exit_3_with_their_place(tmp_path):
     r = run_cli(half, "--to", "agentmemory", "-o", tmp_path / "o.json")
     assert r.returncode == 3 and len(r.stderr.strip().splitlines()) == 1 and b"Traceback" not in r.stderr
     assert not (tmp_path / "o.json").exists()
+
+
+@pytest.mark.parametrize("name, data, place", [
+    ("item.json", b'{"results":[{"id":"a1","memory":"x","user_id":7}]}', b"results[0].user_id:"),
+    ("history.json", b'[{"id":"h1","memory_id":"m1","event":"ADD","new_memory":["x"],"old_memory":null,'
+                     b'"created_at":"2025-01-01T00:00:00Z","updated_at":null,"is_deleted":0}]', b"[0].new_memory:"),
+    ("cut.jsonl", b'{"id":"a","memory":"x"}\n{"id":"b","memory":\n', b"line 2, column 20:"),
+])
+def test_errors_name_the_inputs_own_place(tmp_path, name, data, place):
+    """The place an error names is the input's (``user_id``, ``new_memory``, where a cut line ends), not
+    the canonical field it would fill (``scope.user_id``, ``new_text``) or the start of the next line."""
+    src = tmp_path / name
+    src.write_bytes(data)
+    r = run_cli(src, "--to", "canonical", "-o", tmp_path / "o.jsonl")
+    assert r.returncode == 4 and place in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

@@ -145,7 +145,8 @@ def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
     if order != ordered(order):
         extras["$order"] = order
     return build(Memory, ctx.name, path, id=rid, provenance=ctx.prov(rid, variant + (TS_SUFFIX if ts else "")),
-                 extras={SYSTEM: extras} if extras else {}, scope=scope, memory_type=mtype, **fields)
+                 extras={SYSTEM: extras} if extras else {}, scope=scope, memory_type=mtype,
+                 _places={v: k for k, v in keys.items()}, **fields)
 
 
 LEAKED_KEYS = ("text_lemmatized", "actor_id", "role", "attributed_to")
@@ -289,7 +290,8 @@ def event_record(obj: Any, ctx: Ctx, path: str, variant: str) -> HistoryEvent:
         extras["$order"] = order
     return build(HistoryEvent, ctx.name, path, id=rid,
                  provenance=ctx.prov(rid, variant + (TS_SUFFIX if ts else "")),
-                 extras={SYSTEM: extras} if extras else {}, **fields)
+                 extras={SYSTEM: extras} if extras else {},
+                 _places={v: k for k, v in (HISTORY_KEYS_TS if ts else HISTORY_KEYS).items()}, **fields)
 
 
 def relation_parts(r: Any, ctx: Ctx, path: str) -> tuple[str, str, str, bool]:

@@ -60,8 +60,11 @@ def without_markers(extras: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in extras.items() if k not in MARKERS}
 
 
-def build(cls: type[T], src: str, path: str, /, **fields: Any) -> T:
+def build(cls: type[T], src: str, path: str, /, *, _places: Mapping[str, str] | None = None, **fields: Any) -> T:
     """``cls(**fields)``, with a validation error reported as one line.
+
+    ``_places``: canonical field (``text``, ``scope.user_id``) -> the source key it came from
+    (``memory``, ``user_id``), so the error names the input's own place (:func:`split`'s keys, inverted).
 
     Raises:
         InputInvalid: ``"<name>: <path>.<field>: expected <type>, got ..."``; the value is not shown
@@ -72,7 +75,13 @@ def build(cls: type[T], src: str, path: str, /, **fields: Any) -> T:
         return cls(**fields)
     except ValidationError as e:
         err = e.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
+        parts = [str(p) for p in err["loc"]]
+        for i in range(len(parts), 0, -1):
+            head = ".".join(parts[:i])
+            if _places and head in _places:
+                parts = [_places[head], *parts[i:]]
+                break
+        loc = ".".join(parts)
         where = f"{path}.{loc}" if loc else path
         if not err["loc"] or any(is_secret_key(p) for p in err["loc"]) or blank_named(err.get("input"))[1]:
             # a secret-bearing field: the place and the expectation, never the value

@@ -331,7 +331,12 @@ def json_lines(fh: Iterable[bytes], name: str, report: Any, exact_ints: bool = T
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as e:
-            raise json_error(name, raw, e, line=lineno) from None
+            body = raw.rstrip(b"\r\n")  # a line cut short is placed where it ends, not after its newline
+            try:
+                orjson.loads(body)
+            except orjson.JSONDecodeError as inner:
+                e = inner
+            raise json_error(name, body, e, line=lineno) from None
         if exact_ints and has_big_int(raw):  # orjson made integers beyond 64 bits floats; parse exactly
             obj = loads(raw, name, undo_double=False, report=report, line=lineno)
         else:
