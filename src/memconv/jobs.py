@@ -36,7 +36,7 @@ import os
 import random
 import shutil
 from array import array
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any, BinaryIO, Callable, Iterator
@@ -191,9 +191,10 @@ def _header_line(path: str) -> bytes:
 def _work(task: dict[str, Any]) -> dict[str, Any]:
     """One worker's part (in its own process): read ``task``'s range, write it to ``task["out"]``.
 
-    Returns ``{"report", "ids", "header_inside", "error"}``: the part's report, its writer's id
-    fingerprints per collection (``array('q')`` bytes), whether a header line was met inside the range,
-    and the error's one line when it failed (the parent then runs the serial conversion).
+    Returns ``{"report", "ids", "give_way"}``: the part's report and its writer's id fingerprints per
+    collection (``array('q')`` bytes); or ``give_way``, what made it stop at once (a warning, a header
+    line inside the range, a record the mem0 writer joins across the stream, a failure), and the parent
+    stops the other parts and runs the serial conversion.
     """
     from . import registry
     from .format import WriteOptions
@@ -201,7 +202,7 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
     from .secrets import blank
     from .uniqueids import recording
 
-    report = Report()
+    report = _Strict()
     try:
         inp = RangeInput(task["path"], task["start"], task["end"], task["prefix"])
         fmt = registry.get(task["to"])
@@ -209,15 +210,43 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
                             jsonl=task["jsonl"], output_path=task["output_path"],
                             extra={**task["options"], "keep_secrets": task["keep_secrets"]})
         with recording() as guards, open(task["out"], "wb") as fh, _depth_guard(report):
-            stream = iter_records([inp], format="canonical", report=report, max_records=0)
+            stream = _watched(iter_records([inp], format="canonical", report=report, max_records=0), inp, task["to"])
             fmt.write(_with_header(blank(stream, report, keep=task["keep_secrets"])), fh, opts)
+        if inp.header_inside:
+            raise GiveWay("holds a header line")
         ids: dict[str, bytes] = {}
         for guard in guards:
             for coll, fp in guard.seen.items():
                 ids[coll] = ids.get(coll, b"") + array("q", (h for h in fp.table if h)).tobytes()
-        return {"report": report, "ids": ids, "header_inside": inp.header_inside, "error": None}
+        return {"report": Report(**{f: getattr(report, f) for f in ("read", "written", "placed", "losses",
+                                                                      "warnings", "info")}),
+                "ids": ids, "give_way": None}
+    except GiveWay as e:  # what the serial run must decide: stop here, at once
+        return {"report": None, "ids": {}, "give_way": str(e)}
     except Exception as e:  # noqa: BLE001 - any failure: the serial run reports it properly
-        return {"report": report, "ids": {}, "header_inside": False, "error": f"{type(e).__name__}: {e}"}
+        return {"report": None, "ids": {}, "give_way": f"failed ({type(e).__name__})"}
+
+
+class GiveWay(Exception):
+    """A part met what only the one-process run can decide (the message says what); the worker stops."""
+
+
+class _Strict(Report):
+    """A part's report that stops the part at its first warning (warnings carry the stream's places)."""
+
+    def warn(self, message: str) -> None:
+        raise GiveWay("warned")
+
+
+def _watched(items: Iterator[Any], inp: RangeInput, to: str) -> Iterator[Any]:
+    """``items``, stopping the part at a header line met inside its range, or, on the way to mem0, at a
+    record other than a memory (the mem0 writer names agents and writes history at the end)."""
+    for item in items:
+        if inp.header_inside:
+            raise GiveWay("holds a header line")
+        if to == "mem0" and item.kind not in ("header", "memory"):
+            raise GiveWay("the mem0 writer joins records other than memories across the stream")
+        yield item
 
 
 @contextmanager
@@ -286,13 +315,21 @@ def _map(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+    stop = False
     try:
-        return [f.result() for f in futures]
+        for done in as_completed(futures):  # the first part that gives way stops the others
+            if done.result()["give_way"]:
+                stop = True
+                break
+        return [f.result() if f.done() and not f.cancelled() else {"report": None, "ids": {}, "give_way": "stopped"}
+                for f in futures] if stop else [f.result() for f in futures]
     except BaseException:
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
-            proc.terminate()
+        stop = True
         raise
     finally:
+        if stop:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -309,14 +346,8 @@ def children_peak_rss_mb() -> float | None:
 
 def _why_serial(results: list[dict[str, Any]], to: str, max_records: int) -> str | None:
     for i, res in enumerate(results, 1):
-        if res["error"]:
-            return f"part {i} failed"
-        if res["header_inside"]:
-            return f"part {i} holds a header line"
-        if res["report"].warnings:
-            return f"part {i} warned"
-        if to == "mem0" and set(res["report"].read) - {"memory"}:
-            return "the mem0 writer joins records other than memories across the stream"
+        if res["give_way"] and res["give_way"] != "stopped":
+            return f"part {i} {res['give_way']}"
     if max_records and sum(sum(r["report"].read.values()) for r in results) > max_records:
         return "over --max-records"
     from .uniqueids import Fingerprints
