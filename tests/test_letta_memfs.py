@@ -475,3 +475,78 @@ def test_validate_lists_what_letta_code_would_refuse(tmp_path):
     out = done.stdout.decode()
     assert "b.md: line 1: no front matter" in out and "system/a.md: line 3: front matter key 'tags'" in out
     assert "c.md" not in out
+
+
+# ---------------------------------------------------------------- folders Letta Code wrote (a tester's finds)
+
+def _letta_code_folder(root: Path) -> Path:
+    (root / "system" / "human").mkdir(parents=True)
+    (root / "system" / "persona.md").write_text("---\ndescription: who I am\n---\nI help.")
+    (root / "system" / "human" / "prefs.md").write_text("---\ndescription: what they like\n---\nTea.")
+    (root / "system" / "my notes.md").write_text("---\ndescription: notes\n---\nA space in the name.")
+    (root / "notes").mkdir()
+    (root / "notes" / "discount%20codes.md").write_text("---\ndescription: codes\n---\nSAVE10")
+    (root / "_detached").mkdir()
+    (root / "_detached" / "notes.md").write_text("---\ndescription: d\n---\nfrom _detached/notes.md")
+    (root / "notes.md").write_text("---\ndescription: n\n---\nfrom notes.md")
+    return root
+
+
+def _labels(src) -> dict[str, str]:
+    return {b.label: b.value for b in memconv.read(str(src)).of("block")}
+
+
+def test_a_folder_letta_code_wrote_is_labelled_as_letta_code_labels_it(tmp_path):
+    """No memconv sidecar: the label is the path (Letta Code's labelFromRelativePath): a literal %20 and
+    a _detached/ folder are kept (they were decoded, and _detached/notes collided with notes)."""
+    labels = _labels(_letta_code_folder(tmp_path / "mem"))
+    assert labels["notes/discount%20codes"] == "SAVE10"
+    assert labels["_detached/notes"] == "from _detached/notes.md" and labels["notes"] == "from notes.md"
+    assert labels["my notes"] == "A space in the name."
+
+
+@pytest.mark.parametrize("kind", ["tar", "zip"])
+def test_an_archive_of_only_system_keeps_its_blocks_attached(tmp_path, kind):
+    """``tar czf x.tgz system`` of a fresh memory folder: system/ is the memory folder's own, not a folder
+    around it (every block came out detached, in silence)."""
+    import shutil
+
+    root = tmp_path / "fresh"
+    (root / "system" / "human").mkdir(parents=True)
+    (root / "system" / "persona.md").write_text("---\ndescription: who I am\n---\nI help.")
+    (root / "system" / "human" / "prefs.md").write_text("---\ndescription: likes\n---\nTea.")
+    arc = shutil.make_archive(str(tmp_path / "fresh"), "gztar" if kind == "tar" else "zip", root_dir=root,
+                              base_dir="system")
+    bundle = memconv.read(arc)
+    (agent,) = bundle.of("agent")
+    attached = {b.label for b in bundle.of("block") if b.id in agent.block_ids}
+    assert attached == {"persona", "human/prefs"} == {b.label for b in memconv.read(str(root)).of("block")}
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_with_a_warning(tmp_path):
+    """A Latin-1 file name gave an internal error (exit 70); now a warning naming it, the rest read."""
+    root = tmp_path / "mem"
+    (root / "system").mkdir(parents=True)
+    (root / "system" / "persona.md").write_text("---\ndescription: who\n---\nI help.")
+    os.close(os.open(os.path.join(os.fsencode(root / "system"), b"caf\xe9.md"), os.O_CREAT | os.O_WRONLY))
+    out = tmp_path / "o.af"
+    r = run_cli(root, "--to", "letta", "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert b"a file name that is not UTF-8; not read" in r.stderr
+    assert [b["label"] for b in json.loads(out.read_text())["blocks"]] == ["persona"]
+
+
+def test_a_merge_back_into_a_letta_code_folder_updates_its_files(tmp_path):
+    """Folder -> canonical -> the same folder with merge: each block updates its own file (``my notes.md``
+    gained a twin ``my%20notes.md``, read back as two blocks), twice over."""
+    root = _letta_code_folder(tmp_path / "mem")
+    before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md"))
+    want = _labels(root)
+    for _ in range(2):
+        mid = tmp_path / "mid.canonical.json"
+        if mid.exists():
+            mid.unlink()
+        memconv.convert(str(root), "canonical", str(mid))
+        memconv.convert(str(mid), "letta-memfs", str(root), strategy="merge")
+        assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md")) == before
+        assert _labels(root) == want

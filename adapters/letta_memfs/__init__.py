@@ -129,7 +129,8 @@ class LettaMemfsFormat(Format):
         for end in ARCHIVE_ENDINGS:
             if stem.endswith(end):
                 stem = stem[: -len(end)]
-        yield from read_files(inp.name, archive_root(members), report, variant=variant, agent_name=stem or "agent")
+        yield from read_files(inp.name, archive_root(members, inp.name, report), report, variant=variant,
+                              agent_name=stem or "agent")
 
     def problems(self, inp: Input) -> list[str]:
         """What Letta Code's pre-commit hook would refuse in the folder (``memconv validate``): a block

@@ -27,9 +27,19 @@ from pydantic import ValidationError
 
 from memconv.model import KIND_ORDER, RECORD_ADAPTER, Agent, Block, Header, HistoryEvent, Provenance, Skill
 
-from .shape import SIDECAR, SIDECAR_FORMAT, SKILLS_DIR, SYSTEM_DIR, is_hidden, parse, path_to_label, unescape_label
+from .shape import (DETACHED_ESCAPE, SIDECAR, SIDECAR_FORMAT, SKILLS_DIR, SYSTEM_DIR, is_hidden, parse, path_to_label,
+                    unescape_label)
 
 SYSTEM = "letta-memfs"
+
+
+def _utf8_name(rel: str) -> bool:
+    """False for a path whose bytes are not UTF-8 (``os.walk`` hands them over as lone surrogates)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def folder_files(root: Path, name: str, report: Any) -> dict[str, bytes]:
@@ -48,11 +58,19 @@ def folder_files(root: Path, name: str, report: Any) -> dict[str, bytes]:
             if os.path.islink(full):
                 report.warn(f"{name}: {rel_root}{d}: a link to a folder; not followed")
                 continue
+            if not _utf8_name(d):
+                report.warn(f"{name}: {(rel_root + d).encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}: "
+                            f"a folder name that is not UTF-8; not read")
+                continue
             keep_dirs.append(d)
         dirs[:] = keep_dirs
         for n in sorted(names):
             rel = rel_root + n
             full = os.path.join(dirpath, n)
+            if not _utf8_name(rel):
+                report.warn(f"{name}: {rel.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}: "
+                            f"a file name that is not UTF-8; not read")
+                continue
             if rel != SIDECAR and is_hidden(rel):
                 continue
             if os.path.islink(full):
@@ -69,11 +87,25 @@ def folder_files(root: Path, name: str, report: Any) -> dict[str, bytes]:
     return files
 
 
-def archive_root(members: dict[str, bytes]) -> dict[str, bytes]:
-    """Members of a tar or zip with a single top folder (``memory/system/...``) taken from inside it."""
+OWN_FOLDERS = frozenset({SYSTEM_DIR, SKILLS_DIR, "reference", DETACHED_ESCAPE})
+"""Top folders of a memory folder itself (Letta Code's ``system/``, ``reference/``, ``skills/``; memconv's
+``_detached/``): an archive whose only top folder is one of these is the memory folder, not inside one."""
+
+
+def archive_root(members: dict[str, bytes], name: str = "", report: Any = None) -> dict[str, bytes]:
+    """Members of a tar or zip with a single top folder (``memory/system/...``) taken from inside it;
+    a member whose name is not UTF-8 is left out (with a warning through ``report``)."""
+    bad = [m for m in members if not _utf8_name(m)]
+    for m in bad:
+        del members[m]
+        if report is not None:
+            report.warn(f"{name}: {m.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}: a file name "
+                        f"that is not UTF-8; not read")
     names = [m for m in members if not m.endswith("/")]
     tops = {m.split("/", 1)[0] for m in names}
-    if len(tops) == 1 and all("/" in m for m in names):
+    # a single top folder is the memory folder itself, unless it is one of the folder's own (an archive of
+    # a fresh memory folder holds only system/)
+    if len(tops) == 1 and all("/" in m for m in names) and not tops & OWN_FOLDERS:
         top = tops.pop() + "/"
         members = {m[len(top):]: data for m, data in members.items() if m.startswith(top)}
     return {m: d for m, d in members.items()
@@ -153,7 +185,9 @@ def read_files(name: str, files: dict[str, bytes], report: Any, *, variant: str,
         text = _text(name, path, data, report)
         if text is None:
             continue
-        label, attached = path_to_label(path)
+        # a file memconv wrote (its sidecar lists it) has escaped names; any other is read as Letta Code reads it
+        meta = kept_files.get(path)
+        label, attached = path_to_label(path, literal=meta is None or isinstance(meta, dict) and bool(meta.get("literal")))
         sha = hashlib.sha256(data).hexdigest()
         kept_path = path if path in kept_files else None
         if kept_path is None and sha in by_sha and by_sha[sha] not in files:
@@ -201,14 +235,15 @@ def read_files(name: str, files: dict[str, bytes], report: Any, *, variant: str,
         keep = [i for i in main.block_ids if i in attached_ids]
         main.block_ids = keep + [i for i in attached_ids if i not in keep]
     kept_skill_names = {r.name for r in records if r.kind == "skill"}
+    undo = (lambda x: x) if side is None else unescape_label  # names escaped only in folders memconv wrote
     for skill_name, skill_files in sorted(skills.items()):
-        real = unescape_label(skill_name)
+        real = undo(skill_name)
         found = next((r for r in records if r.kind == "skill" and r.name == real), None)
         if found is not None:
-            found.files = {unescape_label(k): v for k, v in skill_files.items()}
+            found.files = {undo(k): v for k, v in skill_files.items()}
         elif real not in kept_skill_names:
             records.append(Skill(id=f"skill-{len(kept_skill_names)}", name=real,
-                                 files={unescape_label(k): v for k, v in skill_files.items()},
+                                 files={undo(k): v for k, v in skill_files.items()},
                                  provenance=Provenance(system=SYSTEM, variant=variant)))
             kept_skill_names.add(real)
     events: list[Any] = []

@@ -91,16 +91,19 @@ def label_to_path(label: str, attached: bool) -> str:
     return rel + ".md"
 
 
-def path_to_label(path: str) -> tuple[str, bool]:
+def path_to_label(path: str, literal: bool = False) -> tuple[str, bool]:
     """``(label, attached)`` of a file: under ``system/`` the label is the path below ``system/``
     (Letta Code renders ``system/persona.md`` as the block ``persona``), elsewhere the path from the
-    folder's root; ``.md`` removed, escapes undone."""
+    folder's root; ``.md`` removed. Escapes are undone and ``_detached/`` taken off only in a folder
+    memconv wrote; in another (``literal``: no sidecar) the label is the path as Letta Code's
+    ``labelFromRelativePath`` gives it (``notes/discount%20codes``, ``_detached/notes``)."""
     rel = path[:-3] if path.endswith(".md") else path
+    undo = (lambda x: x) if literal else unescape_label
     if rel.startswith(SYSTEM_DIR + "/"):
-        return unescape_label(rel[len(SYSTEM_DIR) + 1:]), True
-    if rel.startswith(DETACHED_ESCAPE + "/"):
+        return undo(rel[len(SYSTEM_DIR) + 1:]), True
+    if rel.startswith(DETACHED_ESCAPE + "/") and not literal:
         rel = rel[len(DETACHED_ESCAPE) + 1:]
-    return unescape_label(rel), False
+    return undo(rel), False
 
 
 def is_hidden(path: str) -> bool:

@@ -18,7 +18,7 @@ import os
 import shutil
 import tarfile
 import zipfile
-from typing import Any, BinaryIO, Iterable
+from typing import Any, BinaryIO, Container, Iterable
 
 import orjson
 
@@ -31,7 +31,7 @@ from memconv.strategies import Plan
 
 from .mapping import MAPPING
 from .shape import (SIDECAR, SIDECAR_FORMAT, SIDECAR_VERSION, SKILLS_DIR, escape_label, is_hidden, label_to_path,
-                    one_line, render)
+                    one_line, path_to_label, render)
 
 _TEXT_FIELD = {"block": "value", "memory": "text", "passage": "text"}
 
@@ -191,6 +191,50 @@ def _existing_files(dest: str) -> dict[str, bytes]:
     return files
 
 
+def _block_paths(files: Iterable[str], ours: Container[str] | None) -> dict[tuple[str, bool], str]:
+    """``(label, attached) -> path`` of the block files among ``files``; a file not in ``ours`` (the
+    paths memconv's sidecar lists; None: all) is labelled as Letta Code reads it
+    (:func:`~.shape.path_to_label`)."""
+    out: dict[tuple[str, bool], str] = {}
+    for p in files:
+        if p.endswith(".md") and not is_hidden(p) and not p.startswith(SKILLS_DIR + "/"):
+            out.setdefault(path_to_label(p, literal=ours is not None and p not in ours), p)
+    return out
+
+
+def _same_blocks(existing: dict[str, bytes], new: dict[str, bytes]) -> dict[str, str]:
+    """New block paths -> the destination's path of the same block (label and attachment) when the two
+    differ: ``my notes.md`` that Letta Code wrote is the block memconv would write as ``my%20notes.md``."""
+    ours: Container[str] = ()
+    if SIDECAR in existing:
+        try:
+            listed = orjson.loads(existing[SIDECAR]).get("files") or {}
+            ours = {p for p, m in listed.items() if not (isinstance(m, dict) and m.get("literal"))}
+        except (orjson.JSONDecodeError, AttributeError):
+            ours = ()
+    old = _block_paths(existing, ours)
+    moved: dict[str, str] = {}
+    for key, path in _block_paths(new, None).items():
+        there = old.get(key)
+        if there is not None and there != path and there not in new:
+            moved[path] = there
+    return moved
+
+
+def _moved(built: Built, moved: dict[str, str]) -> Built:
+    """``built`` with its files (and their sidecar entries) at the paths ``moved`` gives."""
+    out = Built()
+    out.counts = built.counts
+    out.sidecar = dict(built.sidecar)
+    if isinstance(out.sidecar.get("files"), dict):  # a moved file keeps the name Letta Code gave it: literal
+        out.sidecar["files"] = {moved.get(p, p): ({**m, "literal": True} if p in moved and isinstance(m, dict) else m)
+                                for p, m in out.sidecar["files"].items()}
+    out.files = {moved.get(p, p): d for p, d in built.files.items()}
+    if SIDECAR in out.files:
+        out.files[SIDECAR] = orjson.dumps(out.sidecar, option=orjson.OPT_INDENT_2)
+    return out
+
+
 def _merge(existing: dict[str, bytes], built: Built, strategy: str, plan: Plan) -> dict[str, bytes]:
     """The destination's files combined with the new ones under ``strategy``; files are keyed by path
     (a block's path is its label's), sidecar records by ``(kind, id)``. ``replace`` keeps the
@@ -202,6 +246,11 @@ def _merge(existing: dict[str, bytes], built: Built, strategy: str, plan: Plan) 
         except orjson.JSONDecodeError:
             old_side = {}
     new_side = built.sidecar
+    if strategy != "replace":  # a block the destination holds under another file name is written there
+        moved = _same_blocks(existing, built.files)
+        if moved:
+            built = _moved(built, moved)
+            new_side = built.sidecar
     if strategy == "replace":
         for path in existing:
             if path not in built.files and not is_hidden(path):
