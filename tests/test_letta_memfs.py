@@ -550,3 +550,19 @@ def test_a_merge_back_into_a_letta_code_folder_updates_its_files(tmp_path):
         memconv.convert(str(mid), "letta-memfs", str(root), strategy="merge")
         assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md")) == before
         assert _labels(root) == want
+
+
+def test_a_block_without_a_limit_comes_back_without_one_through_an_agent_file(tmp_path):
+    """Folder -> .af -> folder: the .af writer fills Letta's default limit in; the folder writer leaves
+    it out again, so the file comes back byte for byte (a ``limit: 100000`` added to a read-only file
+    made Letta Code's hook refuse the merge back: "file is read_only and cannot be modified")."""
+    root = tmp_path / "mem"
+    (root / "system").mkdir(parents=True)
+    ro = root / "system" / "ro.md"
+    ro.write_bytes(b"---\ndescription: protected\nread_only: true\n---\nDo not edit.")  # as Letta Code writes it
+    af = tmp_path / "a.af"
+    assert run_cli(root, "--to", "letta", "-o", af).returncode == 0
+    assert json.loads(af.read_text())["blocks"][0]["limit"] == 100000
+    back = tmp_path / "back"
+    assert run_cli(af, "--to", "letta-memfs", "-o", back).returncode == 0
+    assert (back / "system" / "ro.md").read_bytes() == ro.read_bytes()

@@ -36,6 +36,9 @@ SIDECAR_VERSION = 1
 SYSTEM_DIR = "system"
 DETACHED_ESCAPE = "_detached"
 SKILLS_DIR = "skills"
+LETTA_DEFAULT_LIMIT = 100000
+"""Letta's default block limit (``CORE_MEMORY_BLOCK_CHAR_LIMIT``, letta 0.16.8 ``constants.py``): what a
+block without a ``limit`` gets, so a file need not say it."""
 ALLOWED_KEYS = ("description", "read_only", "limit")
 """Front matter keys Letta Code's pre-commit hook accepts (``ALL_KNOWN_KEYS``)."""
 

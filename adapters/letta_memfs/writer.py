@@ -31,7 +31,7 @@ from memconv.strategies import Plan
 
 from .mapping import MAPPING
 from .shape import (SIDECAR, SIDECAR_FORMAT, SIDECAR_VERSION, SKILLS_DIR, escape_label, is_hidden, label_to_path,
-                    one_line, path_to_label, render)
+                    LETTA_DEFAULT_LIMIT, one_line, path_to_label, render)
 
 _TEXT_FIELD = {"block": "value", "memory": "text", "passage": "text"}
 
@@ -119,7 +119,9 @@ def build(items: Iterable[Any], options: WriteOptions) -> Built:
             path = place(label_to_path(item.label, item.id in attached))
             desc = item.description if item.description and one_line(item.description) else \
                 f"Letta block {item.label!r}, converted by memconv"
-            data = render(desc, item.value, item.read_only, item.limit)
+            # Letta's default limit says nothing a file without one does not: left out, so a block that went
+            # through an .af (whose writer fills the default in) is written back as it was
+            data = render(desc, item.value, item.read_only, None if item.limit == LETTA_DEFAULT_LIMIT else item.limit)
         elif kind == "memory":
             path = place(_memory_path(item))
             data = render(_memory_description(item), item.text)
