@@ -175,3 +175,21 @@ def test_timestamp_applies_only_when_the_input_carries_no_export_time(tmp_path):
     memconv.convert(str(bare), "agentmemory", str(tmp_path / "b.json"), timestamp="2001-01-01T00:00:00.000Z")
     doc = json.loads((tmp_path / "b.json").read_text())
     assert doc["exportedAt"] == "2001-01-01T00:00:00.000Z" == doc["memories"][0]["createdAt"]
+
+
+def test_access_logs_that_are_not_an_array(tmp_path):
+    """AgentMemory's importer fails on an ``accessLogs`` that is not an array (``'accessLogs must be an
+    array'``, after writing the other collections in 0.9.2x): a non-empty one is refused with its place,
+    as validate says (it said ok, and the value was written back); a null one is read, and not written."""
+    doc = json.loads((FIXTURES / "agentmemory" / "example_minimal.json").read_text())
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**doc, "accessLogs": {"a": 1}}))
+    r = run_cli("validate", bad)
+    assert r.returncode == 1 and b"accessLogs: expected an array" in r.stdout + r.stderr
+    r = run_cli(bad, "--to", "agentmemory", "-o", tmp_path / "o.json")
+    assert r.returncode == 4 and b"accessLogs must be an array" in r.stderr and not (tmp_path / "o.json").exists()
+    null = tmp_path / "null.json"
+    null.write_text(json.dumps({**doc, "accessLogs": None}))
+    out = tmp_path / "n.json"
+    assert run_cli(null, "--to", "agentmemory", "-o", out).returncode == 0
+    assert "accessLogs" not in json.loads(out.read_text())

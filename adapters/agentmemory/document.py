@@ -54,6 +54,8 @@ def write_doc(o: BinaryIO, version: str, exported_at: str, sessions: Iterable[by
             write_joined(o, raw[coll])
             o.write(b"]")
     for key, val in (top or {}).items():  # an AgentMemory source's pagination, unknown keys, empty collections
+        if key == "accessLogs" and not isinstance(val, list):
+            continue  # mem::import (0.9.29) fails on any accessLogs that is not an array, null included; no data
         if not is_marker(key) and key not in raw and key not in REQUIRED_TOP:
             o.write(b"," + _dump(key) + b":" + _dump(val))
     o.write(b"}")

@@ -563,6 +563,11 @@ class _Reader:
         if "exportedAt" not in keys:
             self.report.warn(f"{self.name}: exportedAt missing; writing AgentMemory again stamps the "
                              f"conversion time")
+        logs = top.values.get("accessLogs") if "accessLogs" in keys else None
+        if "accessLogs" in keys and top.types["accessLogs"] != "an array" and logs:
+            # mem::import: `if (importData.accessLogs) { if (!Array.isArray(...)) return {success: false} }`
+            raise self.fail("accessLogs", f"expected an array, got {top.types['accessLogs']} (AgentMemory's "
+                                          f"importer: 'accessLogs must be an array', and the import fails)")
         for key in OPTIONAL_COLLECTIONS:
             if key in keys and top.types[key] != "an array":
                 self.report.warn(f"{self.name}: {key}: {top.types[key]}, not an array; AgentMemory's "
