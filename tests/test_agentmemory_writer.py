@@ -193,3 +193,18 @@ def test_access_logs_that_are_not_an_array(tmp_path):
     out = tmp_path / "n.json"
     assert run_cli(null, "--to", "agentmemory", "-o", out).returncode == 0
     assert "accessLogs" not in json.loads(out.read_text())
+
+
+def test_an_output_over_agentmemorys_payload_limit_is_warned_about(tmp_path):
+    """Without ``--split``, a document over the ~15 MiB AgentMemory takes in one import request is still
+    written (files can be imported other ways), with a warning that says to use --split (there was none)."""
+    src = tmp_path / "big.jsonl"
+    text = "x" * 6000
+    src.write_text("".join(json.dumps({"kind": "memory", "id": f"m{i}", "text": f"{i} {text}"}) + "\n"
+                           for i in range(3000)))
+    r = run_cli(src, "--to", "agentmemory", "-o", tmp_path / "o.json")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "o.json").stat().st_size > 15 * 2 ** 20
+    assert b"over the ~15 MiB AgentMemory takes in one import request; write it with --split" in r.stderr
+    small = run_cli(FIXTURES / "agentmemory" / "example_full.json", "--to", "agentmemory", "-o", tmp_path / "s.json")
+    assert b"15 MiB" not in small.stderr

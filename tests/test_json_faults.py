@@ -18,6 +18,7 @@ import re
 
 import pytest
 
+import memconv
 import memconv.adapters.letta as letta_adapter
 import memconv.adapters.mem0.reader as mem0_reader
 from memconv.errors import MemconvError
@@ -374,3 +375,19 @@ def test_errors_name_the_inputs_own_place(tmp_path, name, data, place):
     r = run_cli(src, "--to", "canonical", "-o", tmp_path / "o.jsonl")
     assert r.returncode == 4 and place in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name, lines, n", [
+    ("mem0.jsonl", [{"id": "0b7a6f1e-1111-4222-8333-444455556666", "memory": "y" * 100_000, "user_id": "u"},
+                    {"id": "1b7a6f1e-1111-4222-8333-444455556666", "memory": "short", "user_id": "u"}], 2),
+    ("canonical.jsonl", [{"kind": "block", "id": "block-0", "label": "big", "value": "z" * 200_000},
+                         {"kind": "memory", "id": "m1", "text": "t"}], 2),
+])
+def test_a_jsonl_whose_first_line_is_longer_than_a_peek(tmp_path, name, lines, n):
+    """A JSON-L record of a 100,000-character memory or block is one line, longer than the 4-64 KiB
+    detection peeks: mem0's was "format not recognised", canonical's was read as a document."""
+    src = tmp_path / name
+    src.write_text("".join(json.dumps(l) + "\n" for l in lines))
+    bundle = memconv.read(str(src))
+    assert len(bundle.records) == n
+    assert max(len(getattr(r, "text", None) or getattr(r, "value", "") or "") for r in bundle.records) >= 100_000

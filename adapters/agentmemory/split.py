@@ -105,7 +105,7 @@ class Parts:
 
     def _too_big(self, n: int, what: str) -> None:
         if n > SAFE_PAYLOAD_BYTES - PART_OVERHEAD - 256:
-            raise LimitExceeded(f"one {what} is {n} bytes, over AgentMemory's ~15 MiB payload limit on its own; "
+            raise LimitExceeded(f"one {what} is {n:,} bytes, over AgentMemory's ~15 MiB payload limit on its own; "
                                 f"it cannot be imported even with --split")
 
     def add_session(self, sid: str) -> None:
@@ -140,7 +140,7 @@ class Parts:
         c["obs"] += 1
 
     def _add_row(self, coll: str, size: int) -> "_Rows":
-        self._too_big(size, coll[:-1] if coll.endswith("s") else coll)
+        self._too_big(size, f"record of {coll}")
         cap = CAPS.get(_COLL_CAP.get(coll, ""), 10 ** 9)
         rows = self.cur["rows"].get(coll)
         if not self._fits(size + len(coll) + 8) or (rows is not None and len(rows) >= cap):

@@ -536,6 +536,19 @@ class _Writer:
                    self.sum_spool.all(self.sum_handles),
                    {c: self.raw[c].all(h) for c, h in self.raw_handles.items()},
                    top=self.header.extras.get(SYSTEM))  # also when it came back through another format
+        self.check_payload()
+
+    def check_payload(self) -> None:
+        """Warn when the document is over what AgentMemory takes in one import request (~15 MiB, its
+        engine's 16 MiB frame cap): ``--split`` writes parts that fit."""
+        try:
+            size = self.out.tell()
+        except (OSError, AttributeError, ValueError):
+            return
+        if size > SAFE_PAYLOAD_BYTES:
+            self.report.warn(f"agentmemory: the output is {size / 2 ** 20:.1f} MiB, over the ~15 MiB AgentMemory "
+                             f"takes in one import request; write it with --split (parts that fit), or import it "
+                             f"by another route")
 
     def check_access_logs(self, small_mems: list[dict[str, Any]]) -> None:
         """Warn of access logs whose ``memoryId`` is no memory of this output: ``mem::import`` (0.9.29)

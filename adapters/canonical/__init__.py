@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, Iterable, Iterator
 import orjson
 from pydantic import ValidationError
 
-from memconv.sniff import top_keys
+from memconv.sniff import top_keys, whole_first_line
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
@@ -81,7 +81,7 @@ class CanonicalFormat(Format):
     def detect(self, inp: Input) -> int:
         head = inp.peek(64 * 1024).lstrip(BOM + b" \t\r\n")
         if head.startswith(b"{"):
-            line = head.split(b"\n", 1)[0]
+            line = _first_line(inp)
             if b'"format":"' + DOC_FORMAT.encode() in head.replace(b" ", b"")[:4096]:
                 return 95
             try:
@@ -98,7 +98,7 @@ class CanonicalFormat(Format):
 
     def read(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
         head = inp.peek(4096).lstrip(BOM + b" \t\r\n")
-        first_line = head.split(b"\n", 1)[0]
+        first_line = _first_line(inp)
         is_doc = False
         try:
             first = orjson.loads(first_line)
@@ -214,6 +214,17 @@ class CanonicalFormat(Format):
             options.report.place(rec.kind, "native")
         out.write(b"]}\n")
         ids.finish()
+
+
+def _first_line(inp: Input) -> bytes:
+    """The input's first non-blank line: from the first 4 KiB, or read whole when it is longer and more
+    lines follow (:func:`memconv.sniff.whole_first_line`: a JSON-L record longer than a peek)."""
+    head = inp.peek(4096).lstrip(BOM + b" \t\r\n")
+    peek_line = head.split(b"\n", 1)[0]
+    if b"\n" in head or len(inp.peek(4096)) < 4096:
+        return peek_line
+    whole = whole_first_line(inp)
+    return peek_line if whole is None else whole
 
 
 def _unique(items: Iterator[Any], ids: UniqueIds) -> Iterator[Any]:

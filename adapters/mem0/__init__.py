@@ -21,7 +21,7 @@ from memconv.io import PEEK_BYTES, Input
 from memconv.mapping import ReadTable
 from memconv.jsonstream import first_value
 from memconv.jsonutil import BOM, has_big_int, ijson_backend
-from memconv.sniff import top_keys
+from memconv.sniff import top_keys, whole_first_line
 
 from .mapping import EMBED_KEY, MAPPING
 from .markdown import read_markdown, sniff_markdown, wants_markdown, write_markdown
@@ -105,7 +105,11 @@ def sniff(inp: Input) -> tuple[str | None, int]:
     if text[:3] == b"---" or text[:4] == b"<!--":
         return ("markdown", _SCORES["markdown"]) if sniff_markdown(head) else (None, 0)
     if text[:1] == b"{":
-        line, _, rest = text.partition(b"\n")
+        line, nl, rest = text.partition(b"\n")
+        if not nl and len(head) >= PEEK_BYTES:  # a first line longer than the peek: read it whole
+            whole = whole_first_line(inp)
+            if whole is not None:
+                line, rest = whole, b"{"  # more follows: JSON-L
         try:
             first = orjson.loads(line)
         except orjson.JSONDecodeError:

@@ -107,7 +107,10 @@ class Input:
             stream = _CheckedGzip(raw, self.name)
         else:
             raw.seek(0)
-        head = stream.peek(4)[:4]
+        try:
+            head = stream.peek(4)[:4]
+        except (EOFError, OSError, zlib.error):  # a damaged gzip: its reads say so, with the input's name
+            head = b""
         wide = next((enc for bom, enc in WIDE_BOMS if head.startswith(bom)), None)
         if wide is None:
             return stream  # type: ignore[no-any-return]

@@ -121,3 +121,45 @@ def _no_bom(fh: BinaryIO) -> BinaryIO:
     if fh.read(3) != BOM:
         fh.seek(0)
     return fh
+
+
+FIRST_LINE_MAX = 8 * 1024 * 1024
+"""The longest first line :func:`whole_first_line` reads (a JSON-L record of a 100,000-character block is
+one line, longer than any peek)."""
+
+
+def whole_first_line(inp: Input, cap: int = FIRST_LINE_MAX) -> bytes | None:
+    """The input's first non-blank line, read whole (BOM and white space around it taken off), when it
+    ends within ``cap`` bytes and something other than white space follows it: a JSON-L line longer than
+    a peek. None otherwise: one line only (a document written on one line is not read whole here, so
+    memory stays flat) or a line past ``cap``. Bytes are counted in 64 KiB chunks before the line is read.
+    Any read error gives None (the reader reports it, with its place)."""
+    try:
+        with inp.open() as fh:
+            start = end = None
+            pos = 0
+            while end is None:
+                chunk = fh.read(1 << 16)
+                if not chunk:
+                    return None
+                if start is None:
+                    body = chunk.lstrip(BOM + b" \t\r\n")
+                    if body:
+                        start = pos + len(chunk) - len(body)
+                if start is not None:
+                    nl = chunk.find(b"\n", max(0, start - pos))
+                    if nl >= 0:
+                        end = pos + nl
+                    elif pos + len(chunk) - start > cap:
+                        return None
+                pos += len(chunk)
+            rest = chunk[end - (pos - len(chunk)) + 1:] or fh.read(4096)
+            while rest and not rest.strip():
+                rest = fh.read(4096)
+            if not rest.strip():
+                return None
+        with inp.open() as fh:
+            fh.read(start)
+            return fh.read(end - start).rstrip(b"\r")
+    except (MemconvError, OSError, EOFError, zlib.error, ValueError):
+        return None
