@@ -566,3 +566,17 @@ def test_a_block_without_a_limit_comes_back_without_one_through_an_agent_file(tm
     back = tmp_path / "back"
     assert run_cli(af, "--to", "letta-memfs", "-o", back).returncode == 0
     assert (back / "system" / "ro.md").read_bytes() == ro.read_bytes()
+
+
+def test_a_front_matter_list_is_read_as_a_list(tmp_path):
+    """``tags:`` then ``  - a`` / ``  - b``, as Letta Code's parseFrontmatter reads it: a list (it was an
+    empty string, with an "indented line is ignored" warning and no loss reported)."""
+    root = tmp_path / "mem"
+    (root / "notes").mkdir(parents=True)
+    (root / "system").mkdir()
+    (root / "system" / "persona.md").write_text("---\ndescription: who\n---\nI help.")
+    (root / "notes" / "extra.md").write_text("---\ndescription: extra\ntags:\n  - a\n  - b\n---\nBody.")
+    (block,) = [b for b in memconv.read(str(root)).of("block") if b.label == "notes/extra"]
+    assert block.metadata["frontmatter"]["tags"] == ["a", "b"]
+    r = run_cli(root, "--to", "canonical", "-o", tmp_path / "o.jsonl")
+    assert b"indented line" not in r.stderr

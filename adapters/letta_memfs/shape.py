@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote
 
 SIDECAR = ".memconv.json"
@@ -136,7 +137,9 @@ def render(description: str, value: str, read_only: bool = False, limit: int | N
 class Parsed:
     """A block file as read: front matter keys (raw text values), the body, and what was wrong."""
 
-    keys: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, Any] = field(default_factory=dict)
+    """Front matter key -> its value: a string, or a list of strings for a key followed by ``- item``
+    lines (only keys Letta Code's hook does not check; the three it does are strings)."""
     body: str = ""
     has_front_matter: bool = False
     problems: list[str] = field(default_factory=list)
@@ -161,10 +164,16 @@ def parse(text: str, exact: bool = False) -> Parsed:
     out.body = m.group(2) or ""
     if not exact:
         out.body = out.body.strip()
+    last: str | None = None
     for n, line in enumerate(m.group(1).split("\n"), 2):
         if not line.strip():
             continue
         if line[:1] in (" ", "\t"):
+            item = line.strip()
+            held = out.keys.get(last) if last is not None else None
+            if (item == "-" or item.startswith("- ")) and last not in ALLOWED_KEYS and (held == "" or isinstance(held, list)):
+                out.keys[last] = [*(held or []), item[1:].strip()]  # a YAML list, as parseFrontmatter reads it
+                continue
             out.problems.append(f"line {n}: an indented line in the front matter is ignored")
             continue
         key, sep, value = line.partition(":")
@@ -177,6 +186,7 @@ def parse(text: str, exact: bool = False) -> Parsed:
                                 f"({', '.join(ALLOWED_KEYS)}); kept in the block's metadata")
         out.keys[key] = value.strip()
         out.key_lines[key] = n
+        last = key
     if not out.keys.get("description", "").strip():
         out.problems.append("line 2: no 'description' (Letta Code requires a non-empty one)")
     return out
