@@ -18,30 +18,32 @@ VALUE = "DOLLAR-KEY-VALUE-7f3c"
 TARGETS = ["agentmemory", "mem0", "letta", "canonical"]
 
 
-def _letta(tmp_path):
-    doc = json.loads((LETTA / "letta-tests__test_agent.af").read_text())
-    doc["agents"][0]["$comment"] = VALUE
-    doc["agents"][0]["messages"][1]["$note"] = VALUE
-    doc["tools"][0]["$schema"] = VALUE
-    p = tmp_path / "a.af"
+def _edited(tmp_path, fixture, name, places):
+    """``fixture`` with ``VALUE`` put at each ``(path to an object, key)`` of ``places``, written to
+    ``tmp_path/name``; returns the path and how many keys were put."""
+    doc = json.loads(fixture.read_text())
+    for path, key in places:
+        obj = doc
+        for step in path:
+            obj = obj[step]
+        obj[key] = VALUE
+    p = tmp_path / name
     p.write_text(json.dumps(doc))
-    return p, 3
+    return p, len(places)
+
+
+def _letta(tmp_path):
+    return _edited(tmp_path, LETTA / "letta-tests__test_agent.af", "a.af",
+                   [(("agents", 0), "$comment"), (("agents", 0, "messages", 1), "$note"), (("tools", 0), "$schema")])
 
 
 def _mem0(tmp_path):
-    doc = json.loads((FIXTURES / "mem0" / "get_all_v11.json").read_text())
-    doc["results"][0]["$schema"] = VALUE
-    p = tmp_path / "m.json"
-    p.write_text(json.dumps(doc))
-    return p, 1
+    return _edited(tmp_path, FIXTURES / "mem0" / "get_all_v11.json", "m.json", [(("results", 0), "$schema")])
 
 
 def _agentmemory(tmp_path):
-    doc = json.loads((FIXTURES / "agentmemory" / "example_full.json").read_text())
-    doc["memories"][0]["$comment"] = VALUE
-    p = tmp_path / "am.json"
-    p.write_text(json.dumps(doc))
-    return p, 1
+    return _edited(tmp_path, FIXTURES / "agentmemory" / "example_full.json", "am.json",
+                   [(("memories", 0), "$comment")])
 
 
 def _canonical(tmp_path):
@@ -66,7 +68,6 @@ def test_a_dollar_key_is_kept_or_reported(tmp_path, make, to):
     src, n = make(tmp_path)
     text = src.read_text()
     keys = [k for k in ("$comment", "$note", "$schema", "$") if f'"{k}": "{VALUE}"' in text]
-    src.write_text(text.replace(f'": "{VALUE}"', f'": "{VALUE}"'))
     for k in keys:  # one value per key, to tell them apart in the output
         text = text.replace(f'"{k}": "{VALUE}"', f'"{k}": "{VALUE}{k}"', 1)
     src.write_text(text)
