@@ -66,12 +66,11 @@ def default_jobs() -> int:
 
 def eligible(jobs: int, inputs: list[Any], source: Any, target: str, *, jsonl: bool, strategy: str | None,
              selecting: bool, options: dict[str, Any]) -> str | None:
-    """Why this conversion runs in one process (a short reason), or None when :func:`run` may cut it.
+    """Why this conversion (asked for with ``jobs`` > 1) runs in one process (a short reason), or None
+    when :func:`run` may cut it.
 
     ``inputs``: the :class:`~memconv.io.Input` objects; ``source``: the detected input format.
     """
-    if jobs <= 1:
-        return "--jobs 1"
     if len(inputs) != 1 or not isinstance(inputs[0], Input) or inputs[0].path is None or inputs[0].is_dir:
         return "not one local file"
     inp = inputs[0]
@@ -264,19 +263,19 @@ def _hash_seed(seed: str) -> Iterator[None]:
 
 def run(jobs: int, inp: Input, to: str, scratch: str, *, target_version: str | None, timestamp: str | None,
         jsonl: bool, keep_secrets: bool, output_path: str | None, max_records: int,
-        options: dict[str, Any]) -> tuple[Callable[[BinaryIO, Report], None] | None, str]:
+        options: dict[str, Any]) -> tuple[Callable[[BinaryIO, Report], None] | None, int, str | None]:
     """Convert ``inp`` in ``jobs`` worker processes into parts under ``scratch``.
 
     Returns:
-        ``(join, why)``: ``join(out, report)`` writes the joined output to ``out`` and adds the parts'
-        reports to ``report``; or ``(None, why)`` when the serial run must do the conversion (``why``
-        says what the parts met).
+        ``(join, workers, None)``: ``join(out, report)`` writes the joined output to ``out`` and adds the
+        parts' reports to ``report``; or ``(None, 1, why)`` when the serial run must do the conversion
+        (``why`` says what the parts met).
     """
     path = str(inp.path)
     prefix = _header_line(path)
     ranges = cut(path, jobs, len(prefix))
     if len(ranges) < 2:
-        return None, "one range"
+        return None, 1, "one range"
     tasks = [{"path": path, "start": a, "end": b, "prefix": prefix, "to": to,
               "out": os.path.join(scratch, f"part-{i:04d}"), "target_version": target_version,
               "timestamp": timestamp, "jsonl": jsonl, "output_path": output_path, "options": dict(options),
@@ -284,21 +283,20 @@ def run(jobs: int, inp: Input, to: str, scratch: str, *, target_version: str | N
     try:
         results = _map(tasks)
     except (OSError, RuntimeError) as e:  # no processes to be had, or one died (BrokenProcessPool)
-        return None, f"workers could not run ({e})"
-    why = _why_serial(results, to, max_records)
+        return None, 1, f"workers could not run ({e})"
+    why = _why_serial(results, max_records)
     if why:
-        return None, why
-    strip = [i > 0 and to == "canonical" for i in range(len(tasks))]
+        return None, 1, why
 
     def join(out: BinaryIO, report: Report) -> None:
         for i, (task, res) in enumerate(zip(tasks, results)):
             with open(task["out"], "rb") as part:
-                if strip[i]:
+                if i and to == "canonical":
                     part.readline()  # the header line the canonical writer puts first in every part
                 shutil.copyfileobj(part, out, 1 << 20)
             report.absorb(res["report"])
 
-    return join, f"{len(tasks)} workers"
+    return join, len(tasks), None
 
 
 def _map(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -344,7 +342,7 @@ def children_peak_rss_mb() -> float | None:
     return round(kib / 1024, 1) if kib else None
 
 
-def _why_serial(results: list[dict[str, Any]], to: str, max_records: int) -> str | None:
+def _why_serial(results: list[dict[str, Any]], max_records: int) -> str | None:
     for i, res in enumerate(results, 1):
         if res["give_way"] and res["give_way"] != "stopped":
             return f"part {i} {res['give_way']}"
