@@ -38,12 +38,11 @@ from memconv.errors import LimitExceeded, UnsupportedVersion
 from memconv.fields import join
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
+from memconv.mapping import account_header
 from memconv.model import Agent, Base, Header, Message
 from memconv.spool import Handles, Spool
 from memconv.timeutil import EARLIEST, epoch_us, iso_z, now_iso_z, parse_ts, to_iso_z
 from memconv.uniqueids import Fingerprints, UniqueIds, suffixed
-
-from memconv.mapping import account_header
 
 from .document import chain, write_doc
 from .mapping import MAPPING, native_fields

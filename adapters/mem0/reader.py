@@ -106,8 +106,7 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
     if has_relations:
         hx["$relations"] = True
     kept, source = kept_header(kept, ctx)
-    yield Header(source_system=SYSTEM, source_variant=variant, exported_at=source.exported_at if source else None,
-                 extras={**(source.extras if source else {}), **({SYSTEM: hx} if hx else {})})
+    yield mem0_header(variant, source, hx)
     spool = Spool()
     try:
         later, last = Handles(), Handles()
@@ -341,9 +340,29 @@ def read_document(inp: Input, report: Report, shape: str | None) -> Iterator[Any
     yield from read_parsed(doc, ctx)
 
 
+def source_header(obj: Any, name: str, path: str) -> Header | None:
+    """The source's header when ``obj`` (an entry of the ``memconv`` list, or a JSON-L line's
+    ``memconv`` value) is the one memconv's writer put first (:meth:`.writer._Writer.header_blob`: the
+    export time and other systems' header fields), else None.
+
+    Raises:
+        InputInvalid: a header entry that does not validate (named).
+    """
+    if isinstance(obj, dict) and obj.get("kind") == "header":
+        return build(Header, name, path, **{k: v for k, v in obj.items() if k != "kind"})
+    return None
+
+
+def mem0_header(variant: str, source: Header | None, hx: dict[str, Any] | None = None) -> Header:
+    """The header of a mem0 input of ``variant``: ``hx`` (its own top-level keys) as mem0's extras, the
+    export time and other systems' fields from the ``source`` header memconv kept, if any."""
+    return Header(source_system=SYSTEM, source_variant=variant, exported_at=source.exported_at if source else None,
+                  extras={**(source.extras if source else {}), **({SYSTEM: hx} if hx else {})})
+
+
 def kept_header(kept: Iterable[tuple[int, Any]], ctx: Ctx) -> tuple[Iterable[tuple[int, Any]], Header | None]:
-    """The source's header memconv's writer put first in the ``memconv`` list (its export time and other
-    systems' header fields, :meth:`.writer._Writer.header_blob`), and the rest of the list.
+    """The source's header memconv's writer put first in the ``memconv`` list (:func:`source_header`), and
+    the rest of the list.
 
     Raises:
         InputInvalid: a header entry that does not validate (named).
@@ -353,9 +372,8 @@ def kept_header(kept: Iterable[tuple[int, Any]], ctx: Ctx) -> tuple[Iterable[tup
     if first is None:
         return (), None
     i, obj = first
-    if isinstance(obj, dict) and obj.get("kind") == "header":
-        return it, build(Header, ctx.name, f"{EMBED_KEY}[{i}]", **{k: v for k, v in obj.items() if k != "kind"})
-    return itertools.chain((first,), it), None
+    source = source_header(obj, ctx.name, f"{EMBED_KEY}[{i}]")
+    return (it, source) if source is not None else (itertools.chain((first,), it), None)
 
 
 # ---------------------------------------------------------------- JSON-L
@@ -379,11 +397,10 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
     for lineno, raw, obj in json_lines(fh, name, report):
         where = f"line {lineno}"
         kind = line_kind(obj)
-        if not sent and source is None and kind == "memconv" and isinstance(obj[EMBED_KEY], dict) \
-                and obj[EMBED_KEY].get("kind") == "header":  # the source's header (writer.header_blob)
-            source = build(Header, name, f"{where}.{EMBED_KEY}",
-                           **{k: v for k, v in obj[EMBED_KEY].items() if k != "kind"})
-            continue
+        if not sent and source is None and kind == "memconv":  # the source's header leads (writer.header_blob)
+            source = source_header(obj[EMBED_KEY], name, f"{where}.{EMBED_KEY}")
+            if source is not None:
+                continue
         if kind is None:
             raise ctx.fail(where, 'expected a mem0 memory item ("id", "memory"), a history row ("memory_id", '
                                   '"event"), a relation ("source", "relationship", "target"), an OpenMemory '
@@ -391,8 +408,7 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
         if not sent:
             sent = True
             hv = {"history": "history_jsonl", "openmemory": "openmemory_jsonl"}.get(kind, "jsonl")
-            yield Header(source_system=SYSTEM, source_variant="openmemory" if variant == "openmemory" else hv,
-                         exported_at=source.exported_at if source else None, extras=source.extras if source else {})
+            yield mem0_header("openmemory" if variant == "openmemory" else hv, source)
         if kind == "item":
             rec = embedded.record(obj, where, "jsonl")
             if rec is not None:
@@ -413,8 +429,7 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
                     yield entity_record(n, ctx, where, "jsonl", {})
             yield rec
     if not sent:
-        yield Header(source_system=SYSTEM, source_variant="jsonl", exported_at=source.exported_at if source else None,
-                     extras=source.extras if source else {})
+        yield mem0_header("jsonl", source)
 
 
 def read_jsonl(inp: Input, report: Report) -> Iterator[Any]:

@@ -65,11 +65,10 @@ from typing import Any, BinaryIO, Iterable
 
 from memconv.errors import UnsupportedVersion, UsageError
 from memconv.fields import join
-from memconv.model import is_marker
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.mapping import account_header
-from memconv.model import Agent, Base, Header, Memory, Scope
+from memconv.model import Agent, Base, Header, Memory, Scope, is_marker
 from memconv.spool import Handles, Spool, write_joined
 from memconv.uniqueids import UniqueIds
 
@@ -198,7 +197,9 @@ class _Writer:
         self.kept = Spool()
         self.kept_handles = Handles()
         self.kept_entities: set[str] = set()
-        self.head: bytes | None = None
+        self.head: bytes | None = None  # the source's header entry, still to be written (header_blob)
+        self.carried = False  # the header entry was written: the JSON-L's first line, or memconv's list's first
+        self.own_native = False  # mem0's own top-level keys written back as keys of the document
         self.sessions: dict[str, tuple[str | None, str | None]] = {}
         self.ids = UniqueIds(self.report, SYSTEM, lambda rid, n: mem0_id("memconv", f"{rid}#{n}"))
 
@@ -491,7 +492,7 @@ class _Writer:
         self.head = self.header_blob() if self.has_list and not self.hold_first else None
         if self.head is not None and self.opts.jsonl:
             self.out.write(b'{"memconv":' + self.head + b"}\n")
-            self.head = None
+            self.head, self.carried = None, True
         try:
             for rec in it:
                 kind = rec.kind
@@ -558,10 +559,7 @@ class _Writer:
             self.report.lost("entity", "*", "the v1.0 bare list has no place for relations, whose ends these "
                                             "entities are; write v1.1", dropped, was=None)
         n_rels, n_events, n_kept = len(self.rel_handles), len(self.event_handles), len(self.kept_handles)
-        self.carried = False  # the header entry led memconv's list (or the JSON-L)
-        self.own_native = False  # mem0's own top-level keys written back as keys of the document
         if self.opts.jsonl:
-            self.carried = self.header_blob() is not None
             for blob in self.rels.all(self.rel_handles):
                 o.write(blob + b"\n")
             for blob in self.events.all(self.event_handles):
