@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from memconv.model import Agent, Block, Header, HistoryEvent, Memory, Message, Passage, Provenance, Scope
+from memconv.model import Agent, Block, Header, HistoryEvent, Memory, Message, Provenance, Scope
 
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
 ident = st.from_regex(r"[a-z][a-z0-9_-]{0,11}", fullmatch=True)

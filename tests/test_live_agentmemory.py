@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import memconv
-from memconv.errors import ExitCode, RemoteError
+from memconv.errors import ExitCode
 
 from agentmemory_server import AgentMemoryWorker, start_worker
 from live_standins import AgentMemoryServer

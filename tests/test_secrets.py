@@ -7,7 +7,6 @@ import json
 import pytest
 
 import memconv
-from memconv.report import Report
 
 from helpers import SAMPLE_AF, run_cli
 

@@ -219,9 +219,10 @@ class CanonicalFormat(Format):
 def _first_line(inp: Input) -> bytes:
     """The input's first non-blank line: from the first 4 KiB, or read whole when it is longer and more
     lines follow (:func:`memconv.sniff.whole_first_line`: a JSON-L record longer than a peek)."""
-    head = inp.peek(4096).lstrip(BOM + b" \t\r\n")
+    peek = inp.peek(4096)
+    head = peek.lstrip(BOM + b" \t\r\n")
     peek_line = head.split(b"\n", 1)[0]
-    if b"\n" in head or len(inp.peek(4096)) < 4096:
+    if b"\n" in head or len(peek) < 4096:
         return peek_line
     whole = whole_first_line(inp)
     return peek_line if whole is None else whole

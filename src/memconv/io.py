@@ -72,13 +72,7 @@ class Input:
         if self.path is not None:
             return str(self.path)
         if self._spool is None:
-            src = self._stdin or sys.stdin.buffer
-            from .scratch import tag
-
-            fd, name = tempfile.mkstemp(prefix=tag(), suffix=".stdin")
-            with os.fdopen(fd, "wb") as out:
-                shutil.copyfileobj(src, out, 1 << 20)
-            self._spool = name
+            self._spool = _spool(self._stdin or sys.stdin.buffer)
         return self._spool
 
     @property
@@ -117,17 +111,8 @@ class Input:
         # UTF-16/32: written once as UTF-8 to a spool file (readers seek), which later opens reuse
         self.transcoded = wide.upper()
         if self._utf8 is None:
-            from .scratch import tag
-
-            fd, name = tempfile.mkstemp(prefix=tag(), suffix=".stdin")
-            try:
-                with os.fdopen(fd, "wb") as out, _Utf8From(stream, wide, self.name) as src:
-                    while chunk := src.read(1 << 20):
-                        out.write(chunk)
-            except BaseException:
-                os.unlink(name)
-                raise
-            self._utf8 = name
+            with _Utf8From(stream, wide, self.name) as src:
+                self._utf8 = _spool(src)
         else:
             stream.close()
         return open(self._utf8, "rb")
@@ -176,6 +161,21 @@ class Input:
         return f"Input({self.spec!r})"
 
 
+def _spool(src: BinaryIO) -> str:
+    """Copy ``src`` into a scratch file owned by this process (:func:`memconv.scratch.tag`, so that a
+    later run sweeps it if this one dies); its path. Nothing is left when the copy fails."""
+    from .scratch import tag
+
+    fd, name = tempfile.mkstemp(prefix=tag(), suffix=".stdin")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+    except BaseException:
+        os.unlink(name)
+        raise
+    return name
+
+
 WIDE_BOMS = ((b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\xff\xfe", "utf-16"),
              (b"\xfe\xff", "utf-16"))
 """Byte order marks of the wide Unicode encodings (the longer first: UTF-32 LE starts as UTF-16 LE)."""
@@ -192,11 +192,6 @@ class _Utf8From(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
-
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
-        buf = bytearray(size if size and size > 0 else 1 << 20)
-        n = self.readinto(buf)
-        return bytes(buf[:n])
 
     def readinto(self, buf: Any) -> int:
         while not self.left:
