@@ -7,7 +7,13 @@ have no place in ``ExportData`` and are reported as lost.
 
 from __future__ import annotations
 
+from typing import Any
+
 from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
+from memconv.timeutil import to_iso_z
+from memconv.writetable import Put, Transform, WriteTable, tables_field_maps
+
+from .shape import MEMORY_TYPES, SESSION_STATUSES, hid, title_of
 
 _NATIVE: dict[str, dict[str, str]] = {
     "agent": {"name": "sessions[].project, sessions[].agentId", "description": "sessions[].summary",
@@ -30,41 +36,153 @@ _NATIVE: dict[str, dict[str, str]] = {
     "relation": {},
 }
 
-_MEMORY = {"title": "memories[].title", "created_at": "memories[].createdAt", "updated_at": "memories[].updatedAt",
-           "memory_type": "memories[].type", "concepts": "memories[].concepts", "categories": "memories[].concepts",
-           "tags": "memories[].concepts", "scope": "memories[].agentId, memories[].project"}
+# ---------------------------------------------------------------- the tables the writer runs
+# For a record of another system (one read from AgentMemory goes back through its key table as read).
+# ``ctx`` is the writer (adapters/agentmemory/writer.py): its export time, sessions and origins.
+
+ISO = Transform("iso8601-ms", to_iso_z)
+"""A time in AgentMemory's form: ISO 8601 in UTC with milliseconds and ``Z``."""
+
+
+def _memory_type(v: str) -> str | None:
+    return v if v in MEMORY_TYPES else "workflow" if v == "procedural_memory" else None
+
+
+def _join(first: list[str] | None, *more: list[str] | None) -> list[str]:
+    out = list(first or [])
+    for values in more:
+        for c in values or ():
+            if c not in out:
+                out.append(c)
+    return out
+
+
+MEMORY_TYPE = Transform("enum-map", _memory_type)
+STATUS = Transform("enum-map", lambda v: v if v in SESSION_STATUSES else None)
+JOIN = Transform("join-list", _join)
+JOIN_PASSAGE = Transform("join-list", lambda *v: _join(*v) + ["letta:passage"])
+NEW_LIST = Transform("empty-list", list)
+INT = Transform("int", int)
+
+
+def _export_time(rec: Any, obj: dict[str, Any], w: Any) -> str:
+    return w.export_time
+
+
+def _created(rec: Any, obj: dict[str, Any], w: Any) -> str:
+    return obj["createdAt"]
+
+
+def _passage_sessions(rec: Any, obj: dict[str, Any], w: Any) -> list[str]:
+    sid = w.session_id_of(rec.scope.agent_id)
+    return [sid] if sid else []
+
+
+_CONSTANT_TAIL = [Put((), "strength", fallback=7), Put((), "version", fallback=1), Put((), "isLatest", fallback=True)]
+
+
+def _memory_puts(passage: bool) -> list[Put]:
+    return [
+        Put("created_at", "createdAt", ISO, fallback=_export_time, note="the export time when unset"),
+        Put("updated_at", "updatedAt", ISO, fallback=_created, note="createdAt when unset"),
+        Put("memory_type", "type", MEMORY_TYPE, fallback="fact",
+            note="an AgentMemory type as is, mem0 procedural_memory -> workflow, else fact"),
+        Put("title", "title", fallback=lambda r, o, w: title_of(r.text), note="the text's start when unset"),
+        Put("text", "content"),
+        Put(("concepts", "categories", "tags"), "concepts", JOIN_PASSAGE if passage else JOIN,
+            note="concepts, then categories and tags not already there" + (", then letta:passage" if passage else "")),
+        Put((), "files", NEW_LIST),
+        Put("scope", "sessionIds", via=Transform("agent-session", _passage_sessions),
+            note="its agent's session") if passage else Put((), "sessionIds", NEW_LIST),
+        *_CONSTANT_TAIL,
+        Put("scope", "agentId", omit="falsy", note="its agent's name" if passage else "scope.agent_id",
+            via=Transform("split-scope", (lambda r, o, w: w.agent_name(r.scope.agent_id)) if passage
+                          else (lambda r, o, w: r.scope.agent_id))),
+        Put("scope.project", "project", omit="falsy"),
+        Put((), "origin", via=Transform("import-origin", lambda r, o, w: w.origin(r, o["createdAt"]))),
+    ]
+
+
+MEMORY_OUT = WriteTable("memory", "memories[]", _memory_puts(passage=False))
+PASSAGE_OUT = WriteTable("passage", "memories[]", _memory_puts(passage=True))
+
+OBSERVATION_OUT = WriteTable("observation", "observations{}[]", [
+    Put("session_id", "sessionId", note="also the bucket it is written in"),
+    Put("timestamp", "timestamp", ISO, fallback=_export_time),
+    Put("observation_type", "type", fallback="other"),
+    Put("title", "title", fallback=lambda r, o, w: title_of(r.narrative or ""), note="the narrative's start when unset"),
+    Put("facts", "facts"),
+    Put("narrative", "narrative", fallback=""),
+    Put("concepts", "concepts"),
+    Put("files", "files"),
+    Put("importance", "importance", INT, fallback=5),
+    Put("subtitle", "subtitle", omit="none"),
+    Put("confidence", "confidence", omit="none"),
+    Put("agent_id", "agentId", omit="none"),
+    Put("origin", "origin", fallback=lambda r, o, w: w.origin(r, o["timestamp"]), note="an import origin when unset"),
+])
+
+SUMMARY_OUT = WriteTable("summary", "summaries[]", [
+    Put("session_id", "sessionId"),
+    Put("project", "project", fallback=""),
+    Put("created_at", "createdAt", ISO, fallback=_export_time),
+    Put("title", "title", fallback=""),
+    Put("narrative", "narrative", fallback=""),
+    Put("key_decisions", "keyDecisions"),
+    Put("files_modified", "filesModified"),
+    Put("concepts", "concepts"),
+    Put("observation_count", "observationCount", fallback=0),
+])
+
+SESSION_OUT = WriteTable("session", "sessions[]", [
+    Put("project", "project", fallback=""),
+    Put("cwd", "cwd", fallback=""),
+    Put("started_at", "startedAt", ISO, fallback=_export_time),
+    Put("status", "status", STATUS, fallback="completed"),
+    Put("observation_count", "observationCount", fallback=lambda r, o, w: len(w.buckets.get(r.id, [])),
+        note="its bucket's size when unset"),
+    Put("ended_at", "endedAt", ISO, omit="falsy"),
+    Put("model", "model", omit="falsy"),
+    Put("tags", "tags", omit="falsy"),
+    Put("first_prompt", "firstPrompt", omit="falsy"),
+    Put("summary", "summary", omit="falsy"),
+    Put("commit_shas", "commitShas", omit="falsy"),
+    Put("agent_id", "agentId", omit="falsy"),
+])
+
+NODE_OUT = WriteTable("entity", "graphNodes[]", [
+    Put("entity_type", "type", fallback="concept"),
+    Put("name", "name"),
+    Put("properties", "properties"),
+    Put((), "sourceObservationIds", NEW_LIST),
+    Put("created_at", "createdAt", ISO, fallback=_export_time),
+])
+
+NODE_ID = Transform("node-id", lambda system, rid: hid("gn", system, rid))
+"""The id of the graph node written for entity ``rid`` of ``system``."""
+
+EDGE_OUT = WriteTable("relation", "graphEdges[]", [
+    Put("relationship", "type"),
+    Put("source", "sourceNodeId", via=Transform("node-id", lambda r, o, w: NODE_ID.fn(r.source_system(""), r.source)),
+        note="its node's id"),
+    Put("target", "targetNodeId", via=Transform("node-id", lambda r, o, w: NODE_ID.fn(r.source_system(""), r.target)),
+        note="its node's id"),
+    Put("weight", "weight", fallback=1),
+    Put((), "sourceObservationIds", NEW_LIST),
+    Put("created_at", "createdAt", ISO, fallback=_export_time),
+])
+
+WRITE_TABLES = (MEMORY_OUT, PASSAGE_OUT, OBSERVATION_OUT, SUMMARY_OUT, SESSION_OUT, NODE_OUT, EDGE_OUT)
+"""The tables the writer runs for records of other systems, one per kind."""
+
 _ALSO: dict[str, dict[str, str]] = {
-    "memory": _MEMORY,
-    "passage": {**_MEMORY, "scope": "memories[].agentId, memories[].sessionIds (its agent's session)"},
     "message": {"content": "observations{}[].narrative, observations{}[].title", "created_at": "observations{}[].timestamp"},
     "agent": {"created_at": "sessions[].startedAt (when it has no message)", "model": "sessions[].model",
               "llm_config": "sessions[].model (its handle or model)"},
-    "observation": {"session_id": "observations{<session>}[].sessionId", "timestamp": "observations{}[].timestamp",
-                    "observation_type": "observations{}[].type", "title": "observations{}[].title",
-                    "subtitle": "observations{}[].subtitle", "facts": "observations{}[].facts",
-                    "narrative": "observations{}[].narrative", "concepts": "observations{}[].concepts",
-                    "files": "observations{}[].files", "importance": "observations{}[].importance",
-                    "confidence": "observations{}[].confidence", "agent_id": "observations{}[].agentId",
-                    "origin": "observations{}[].origin"},
-    "summary": {"session_id": "summaries[].sessionId", "project": "summaries[].project",
-                "created_at": "summaries[].createdAt", "title": "summaries[].title", "narrative": "summaries[].narrative",
-                "key_decisions": "summaries[].keyDecisions", "files_modified": "summaries[].filesModified",
-                "concepts": "summaries[].concepts", "observation_count": "summaries[].observationCount"},
-    "session": {"agent_id": "sessions[].agentId", "project": "sessions[].project", "cwd": "sessions[].cwd",
-                "started_at": "sessions[].startedAt", "ended_at": "sessions[].endedAt", "status": "sessions[].status",
-                "model": "sessions[].model", "tags": "sessions[].tags", "first_prompt": "sessions[].firstPrompt",
-                "summary": "sessions[].summary", "commit_shas": "sessions[].commitShas",
-                "observation_count": "sessions[].observationCount"},
-    "entity": {"name": "graphNodes[].name", "entity_type": "graphNodes[].type", "properties": "graphNodes[].properties",
-               "created_at": "graphNodes[].createdAt"},
-    "relation": {"relationship": "graphEdges[].type", "weight": "graphEdges[].weight",
-                 "created_at": "graphEdges[].createdAt", "source": "graphEdges[].sourceNodeId (its node's id)",
-                 "target": "graphEdges[].targetNodeId (its node's id)"},
 }
-"""Fields a record of another system also gets a native AgentMemory field for, in AgentMemory's own
-form (a time as ISO 8601 with milliseconds, a memory type mapped to AgentMemory's, lists joined), as
-``adapters/agentmemory/writer.py`` writes them; the exact value stays in the ``memconv`` key, so the
-record comes back as it was."""
+"""Fields of the kinds the writer builds in code rather than from a table, because their values come
+from other records (an agent's session counts its messages and takes its first prompt; a message's
+title and bucket come from its agent): where they also land natively."""
 
 _KINDS: dict[str, tuple[str | None, str]] = {
     "agent": ("sessions", "one Session per agent; system prompt as a workflow Memory"),
@@ -111,12 +229,19 @@ def _transform(kind: str, name: str) -> str:
     return "copy"
 
 
+def _also(kind: str, name: str) -> str:
+    return "" if name in _NATIVE.get(kind, {}) else f"in AgentMemory's form; the exact value also in memconv.{name}"
+
+
 def _rows() -> list[FieldMap]:
     rows = []
+    tabled = tables_field_maps(WRITE_TABLES, _also)
     for kind, fields in MAPPED_FIELDS.items():
         native = _NATIVE.get(kind, {})
         for name in fields:
-            if kind == "raw":
+            if (kind, name) in tabled:
+                rows.append(tabled[(kind, name)])
+            elif kind == "raw":
                 rows.append(FieldMap(kind, name, "its own collection" if name == "data" else "(collection)", ""))
             elif name in native:
                 rows.append(FieldMap(kind, name, native[name]))

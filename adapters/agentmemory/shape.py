@@ -6,6 +6,8 @@ Source: ``@agentmemory/agentmemory`` 0.9.29, ``src/types.ts`` and ``src/function
 
 from __future__ import annotations
 
+import hashlib
+
 SYSTEM = "agentmemory"
 """The system name in provenance and extras."""
 
@@ -79,6 +81,25 @@ OBSERVATION_TYPES = ("file_read", "file_write", "file_edit", "command_run", "sea
                      "conversation", "error", "decision", "discovery", "subagent", "notification",
                      "task", "image", "other")
 SESSION_STATUSES = ("active", "completed", "abandoned")
+
+def hid(prefix: str, *parts: object) -> str:
+    """A deterministic AgentMemory-style id: ``<prefix>_`` + 20 hex of SHA-256 of the parts."""
+    h = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
+    return f"{prefix}_{h[:20]}"
+
+
+TITLE_CHARS = 80
+"""The longest title memconv makes from a text (AgentMemory's own titles are short lines)."""
+
+
+def title_of(text: str, prefix: str = "") -> str:
+    """A title made from ``text``: its whitespace collapsed, cut at :data:`TITLE_CHARS` with an
+    ellipsis, after ``prefix``; ``(empty)`` for an empty text without a prefix."""
+    first = " ".join((text or "").split())
+    if len(first) > TITLE_CHARS:
+        first = first[: TITLE_CHARS - 1].rstrip() + "…"
+    return f"{prefix}{first}" if prefix else (first or "(empty)")
+
 
 REQUIRED_TOP = ("version", "exportedAt", "sessions", "observations", "memories", "summaries")
 

@@ -28,7 +28,6 @@ ids (``ses_``/``obs_``/``mem_`` + 20 hex of a SHA-256), so output is determinist
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from typing import Any, BinaryIO, Iterable
 
@@ -45,19 +44,12 @@ from memconv.timeutil import EARLIEST, epoch_us, iso_z, now_iso_z, parse_ts, to_
 from memconv.uniqueids import Fingerprints, UniqueIds, suffixed
 
 from .document import chain, write_doc
-from .mapping import MAPPING, native_fields
+from .mapping import (EDGE_OUT, MAPPING, MEMORY_OUT, NODE_ID, NODE_OUT, OBSERVATION_OUT, PASSAGE_OUT, SESSION_OUT,
+                      SUMMARY_OUT, native_fields)
 from .split import write_parts
-from .shape import (SYSTEM, TITLE_PREFIXES, CAPS, DEFAULT_VERSION, EMBED_KEY, SEQ_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
-                    MEMORY_SCOPE_KEYS, MEMORY_TYPES, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS,
-                    SAFE_PAYLOAD_BYTES, SESSION_KEYS, SESSION_STATUSES, SUMMARY_KEYS, SUPPORTED_VERSIONS)
-
-TITLE_CHARS = 80
-
-
-def hid(prefix: str, *parts: object) -> str:
-    """A deterministic AgentMemory-style id: ``<prefix>_`` + 20 hex of SHA-256 of the parts."""
-    h = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
-    return f"{prefix}_{h[:20]}"
+from .shape import (SYSTEM, hid, title_of, TITLE_PREFIXES, CAPS, DEFAULT_VERSION, EMBED_KEY, SEQ_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
+                    MEMORY_SCOPE_KEYS, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS,
+                    SAFE_PAYLOAD_BYTES, SESSION_KEYS, SUMMARY_KEYS, SUPPORTED_VERSIONS)
 
 
 def derived_id(rid: str, n: int) -> str:
@@ -68,13 +60,6 @@ def derived_id(rid: str, n: int) -> str:
 
 def _dump(obj: Any) -> bytes:
     return dumps(obj)
-
-
-def _title(text: str, prefix: str = "") -> str:
-    first = " ".join((text or "").split())
-    if len(first) > TITLE_CHARS:
-        first = first[: TITLE_CHARS - 1].rstrip() + "…"
-    return f"{prefix}{first}" if prefix else (first or "(empty)")
 
 
 def _js_number(v: Any) -> Any:
@@ -190,7 +175,7 @@ class _Writer:
         stats["n"] += 1
         obs = {"id": self.ids.claim("observations", hid("obs", sid, m.id, m.created_at), sid),
                "sessionId": sid, "timestamp": ts or "", "type": "conversation",
-               "title": _title(text, f"{m.role}: "), "facts": [], "narrative": text,
+               "title": title_of(text, f"{m.role}: "), "facts": [], "narrative": text,
                "concepts": ["letta:message", f"letta:role:{m.role}"], "files": [], "importance": 5}
         name = self.agent_name(m.agent_id)
         if name:
@@ -210,14 +195,7 @@ class _Writer:
                 del values["sessionId"]  # the row's own sessionId differed from its bucket key, or was absent
             obj = {"id": self.ids.claim("observations", o.id, o.session_id), **join(values, ext)}
         else:
-            obj = {"id": self.ids.claim("observations", o.id, o.session_id), "sessionId": o.session_id, "timestamp": to_iso_z(o.timestamp) or self.export_time,
-                   "type": o.observation_type or "other", "title": o.title or _title(o.narrative or ""),
-                   "facts": o.facts, "narrative": o.narrative or "", "concepts": o.concepts, "files": o.files,
-                   "importance": int(o.importance) if o.importance is not None else 5}
-            for key, val in (("subtitle", o.subtitle), ("confidence", o.confidence), ("agentId", o.agent_id)):
-                if val is not None:
-                    obj[key] = val
-            obj["origin"] = o.origin or self.origin(o, obj["timestamp"])
+            obj = OBSERVATION_OUT.fill({"id": self.ids.claim("observations", o.id, o.session_id)}, o, self)
             self.embed(o, obj)
         self.bucket(o.session_id).add(self.obs_spool.add(_dump(obj)), epoch_us(o.timestamp),
                                       conversation=not o.came_from(SYSTEM))
@@ -232,40 +210,16 @@ class _Writer:
             values = {k: getattr(m, f) for k, f in MEMORY_KEYS.items()}
             values.update({k: getattr(m.scope, f) for k, f in MEMORY_SCOPE_KEYS.items()})
             return {"id": self.ids.claim("memories", m.id), **join(values, m.extra(SYSTEM))}
-        created = to_iso_z(m.created_at) or self.export_time
-        mtype = m.memory_type if m.memory_type in MEMORY_TYPES else (
-            "workflow" if m.memory_type == "procedural_memory" else "fact")
-        concepts = list(m.concepts or [])
-        for c in (m.categories or []) + (m.tags or []):
-            if c not in concepts:
-                concepts.append(c)
-        if m.kind == "passage":
-            concepts.append("letta:passage")
-        agent_id = m.scope.agent_id
-        sid = self.session_id_of(agent_id) if m.kind == "passage" else None
-        name = self.agent_name(agent_id) if m.kind == "passage" else agent_id
-        obj: dict[str, Any] = {
-            "id": self.ids.claim("memories", hid("mem", m.source_system(self.source),
-                                                 m.kind, m.id, name)),
-            "createdAt": created, "updatedAt": to_iso_z(m.updated_at) or created, "type": mtype,
-            "title": m.title or _title(m.text), "content": m.text, "concepts": concepts, "files": [],
-            "sessionIds": [sid] if sid else [], "strength": 7, "version": 1, "isLatest": True}
-        if name:
-            obj["agentId"] = name
-        if m.scope.project:
-            obj["project"] = m.scope.project
-        obj["origin"] = self.origin(m, created)
-        return self.embed(m, obj)
+        passage = m.kind == "passage"
+        name = self.agent_name(m.scope.agent_id) if passage else m.scope.agent_id
+        obj = {"id": self.ids.claim("memories", hid("mem", m.source_system(self.source), m.kind, m.id, name))}
+        return self.embed(m, (PASSAGE_OUT if passage else MEMORY_OUT).fill(obj, m, self))
 
     def summary(self, s: Any) -> None:
         if s.came_from(SYSTEM):
             obj = join({k: getattr(s, f) for k, f in SUMMARY_KEYS.items()}, s.extra(SYSTEM))
         else:
-            obj = {"sessionId": s.session_id, "project": s.project or "", "createdAt": to_iso_z(s.created_at)
-                   or self.export_time, "title": s.title or "", "narrative": s.narrative or "",
-                   "keyDecisions": s.key_decisions, "filesModified": s.files_modified, "concepts": s.concepts,
-                   "observationCount": s.observation_count or 0}
-            self.embed(s, obj)
+            obj = self.embed(s, SUMMARY_OUT.fill({}, s, self))
         sid = obj.get("sessionId")
         if isinstance(sid, str) and not self.summary_sessions.add(sid):
             # AgentMemory keys summaries by session (kv.set(KV.summaries, sessionId)): the last one wins
@@ -282,10 +236,7 @@ class _Writer:
                 obj = {"id": self.ids.claim("graphNodes", r.id),
                        **join({k: getattr(r, f) for k, f in GRAPH_NODE_KEYS.items()}, r.extra(SYSTEM))}
             else:
-                obj = {"id": self.ids.claim("graphNodes", hid("gn", r.source_system(""), r.id)),
-                       "type": r.entity_type
-                       or "concept", "name": r.name, "properties": r.properties, "sourceObservationIds": [],
-                       "createdAt": to_iso_z(r.created_at) or self.export_time}
+                obj = NODE_OUT.fill({"id": self.ids.claim("graphNodes", NODE_ID.fn(r.source_system(""), r.id))}, r, self)
                 self.embed(r, obj)
         else:
             coll = "graphEdges"
@@ -294,10 +245,7 @@ class _Writer:
                        **join({k: _js_number(getattr(r, f)) for k, f in GRAPH_EDGE_KEYS.items()},
                                           r.extra(SYSTEM))}
             else:
-                system = r.source_system("")
-                obj = {"id": self.ids.claim("graphEdges", hid("ge", system, r.id)), "type": r.relationship, "sourceNodeId": hid("gn", system, r.source),
-                       "targetNodeId": hid("gn", system, r.target), "weight": r.weight if r.weight is not None else 1,
-                       "sourceObservationIds": [], "createdAt": to_iso_z(r.created_at) or self.export_time}
+                obj = EDGE_OUT.fill({"id": self.ids.claim("graphEdges", hid("ge", r.source_system(""), r.id))}, r, self)
                 self.embed(r, obj)
         self.add_raw(coll, obj)
 
@@ -391,17 +339,7 @@ class _Writer:
                 obj = {"id": self.ids.claim("sessions", s.id),
                        **join({k: getattr(s, f) for k, f in SESSION_KEYS.items()}, s.extra(SYSTEM))}
             else:
-                obj = {"id": self.ids.claim("sessions", s.id), "project": s.project or "", "cwd": s.cwd or "",
-                       "startedAt": to_iso_z(s.started_at) or self.export_time, "status": s.status
-                       if s.status in SESSION_STATUSES else "completed",
-                       "observationCount": s.observation_count if s.observation_count is not None
-                       else len(self.buckets.get(s.id, []))}
-                for key, val in (("endedAt", to_iso_z(s.ended_at)), ("model", s.model), ("tags", s.tags),
-                                 ("firstPrompt", s.first_prompt), ("summary", s.summary),
-                                 ("commitShas", s.commit_shas), ("agentId", s.agent_id)):
-                    if val:
-                        obj[key] = val
-                self.embed(s, obj)
+                obj = self.embed(s, SESSION_OUT.fill({"id": self.ids.claim("sessions", s.id)}, s, self))
             out.append(obj)
         return out
 
