@@ -102,7 +102,7 @@ def _dump(recs: list[Any]) -> list[dict[str, Any]]:
 def _mem0_id(system: str, rid: str) -> str:
     """mem0 wants UUIDs: a record's id is kept when it is a UUID in canonical form (any case), else it
     becomes the UUID5 of ``<system>:<id>`` in memconv's namespace (writer docstring)."""
-    from memconv.adapters.mem0.writer import NAMESPACE
+    from memconv.adapters.mem0.shape import NAMESPACE
 
     try:
         if str(uuid.UUID(rid)) == rid.lower():

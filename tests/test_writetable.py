@@ -71,14 +71,22 @@ def test_field_maps_name_each_field_once_with_every_key_it_lands_in():
     assert "def fill(obj, rec, ctx):" in t.fill.__source__
 
 
-def test_the_docs_rows_are_the_rows_the_agentmemory_writer_runs():
-    """Every field an AgentMemory write table reads has exactly that table's row in MAPPING (which
-    ``docs/mappings.md`` and the loss report read): same target path, same transform."""
-    rows = {(r.kind, r.field): r for r in MAPPING.rows}
-    for t in WRITE_TABLES:
-        for fm in t.field_maps():
-            got = rows[(fm.kind, fm.field)]
-            assert (got.target, got.transform) == (fm.target, fm.transform), (t.kind, fm.field)
+def test_the_docs_rows_are_the_rows_the_writers_run():
+    """Every field an AgentMemory or mem0 write table reads has that table's row in the format's
+    MAPPING (which ``docs/mappings.md``, ``mappings --json`` and the loss report read): same target
+    path, same transform."""
+    from memconv.adapters.mem0 import mapping as mem0_mapping
+    from memconv.writetable import tables_field_maps
+
+    cases = [(MAPPING, tables_field_maps(WRITE_TABLES)),
+             (mem0_mapping.MAPPING, tables_field_maps((mem0_mapping.ITEM_OUT, mem0_mapping.ITEM_META_OUT,
+                                                       mem0_mapping.HISTORY_OUT), kinds={"memory": ("memory", "passage")}))]
+    for table, tabled in cases:
+        rows = {(r.kind, r.field): r for r in table.rows}
+        assert len(tabled) > 20
+        for key, fm in tabled.items():
+            got = rows[key]
+            assert (got.target, got.transform) == (fm.target, fm.transform), (table.target, key)
 
 
 def test_a_table_row_changed_changes_the_output(tmp_path, monkeypatch):

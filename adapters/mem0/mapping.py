@@ -18,6 +18,9 @@ What mem0 has no field for is kept for memconv, as the AgentMemory writer keeps 
 from __future__ import annotations
 
 from memconv.mapping import LOST, MAPPED_FIELDS, FieldMap, MappingTable
+from memconv.writetable import Put, Transform, WriteTable, tables_field_maps
+
+from .shape import md5_hex, mem0_id
 
 EMBED_KEY = "memconv"
 """Key of the canonical remainder in an item's metadata, and of the document's list of kept records."""
@@ -52,30 +55,74 @@ channel: mem0 stores the document key but no mem0 API or user ever sees it)."""
 SIDE_CHANNEL = "memconv[]"
 """The destination of :data:`KEPT_KINDS` in :data:`MAPPING` (counted ``side_channel`` in the report)."""
 
-_ITEM = [
-    ("text", "memory", ""),
-    ("title", "metadata.title", "other systems only"),
-    ("memory_type", "metadata.type", "metadata.memory_type for procedural_memory (mem0's own place); "
-                                     "mem0 records keep it in their metadata already"),
-    ("scope", "user_id, agent_id, run_id, actor_id", "session_id -> run_id when there is none, else "
-                                                     "metadata.session_id; app_id, project -> metadata "
-                                                     "(mem0 records: Platform app_id/session_id as read)"),
-    ("metadata", "metadata", "null when empty; other systems' records gain memconv_source, "
-                             "memconv_source_id (never overwriting a key)"),
-    ("tags", "metadata.tags", ""),
-    ("categories", "metadata.categories", "Platform categories of mem0 records stay top-level"),
-    ("concepts", "metadata.concepts", ""),
-    ("created_at", "created_at", "verbatim"),
-    ("updated_at", "updated_at", "verbatim; created_at when missing"),
-    ("hash", "hash", "md5 hex of the text when the record has none"),
-    ("role", "role", ""),
-    ("expiration_date", "expiration_date", ""),
-]
+# ---------------------------------------------------------------- the tables the writer runs
+# For a record of another system written as a mem0 item (a memory or a passage; a block goes as a
+# memory) or a history row. A record read from mem0 goes back through its key table as read.
+
+LIST = Transform("copy", list)
+
+
+def _run_id(run_id: str | None, session_id: str | None) -> str | None:
+    return run_id or session_id
+
+
+def _other_session(run_id: str | None, session_id: str | None) -> str | None:
+    return session_id if run_id and session_id and session_id != run_id else None
+
+
+ITEM_META_OUT = WriteTable("memory", "metadata", [
+    Put("title", "title", omit="falsy", note="other systems only"),
+    Put("memory_type", "memory_type", Transform("enum-map", lambda v: v if v == "procedural_memory" else None),
+        omit="falsy", note="mem0's own place for procedural_memory"),
+    Put("memory_type", "type", Transform("enum-map", lambda v: None if v == "procedural_memory" else v), omit="falsy"),
+    Put("categories", "categories", LIST, omit="falsy", note="Platform categories of mem0 records stay top-level"),
+    Put("concepts", "concepts", LIST, omit="falsy"),
+    Put("tags", "tags", LIST, omit="falsy"),
+    Put("scope.app_id", "app_id", omit="falsy"),
+    Put("scope.project", "project", omit="falsy"),
+    Put(("scope.run_id", "scope.session_id"), "session_id", Transform("split-scope", _other_session), omit="falsy"),
+])
+"""What the item's ``metadata`` gains from the record's own fields (after ``memconv_source``,
+``memconv_source_id``, ``memconv_source_kind`` and ``memconv_agent_id``; the writer's context is the
+owning agent). A key the record's metadata already has is never overwritten."""
+
+ITEM_OUT = WriteTable("memory", "", [
+    Put("text", "memory"),
+    Put("hash", "hash", fallback=lambda r, o, c: md5_hex(r.text), note="md5 hex of the text when the record has none"),
+    Put("metadata", "metadata", via=Transform("copy", lambda r, o, c: c[0]),
+        note="null when empty; other systems' records gain memconv_source, memconv_source_id (never overwriting a key)"),
+    Put("created_at", "created_at", note="verbatim"),
+    Put("updated_at", "updated_at", fallback=lambda r, o, c: r.created_at, note="verbatim; created_at when missing"),
+    Put("scope.user_id", "user_id", omit="none", note="app_id, project and a session_id beside a run_id go to metadata"),
+    Put("scope", "agent_id", via=Transform("split-scope", lambda r, o, c: c[1].name if c[1] is not None
+                                           else r.scope.agent_id), omit="none",
+        note="a passage's or block's agent by name (its id in metadata.memconv_agent_id)"),
+    Put(("scope.run_id", "scope.session_id"), "run_id", Transform("split-scope", _run_id), omit="none",
+        note="session_id -> run_id when there is none, else metadata.session_id"),
+    Put("scope.actor_id", "actor_id", omit="none"),
+    Put("role", "role", omit="none"),
+    Put("expiration_date", "expiration_date", omit="none"),
+])
+"""The item itself (the writer's context: ``(metadata, owning agent)``)."""
+
+HISTORY_OUT = WriteTable("event", "history[]", [
+    Put("memory_id", "memory_id", via=Transform("uuid5", lambda r, o, system: mem0_id(system, r.memory_id)),
+        note="a UUID5 of <system>:<id> unless it is a UUID already (the memory's mem0 id)"),
+    Put("old_text", "old_memory"),
+    Put("new_text", "new_memory"),
+    Put("event", "event"),
+    Put("created_at", "created_at"),
+    Put("updated_at", "updated_at"),
+    Put("is_deleted", "is_deleted", fallback=lambda r, o, c: r.event == "DELETE", note="event == DELETE when unset"),
+    Put("actor_id", "actor_id"),
+    Put("role", "role"),
+])
+"""A history row of another system's event (the writer's context: the event's source system)."""
+
+_TABLED = tables_field_maps((ITEM_OUT, ITEM_META_OUT, HISTORY_OUT), kinds={"memory": ("memory", "passage")})
 
 _ROWS: list[FieldMap] = (
-    [FieldMap("memory", f, t, n) for f, t, n in _ITEM]
-    + [FieldMap("passage", f, t, n) for f, t, n in _ITEM if f != "scope"]
-    + [FieldMap("passage", "scope", "agent_id", "the Letta agent's name; its id goes to metadata.memconv_agent_id")]
+    list(_TABLED.values())
     + [
         FieldMap("block", "label", "metadata.block_label"),
         FieldMap("block", "value", "memory"),
@@ -109,16 +156,6 @@ _ROWS: list[FieldMap] = (
         FieldMap("summary", "created_at", "created_at, updated_at"),
         FieldMap("summary", "concepts", "metadata.concepts"),
         FieldMap("summary", "observation_count", "metadata.memconv.observation_count"),
-        FieldMap("event", "memory_id", "history[].memory_id",
-                 "a UUID5 of <system>:<id> unless it is a UUID already (the memory's mem0 id)", "uuid5"),
-        FieldMap("event", "event", "history[].event"),
-        FieldMap("event", "old_text", "history[].old_memory"),
-        FieldMap("event", "new_text", "history[].new_memory"),
-        FieldMap("event", "created_at", "history[].created_at"),
-        FieldMap("event", "updated_at", "history[].updated_at"),
-        FieldMap("event", "is_deleted", "history[].is_deleted", "event == DELETE when unset"),
-        FieldMap("event", "actor_id", "history[].actor_id"),
-        FieldMap("event", "role", "history[].role"),
         FieldMap("entity", "name", "relations[].source / target, memconv[].name"),
         FieldMap("entity", "scope", "memconv[].scope", "mem0 entities are scoped by the get_all call"),
         FieldMap("entity", "entity_type", "memconv[].entity_type", "mem0 relations name their ends only"),

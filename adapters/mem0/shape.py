@@ -20,6 +20,8 @@ and are never written out as keys):
 from __future__ import annotations
 
 import functools
+import hashlib
+import uuid
 
 SYSTEM = "mem0"
 """Provenance system and ``extras`` key of everything this adapter reads."""
@@ -109,3 +111,22 @@ def base_variant(variant: str | None) -> str:
     """A record's variant without the TypeScript suffix."""
     v = variant or ""
     return v[: -len(TS_SUFFIX)] if v.endswith(TS_SUFFIX) else v
+
+
+NAMESPACE = uuid.UUID("6f1d5e2a-3c4b-5d6e-8f70-8192a3b4c5d6")
+"""UUID5 namespace of the ids memconv gives to records whose source id is not a UUID."""
+
+
+def mem0_id(system: str, rid: str) -> str:
+    """``rid`` when it is a UUID in canonical form, else a UUID5 of ``<system>:<rid>`` (deterministic)."""
+    try:
+        if str(uuid.UUID(rid)) == rid.lower():
+            return rid
+    except (ValueError, AttributeError, TypeError):
+        pass
+    return str(uuid.uuid5(NAMESPACE, f"{system}:{rid}"))
+
+
+def md5_hex(text: str) -> str:
+    """mem0's ``hash``: ``hashlib.md5(text.encode()).hexdigest()``."""
+    return hashlib.md5(text.encode("utf-8")).hexdigest()

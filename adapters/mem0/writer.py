@@ -59,8 +59,6 @@ read.
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from typing import Any, BinaryIO, Iterable
 
 from memconv.errors import UnsupportedVersion, UsageError
@@ -68,20 +66,17 @@ from memconv.fields import join
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.mapping import account_header
-from memconv.model import Agent, Base, Header, Memory, Scope, is_marker
+from memconv.model import Agent, Base, Header, Memory, is_marker
 from memconv.spool import Handles, Spool, write_joined
 from memconv.uniqueids import UniqueIds
 
-from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS, MAPPING, NO_VECTORS, ROW_NATIVE
-from .shape import (HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_OPTIONAL, ITEM_ORDER, OPENMEMORY,
+from .mapping import EMBED_KEY, HISTORY_OUT, ITEM_META_OUT, ITEM_NATIVE, ITEM_OUT, KEPT_KINDS, MAPPING, NO_VECTORS, ROW_NATIVE
+from .shape import (md5_hex, mem0_id, HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_OPTIONAL, ITEM_ORDER, OPENMEMORY,
                     SYSTEM, TS_SUFFIX, ordered)
 
 VERSIONS = ("v1.1", "v1.0")
 """What ``--target-version`` accepts: mem0's ``MemoryConfig.version`` output shapes."""
 DEFAULT_VERSION = "v1.1"
-
-NAMESPACE = uuid.UUID("6f1d5e2a-3c4b-5d6e-8f70-8192a3b4c5d6")
-"""UUID5 namespace of the ids memconv gives to records whose source id is not a UUID."""
 
 _MARKERS = ("$order", "$int", "$dest")
 
@@ -103,21 +98,6 @@ def choose_version(options: WriteOptions, header: Header) -> str:
         raise UnsupportedVersion(f"mem0 output version {v!r} is not one memconv writes; choose v1.1 "
                                  f"(get_all {{\"results\": [...]}}, the default) or v1.0 (the legacy bare list)")
     return norm
-
-
-def mem0_id(system: str, rid: str) -> str:
-    """``rid`` when it is a UUID in canonical form, else a UUID5 of ``<system>:<rid>`` (deterministic)."""
-    try:
-        if str(uuid.UUID(rid)) == rid.lower():
-            return rid
-    except (ValueError, AttributeError, TypeError):
-        pass
-    return str(uuid.uuid5(NAMESPACE, f"{system}:{rid}"))
-
-
-def md5_hex(text: str) -> str:
-    """mem0's ``hash``: ``hashlib.md5(text.encode()).hexdigest()``."""
-    return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
 def _dump(obj: Any) -> bytes:
@@ -312,7 +292,6 @@ class _Writer:
         """An OSS item from a record of another system (or an OpenMemory row); ``source``: the record
         embedded in ``metadata.memconv`` when it is not ``rec`` (a block written as a memory)."""
         system = self.system_of(rec)
-        scope: Scope = rec.scope
         meta_adds: dict[str, Any] = {}
         if system != SYSTEM:
             meta_adds["memconv_source"] = system
@@ -320,24 +299,9 @@ class _Writer:
             if kind != "memory":
                 meta_adds["memconv_source_kind"] = kind
         meta_adds.update(adds or {})
-        agent_id = scope.agent_id
-        if agent is not None:
-            agent_id = agent.name
-            if agent.name != agent.id:
-                meta_adds["memconv_agent_id"] = agent.original_id
-        if rec.title:
-            meta_adds["title"] = rec.title
-        if rec.memory_type:
-            meta_adds["memory_type" if rec.memory_type == "procedural_memory" else "type"] = rec.memory_type
-        for f in ("categories", "concepts", "tags"):
-            if getattr(rec, f):
-                meta_adds[f] = list(getattr(rec, f))
-        if scope.app_id:
-            meta_adds["app_id"] = scope.app_id
-        if scope.project:
-            meta_adds["project"] = scope.project
-        if scope.run_id and scope.session_id and scope.session_id != scope.run_id:
-            meta_adds["session_id"] = scope.session_id
+        if agent is not None and agent.name != agent.id:
+            meta_adds["memconv_agent_id"] = agent.original_id
+        ITEM_META_OUT.fill(meta_adds, rec, agent)
         if kind != "memory" or not self.mem0_own(rec):
             meta_adds[EMBED_KEY] = embed(source if source is not None else rec, system)
         else:  # a bare memory of a mem0 stream is written as a plain mem0 memory
@@ -352,16 +316,7 @@ class _Writer:
                     self.report.lost(kind, f"metadata.{EMBED_KEY}", "the record's metadata already has a key of that "
                                                                     "name, so memconv cannot keep its other fields")
         rid = rec.id if agent is None or len(self.block_owners.get(rec.id, [])) < 2 else f"{rec.id}/{agent.id}"
-        obj: dict[str, Any] = {
-            "id": mem0_id(system, rid), "memory": rec.text,
-            "hash": rec.hash if rec.hash is not None else md5_hex(rec.text), "metadata": meta,
-            "created_at": rec.created_at, "updated_at": rec.updated_at or rec.created_at}
-        for key, val in (("user_id", scope.user_id), ("agent_id", agent_id),
-                         ("run_id", scope.run_id or scope.session_id), ("actor_id", scope.actor_id),
-                         ("role", rec.role), ("expiration_date", rec.expiration_date)):
-            if val is not None:
-                obj[key] = val
-        return obj
+        return ITEM_OUT.fill({"id": mem0_id(system, rid)}, rec, (meta, agent))
 
     def episode(self, rec: Any) -> None:
         """An AgentMemory observation or session summary as a mem0 memory item: its text composed from
@@ -454,11 +409,7 @@ class _Writer:
             row = restore(values, e.extra(SYSTEM), HISTORY_ORDER)
         else:
             system = self.system_of(e)
-            row = {"id": mem0_id(system, e.id), "memory_id": mem0_id(system, e.memory_id),
-                   "old_memory": e.old_text, "new_memory": e.new_text, "event": e.event,
-                   "created_at": e.created_at, "updated_at": e.updated_at,
-                   "is_deleted": e.is_deleted if e.is_deleted is not None else e.event == "DELETE",
-                   "actor_id": e.actor_id, "role": e.role}
+            row = HISTORY_OUT.fill({"id": mem0_id(system, e.id)}, e, system)
         self.embed_or_account(e, row)
         row["id"] = self.ids.claim("history events", row["id"])
         self.event_handles.append(self.events.add(_dump(row)))

@@ -14,7 +14,7 @@ a value built from other records) stays in the writer, which says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass, field as dc_field, replace
 from typing import Any, Callable, Iterable, Literal
 
 from .mapping import FieldMap
@@ -75,7 +75,8 @@ class WriteTable:
 
     Attributes:
         kind: the canonical kind. path: where its objects go in the target (``memories[]``,
-            ``observations{}[]``), prefixed to each key in the docs. puts: the rows, in the order the
+            ``observations{}[]``), prefixed to each key in the docs (empty: keys relative to the
+            record's object, as mem0's table names them). puts: the rows, in the order the
             keys are written (the target's own key order). note: the docs note of every row.
     """
 
@@ -94,14 +95,17 @@ class WriteTable:
         transform name (``copy`` when none). ``note(field)`` adds a docs note per field."""
         targets: dict[str, list[str]] = {}
         first: dict[str, Put] = {}
+        notes: dict[str, list[str]] = {}
         for p in self.puts:
             for f in dict.fromkeys(f.split(".")[0] for f in p.fields):  # scope.project: the scope field
-                targets.setdefault(f, []).append(f"{self.path}.{p.key}")
+                targets.setdefault(f, []).append(f"{self.path}.{p.key}" if self.path else p.key)
                 first.setdefault(f, p)
+                if p.note and p.note not in notes.setdefault(f, []):
+                    notes[f].append(p.note)
         out = []
         for f, paths in targets.items():
             p = first[f]
-            text = "; ".join(x for x in (p.note, note(f) if note else self.note) if x)
+            text = "; ".join(x for x in (*notes.get(f, ()), note(f) if note else self.note) if x)
             how = p.via or p.transform
             out.append(FieldMap(self.kind, f, ", ".join(paths), text, how.name if how else "copy"))
         return out
@@ -154,12 +158,21 @@ def _compile(table: WriteTable) -> Callable[[dict[str, Any], Any, Any], dict[str
     return fn
 
 
-def tables_field_maps(tables: Iterable[WriteTable], note: Callable[[str, str], str] | None = None
-                      ) -> dict[tuple[str, str], FieldMap]:
-    """The :class:`~memconv.mapping.FieldMap` rows of several tables, keyed ``(kind, field)``;
-    ``note(kind, field)`` adds a docs note per row."""
+def tables_field_maps(tables: Iterable[WriteTable], note: Callable[[str, str], str] | None = None,
+                      kinds: dict[str, tuple[str, ...]] | None = None) -> dict[tuple[str, str], FieldMap]:
+    """The :class:`~memconv.mapping.FieldMap` rows of several tables, keyed ``(kind, field)``; a field
+    two tables of one kind write (an item's scope: its keys and its metadata) gets one row naming
+    every target. ``note(kind, field)`` adds a docs note per row; ``kinds``: a table's kind -> the
+    kinds it is also run for (mem0 writes a passage as it writes a memory)."""
     out: dict[tuple[str, str], FieldMap] = {}
     for t in tables:
-        for fm in t.field_maps((lambda f, k=t.kind: note(k, f)) if note else None):
-            out[(fm.kind, fm.field)] = fm
+        for kind in (kinds or {}).get(t.kind, (t.kind,)):
+            for fm in t.field_maps((lambda f, k=kind: note(k, f)) if note else None):
+                key = (kind, fm.field)
+                if key in out:
+                    old = out[key]
+                    text = "; ".join(x for x in dict.fromkeys((old.note, fm.note)) if x)
+                    out[key] = replace(old, target=f"{old.target}, {fm.target}", note=text)
+                else:
+                    out[key] = replace(fm, kind=kind)
     return out
