@@ -13,6 +13,8 @@ from typing import Any
 
 from memconv.mapping import LOST, FieldMap, MappingTable
 
+from .shape import BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, MCP_KEYS, SKILL_KEYS, SOURCE_KEYS, TOOL_KEYS
+
 _SIDECAR_NOTE = "one line of the sidecar <stem>.passages.jsonl (an .af has no place for archival memory)"
 
 _KINDS: dict[str, tuple[str | None, str]] = {
@@ -45,6 +47,11 @@ _KINDS: dict[str, tuple[str | None, str]] = {
     "raw": (None, "records of another system with no canonical kind have no place in an agent file"),
 }
 
+def _keyed(collection: str, keys: dict[str, str]) -> dict[str, str | None]:
+    """Rows from a key table (Letta key -> canonical field): ``field -> <collection>[].<key>``."""
+    return {field: f"{collection}[].{key}" for key, field in keys.items()}
+
+
 _ROWS: dict[str, dict[str, str | None]] = {
     "agent": {
         "name": "agents[].name (characters Letta refuses are replaced by _)",
@@ -61,22 +68,14 @@ _ROWS: dict[str, dict[str, str | None]] = {
         "metadata": "agents[].metadata",
         "created_at": LOST, "updated_at": LOST,
     },
-    "block": {"label": "blocks[].label", "value": "blocks[].value", "limit": "blocks[].limit",
-              "description": "blocks[].description", "read_only": "blocks[].read_only",
-              "metadata": "blocks[].metadata", "tags": "blocks[].tags", "created_at": LOST, "updated_at": LOST},
-    "tool": {"name": "tools[].name", "description": "tools[].description", "tool_type": "tools[].tool_type",
-             "source_type": "tools[].source_type", "source_code": "tools[].source_code",
-             "json_schema": "tools[].json_schema", "tags": "tools[].tags"},
-    "source": {"name": "sources[].name", "description": "sources[].description",
-               "instructions": "sources[].instructions", "metadata": "sources[].metadata",
-               "embedding_config": "sources[].embedding_config"},
-    "file": {"source_id": "files[].source_id", "file_name": "files[].file_name", "file_type": "files[].file_type",
-             "content": "files[].content", "created_at": "files[].file_creation_date"},
-    "mcp_server": {"server_name": "mcp_servers[].server_name", "server_type": "mcp_servers[].server_type",
-                   "server_url": "mcp_servers[].server_url"},
-    "skill": {"name": "skills[].name", "files": "skills[].files", "source_url": "skills[].source_url"},
-    "group": {"agent_ids": "groups[].agent_ids", "description": "groups[].description",
-              "manager_config": "groups[].manager_config"},
+    # the entities the writer serialises through the key tables its reader splits with (.shape)
+    "block": {**_keyed("blocks", BLOCK_KEYS), "created_at": LOST, "updated_at": LOST},
+    "tool": _keyed("tools", TOOL_KEYS),
+    "source": _keyed("sources", SOURCE_KEYS),
+    "file": {**_keyed("files", FILE_KEYS), "created_at": "files[].file_creation_date"},
+    "mcp_server": _keyed("mcp_servers", MCP_KEYS),
+    "skill": _keyed("skills", SKILL_KEYS),
+    "group": _keyed("groups", GROUP_KEYS),
     "message": {"agent_id": "the agent it is nested in (agents[].messages[].agent_id)",
                 "role": "messages[].role", "content": "messages[].content", "name": "messages[].name",
                 "model": "messages[].model", "tool_calls": "messages[].tool_calls",
