@@ -80,37 +80,25 @@ import orjson
 from memconv import __version__
 from memconv.jsonutil import dumps, has_big_int
 from memconv.errors import UnsupportedVersion
-from memconv.fields import ABSENT, join, without_markers
-from memconv.model import is_marker
+from memconv.fields import ABSENT, join
 from memconv.format import WriteOptions
-from memconv.model import Agent, Base, Group, Header, Message, Provenance
+from memconv.mapping import account_header
+from memconv.model import Agent, Group, Header, Message, Provenance, is_marker
 from memconv.report import Report
 from memconv.spool import Spool
 from memconv.timeutil import parse_ts
 from memconv.uniqueids import UniqueIds, suffixed
 
-from .ids import FileLocalIds, renumber
 from .archival import ArchivalRecords, Owner
-from memconv.mapping import account_header
-
+from .entities import EntitySerialisers, from_v2, ordered
+from .ids import FileLocalIds, renumber
 from .mapping import MAPPING
-from .shape import (SYSTEM, REVISION_ONLY, AGENT_KEYS, dedup, ARCHIVAL_TOOL_NAMES, BLOCK_KEYS, CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS,
-                    ID_RE, LETTA_FREE_LLM_CONFIG, MCP_KEYS, MESSAGE_KEYS, SKILL_KEYS,
-                    SOURCE_KEYS, TOOL_KEYS, TOOL_RULE_KEYS, TOP_LEVEL_LISTS, TOP_LEVEL_ORDER, V2_AGENT_KEYS,
-                    V2_BLOCK_KEYS, V2_FILE_AGENT_KEYS, V2_FILE_KEYS, V2_GROUP_KEYS, V2_MCP_KEYS, V2_MESSAGE_KEYS,
-                    V2_SKILL_KEYS, V2_SOURCE_KEYS, V2_TOOL_KEYS, WRITE_REVISION, WRITE_VERSION, SIDECAR_SHA256_KEY,
-                    safe_name)
+from .shape import (AGENT_KEYS, ARCHIVAL_TOOL_NAMES, CORE_MEMORY_BLOCK_CHAR_LIMIT, ID_RE, LETTA_FREE_LLM_CONFIG,
+                    MESSAGE_KEYS, REVISION_ONLY, SIDECAR_SHA256_KEY, SYSTEM, TOP_LEVEL_LISTS, TOP_LEVEL_ORDER,
+                    V2_AGENT_KEYS, V2_MESSAGE_KEYS, WRITE_REVISION, WRITE_VERSION, dedup, safe_name)
 
 SIDECAR_KINDS = ("memory", "passage", "session", "observation", "summary", "relation")
 SMALL = ("agent", "group", "block", "tool", "source", "file", "mcp_server", "skill", "session")
-
-LETTA_FREE_EMBEDDING_CONFIG = {
-    "embedding_endpoint_type": "openai", "embedding_endpoint": "https://embeddings.letta.com/",
-    "embedding_model": "letta-free", "embedding_dim": 1536, "embedding_chunk_size": 300,
-    "handle": "letta/letta-free", "batch_size": 32, "azure_endpoint": None, "azure_version": None,
-    "azure_deployment": None,
-}
-"""Letta's ``EmbeddingConfig.default_config("letta")`` (letta 0.16.8), for sources that have none."""
 
 SYSTEM_MESSAGE_PLACEHOLDER = ("You are {name}, a Letta agent. Letta rebuilds this system message from the "
                               "agent's system prompt and memory blocks on its first step.")
@@ -151,20 +139,6 @@ def _built_in(t: Any) -> bool:
     return isinstance(t.tool_type, str) and t.tool_type.startswith("letta_")
 
 
-def _exact(rec: Base) -> bool:
-    """True for a record read from a Letta v2 file (rebuilt exactly from its extras)."""
-    return rec.came_from(SYSTEM, "v2")
-
-
-def _ordered(obj: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
-    """``obj`` with ``keys`` first in that order, then its other keys."""
-    out = {k: obj[k] for k in keys if k in obj}
-    for k, v in obj.items():
-        if k not in out:
-            out[k] = v
-    return out
-
-
 def _tz(ts: str | None) -> str | None:
     """A source timestamp with an explicit offset (naive ones are UTC, letta-af.md 6.2)."""
     if not isinstance(ts, str) or not ts.strip():
@@ -177,14 +151,6 @@ def _tz(ts: str | None) -> str | None:
     except ValueError:
         return ts
     return ts if dt.tzinfo is not None else s + "+00:00"
-
-
-def _as_read(values: dict[str, Any], extras: dict[str, Any], new_id: str, order: tuple[str, ...]) -> dict[str, Any]:
-    """A record read from this very shape, put back key for key (:func:`memconv.fields.join`) under its
-    new id, in the schema's key ``order``."""
-    obj = join(values, extras)
-    obj["id"] = new_id
-    return _ordered(obj, order)
 
 
 def _dump(obj: Any, indent: bool = False) -> bytes:
@@ -209,7 +175,7 @@ class _Msg:
         self.is_system = is_system
 
 
-class LettaWriter(ArchivalRecords):
+class LettaWriter(ArchivalRecords, EntitySerialisers):
     """One conversion to an agent file; see the module docstring. Use :func:`write_agent_file`."""
 
     def __init__(self, out: BinaryIO, options: WriteOptions):
@@ -317,7 +283,7 @@ class LettaWriter(ArchivalRecords):
 
     def _message_obj(self, m: Message) -> dict[str, Any]:
         """The ``MessageSchema`` object, with ``id``/``agent_id`` filled in at the end."""
-        if _exact(m):
+        if from_v2(m):
             ex = dict(m.extra(SYSTEM))
             content_kind = ex.pop("$content", None)
             absent = set(ex.get(ABSENT, ()))
@@ -332,7 +298,7 @@ class LettaWriter(ArchivalRecords):
             else:
                 obj["agent_id"] = ""
             obj["id"] = ""
-            return _ordered(obj, V2_MESSAGE_KEYS)
+            return ordered(obj, V2_MESSAGE_KEYS)
         ex = m.extra(SYSTEM)
         obj: dict[str, Any] = {
             "type": "message", "role": m.role, "content": m.content, "name": m.name, "otid": None,
@@ -451,7 +417,7 @@ class LettaWriter(ArchivalRecords):
         have = {g.id for g in self.small["group"]}
         by_id = {a.id: a for a in agents}
         for i, a in enumerate(agents):
-            if _exact(a):
+            if from_v2(a):
                 continue
             mag = a.extra(SYSTEM).get("multi_agent_group")
             if not isinstance(mag, dict) or not isinstance(mag.get("id"), str) or mag["id"] in have:
@@ -539,7 +505,7 @@ class LettaWriter(ArchivalRecords):
                 doc[k] = v
             if "created_at" not in absent:
                 doc["created_at"] = h.exported_at
-            doc = _ordered(doc, TOP_LEVEL_ORDER)
+            doc = ordered(doc, TOP_LEVEL_ORDER)
         else:
             doc.update(lists)
             src = " ".join(x for x in (h.source_system, h.source_variant, h.source_format_version) if x)
@@ -561,7 +527,7 @@ class LettaWriter(ArchivalRecords):
         doc["metadata"] = meta
         for k in TOP_LEVEL_LISTS:
             doc.setdefault(k, [])
-        doc = _ordered(doc, TOP_LEVEL_ORDER)
+        doc = ordered(doc, TOP_LEVEL_ORDER)
         for kind, n in (("agents", len(agent_objs)), ("blocks", len(blocks)), ("tools", len(tools)),
                         ("groups", len(groups)), ("sources", len(sources)), ("files", len(files)),
                         ("mcp_servers", len(mcps)), ("skills", len(skills))):
@@ -634,7 +600,7 @@ class LettaWriter(ArchivalRecords):
         return out
 
     def _agent(self, a: Agent, i: int) -> dict[str, Any]:
-        exact = _exact(a)
+        exact = from_v2(a)
         new_id = self.new_ids[id(a)]
         self.agent_new_ids[i] = new_id
         self.agent_msg_keys[i] = a.id
@@ -674,7 +640,7 @@ class LettaWriter(ArchivalRecords):
             obj["messages"] = f"@@memconv-messages-{self.token}-{i}@@"
             if a.in_context_message_ids and not in_ctx:  # its messages were left out (--exclude, --since)
                 self._ensure_system(i, a, name, new_id, obj)
-            return _ordered(obj, V2_AGENT_KEYS)
+            return ordered(obj, V2_AGENT_KEYS)
         # converted: legacy AgentSchema, AgentState, bundles, other systems
         env = a.secrets
         if env is None and isinstance(ex.get("tool_exec_environment_variables"), (dict, list)):
@@ -801,185 +767,6 @@ class LettaWriter(ArchivalRecords):
             "files_agents": [], "group_ids": [],
         }
 
-    def _tool_rules(self, rules: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
-        out = []
-        for r in rules:
-            t = r.get("type")
-            spec = TOOL_RULE_KEYS.get(t) if isinstance(t, str) else None
-            if spec is None or not isinstance(r.get("tool_name"), str):
-                self.report.warn(f"letta: {where}: tool rule {r!r} is not one letta 0.16.8 knows; dropped")
-                self.report.lost("agent", "tool_rules", "a tool rule letta 0.16.8 does not know")
-                continue
-            allowed, required = spec
-            missing = [k for k in required if r.get(k) is None]
-            if missing:
-                self.report.warn(f"letta: {where}: {t} rule on {r['tool_name']!r} lacks {missing} (required by "
-                                 f"letta 0.16.8); dropped")
-                self.report.lost("agent", "tool_rules", "a tool rule without a key letta 0.16.8 requires")
-                continue
-            rule = {k: r[k] for k in ("tool_name", "type", "prompt_template", *allowed) if k in r}
-            for k, v in r.items():
-                if k not in rule:
-                    self._drop("agent", f"tool_rules.{k}", v)
-            out.append(rule)
-        return out
-
-    def _files_agents(self, items: list[Any], agent_id: str, where: str, strict: bool) -> list[Any]:
-        out = []
-        for fa in items:
-            if not isinstance(fa, dict):
-                continue
-            fid = self.ids["file"].map.get(fa.get("file_id"))
-            sid = self.ids["source"].map.get(fa.get("source_id"))
-            if fid is None or sid is None:
-                self.report.warn(f"letta: {where}.files_agents: file {fa.get('file_id')!r} is not in the output; "
-                                 f"attachment dropped")
-                continue
-            new = {**fa, "agent_id": agent_id, "file_id": fid, "source_id": sid}
-            if strict:
-                for k in list(new):
-                    if k not in V2_FILE_AGENT_KEYS:
-                        self._drop("agent", f"files_agents.{k}", new.pop(k))
-                new = _ordered(new, V2_FILE_AGENT_KEYS)
-            out.append(new)
-        return out
-
-    def _strict(self, kind: str, obj: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-        out = {}
-        for k, v in obj.items():
-            if is_marker(k):
-                continue
-            if k in keys:
-                out[k] = v
-            else:
-                self._drop(kind, k, v)
-        return _ordered(out, keys)
-
-    def _group(self, g: Any) -> dict[str, Any] | None:
-        new_id = self.new_ids[id(g)]
-        where = f"group {g.id}"
-        agent_ids = self._refs("agent", g.agent_ids, f"{where}.agent_ids")
-        if g.agent_ids and not agent_ids:
-            self.report.warn(f"letta: {where}: none of its agents is in the output; group dropped")
-            self.report.lost("group", "*", "none of its agents is in the output")
-            return None
-        cfg = dict(g.manager_config) if g.manager_config is not None else None
-        if cfg and isinstance(cfg.get("manager_agent_id"), str):
-            mgr = self._ref("agent", cfg["manager_agent_id"], f"{where}.manager_config.manager_agent_id")
-            if mgr is None:
-                self.report.warn(f"letta: {where}: its manager agent is not in the output; group dropped")
-                self.report.lost("group", "*", "its manager agent is not in the output")
-                return None
-            cfg["manager_agent_id"] = mgr
-        ex = dict(g.extra(SYSTEM))
-        if isinstance(ex.get("shared_block_ids"), list):
-            ex["shared_block_ids"] = [self.ids["block"].map.get(b, b) for b in ex["shared_block_ids"]]
-        values = {"agent_ids": agent_ids, "description": g.description, "manager_config": cfg}
-        if _exact(g):
-            return _as_read(values, ex, new_id, V2_GROUP_KEYS)
-        obj = {**ex, "agent_ids": agent_ids, "description": g.description or "",
-               "manager_config": cfg or {"manager_type": "round_robin"}, "id": new_id}
-        return self._strict("group", obj, V2_GROUP_KEYS)
-
-    def _block(self, b: Any) -> dict[str, Any]:
-        new_id = self.new_ids[id(b)]
-        values = {k: getattr(b, f) for k, f in BLOCK_KEYS.items()}
-        ex = b.extra(SYSTEM)
-        if _exact(b):
-            return _as_read(values, ex, new_id, V2_BLOCK_KEYS)
-        obj = without_markers(ex)
-        obj.pop("id", None)
-        if "metadata_" in obj and "metadata" not in obj:
-            obj["metadata"] = obj.pop("metadata_")
-        obj.update({k: v for k, v in values.items() if v is not None or k in ("description",)})
-        if obj.get("metadata") is None:
-            obj["metadata"] = {}
-        limit = obj.get("limit") or CORE_MEMORY_BLOCK_CHAR_LIMIT
-        if len(obj.get("value") or "") > limit:
-            self.report.warn(f"letta: block {b.label!r}: value ({len(obj['value'])} characters) exceeds its limit "
-                             f"{limit}; limit raised (Letta refuses a block over its limit)")
-            limit = len(obj["value"])
-        obj["limit"] = limit
-        obj["id"] = new_id
-        return self._strict("block", obj, V2_BLOCK_KEYS)
-
-    def _tool(self, t: Any) -> dict[str, Any]:
-        new_id = self.new_ids[id(t)]
-        values = {k: getattr(t, f) for k, f in TOOL_KEYS.items()}
-        ex = t.extra(SYSTEM)
-        if _exact(t):
-            return _as_read(values, ex, new_id, V2_TOOL_KEYS)
-        obj = without_markers(ex)
-        if "metadata" in obj and "metadata_" not in obj:
-            obj["metadata_"] = obj.pop("metadata")
-        obj.update(values)
-        if obj.get("tags") is None:
-            obj["tags"] = []
-        obj["id"] = new_id
-        return self._strict("tool", obj, V2_TOOL_KEYS)
-
-    def _source(self, s: Any, src_emb: dict[str, Any]) -> dict[str, Any]:
-        new_id = self.new_ids[id(s)]
-        values = {k: getattr(s, f) for k, f in SOURCE_KEYS.items()}
-        ex = s.extra(SYSTEM)
-        if _exact(s):
-            return _as_read(values, ex, new_id, V2_SOURCE_KEYS)
-        obj = without_markers(ex)
-        obj.update(values)
-        if not obj.get("embedding_config"):
-            obj["embedding_config"] = src_emb.get(s.id) or dict(LETTA_FREE_EMBEDDING_CONFIG)
-            self.report.warn(f"letta: source {s.name!r} has no embedding_config (Letta requires one); wrote "
-                             f"{'its agent' if s.id in src_emb else 'letta/letta-free'}'s; Letta re-embeds the "
-                             f"files on import")
-        obj["id"] = new_id
-        return self._strict("source", obj, V2_SOURCE_KEYS)
-
-    def _file(self, f: Any) -> dict[str, Any] | None:
-        new_id = self.new_ids[id(f)]
-        src = self.ids["source"].map.get(f.source_id) if f.source_id else None
-        if src is None:
-            self.report.warn(f"letta: file {f.file_name!r}: its source {f.source_id!r} is not in the output; dropped")
-            self.report.lost("file", "*", "its source (folder) is not in the output")
-            return None
-        values = {k: getattr(f, fld) for k, fld in FILE_KEYS.items()}
-        values["source_id"] = src
-        ex = f.extra(SYSTEM)
-        if _exact(f):
-            return _as_read(values, ex, new_id, V2_FILE_KEYS)
-        obj = without_markers(ex)
-        obj.update(values)
-        if f.created_at and not obj.get("file_creation_date"):
-            obj["file_creation_date"] = f.created_at
-        obj["id"] = new_id
-        return self._strict("file", obj, V2_FILE_KEYS)
-
-    def _mcp(self, m: Any) -> dict[str, Any] | None:
-        new_id = self.new_ids[id(m)]
-        values = {k: getattr(m, f) for k, f in MCP_KEYS.items()}
-        ex = m.extra(SYSTEM)
-        if _exact(m):
-            return _as_read(values, ex, new_id, V2_MCP_KEYS)
-        if not m.server_type:
-            self.report.warn(f"letta: MCP server {m.server_name!r} has no server_type (required); dropped")
-            self.report.lost("mcp_server", "*", "no server_type (sse, stdio, streamable_http)")
-            return None
-        obj = without_markers(ex)
-        obj.update(values)
-        obj["id"] = new_id
-        return self._strict("mcp_server", obj, V2_MCP_KEYS)
-
-    def _skill(self, s: Any) -> dict[str, Any] | None:
-        values = {k: getattr(s, f) for k, f in SKILL_KEYS.items()}
-        ex = s.extra(SYSTEM)
-        if _exact(s):
-            return _ordered(join(values, ex), V2_SKILL_KEYS)
-        if not ((s.files and "SKILL.md" in s.files) or s.source_url):
-            self.report.warn(f"letta: skill {s.name!r} has neither files with SKILL.md nor a source_url; dropped")
-            self.report.lost("skill", "*", "a skill needs files with SKILL.md or a source_url")
-            return None
-        obj = without_markers(ex)
-        obj.update(values)
-        return self._strict("skill", obj, V2_SKILL_KEYS)
 
 
 def write_agent_file(items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> None:
