@@ -37,6 +37,10 @@ class Ctx:
         """Provenance ``mem0`` with the source id, this input's version and the record's variant."""
         return Provenance(system=SYSTEM, id=rid, version=self.version, variant=variant)
 
+    def prov_data(self, rid: str | None, variant: str) -> dict[str, Any]:
+        """:meth:`prov` as the data the record's own validation checks (one validation a record, not two)."""
+        return {"system": SYSTEM, "id": rid, "version": self.version, "variant": variant}
+
 
 def list_of(v: Any) -> list[Any]:
     """``v`` when it is a list, else an empty one."""
@@ -144,9 +148,8 @@ def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
     order = list(obj)
     if order != ordered(order):
         extras["$order"] = order
-    return build(Memory, ctx.name, path, id=rid, provenance=ctx.prov(rid, variant + (TS_SUFFIX if ts else "")),
-                 extras={SYSTEM: extras} if extras else {}, scope=scope, memory_type=mtype,
-                 _places={v: k for k, v in keys.items()}, **fields)
+    return build(Memory, ctx.name, path, id=rid, provenance=ctx.prov_data(rid, variant + (TS_SUFFIX if ts else "")),
+                 extras={SYSTEM: extras} if extras else {}, scope=scope, memory_type=mtype, _keys=keys, **fields)
 
 
 LEAKED_KEYS = ("text_lemmatized", "actor_id", "role", "attributed_to")

@@ -60,11 +60,13 @@ def without_markers(extras: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in extras.items() if k not in MARKERS}
 
 
-def build(cls: type[T], src: str, path: str, /, *, _places: Mapping[str, str] | None = None, **fields: Any) -> T:
+def build(cls: type[T], src: str, path: str, /, *, _places: Mapping[str, str] | None = None,
+          _keys: Mapping[str, str] | None = None, **fields: Any) -> T:
     """``cls(**fields)``, with a validation error reported as one line.
 
     ``_places``: canonical field (``text``, ``scope.user_id``) -> the source key it came from
-    (``memory``, ``user_id``), so the error names the input's own place (:func:`split`'s keys, inverted).
+    (``memory``, ``user_id``), so the error names the input's own place; ``_keys``: the same given as
+    :func:`split`'s keys (source key -> field), inverted only when there is an error to report.
 
     Raises:
         InputInvalid: ``"<name>: <path>.<field>: expected <type>, got ..."``; the value is not shown
@@ -75,6 +77,8 @@ def build(cls: type[T], src: str, path: str, /, *, _places: Mapping[str, str] | 
         return cls(**fields)
     except ValidationError as e:
         err = e.errors()[0]
+        if _places is None and _keys is not None:
+            _places = {v: k for k, v in _keys.items()}
         parts = [str(p) for p in err["loc"]]
         for i in range(len(parts), 0, -1):
             head = ".".join(parts[:i])
