@@ -66,3 +66,17 @@ def test_plugin_that_is_not_a_format_is_skipped(fake_entry_points, monkeypatch):
 def test_unknown_name_suggests_and_lists():
     with pytest.raises(UsageError, match=r"did you mean 'letta'.*known formats: agentmemory, canonical, letta, letta-memfs, mem0"):
         registry.get("leta")
+
+
+def test_record_kind_type_names_every_kind_in_stream_order():
+    """``model.RecordKind`` (the type annotations use) is exactly the kinds of ``RECORD_TYPES``, in stream
+    order, and ``ItemKind`` adds the header; every kind has a plural (``memconv inspect``, ``--exclude``)."""
+    from typing import get_args
+
+    from memconv.model import KIND_ORDER, PLURALS, RECORD_TYPES, ItemKind, RecordKind
+
+    assert get_args(RecordKind) == tuple(RECORD_TYPES) == KIND_ORDER
+    assert set(get_args(ItemKind)) == set(RECORD_TYPES) | {"header"}
+    assert set(PLURALS) == set(RECORD_TYPES)
+    for kind, cls in RECORD_TYPES.items():
+        assert get_args(cls.model_fields["kind"].annotation) == (kind,)

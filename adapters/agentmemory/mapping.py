@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
+from memconv.model import RecordKind
 from memconv.timeutil import to_iso_z
 from memconv.writetable import Put, Transform, WriteTable, tables_field_maps
 
@@ -209,12 +210,12 @@ _KINDS: dict[str, tuple[str | None, str]] = {
 }
 
 
-def native_fields(kind: str) -> set[str]:
+def native_fields(kind: RecordKind) -> set[str]:
     """Canonical fields of ``kind`` that AgentMemory holds natively (left out of the ``memconv`` key)."""
     return set(_NATIVE.get(kind, {}))
 
 
-def _transform(kind: str, name: str) -> str:
+def _transform(kind: RecordKind, name: str) -> str:
     """The transform a field of another system's record goes through to its native AgentMemory field."""
     if name.endswith("_at") or name == "timestamp":
         return "iso8601-ms"
@@ -229,7 +230,7 @@ def _transform(kind: str, name: str) -> str:
     return "copy"
 
 
-def _also(kind: str, name: str) -> str:
+def _also(kind: RecordKind, name: str) -> str:
     return "" if name in _NATIVE.get(kind, {}) else f"in AgentMemory's form; the exact value also in memconv.{name}"
 
 

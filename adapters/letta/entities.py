@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from memconv.fields import join, without_markers
-from memconv.model import Base, is_marker
+from memconv.model import Base, RecordKind, is_marker
 
 from .shape import (CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS, MCP_KEYS, SKILL_KEYS, SOURCE_KEYS, SYSTEM,
                     TOOL_KEYS, TOOL_RULE_KEYS, BLOCK_KEYS, V2_BLOCK_KEYS, V2_FILE_AGENT_KEYS, V2_FILE_KEYS,
@@ -102,7 +102,7 @@ class EntitySerialisers:
             out.append(new)
         return out
 
-    def _strict(self, kind: str, obj: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    def _strict(self, kind: RecordKind, obj: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
         out = {}
         for k, v in obj.items():
             if is_marker(k):

@@ -83,7 +83,7 @@ from memconv.errors import UnsupportedVersion
 from memconv.fields import ABSENT, join
 from memconv.format import WriteOptions
 from memconv.mapping import account_header
-from memconv.model import Agent, Group, Header, Message, Provenance, is_marker
+from memconv.model import Agent, Group, Header, Message, Provenance, RecordKind, is_marker
 from memconv.report import Report
 from memconv.spool import Spool
 from memconv.timeutil import parse_ts
@@ -258,7 +258,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
                 return dt.astimezone(timezone.utc).isoformat()
         return datetime.now(timezone.utc).isoformat()
 
-    def _drop(self, kind: str, key: str, value: Any) -> None:
+    def _drop(self, kind: RecordKind, key: str, value: Any) -> None:
         """Note a Letta key the target shape has no place for (reported as lost when it had a value)."""
         if value in (None, [], {}, "", False):
             return

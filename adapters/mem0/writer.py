@@ -66,7 +66,7 @@ from memconv.fields import join
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.mapping import account_header
-from memconv.model import Agent, Base, Header, Memory, is_marker
+from memconv.model import Agent, Base, Header, Memory, RecordKind, is_marker
 from memconv.spool import Handles, Spool, write_joined
 from memconv.uniqueids import UniqueIds
 
@@ -287,7 +287,7 @@ class _Writer:
                 values[key] = v
         return restore(values, rec.extra(SYSTEM), ITEM_ORDER)
 
-    def foreign_item(self, rec: Any, kind: str, agent: Agent | None = None,
+    def foreign_item(self, rec: Any, kind: RecordKind, agent: Agent | None = None,
                      adds: dict[str, Any] | None = None, source: Base | None = None) -> dict[str, Any]:
         """An OSS item from a record of another system (or an OpenMemory row); ``source``: the record
         embedded in ``metadata.memconv`` when it is not ``rec`` (a block written as a memory)."""

@@ -17,7 +17,7 @@ import orjson
 
 from . import __version__, registry
 from .errors import ExitCode, LossRefused, MemconvError, PartialWrite, UsageError, memconv_cause
-from .model import KIND_ORDER, SCHEMA_VERSION, json_schema
+from .model import KIND_ORDER, PLURALS, SCHEMA_VERSION, json_schema
 from .pipeline import convert as run_convert
 from .pipeline import iter_records
 from .filters import parse_rename
@@ -239,13 +239,6 @@ def parse_format_options(pairs: tuple[str, ...], fmt: Any, given: dict[str, Any]
     return out
 
 
-KIND_PLURALS: dict[str, str] = {
-    "agent": "agents", "group": "groups", "block": "blocks", "tool": "tools", "source": "sources",
-    "file": "files", "mcp_server": "mcp_servers", "skill": "skills", "session": "sessions",
-    "memory": "memories", "passage": "passages", "message": "messages", "observation": "observations",
-    "summary": "summaries", "event": "events", "entity": "entities", "relation": "relations", "raw": "raw records",
-}
-"""Canonical kind -> its plural as ``memconv inspect`` prints it."""
 
 NATIVE_KINDS: dict[str, dict[str, str | None]] = {
     "letta": {"agent": "agents", "group": "groups", "block": "blocks", "tool": "tools", "source": "sources",
@@ -265,7 +258,7 @@ the reader derives (mem0 entities are the ends of its relations), not one the fi
 
 
 def _plural(kind: str) -> str:
-    return KIND_PLURALS.get(kind, kind + "s")
+    return PLURALS.get(kind, kind + "s")  # type: ignore[call-overload]
 
 
 def native_name(system: str, rec: Any) -> str | None:

@@ -40,30 +40,26 @@ from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence
 
 from .errors import UsageError
-from .model import RECORD_TYPES, SMALL_KINDS, Header
+from .model import PLURALS, RECORD_TYPES, SMALL_KINDS, Header, RecordKind
 from .report import Report
 from .timeutil import parse_ts
 
-def _plural(kind: str) -> str:
-    return kind[:-1] + "ies" if kind.endswith("y") else kind if kind == "raw" else kind + "s"
-
-
-KIND_ALIASES: dict[str, str] = {
+KIND_ALIASES: dict[str, RecordKind] = {
     **{k: k for k in RECORD_TYPES},
-    **{_plural(k): k for k in RECORD_TYPES},  # memories, summaries, entities, messages...
+    **{PLURALS[k]: k for k in RECORD_TYPES if k != "raw"},  # memories, summaries, entities, messages...
     "history": "event", "histories": "event", "conversation": "message",
     "archival": "passage", "mcp": "mcp_server", "graph": "entity", "core_memory": "block",
 }
 """Names accepted by ``--exclude``: canonical kinds, their plurals, and a few synonyms users type."""
 
 
-def parse_kinds(names: Sequence[str]) -> set[str]:
+def parse_kinds(names: Sequence[str]) -> set[RecordKind]:
     """Canonical kinds for ``--exclude`` names (``graph`` means entities and relations).
 
     Raises:
         UsageError: an unknown name, listing the accepted ones.
     """
-    out: set[str] = set()
+    out: set[RecordKind] = set()
     for n in names:
         key = n.strip().lower()
         if key not in KIND_ALIASES:

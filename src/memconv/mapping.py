@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from .model import RECORD_TYPES, Base, is_marker
+from .model import RECORD_TYPES, Base, RecordKind, is_marker
 from .report import Report
 
 LOST = None
@@ -30,7 +30,7 @@ class FieldMap:
     transform the value goes through (``iso8601-ms``, ``enum-map``, ``join-list``, ``split-scope``,
     ``node-id``, ``copy``; empty: not stated)."""
 
-    kind: str
+    kind: RecordKind
     field: str
     target: str | None
     note: str = ""
@@ -49,7 +49,7 @@ class ReadTable:
             other key of the object, verbatim, for that system's writer to put back.
     """
 
-    kind: str
+    kind: RecordKind
     path: str
     keys: Mapping[str, str]
     system: str
@@ -75,7 +75,7 @@ class MappingTable:
     target: str
     system: str
     rows: list[FieldMap]
-    kinds: dict[str, tuple[str | None, str]]
+    kinds: dict[RecordKind, tuple[str | None, str]]
     intro: str = ""
     keeps_extras: bool | frozenset[str] = False
     side: frozenset[str] = frozenset()
@@ -90,11 +90,11 @@ class MappingTable:
         for kind, fields in MAPPED_FIELDS.items():
             self._lost_fields[kind] = [f for f in fields if f not in mapped.get(kind, set())]
 
-    def lost_fields(self, kind: str) -> list[str]:
+    def lost_fields(self, kind: RecordKind) -> list[str]:
         """Canonical fields of ``kind`` this target cannot hold."""
         return self._lost_fields.get(kind, [])
 
-    def keeps_extras_of(self, kind: str) -> bool:
+    def keeps_extras_of(self, kind: RecordKind) -> bool:
         """True when the writer keeps other systems' extras on records of ``kind``."""
         k = self.keeps_extras
         return kind in k if isinstance(k, frozenset) else bool(k)

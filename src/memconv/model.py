@@ -537,14 +537,30 @@ Record = Annotated[
 
 Item = Annotated[Union[Header, Record], Field(discriminator="kind")]
 
-RECORD_TYPES: dict[str, type[Base]] = {
+RecordKind = Literal["agent", "group", "block", "tool", "source", "file", "mcp_server", "skill", "session", "memory",
+                     "passage", "message", "observation", "summary", "event", "entity", "relation", "raw"]
+"""A canonical record's ``kind``, as a type: the keys of :data:`RECORD_TYPES`, in stream order (a test
+checks that the two agree)."""
+
+ItemKind = Literal[RecordKind, "header"]
+"""The ``kind`` of any stream item: a record's, or ``header`` (which the report also counts losses of)."""
+
+RECORD_TYPES: dict[RecordKind, type[Base]] = {
     cls.model_fields["kind"].default: cls
     for cls in (Agent, Group, Block, Tool, Source, File, McpServer, Skill, Session, Memory, Passage,
                 Message, Observation, Summary, HistoryEvent, Entity, Relation, Raw)
 }
 """``kind`` name to record class."""
 
-KIND_ORDER: tuple[str, ...] = tuple(RECORD_TYPES)
+PLURALS: dict[RecordKind, str] = {
+    "agent": "agents", "group": "groups", "block": "blocks", "tool": "tools", "source": "sources",
+    "file": "files", "mcp_server": "mcp_servers", "skill": "skills", "session": "sessions",
+    "memory": "memories", "passage": "passages", "message": "messages", "observation": "observations",
+    "summary": "summaries", "event": "events", "entity": "entities", "relation": "relations", "raw": "raw records",
+}
+"""Canonical kind -> its plural, as ``memconv inspect`` prints it and ``--exclude`` accepts it."""
+
+KIND_ORDER: tuple[RecordKind, ...] = tuple(RECORD_TYPES)
 """Stream order: small, bufferable kinds first, then the large ones from ``memory`` on."""
 
 SMALL_KINDS = frozenset(KIND_ORDER[: KIND_ORDER.index("memory")])
@@ -564,7 +580,7 @@ class Bundle(BaseModel):
     header: Header = Field(default_factory=Header)
     records: list[Record] = Field(default_factory=list)
 
-    def of(self, kind: str) -> list[Any]:
+    def of(self, kind: RecordKind) -> list[Any]:
         """All records of one ``kind``, in stream order."""
         return [r for r in self.records if r.kind == kind]
 

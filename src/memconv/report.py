@@ -16,7 +16,10 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from .model import ItemKind
 
 
 WHERE = ("native", "side_channel", "lost")
@@ -35,7 +38,7 @@ class Loss:
     records lost whole, so the report can name them.
     """
 
-    kind: str
+    kind: ItemKind
     field: str
     count: int
     reason: str
@@ -82,7 +85,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
 
-    def lost(self, kind: str, fld: str, reason: str, count: int = 1, names: Iterable[str] = (),
+    def lost(self, kind: ItemKind, fld: str, reason: str, count: int = 1, names: Iterable[str] = (),
              was: str | None = "native") -> None:
         """Record that ``count`` records of ``kind`` lose ``fld`` in the target, and why.
 
@@ -104,7 +107,7 @@ class Report:
                 c[was] -= min(count, c[was])
             c["lost"] += count
 
-    def place(self, kind: str, where: str, count: int = 1) -> None:
+    def place(self, kind: ItemKind, where: str, count: int = 1) -> None:
         """Count ``count`` records of ``kind`` as ending up ``where`` (one of :data:`WHERE`)."""
         if where not in WHERE:
             raise ValueError(f"where must be one of {WHERE}, not {where!r}")
@@ -113,13 +116,13 @@ class Report:
             c = self.placed[kind] = Counter()
         c[where] += count
 
-    def unplace(self, kind: str, where: str, count: int = 1) -> None:
+    def unplace(self, kind: ItemKind, where: str, count: int = 1) -> None:
         """Take back ``count`` records of ``kind`` placed ``where`` (a writer that leaves out, at the end,
         records it had placed when they came: it counts them again, e.g. as ``info["filtered"]``)."""
         c = self.placed.setdefault(kind, Counter())
         c[where] -= min(count, c[where])
 
-    def move(self, kind: str, src: str, dst: str, count: int = 1) -> None:
+    def move(self, kind: ItemKind, src: str, dst: str, count: int = 1) -> None:
         """Move ``count`` records of ``kind`` already placed ``src`` to ``dst`` (a writer that learns
         late where they went, e.g. entities that no relation uses)."""
         c = self.placed.setdefault(kind, Counter())

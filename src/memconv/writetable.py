@@ -18,6 +18,7 @@ from dataclasses import dataclass, field as dc_field, replace
 from typing import Any, Callable, Iterable, Literal
 
 from .mapping import FieldMap
+from .model import RecordKind
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class WriteTable:
             keys are written (the target's own key order). note: the docs note of every row.
     """
 
-    kind: str
+    kind: RecordKind
     path: str
     puts: list[Put]
     note: str = ""
@@ -159,7 +160,7 @@ def _compile(table: WriteTable) -> Callable[[dict[str, Any], Any, Any], dict[str
 
 
 def tables_field_maps(tables: Iterable[WriteTable], note: Callable[[str, str], str] | None = None,
-                      kinds: dict[str, tuple[str, ...]] | None = None) -> dict[tuple[str, str], FieldMap]:
+                      kinds: dict[str, tuple[RecordKind, ...]] | None = None) -> dict[tuple[str, str], FieldMap]:
     """The :class:`~memconv.mapping.FieldMap` rows of several tables, keyed ``(kind, field)``; a field
     two tables of one kind write (an item's scope: its keys and its metadata) gets one row naming
     every target. ``note(kind, field)`` adds a docs note per row; ``kinds``: a table's kind -> the
