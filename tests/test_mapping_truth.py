@@ -271,7 +271,11 @@ READ_BASES = {"mem0": {"results[]": FIXTURES / "mem0" / "get_all_v11.json",
               "letta": {"blocks[]": FIXTURES / "letta" / "letta-tests__test_agent.af",
                         "tools[]": FIXTURES / "letta" / "letta-tests__test_agent.af",
                         "sources[]": FIXTURES / "letta" / "letta-tests__test_agent_with_files_and_sources.af",
-                        "mcp_servers[]": None, "skills[]": FIXTURES / "letta" / "ezra.af"},
+                        "mcp_servers[]": None, "skills[]": FIXTURES / "letta" / "ezra.af",
+                        "agents[]": FIXTURES / "letta" / "letta-tests__test_agent.af",
+                        "agents[].messages[]": FIXTURES / "letta" / "letta-tests__test_agent.af",
+                        "files[]": FIXTURES / "letta" / "letta-tests__test_agent_with_files_and_sources.af",
+                        "groups[]": FIXTURES / "letta" / "evie.af"},
               "agentmemory": {p: AGENTMEMORY_FULL for p in ("sessions[]", "observations{}[]", "memories[]",
                                                             "summaries[]", "graphNodes[]", "graphEdges[]")}}
 """Real files to put each distinctive value into: the first object at the table's path."""
@@ -279,6 +283,18 @@ READ_VALUES = {"timestamp": "2021-03-04T05:06:07.890Z", "type": None, "status": 
                "limit": 4321, "read_only": True, "tool_type": "custom", "source_type": "python", "server_type": "sse",
                "server_url": "https://distinct.example/sse",
                "is_deleted": True, "importance": 7, "confidence": 0.42, "weight": 0.25, "observationCount": 3}
+
+
+LETTA_REFS = ("tool_ids", "block_ids", "source_ids", "in_context_message_ids", "agent_ids", "source_id")
+"""Letta keys whose values are references the reader checks (an id that names nothing is refused)."""
+LETTA_SHAPED = {
+    "tool_rules": [{"type": "run_first", "tool_name": "distinct_tool"}],
+    "secrets": {"DISTINCT_KEY": "distinct-value"},
+    "content": [{"type": "text", "text": "distinct-content"}],
+    "tool_calls": [{"id": "call_distinct", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+    "tool_returns": [{"tool_call_id": "call_distinct", "status": "success", "func_response": "distinct"}],
+}
+"""Distinctive values in the shape Letta's schema gives these keys."""
 
 
 def _read_rows():
@@ -291,6 +307,8 @@ def _read_rows():
 def _first(doc, path):
     if path == "[]":
         return doc[0]
+    if path == "agents[].messages[]":
+        return doc["agents"][0]["messages"][0]
     coll = path.split("[")[0].split("{")[0]
     v = doc[coll]
     return next(iter(v.values()))[0] if isinstance(v, dict) else v[0]
@@ -312,6 +330,10 @@ def test_read_row_says_where_the_key_lands(tmp_path, fmt, table, key, fld):
         value = "2021-03-04T05:06:07.890Z"
     elif (table.kind, key) == ("skill", "files"):
         value = {"SKILL.md": "distinct"}
+    elif key in LETTA_REFS and fmt == "letta":  # a reference must name a record of the file: the same ones, reordered
+        value = obj[key][::-1] if isinstance(obj[key], list) else obj[key]
+    elif key in LETTA_SHAPED and fmt == "letta" and not (table.kind, key) == ("file", "content"):
+        value = LETTA_SHAPED[key]
     elif key in READ_VALUES and READ_VALUES[key] is not None:
         value = READ_VALUES[key]
     elif isinstance(obj.get(key), list) or fld in ("concepts", "facts", "files", "tags", "categories",

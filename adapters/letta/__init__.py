@@ -29,7 +29,7 @@ from memconv.jsonutil import scan_numbers
 
 from .stream import is_v2, light_document, message_stream, starts_with_string
 from .reader import is_agent_state, passage_from_letta, read_agent_states, read_legacy, read_v2
-from .shape import (BLOCK_KEYS, MCP_KEYS, SIDECAR_SHA256_KEY, SIDECAR_SUFFIX, SKILL_KEYS, SOURCE_KEYS, SYSTEM,
+from .shape import (AGENT_KEYS, BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, MCP_KEYS, MESSAGE_KEYS, SIDECAR_SHA256_KEY, SIDECAR_SUFFIX, SKILL_KEYS, SOURCE_KEYS, SYSTEM,
                     TOOL_KEYS, WRITE_VERSION, sidecar_path)
 from .writer import FOLDED_BY_NAME, write_agent_file
 
@@ -67,6 +67,12 @@ class LettaFormat(Format):
         ReadTable("source", "sources[]", SOURCE_KEYS, SYSTEM, "id -> id"),
         ReadTable("mcp_server", "mcp_servers[]", MCP_KEYS, SYSTEM, "id -> id; credentials in server_url blanked"),
         ReadTable("skill", "skills[]", SKILL_KEYS, SYSTEM, "keyed by name"),
+        ReadTable("agent", "agents[]", AGENT_KEYS, SYSTEM, "an AgentFileSchema agent; id -> id; legacy files' "
+                  "tags, tool_exec_environment_variables and metadata_ are normalised first"),
+        ReadTable("message", "agents[].messages[]", MESSAGE_KEYS, SYSTEM, "id -> id; agent_id is the agent "
+                  "it is nested in when it has none; in_context from the agent's in_context_message_ids"),
+        ReadTable("file", "files[]", FILE_KEYS, SYSTEM, "id -> id; created_at from file_creation_date"),
+        ReadTable("group", "groups[]", GROUP_KEYS, SYSTEM, "id -> id"),
     )
     live = ".live"
 
