@@ -297,9 +297,9 @@ LETTA_SHAPED = {
 """Distinctive values in the shape Letta's schema gives these keys."""
 
 
-def _read_rows():
+def _read_rows(formats=("mem0", "letta", "agentmemory")):
     for fmt, tables in registry.read_tables().items():
-        for t in tables:
+        for t in tables if fmt in formats else ():
             for key, fld in t.keys.items():
                 yield pytest.param(fmt, t, key, fld, id=f"{fmt}:{t.path}.{key}")
 
@@ -356,3 +356,49 @@ def test_read_row_says_where_the_key_lands(tmp_path, fmt, table, key, fld):
     for part in fld.split("."):
         got = getattr(got, part)
     assert got == value, (fld, got, value)
+
+
+def test_every_format_declares_read_rows():
+    """Each built-in format says where its source keys land (docs/mappings.md's read half)."""
+    assert {f for f, ts in registry.read_tables().items() if ts} == {"mem0", "letta", "agentmemory", "letta-memfs",
+                                                                    "canonical"}
+
+
+@pytest.mark.parametrize("fmt,table,key,fld", list(_read_rows(("canonical",))))
+def test_canonical_read_row_says_where_the_key_lands(tmp_path, fmt, table, key, fld):
+    """A canonical line with a distinctive value at ``key`` is read with that value in ``fld``."""
+    cls = RECORD_TYPES[table.kind]
+    need = {n: _value(n, str(f.annotation)) for n, f in cls.model_fields.items() if f.is_required() and n != "id"}
+    if table.kind == "event":
+        need["event"] = "DELETE"
+    if key in ("id", "provenance", "extras"):
+        value = {"id": "distinct-id", "provenance": {"system": "zep", "id": "z1"},
+                 "extras": {"zep": {"distinct": 1}}}[key]
+    elif (key in LETTA_SHAPED and table.kind != "file") or (table.kind, key) in (("agent", "embedding"),
+                                                                             ("message", "in_context")):
+        value = LETTA_SHAPED.get(key, {"embedding": "distinct/embedding", "in_context": True}.get(key))
+    else:
+        value = _value(key, str(cls.model_fields[key].annotation))
+        if isinstance(value, Scope):
+            value = value.model_dump(exclude_none=True)
+    line = cls(**{"id": "r1", **need, key: value}).model_dump(mode="json", exclude_none=True)
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"kind": "header", "schema_version": "1.0"}) + "\n" + json.dumps(line) + "\n")
+    (rec,) = [r for r in memconv.read(str(src), format="canonical").records if r.kind == table.kind]
+    got = getattr(rec, fld)
+    got = got.model_dump(mode="json", exclude_none=True) if hasattr(got, "model_dump") else got
+    assert got == line[key], (fld, got, line[key])
+
+
+@pytest.mark.parametrize("fmt,table,key,fld", list(_read_rows(("letta-memfs",))))
+def test_letta_code_read_row_says_where_the_key_lands(tmp_path, fmt, table, key, fld):
+    """A block file of a Letta Code folder with ``key`` in its front matter gives the block that value."""
+    text, want = {"description": ("distinct description", "distinct description"), "read_only": ("true", True),
+                  "limit": ("4321", 4321)}[key]
+    folder = tmp_path / "memory"
+    (folder / "system").mkdir(parents=True)
+    (folder / "system" / "persona.md").write_text(f"---\n{key}: {text}\ncolour: blue\n---\nI am distinct.\n")
+    (block,) = [r for r in memconv.read(str(folder), format="letta-memfs").records if r.kind == "block"]
+    assert (block.label, block.value.strip()) == ("persona", "I am distinct.")
+    assert getattr(block, fld) == want
+    assert block.metadata == {"frontmatter": {"colour": "blue"}}  # the table's other keys: metadata.frontmatter

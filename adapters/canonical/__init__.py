@@ -26,7 +26,7 @@ from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
 from memconv.jsonutil import (BOM, DupDict, check_dups, ijson_backend, json_error, json_lines, last_items,
                               open_skip_bom, scan_numbers, top_keys_twice)
-from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
+from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable, ReadTable
 from memconv.report import Report
 from memconv.strategies import Plan, merge_streams
 from memconv.uniqueids import UniqueIds
@@ -77,6 +77,12 @@ class CanonicalFormat(Format):
             FieldMap(kind, f, f) for kind, fields in MAPPED_FIELDS.items() for f in fields],
         kinds={k: (k, "every field, as is") for k in RECORD_TYPES}, keeps_extras=True,
         intro="The canonical format holds every field of every record, extras and provenance included.")
+    read_tables = tuple(
+        ReadTable(kind, f"{kind} lines", {f: f for f in cls.model_fields if f != "kind"}, "canonical",
+                  "a JSON-L line (or an element of the document's records) with \"kind\": \"" + kind + "\"; "
+                  "validated against the model, each key its field of the same name",
+                  refuses_others=True)
+        for kind, cls in RECORD_TYPES.items())
 
     def detect(self, inp: Input) -> int:
         head = inp.peek(64 * 1024).lstrip(BOM + b" \t\r\n")

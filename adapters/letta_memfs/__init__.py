@@ -20,10 +20,11 @@ from typing import Any, BinaryIO, Iterable, Iterator
 from memconv.archive import read_tar, read_zip
 from memconv.format import Format, Option, ReadOptions, WriteOptions
 from memconv.io import Input
+from memconv.mapping import ReadTable
 
 from .mapping import MAPPING
 from .reader import archive_root, folder_files, read_files
-from .shape import SIDECAR, SYSTEM_DIR
+from .shape import FRONT_MATTER_KEYS, SIDECAR, SYSTEM_DIR
 from .writer import StagedFolder, build, stage_folder, write_archive
 
 __all__ = ["FORMAT", "LettaMemfsFormat"]
@@ -41,6 +42,12 @@ class LettaMemfsFormat(Format):
     read_versions = "Letta Code MemFS (letta-code 0.32.x), a folder, .tar.gz or .zip; --history: its git commits"
     write_versions = "a folder Letta Code's pre-commit hook accepts (-o DIR, --git commits it), or .tar.gz/.zip"
     mapping = MAPPING
+    read_tables = (
+        ReadTable("block", "<label>.md front matter", FRONT_MATTER_KEYS, "letta", "label from the file's path "
+                  "(under system/: attached to the folder's agent); value = the body after the front matter, "
+                  "verbatim; a file memconv wrote takes the rest of its block from .memconv.json",
+                  others="metadata.frontmatter"),
+    )
     write_options = (
         Option("git", bool, "commit what is written to -o DIR (a new repository on branch main when there is "
                             "none)", "--git"),

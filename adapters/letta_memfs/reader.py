@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from memconv.model import KIND_ORDER, RECORD_ADAPTER, Agent, Block, Header, HistoryEvent, Provenance, Skill
 
-from .shape import (DETACHED_ESCAPE, SIDECAR, SIDECAR_FORMAT, SKILLS_DIR, SYSTEM_DIR, is_hidden, parse, path_to_label,
+from .shape import (FRONT_MATTER_KEYS, DETACHED_ESCAPE, SIDECAR, SIDECAR_FORMAT, SKILLS_DIR, SYSTEM_DIR, is_hidden, parse, path_to_label,
                     unescape_label)
 
 SYSTEM = "letta-memfs"
@@ -305,7 +305,7 @@ def _block_from_file(name: str, path: str, label: str, parsed: Any, report: Any)
         except ValueError:
             report.warn(f"{name}: {path}: line {parsed.key_lines['limit']}: limit: expected a whole number, got "
                         f"{lim!r}; ignored")
-    others = {k: v for k, v in keys.items() if k not in ("description", "read_only", "limit")}
+    others = {k: v for k, v in keys.items() if k not in FRONT_MATTER_KEYS}
     desc = keys.get("description", "").strip() or None
     return Block(id="", label=label, value=parsed.body, limit=limit, description=desc,
                  read_only=read_only, metadata={"frontmatter": others} if others else None,

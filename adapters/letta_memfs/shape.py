@@ -43,6 +43,10 @@ block without a ``limit`` gets, so a file need not say it."""
 ALLOWED_KEYS = ("description", "read_only", "limit")
 """Front matter keys Letta Code's pre-commit hook accepts (``ALL_KNOWN_KEYS``)."""
 
+FRONT_MATTER_KEYS = {"description": "description", "read_only": "read_only", "limit": "limit"}
+"""The reader's key table: a block file's front matter key -> the block's field (``read_only: true`` a
+boolean, ``limit`` a whole number); every other key goes to ``metadata.frontmatter``."""
+
 _UNSAFE_CHAR = re.compile(r'[\x00-\x20\x7f%\\:*?"<>|]')
 """Escaped in file names: control characters, ``%``, characters Windows refuses, and the space (Letta
 Code's pre-commit hook splits the staged file list on white space)."""

@@ -46,7 +46,10 @@ class ReadTable:
         kind: the canonical kind read. path: where the objects are in the source (``results[]``,
             ``observations{}[]``: a list inside each value of an object). keys: source key ->
             canonical field (``scope.user_id`` for a scope field). system: whose ``extras`` keep every
-            other key of the object, verbatim, for that system's writer to put back.
+            other key of the object, verbatim, for that system's writer to put back. others: where the
+            other keys go instead, when not there (Letta Code's front matter: ``metadata.frontmatter``).
+            refuses_others: True when the reader refuses any other key (canonical lines: the model
+            forbids unknown keys); no ``others`` row is given then.
     """
 
     kind: RecordKind
@@ -54,6 +57,13 @@ class ReadTable:
     keys: Mapping[str, str]
     system: str
     note: str = ""
+    others: str = ""
+    refuses_others: bool = False
+
+    @property
+    def rest(self) -> str:
+        """Where every key the table does not name lands: ``others``, else ``extras.<system>``."""
+        return self.others or f"extras.{self.system}"
 
 
 @dataclass
@@ -228,14 +238,17 @@ def read_rows_as_data(fmt: str, tables: Iterable[ReadTable]) -> Iterable[dict[st
     """The read direction of ``memconv mappings --json``: per source key of each :class:`ReadTable`,
     ``{"format", "direction": "read", "kind", "field": <canonical field>, "path": <source path>,
     "fate": "native", "transform": "copy", "note"}``, and one row per table for every other key
-    (``field`` ``extras.<system>``, ``path`` ``<path>.*``, ``fate`` ``extras``)."""
+    (``field`` ``extras.<system>``, ``path`` ``<path>.*``, ``fate`` ``extras``; or the table's
+    ``others`` field, ``fate`` ``native``)."""
     for t in tables:
         for key, fld in t.keys.items():
             yield {"format": fmt, "direction": "read", "kind": t.kind, "field": fld, "path": f"{t.path}.{key}",
                    "fate": "native", "transform": "copy", "note": t.note}
-        yield {"format": fmt, "direction": "read", "kind": t.kind, "field": f"extras.{t.system}",
-               "path": f"{t.path}.*", "fate": "extras", "transform": "copy",
-               "note": "every other key, verbatim; the same format's writer puts it back"}
+        if t.refuses_others:
+            continue
+        yield {"format": fmt, "direction": "read", "kind": t.kind, "field": t.rest,
+               "path": f"{t.path}.*", "fate": "native" if t.others else "extras", "transform": "copy",
+               "note": "every other key, verbatim" + ("" if t.others else "; the same format's writer puts it back")}
 
 
 def render_read_markdown(tables: dict[str, list[ReadTable]]) -> str:
@@ -249,9 +262,11 @@ def render_read_markdown(tables: dict[str, list[ReadTable]]) -> str:
             continue
         out += [f"## {fmt} → canonical", ""]
         for t in ts:
-            out += [f"### `{t.path}` → `{t.kind}`", "", "| source key | canonical field |", "|---|---|"]
+            out += [f"### `{t.path}` → `{t.kind}`", ""] + ([t.note, ""] if t.note else [])
+            out += ["| source key | canonical field |", "|---|---|"]
             out += [f"| `{k}` | `{v}` |" for k, v in t.keys.items()]
-            out += [f"| every other key | `extras.{t.system}` |", ""]
+            out += ["| every other key | refused: the model forbids unknown keys |" if t.refuses_others
+                    else f"| every other key | `{t.rest}` |", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
