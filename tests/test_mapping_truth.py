@@ -202,13 +202,20 @@ from memconv.adapters.letta.mapping import MAPPING as LETTA_MAPPING  # noqa: E40
 
 LETTA_KINDS = {"memory": {"text": "t"}, "passage": {"text": "t"}, "session": {},
                "summary": {"session_id": "s1"}, "observation": {"session_id": "s1"},
-               "agent": {"name": "a"}, "block": {"label": "persona", "value": "v"}}
+               "agent": {"name": "a"}, "block": {"label": "persona", "value": "v"},
+               "tool": {"name": "distinct_tool", "source_code": "def distinct_tool():\n    return 1\n"},
+               "source": {"name": "docs"}, "mcp_server": {"server_name": "search", "server_type": "sse"},
+               "skill": {"name": "distinct-skill", "source_url": "https://skills.example/s"},
+               "file": {"file_name": "a.txt", "source_id": "src-1"},
+               "group": {"agent_ids": ["a1"]},
+               "message": {"role": "user", "agent_id": "a1", "content": [{"type": "text", "text": "hi"}]}}
 """Kinds checked row by row: the sidecar's (one line each) and the agent file's agent and block (a
 block is written on an agent that names it)."""
 
 
 def _letta_paths(target: str) -> list[str]:
-    return [p.strip().split(" ")[0] for p in re.split(r";|,| and ", target) if p.strip()]
+    paths = [p.strip().split(" ")[0] for p in re.split(r";|,| and ", target) if p.strip()]
+    return paths + re.findall(r"\(agents\[\]\.(messages\[\]\.\w+)\)", target)  # "(agents[].messages[].agent_id)"
 
 
 def _letta_rows():
@@ -228,16 +235,35 @@ def test_letta_row_says_where_the_value_lands(tmp_path, row):
         value = "distinct/embedding-handle"
     elif row.field == "tool_rules":
         value = [{"type": "run_first", "tool_name": "distinct_tool"}]
+    elif row.kind == "message" and row.field in LETTA_SHAPED:
+        value = LETTA_SHAPED[row.field]
+    elif (row.kind, row.field) == ("message", "in_context"):
+        value = True
+    renumbered = None  # a reference: the value is the record it names, under its id in the .af
+    if (row.kind, row.field) in (("file", "source_id"), ("group", "agent_ids"), ("message", "agent_id")):
+        value = LETTA_KINDS[row.kind][row.field]
+        renumbered = {"source_id": "source-0", "agent_ids": ["agent-0"], "agent_id": "agent-0"}[row.field]
     fields = {**LETTA_KINDS[row.kind], row.field: value}
     rec = cls(id="r1", provenance=Provenance(system="zep", id="r1"), **fields)
     items = [Header(source_system="zep"), rec]
-    if row.kind == "block":
-        items.insert(1, RECORD_TYPES["agent"](id="a1", name="owner", block_ids=["r1"]))
+    if row.kind in ("block", "tool", "source", "group", "message", "file"):  # on an agent that names it
+        refs = {"block": "block_ids", "tool": "tool_ids", "source": "source_ids"}
+        items.insert(1, RECORD_TYPES["agent"](id="a1", name="owner", **({refs[row.kind]: ["r1"]}
+                                                                        if row.kind in refs else {})))
+    if row.kind == "file":
+        items.insert(2, RECORD_TYPES["source"](id="src-1", name="docs"))
+    if renumbered is not None:
+        value = renumbered
     out = tmp_path / "out.af"
     memconv.write_records(items, "letta", str(out), keep_secrets=True)
     doc = json.loads(out.read_text())
     side = tmp_path / "out.passages.jsonl"
     lines = [json.loads(x) for x in side.read_text().splitlines()] if side.exists() else []
+    if (row.kind, row.field) == ("message", "in_context"):  # the message's id is listed in its agent's context
+        (agent,) = doc["agents"]
+        (msg,) = [m for m in agent["messages"] if m["role"] != "system"]
+        assert msg["id"] in agent["in_context_message_ids"], agent["in_context_message_ids"]
+        return
     found = []
     for path in _letta_paths(row.target):
         if path.startswith("sidecar."):
@@ -246,9 +272,11 @@ def test_letta_row_says_where_the_value_lands(tmp_path, row):
             coll, key = PATH.match(path).groups() if PATH.match(path) else (None, None)
             if coll is None:
                 continue
-            objs = doc[coll]
+            objs = doc[coll] if coll in doc else [m for a in doc["agents"] for m in a.get(coll, ())]  # messages
             if row.kind == "agent":
                 objs = [o for o in objs if o.get("name") != "owner"]
+            if row.kind == "message":  # not the system message memconv adds
+                objs = [o for o in objs if o.get("role") != "system"]
         for obj in objs:
             got = _dig(obj, key)
             if isinstance(value, str) and value != TIME and isinstance(got, str) and row.field == "name":
