@@ -254,3 +254,20 @@ def test_write_records_takes_dicts_of_canonical_json(tmp_path):
         with pytest.raises(UsageError, match=re.escape(says)):
             memconv.write_records(bad, "mem0", str(tmp_path / "bad.json"))
         assert not (tmp_path / "bad.json").exists()
+
+
+@pytest.mark.parametrize("to", ["canonical", "mem0"])
+def test_an_output_named_jsonl_gets_one_record_a_line(tmp_path, to):
+    """``-o backup.jsonl`` writes the target's line form without ``--jsonl`` (a user naming the file so
+    expects JSON-L), through the library as through the command line; ``.json`` keeps the document."""
+    lines_out, doc_out, lib_out = tmp_path / "a.jsonl", tmp_path / "a.json", tmp_path / "lib.ndjson"
+    assert run_cli(str(SAMPLE_AF), "--to", to, "-o", str(lines_out)).returncode == 0
+    assert run_cli(str(SAMPLE_AF), "--to", to, "-o", str(doc_out)).returncode == 0
+    memconv.convert(str(SAMPLE_AF), to, str(lib_out))
+    for path in (lines_out, lib_out):
+        lines = path.read_text().splitlines()
+        assert len(lines) > 2 and all(isinstance(json.loads(x), dict) for x in lines), path
+    assert lines_out.read_bytes() == lib_out.read_bytes()
+    doc = json.loads(doc_out.read_text())
+    assert ("records" in doc) if to == "canonical" else ("results" in doc)
+    assert run_cli(str(SAMPLE_AF), "--to", "letta", "-o", str(tmp_path / "x.jsonl")).returncode == 0  # no line form: as named

@@ -158,7 +158,7 @@ def test_where_it_does_not_apply(tmp_path, why, kw):
     rng = random.Random(11)
     src = _write(tmp_path / "in.jsonl", [_memory(rng, i) for i in range(500)])
     kw = {"jobs": 2, "jsonl": True, **kw}
-    r = memconv.convert(str(src), "canonical", str(tmp_path / "o.jsonl"), **kw)
+    r = memconv.convert(str(src), "canonical", str(tmp_path / "o.json"), **kw)  # a .jsonl name says JSON-L
     if kw["jobs"] > 1:
         assert r.info["jobs"]["workers"] == 1 and r.info["jobs"]["serial"]
     else:

@@ -430,3 +430,105 @@ def test_letta_code_read_row_says_where_the_key_lands(tmp_path, fmt, table, key,
     assert (block.label, block.value.strip()) == ("persona", "I am distinct.")
     assert getattr(block, fld) == want
     assert block.metadata == {"frontmatter": {"colour": "blue"}}  # the table's other keys: metadata.frontmatter
+
+
+# ---------------------------------------------------------------- Letta Code's memory folder, write direction
+
+from memconv.adapters.letta_memfs.mapping import MAPPING as MEMFS_MAPPING  # noqa: E402
+
+MEMFS_KINDS = {"block": {"label": "persona", "value": "v"}, "memory": {"text": "t"},
+               "skill": {"name": "distinct-skill", "files": {"SKILL.md": "s"}}, "tool": {"name": "t"},
+               "message": {"role": "user", "content": [{"type": "text", "text": "hi"}]}, "agent": {"name": "a"}}
+"""Kinds written to a file of the folder (block, memory, skill) or only to ``.memconv.json``."""
+
+
+MEMFS_REFS = ("block_ids", "tool_ids", "source_ids", "group_ids", "in_context_message_ids", "agent_id")
+"""References to other records (kept in .memconv.json as they are; the round-trip tests check them)."""
+
+
+def _memfs_rows():
+    for row in MEMFS_MAPPING.rows:
+        if row.kind in MEMFS_KINDS and row.target and row.field not in MEMFS_REFS:
+            yield row
+
+
+@pytest.mark.parametrize("row", list(_memfs_rows()), ids=lambda r: f"{r.kind}.{r.field}")
+def test_letta_code_row_says_where_the_value_lands(tmp_path, row):
+    """A ``native`` row's distinctive value shows in the folder's own files (a path or a file's text);
+    an ``embedded`` row's is in the record ``.memconv.json`` keeps, and in no file of the folder."""
+    from memconv.mapping import fate
+
+    cls = RECORD_TYPES[row.kind]
+    if row.field == "files":
+        value = {"distinct-file.md": "distinct text"}
+    elif row.field in LETTA_SHAPED:
+        value = LETTA_SHAPED[row.field]
+    elif (row.kind, row.field) in (("agent", "embedding"), ("message", "in_context")):
+        value = {"embedding": "distinct/embedding", "in_context": True}[row.field]
+    else:
+        value = _value(row.field, str(cls.model_fields[row.field].annotation))
+    if row.field == "memory_type":
+        value = "distinct_type"
+    rec = cls(id="r1", provenance=Provenance(system="zep", id="r1"), **{**MEMFS_KINDS[row.kind], row.field: value})
+    out = tmp_path / "folder"
+    memconv.write_records([Header(source_system="zep"), rec], "letta-memfs", str(out))
+    files = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*") if p.is_file()
+             and ".git" not in p.parts}
+    side = json.loads(files.pop(".memconv.json"))
+    kept = next(r for r in side["records"] + [f["record"] for f in side.get("files", {}).values()]
+                if r.get("id") == "r1")
+    if isinstance(value, Scope):
+        shown = ["distinct-agent", "distinct-project"]
+    elif isinstance(value, dict):
+        shown = [str(v) for v in value.values()] + list(value)
+    elif isinstance(value, list):
+        shown = [str(v) for v in value]
+    elif value == TIME:
+        shown = ["2021-03-04"]
+    else:
+        shown = [str(value).lower() if isinstance(value, bool) else str(value)]
+    in_files = any(s in path or s in text for s in shown for path, text in files.items())
+    if fate(row.target) == "native":
+        assert in_files, f"{row.kind}.{row.field}: {shown} not in the folder's files {files}"
+    else:
+        assert row.field in kept, f"{row.kind}.{row.field}: not kept in .memconv.json: {kept}"
+
+
+def test_letta_code_ledger_counts_what_only_the_sidecar_holds():
+    """.af -> Letta Code folder: blocks are files (native); the agent, its messages and tools are kept
+    only in .memconv.json, memconv's side channel, and the report says so."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        rep = memconv.convert(str(FIXTURES / "letta" / "letta-tests__test_agent.af"), "letta-memfs", f"{d}/f")
+    ledger = rep.to_dict()["ledger"]
+    assert ledger["block"]["native"] == ledger["block"]["read"] > 0
+    for kind in ("agent", "message", "tool"):
+        assert ledger[kind]["side_channel"] == ledger[kind]["read"] > 0 and ledger[kind]["native"] == 0, kind
+
+
+# ---------------------------------------------------------------- canonical, write direction
+
+from memconv.adapters.canonical import CanonicalFormat  # noqa: E402
+
+
+@pytest.mark.parametrize("row", [r for r in CanonicalFormat.mapping.rows], ids=lambda r: f"{r.kind}.{r.field}")
+def test_canonical_row_says_where_the_value_lands(tmp_path, row):
+    """Every field of every kind is written under its own name, with its value (JSON types)."""
+    cls = RECORD_TYPES[row.kind]
+    if row.field in LETTA_SHAPED and row.kind != "file":
+        value = LETTA_SHAPED[row.field]
+    elif (row.kind, row.field) in (("agent", "embedding"), ("message", "in_context")):
+        value = {"embedding": "distinct/embedding", "in_context": True}[row.field]
+    else:
+        value = _value(row.field, str(cls.model_fields[row.field].annotation))
+    need = {n: _value(n, str(f.annotation)) for n, f in cls.model_fields.items() if f.is_required() and n != "id"}
+    if row.kind == "event":
+        need["event"] = "DELETE"
+    rec = cls(id="r1", **{**need, row.field: value})
+    out = tmp_path / "out.jsonl"
+    memconv.write_records([Header(source_system="zep"), rec], "canonical", str(out), keep_secrets=True)
+    (line,) = [json.loads(x) for x in out.read_text().splitlines() if json.loads(x)["kind"] == row.kind]
+    want = getattr(rec, row.field)
+    want = want.model_dump(mode="json", exclude_none=True) if hasattr(want, "model_dump") else want
+    assert row.target == row.field and line[row.target] == want, (line, want)

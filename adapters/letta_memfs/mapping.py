@@ -41,12 +41,12 @@ def _rows() -> list[FieldMap]:
     for kind, fields in MAPPED_FIELDS.items():
         native = _FILE_ROWS.get(kind, {})
         for name in fields:
-            rows.append(FieldMap(kind, name, native.get(name, "sidecar")))
+            rows.append(FieldMap(kind, name, native.get(name, _SIDE)))
     return rows
 
 
 MAPPING = MappingTable(
-    target="letta-memfs", system="letta", rows=_rows(), kinds=_KINDS, keeps_extras=True,
+    target="letta-memfs", system="letta", rows=_rows(), kinds=_KINDS, keeps_extras=True, side=frozenset({_SIDE}),
     intro=("A folder that Letta Code (npm `@letta-ai/letta-code`, the `letta` command since the Letta server's "
            "0.16.8) uses as an agent's memory: one Markdown file per block with only the front matter keys its "
            "pre-commit hook allows (`description`, `read_only`, `limit`), attached blocks under `system/`. "

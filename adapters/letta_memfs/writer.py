@@ -106,7 +106,8 @@ def build(items: Iterable[Any], options: WriteOptions) -> Built:
         kind = item.kind
         if kind not in kinds_seen:
             continue
-        MAPPING.account(item, report)
+        # counted where it lands: a file of the folder, or only .memconv.json (memconv's side channel)
+        MAPPING.account(item, report, place="side_channel" if kind == "skill" and not item.files else True)
         if kind == "agent":
             agents.append(item.name)
             if main_agent is None:

@@ -219,7 +219,7 @@ def render_markdown(tables: Iterable[MappingTable]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-EMBEDDED_PREFIXES = ("memconv.", "metadata.memconv", "sidecar.source", "memconv[]")
+EMBEDDED_PREFIXES = ("memconv.", "metadata.memconv", "sidecar.source", "memconv[]", ".memconv.json")
 """Target paths that are memconv's side channel (the target stores them verbatim and ignores them)."""
 
 

@@ -215,7 +215,8 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
         strategy: ``merge``/``replace``/``skip`` when ``destination`` exists (:mod:`memconv.strategies`);
             None refuses an existing destination.
         dry_run: do everything but commit; ``report.info["plan"]`` says what would happen.
-        target_version, timestamp, jsonl: see :class:`~memconv.format.WriteOptions`.
+        target_version, timestamp, jsonl: see :class:`~memconv.format.WriteOptions`; the line form is also
+            written when ``destination`` is named ``.jsonl`` or ``.ndjson`` (:func:`line_form`).
         fail_on_loss: raise :class:`~memconv.errors.LossRefused` (and write nothing) when the target
             cannot hold something.
         compress: gzip the output (default: when the path ends in ``.gz``).
@@ -237,7 +238,8 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
     _check_options(fmt, write_options)
     return _write(records, fmt, str(destination), report=report, strategy=check_strategy(strategy),
                   dry_run=dry_run, fail_on_loss=fail_on_loss, compress=compress, keep_secrets=keep_secrets,
-                  fsync=fsync, wait=wait, target_version=target_version, timestamp=timestamp, jsonl=jsonl,
+                  fsync=fsync, wait=wait, target_version=target_version, timestamp=timestamp,
+                  jsonl=line_form(fmt, str(destination), jsonl),
                   options=dict(write_options))
 
 
@@ -345,6 +347,16 @@ def _write_folder(stream: Iterable[Any], fmt: Format, out: str, *, report: Repor
     report.info["plan"] = staged.plan.to_dict()
     report.info["dry_run"] = dry_run
     return report
+
+
+LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+"""Output names that say JSON-L: a format with a line form writes it there without ``--jsonl``."""
+
+
+def line_form(fmt: Format, out: str, jsonl: bool) -> bool:
+    """Whether to write ``fmt``'s line form: ``--jsonl``, or an ``out`` named ``.jsonl``/``.ndjson``
+    (a user naming ``backup.jsonl`` expects one record a line, not one JSON document on one line)."""
+    return jsonl or (fmt.line_form and out.lower().endswith(LINE_SUFFIXES))
 
 
 def _write(stream: Iterable[Any], fmt: Format, out: str, **kw: Any) -> Report:
@@ -559,6 +571,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
             raise UsageError(f"{out}: the output is the input; write to another path")
     fmt = registry.get(to)  # fail on an unknown target before reading anything
     write_opts = {k: options.pop(k) for k in WRITE_KEYWORDS if k in options}
+    write_opts["jsonl"] = line_form(fmt, out, write_opts.get("jsonl", False))
     _check_options(fmt, options)
     _preflight(fmt, out, strategy, bool(options.get("split")), dry_run, report, write_opts.get("jsonl", False))
     check_bytes(inputs, max_bytes)
