@@ -39,3 +39,14 @@ def test_mappings_command_prints_the_doc():
     from helpers import run_cli
 
     assert run_cli("mappings").stdout.decode() == (REPO / "docs" / "mappings.md").read_text()
+
+
+def test_warnings_doc_matches_the_catalogue():
+    """docs/warnings.md is the catalogue of warning codes as ``memconv warnings`` prints it."""
+    from helpers import run_cli
+
+    from memconv.logmessages import render_markdown
+
+    committed = (REPO / "docs" / "warnings.md").read_text()
+    assert committed == render_markdown(), "docs/warnings.md is stale: run `memconv warnings > docs/warnings.md`"
+    assert run_cli("warnings").stdout.decode() == committed

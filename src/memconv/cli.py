@@ -506,6 +506,20 @@ def mappings(as_json: bool) -> None:
     click.echo(mappings_markdown(), nl=False)
 
 
+@cli.command(name="warnings")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per code, one per line (JSON-L).")
+def warnings_cmd(as_json: bool) -> None:
+    """Print the kinds of warning memconv gives, by code (docs/warnings.md); --report lists warnings
+    by these codes."""
+    from .logmessages import CATALOGUE, render_markdown
+
+    if as_json:
+        for m in sorted(CATALOGUE.values(), key=lambda m: m.code):
+            click.echo(orjson.dumps({"code": m.code, "summary": m.summary}).decode())
+        return
+    click.echo(render_markdown(), nl=False)
+
+
 @cli.command(name="ls")
 @click.argument("url")
 @click.option("--token", metavar="TOKEN", help="Token (default: LETTA_API_KEY, AGENTMEMORY_SECRET or MEM0_API_KEY).")

@@ -18,6 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
+from .logmessages import CATALOGUE, OTHER, LogMessage
+
 if TYPE_CHECKING:
     from .model import ItemKind
 
@@ -75,6 +77,7 @@ class Report:
             the target (:data:`WHERE`); writers fill it through :meth:`place` (usually
             :meth:`memconv.mapping.MappingTable.account`) and :meth:`lost`.
         losses: ``(kind, field) -> Loss``. warnings: one-line messages, in order, de-duplicated.
+        codes: message -> the code of its kind (:mod:`memconv.logmessages`).
         info: free-form facts a writer reports (target version, output sha256, parts written).
     """
 
@@ -84,6 +87,7 @@ class Report:
     losses: dict[tuple[str, str], Loss] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)
 
     def lost(self, kind: ItemKind, fld: str, reason: str, count: int = 1, names: Iterable[str] = (),
              was: str | None = "native") -> None:
@@ -182,13 +186,29 @@ class Report:
             else:
                 self.losses[key] = Loss(loss.kind, loss.field, loss.count, loss.reason, set(loss.names))
         for message in other.warnings:
-            self.warn(message)
+            self.warn(message, other.codes.get(message, OTHER))
         _add_info(self.info, other.info)
 
-    def warn(self, message: str) -> None:
-        """Record a warning (printed once on stderr)."""
-        if message not in self.warnings:
+    def warn(self, message: str, kind: LogMessage | str = OTHER) -> None:
+        """Record a warning (printed once on stderr) of ``kind``: a :class:`~memconv.logmessages.LogMessage`
+        of the catalogue, or its code.
+
+        Raises:
+            ValueError: a code the catalogue does not have (:func:`memconv.logmessages.register` adds one).
+        """
+        code = kind.code if isinstance(kind, LogMessage) else kind
+        if code not in CATALOGUE:
+            raise ValueError(f"unknown warning code {code!r}; register it (memconv.logmessages.register)")
+        if message not in self.codes:
             self.warnings.append(message)
+            self.codes[message] = code
+
+    def warnings_by_code(self) -> dict[str, list[str]]:
+        """The warnings grouped by their code (codes sorted, messages in order)."""
+        out: dict[str, list[str]] = {}
+        for message in self.warnings:
+            out.setdefault(self.codes.get(message, OTHER.code), []).append(message)
+        return dict(sorted(out.items()))
 
     def wrote(self, what: str, count: int = 1) -> None:
         """Count ``count`` items written to ``what``."""
@@ -250,6 +270,7 @@ class Report:
                 for l in sorted(self.losses.values(), key=lambda l: (l.kind, l.field))
             ],
             "warnings": list(self.warnings),
+            "warnings_by_code": self.warnings_by_code(),
             **self.info,
         }
 
