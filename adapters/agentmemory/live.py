@@ -53,6 +53,7 @@ from memconv.io import Input
 from memconv.remote import RemoteURL, WriteLog, check_loss, note, resolve_token, staging_options
 from memconv.strategies import Plan, merge_keyed
 from memconv.transport import HTTPError, Transport
+from memconv.logmessages import INCOMPLETE_INPUT
 
 from .shape import OPTIONAL_COLLECTIONS
 
@@ -263,7 +264,8 @@ def export_by_collection(t: Transport, url: RemoteURL, options: Any) -> dict[str
         doc["version"] = DEFAULT_VERSION
         doc["exportedAt"] = _now_iso()
     report.warn(f"{url.display}: AgentMemory's export is over its 16 MiB frame limit; read through "
-                f"{', '.join(routes)}. Not read (no 0.9.29 route lists them whole): {', '.join(missing)}")
+                f"{', '.join(routes)}. Not read (no 0.9.29 route lists them whole): {', '.join(missing)}",
+                INCOMPLETE_INPUT)
     report.info["agentmemory_routes"] = routes
     return doc
 

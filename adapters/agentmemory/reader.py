@@ -63,6 +63,8 @@ from memconv.model import (KIND_ORDER, RECORD_TYPES, SMALL_KINDS, Agent, Base, E
                            Summary)
 from memconv.report import Report
 from memconv.timeutil import conversation_keys
+from memconv.logmessages import (BAD_VALUE, DERIVED_ID, DUPLICATE_KEY, INCOMPLETE_INPUT, MEMCONV_DATA_INVALID,
+                                 VERSION_GUESSED, LogMessage)
 
 from .schema import COLLECTION_TYPES, mismatches, observation_type
 from .shape import (SYSTEM, EMBED_KEY, SEQ_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, LETTA_CONCEPT, MEMORY_KEYS,
@@ -273,15 +275,15 @@ class _Reader:
 
     # -------------------------------------------------------------- plumbing
 
-    def note(self, message: str) -> None:
-        """A warning about one record (a type mismatch, a derived id); past :data:`MAX_NOTES` only
-        counted, and summed up by :meth:`run` at the end."""
+    def note(self, message: str, kind: LogMessage) -> None:
+        """A warning of ``kind`` about one record (a type mismatch, a derived id); past :data:`MAX_NOTES`
+        only counted, and summed up by :meth:`run` at the end."""
         self.notes += 1
         if self.collect is not None:
             if len(self.collect) < MAX_PROBLEMS:
                 self.collect.append(f"{self.name}: {message}")
         elif self.notes <= MAX_NOTES:
-            self.report.warn(f"{self.name}: {message}")
+            self.report.warn(f"{self.name}: {message}", kind)
         else:
             self.quiet_notes += 1
 
@@ -294,11 +296,11 @@ class _Reader:
         if not found:
             return
         if found[0][0] == "":
-            self.note(f"{path}: {found[0][1]}")
+            self.note(f"{path}: {found[0][1]}", BAD_VALUE)
             return
         parts = "; ".join(f"{jpath(path, w)}: {what}" for w, what in found)
         self.note(f"{parts}; read as {'they are' if len(found) > 1 else 'it is'} (AgentMemory's importer "
-                  f"does not check record types)")
+                  f"does not check record types)", BAD_VALUE)
 
     def fail(self, path: str, what: str) -> InputInvalid:
         return InputInvalid(f"{self.name}: {path}: {what}" if path else f"{self.name}: {what}")
@@ -427,7 +429,7 @@ class _Reader:
                 top.keys.append(key)
             else:
                 self.report.warn(f"{self.name}: $: duplicate key(s) {key!r} in one object; the last value "
-                                 f"of each was used")
+                                 f"of each was used", DUPLICATE_KEY)
                 if key == "sessions":
                     top.sessions.clear()
                 if key == "memories":
@@ -461,7 +463,7 @@ class _Reader:
                     ev, val = next(it)
                     if bucket in top.bucket_times:
                         self.report.warn(f"{self.name}: observations: duplicate key(s) {bucket!r} in one object; "
-                                         f"the last value of each was used")
+                                         f"the last value of each was used", DUPLICATE_KEY)
                     top.bucket_times[bucket] = top.bucket_times.get(bucket, 0) + 1
                     if ev != "start_array":
                         if top.bad_bucket is None:
@@ -522,7 +524,8 @@ class _Reader:
             self.report.warn(f"{self.name}: version: {v!r} is newer than upstream AgentMemory "
                              f"{SUPPORTED_VERSIONS[-1]}, whose importer refuses it ('Unsupported export "
                              f"version'); read in {SUPPORTED_VERSIONS[-1]}'s shape, unknown fields kept (a fork's "
-                             f"release, such as safeblock-lab/agentmemory 0.9.30 to 0.9.33, writes it)")
+                             f"release, such as safeblock-lab/agentmemory 0.9.30 to 0.9.33, writes it)",
+                             VERSION_GUESSED)
         elif not isinstance(v, str) or v not in SUPPORTED_VERSIONS:
             shown = repr(v) if isinstance(v, str) else f"{json_type(v)} {v!r}" if not isinstance(
                 v, (dict, list)) else json_type(v)
@@ -536,7 +539,8 @@ class _Reader:
         self.version = v
         if keys == SHIM_KEYS and top.types["sessions"] == "an array" and top.types["memories"] == "an array":
             self.report.warn(f"{self.name}: the MCP shim's local export {{version, memories, sessions}}: "
-                             f"no observations, summaries or export time; read as an export without them")
+                             f"no observations, summaries or export time; read as an export without them",
+                             INCOMPLETE_INPUT)
             return "mcp-shim"
         for key in ("sessions", "memories", "summaries"):
             if key not in keys:
@@ -559,10 +563,10 @@ class _Reader:
             self.note(f"exportedAt: expected a string (an ISO-8601 time, types.ts "
                              f"ExportData.exportedAt), got {json_type(top.values.get('exportedAt'))}; "
                              f"AgentMemory's importer does not read it; read as missing (writing "
-                             f"AgentMemory again stamps the conversion time)")
+                             f"AgentMemory again stamps the conversion time)", BAD_VALUE)
         if "exportedAt" not in keys:
             self.report.warn(f"{self.name}: exportedAt missing; writing AgentMemory again stamps the "
-                             f"conversion time")
+                             f"conversion time", BAD_VALUE)
         logs = top.values.get("accessLogs") if "accessLogs" in keys else None
         if "accessLogs" in keys and top.types["accessLogs"] != "an array" and logs:
             # mem::import: `if (importData.accessLogs) { if (!Array.isArray(...)) return {success: false} }`
@@ -571,7 +575,7 @@ class _Reader:
         for key in OPTIONAL_COLLECTIONS:
             if key in keys and top.types[key] != "an array":
                 self.report.warn(f"{self.name}: {key}: {top.types[key]}, not an array; AgentMemory's "
-                                 f"importer ignores it; kept as is in the header")
+                                 f"importer ignores it; kept as is in the header", BAD_VALUE)
         return None
 
     def header(self, variant: str | None) -> Header:
@@ -636,7 +640,7 @@ class _Reader:
         got = "missing" if key not in row else json_type(rid) + (
             f" ({rid!r})" if isinstance(rid, (int, float, str)) and not isinstance(rid, bool) else "")
         self.note(f"{jpath(path, key)}: {got}, not a string id (types.ts); AgentMemory's importer accepts "
-                  f"such a row; read under the derived id {path!r}")
+                  f"such a row; read under the derived id {path!r}", DERIVED_ID)
         return path
 
     def restore(self, row: dict[str, Any], path: str, native: dict[str, Any], *, small: bool) -> Base | None:
@@ -649,7 +653,7 @@ class _Reader:
         cls = RECORD_TYPES.get(e["kind"])
         if cls is None or not isinstance(e.get("id"), str) or (e["kind"] in SMALL_KINDS) != small:
             self.report.warn(f"{self.name}: {path}.{EMBED_KEY}: not a memconv record that belongs here "
-                             f"(kind {e.get('kind')!r}); read as a plain AgentMemory record")
+                             f"(kind {e.get('kind')!r}); read as a plain AgentMemory record", MEMCONV_DATA_INVALID)
             return None
         fields = {k: v for k, v in e.items() if k not in ("kind", SEQ_KEY)}
         # a native value wins, but a missing one (None) does not erase what the embed kept
@@ -659,7 +663,7 @@ class _Reader:
         except ValidationError as err:
             first = err.errors()[0]
             self.report.warn(f"{self.name}: {path}.{EMBED_KEY}: {'.'.join(map(str, first['loc']))}: "
-                             f"{first['msg'].lower()}; read as a plain AgentMemory record")
+                             f"{first['msg'].lower()}; read as a plain AgentMemory record", MEMCONV_DATA_INVALID)
             return None
 
     # -------------------------------------------------------------- sessions and agents
@@ -935,7 +939,7 @@ class _Reader:
         if self.quiet_notes:
             self.report.warn(f"{self.name}: {self.quiet_notes} more records or fields differ from "
                              f"AgentMemory's types.ts ({self.notes} in all; read as they are); "
-                             f"'memconv validate {self.name}' lists every one")
+                             f"'memconv validate {self.name}' lists every one", BAD_VALUE)
 
 
 def type_problems(inp: Input) -> list[str]:

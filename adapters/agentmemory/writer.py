@@ -42,6 +42,8 @@ from memconv.model import Agent, Base, Header, Message
 from memconv.spool import Handles, Spool
 from memconv.timeutil import EARLIEST, epoch_us, iso_z, now_iso_z, parse_ts, to_iso_z
 from memconv.uniqueids import Fingerprints, UniqueIds, suffixed
+from memconv.logmessages import (BUILT_RECORD_LEFT_OUT, RECORD_FOLDED, REFERENCE_DROPPED, REFERENCE_UNRESOLVED,
+                                 SIZE_NEAR_CAP)
 
 from .document import chain, write_doc
 from .mapping import (EDGE_OUT, MAPPING, MEMORY_OUT, NODE_ID, NODE_OUT, OBSERVATION_OUT, PASSAGE_OUT, SESSION_OUT,
@@ -147,7 +149,7 @@ class _Writer:
         a = self.agents.get(agent_id)
         if a is None:
             self.report.warn(f"records refer to agent {agent_id!r}, which came after them or not at all; "
-                             f"its session id is derived from the id alone")
+                             f"its session id is derived from the id alone", REFERENCE_UNRESOLVED)
             return hid("ses", self.source, agent_id)
         return self.session_id(a)
 
@@ -423,7 +425,7 @@ class _Writer:
             more = f" and {len(self.repeated_summaries) - 3} more" if len(self.repeated_summaries) > 3 else ""
             self.report.warn(f"agentmemory: {len(self.repeated_summaries)} session(s) have more than one summary "
                              f"({shown}{more}); AgentMemory keeps the last one of each, so the earlier ones are "
-                             f"reported lost")
+                             f"reported lost", RECORD_FOLDED)
         if self.built:
             for agent_id, held in self.built.items():
                 self.leave_out(self.built_agents[agent_id])
@@ -439,7 +441,7 @@ class _Writer:
             what = ", ".join(f"{n} {k}(s)" for k, n in sorted(self.left_out.items()))
             self.report.warn(f"agentmemory: left out {what} that memconv built when it wrote a Letta file (tag "
                              f"memconv: an agent around archival records, its blocks and system message); the "
-                             f"source had none of them")
+                             f"source had none of them", BUILT_RECORD_LEFT_OUT)
         small_mems = self.small_memories()
         sessions = self.sessions()
         self.ids.finish()
@@ -485,7 +487,7 @@ class _Writer:
         if size > SAFE_PAYLOAD_BYTES:
             self.report.warn(f"agentmemory: the output is {size / 2 ** 20:.1f} MiB, over the ~15 MiB AgentMemory "
                              f"takes in one import request; write it with --split (parts that fit), or import it "
-                             f"by another route")
+                             f"by another route", SIZE_NEAR_CAP)
 
     def check_access_logs(self, small_mems: list[dict[str, Any]]) -> None:
         """Warn of access logs whose ``memoryId`` is no memory of this output: ``mem::import`` (0.9.29)
@@ -502,7 +504,7 @@ class _Writer:
         if orphans:
             self.report.warn(f"accessLogs: {len(orphans)} of {len(rows)} name no memory of this output (first: "
                              f"{orphans[0]!r}); AgentMemory's importer keeps an access log only with its memory "
-                             f"in the same import and drops these")
+                             f"in the same import and drops these", REFERENCE_DROPPED)
 
 
 class _Bucket:

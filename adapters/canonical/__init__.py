@@ -31,6 +31,7 @@ from memconv.report import Report
 from memconv.strategies import Plan, merge_streams
 from memconv.uniqueids import UniqueIds
 from memconv.model import ITEM_ADAPTER, RECORD_ADAPTER, RECORD_TYPES, SCHEMA_VERSION, Header
+from memconv.logmessages import DUPLICATE_KEY, VERSION_GUESSED
 
 DOC_FORMAT = "memconv-canonical"
 _DOC_KEYS = frozenset({"format", "header", "records"})
@@ -52,7 +53,7 @@ def _check_version(header: Header, name: str, report: Any) -> None:
                                  f"(this memconv writes {SCHEMA_VERSION})")
     if minor.isdigit() and ours_minor.isdigit() and int(minor) > int(ours_minor):
         report.warn(f"{name}: canonical schema {v} is newer than {SCHEMA_VERSION}; fields memconv does not "
-                    f"know will be refused")
+                    f"know will be refused", VERSION_GUESSED)
 
 
 def _invalid(name: str, where: str, e: ValidationError) -> InputInvalid:
@@ -147,7 +148,7 @@ class CanonicalFormat(Format):
         times = top_keys_twice(lambda: open_skip_bom(inp), ("format", "header", "records"), ij)
         if times:  # the last value of each is read, as JSON.parse, orjson and Python's json keep it
             options.report.warn(f"{inp.name}: $: duplicate key(s) {', '.join(repr(k) for k in times)} in one "
-                                f"object; the last value of each was used")
+                                f"object; the last value of each was used", DUPLICATE_KEY)
 
         def values(fh: BinaryIO, key: str, prefix: str) -> Iterator[Any]:
             if times.get(key, 1) == 1:

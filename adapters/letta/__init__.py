@@ -26,6 +26,7 @@ from memconv.sniff import top_keys
 
 from .mapping import MAPPING
 from memconv.jsonutil import scan_numbers
+from memconv.logmessages import NOT_UTF8, SIDECAR_MISMATCH, SIDECAR_READ
 
 from .stream import is_v2, light_document, message_stream, starts_with_string
 from .reader import is_agent_state, passage_from_letta, read_agent_states, read_legacy, read_v2
@@ -139,14 +140,14 @@ class LettaFormat(Format):
             recorded = meta.get(SIDECAR_SHA256_KEY) if isinstance(meta, dict) else None
             if side.is_file() and side != inp.path:
                 if check_sidecar(inp.name, Input(side), recorded):
-                    report.warn(f"{inp.name}: reading archival passages from {side}")
+                    report.warn(f"{inp.name}: reading archival passages from {side}", SIDECAR_READ)
                     yield from read_sidecar(Input(side), report)
                 else:
                     report.warn(f"{inp.name}: {side} is not read: {inp.name} records that it was written "
-                                f"without a passages sidecar (the file beside it is stale)")
+                                f"without a passages sidecar (the file beside it is stale)", SIDECAR_MISMATCH)
             elif recorded:
                 report.warn(f"{inp.name}: its passages sidecar {side} is missing; the agent file's archival "
-                            f"passages are not read")
+                            f"passages are not read", SIDECAR_MISMATCH)
 
     def problems(self, inp: Input) -> list[str]:
         """Tools, sources or MCP servers that share a name in one agent file: Letta's importer upserts
@@ -326,7 +327,7 @@ def _read_bundle_members(name: str, members: dict[str, bytes], report: Any) -> I
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
-                report.warn(f"{name}: {rel}: not UTF-8 text; skipped")
+                report.warn(f"{name}: {rel}: not UTF-8 text; skipped", NOT_UTF8)
                 continue
             documents.append((rel[len("documents/"):], text))
     yield from read_agent_states([state], name, report, memory=memory, documents=documents,

@@ -15,6 +15,7 @@ from typing import Any
 from memconv.io import AtomicOutput
 from memconv.jsonutil import dumps
 from memconv.model import Agent, is_marker
+from memconv.logmessages import RECORD_BUILT, REFERENCE_UNRESOLVED, SIDECAR_MISMATCH, VALUE_CHANGED
 
 from .mapping import source_block
 from .shape import SYSTEM, dedup, safe_name, sidecar_path
@@ -255,7 +256,7 @@ class ArchivalRecords:
                 result[key] = build(key, k)
         if attached_single:
             self.report.warn(f"letta: {attached_single} archival record(s) whose scope names no agent of the input "
-                             f"were given to its only agent, {agents[0].name!r}")
+                             f"were given to its only agent, {agents[0].name!r}", REFERENCE_UNRESOLVED)
         for o in built.values():
             o.new_id = self.ids["agent"].fresh()
             kind, val = o.key
@@ -271,9 +272,9 @@ class ArchivalRecords:
             o.name = safe_name(base)
             if o.name != base:
                 self.report.warn(f"letta: agent name {base!r} is not one Letta accepts (letters, digits, _, space, "
-                                 f"' and -); written as {o.name!r}")
+                                 f"' and -); written as {o.name!r}", VALUE_CHANGED)
             self.report.warn(f"letta: built agent {o.name!r} ({o.new_id}) for {o.count} archival record(s) of "
-                             f"{systems} {kind} {val!r} (letta/letta-free model, no embedding_config)")
+                             f"{systems} {kind} {val!r} (letta/letta-free model, no embedding_config)", RECORD_BUILT)
         return result
 
     # ------------------------------------------------------------------ sidecar
@@ -292,7 +293,8 @@ class ArchivalRecords:
             target = self._sidecar_target()
             if target and self.opts.output_path and Path(target).exists() and not self.opts.extra.get("passages"):
                 self.report.warn(f"letta: {target} exists beside the output but this conversion has no passages; "
-                                 f"memconv would read it with the new file (remove it if it is stale)")
+                                 f"memconv would read it with the new file (remove it if it is stale)",
+                                 SIDECAR_MISMATCH)
             return
         target = self._sidecar_target()
         if target is None:

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from memconv.fields import join, without_markers
 from memconv.model import Base, RecordKind, is_marker
+from memconv.logmessages import RECORD_DROPPED, REFERENCE_DROPPED, VALUE_CHANGED
 
 from .shape import (CORE_MEMORY_BLOCK_CHAR_LIMIT, FILE_KEYS, MCP_KEYS, SKILL_KEYS, SOURCE_KEYS, SYSTEM,
                     TOOL_KEYS, TOOL_RULE_KEYS, BLOCK_KEYS, V2_BLOCK_KEYS, V2_FILE_AGENT_KEYS, V2_FILE_KEYS,
@@ -65,14 +66,15 @@ class EntitySerialisers:
             t = r.get("type")
             spec = TOOL_RULE_KEYS.get(t) if isinstance(t, str) else None
             if spec is None or not isinstance(r.get("tool_name"), str):
-                self.report.warn(f"letta: {where}: tool rule {r!r} is not one letta 0.16.8 knows; dropped")
+                self.report.warn(f"letta: {where}: tool rule {r!r} is not one letta 0.16.8 knows; dropped",
+                                 RECORD_DROPPED)
                 self.report.lost("agent", "tool_rules", "a tool rule letta 0.16.8 does not know")
                 continue
             allowed, required = spec
             missing = [k for k in required if r.get(k) is None]
             if missing:
                 self.report.warn(f"letta: {where}: {t} rule on {r['tool_name']!r} lacks {missing} (required by "
-                                 f"letta 0.16.8); dropped")
+                                 f"letta 0.16.8); dropped", RECORD_DROPPED)
                 self.report.lost("agent", "tool_rules", "a tool rule without a key letta 0.16.8 requires")
                 continue
             rule = {k: r[k] for k in ("tool_name", "type", "prompt_template", *allowed) if k in r}
@@ -91,7 +93,7 @@ class EntitySerialisers:
             sid = self.ids["source"].map.get(fa.get("source_id"))
             if fid is None or sid is None:
                 self.report.warn(f"letta: {where}.files_agents: file {fa.get('file_id')!r} is not in the output; "
-                                 f"attachment dropped")
+                                 f"attachment dropped", REFERENCE_DROPPED)
                 continue
             new = {**fa, "agent_id": agent_id, "file_id": fid, "source_id": sid}
             if strict:
@@ -118,14 +120,15 @@ class EntitySerialisers:
         where = f"group {g.id}"
         agent_ids = self._refs("agent", g.agent_ids, f"{where}.agent_ids")
         if g.agent_ids and not agent_ids:
-            self.report.warn(f"letta: {where}: none of its agents is in the output; group dropped")
+            self.report.warn(f"letta: {where}: none of its agents is in the output; group dropped", RECORD_DROPPED)
             self.report.lost("group", "*", "none of its agents is in the output")
             return None
         cfg = dict(g.manager_config) if g.manager_config is not None else None
         if cfg and isinstance(cfg.get("manager_agent_id"), str):
             mgr = self._ref("agent", cfg["manager_agent_id"], f"{where}.manager_config.manager_agent_id")
             if mgr is None:
-                self.report.warn(f"letta: {where}: its manager agent is not in the output; group dropped")
+                self.report.warn(f"letta: {where}: its manager agent is not in the output; group dropped",
+                                 RECORD_DROPPED)
                 self.report.lost("group", "*", "its manager agent is not in the output")
                 return None
             cfg["manager_agent_id"] = mgr
@@ -155,7 +158,7 @@ class EntitySerialisers:
         limit = obj.get("limit") or CORE_MEMORY_BLOCK_CHAR_LIMIT
         if len(obj.get("value") or "") > limit:
             self.report.warn(f"letta: block {b.label!r}: value ({len(obj['value'])} characters) exceeds its limit "
-                             f"{limit}; limit raised (Letta refuses a block over its limit)")
+                             f"{limit}; limit raised (Letta refuses a block over its limit)", VALUE_CHANGED)
             limit = len(obj["value"])
         obj["limit"] = limit
         obj["id"] = new_id
@@ -188,7 +191,7 @@ class EntitySerialisers:
             obj["embedding_config"] = src_emb.get(s.id) or dict(LETTA_FREE_EMBEDDING_CONFIG)
             self.report.warn(f"letta: source {s.name!r} has no embedding_config (Letta requires one); wrote "
                              f"{'its agent' if s.id in src_emb else 'letta/letta-free'}'s; Letta re-embeds the "
-                             f"files on import")
+                             f"files on import", VALUE_CHANGED)
         obj["id"] = new_id
         return self._strict("source", obj, V2_SOURCE_KEYS)
 
@@ -196,7 +199,8 @@ class EntitySerialisers:
         new_id = self.new_ids[id(f)]
         src = self.ids["source"].map.get(f.source_id) if f.source_id else None
         if src is None:
-            self.report.warn(f"letta: file {f.file_name!r}: its source {f.source_id!r} is not in the output; dropped")
+            self.report.warn(f"letta: file {f.file_name!r}: its source {f.source_id!r} is not in the output; dropped",
+                             RECORD_DROPPED)
             self.report.lost("file", "*", "its source (folder) is not in the output")
             return None
         values = {k: getattr(f, fld) for k, fld in FILE_KEYS.items()}
@@ -218,7 +222,8 @@ class EntitySerialisers:
         if from_v2(m):
             return as_read(values, ex, new_id, V2_MCP_KEYS)
         if not m.server_type:
-            self.report.warn(f"letta: MCP server {m.server_name!r} has no server_type (required); dropped")
+            self.report.warn(f"letta: MCP server {m.server_name!r} has no server_type (required); dropped",
+                             RECORD_DROPPED)
             self.report.lost("mcp_server", "*", "no server_type (sse, stdio, streamable_http)")
             return None
         obj = without_markers(ex)
@@ -232,7 +237,8 @@ class EntitySerialisers:
         if from_v2(s):
             return ordered(join(values, ex), V2_SKILL_KEYS)
         if not ((s.files and "SKILL.md" in s.files) or s.source_url):
-            self.report.warn(f"letta: skill {s.name!r} has neither files with SKILL.md nor a source_url; dropped")
+            self.report.warn(f"letta: skill {s.name!r} has neither files with SKILL.md nor a source_url; dropped",
+                             RECORD_DROPPED)
             self.report.lost("skill", "*", "a skill needs files with SKILL.md or a source_url")
             return None
         obj = without_markers(ex)

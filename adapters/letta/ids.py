@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from memconv.report import Report
+from memconv.logmessages import ID_CLASH, ID_RENUMBERED
 
 from .shape import ID_RE
 
@@ -76,8 +77,8 @@ def renumber(small: dict[str, list[Any]], report: Report) -> tuple[dict[str, Fil
                 new_ids[id(r)] = ids[kind].assign(r.id)
         if ids[kind].renumbered:
             report.warn(f"letta: renumbered {ids[kind].renumbered} {kind} id(s) to file-local "
-                        f"{kind}-<n> ids (Letta's importer requires them); references rewritten")
+                        f"{kind}-<n> ids (Letta's importer requires them); references rewritten", ID_RENUMBERED)
         if ids[kind].duplicates:
             report.warn(f"letta: {ids[kind].duplicates} {kind} id(s) appeared twice (several "
-                        f"inputs?); references to them resolve to the first")
+                        f"inputs?); references to them resolve to the first", ID_CLASH)
     return ids, new_ids

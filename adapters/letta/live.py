@@ -64,6 +64,7 @@ from memconv.model import Message, Provenance
 from memconv.remote import RemoteURL, WriteLog, check_loss, note, staging_options
 from memconv.strategies import Plan
 from memconv.timeutil import parse_ts
+from memconv.logmessages import COUNT_MISMATCH, INCOMPLETE_INPUT, RECORD_DROPPED
 
 from .client import LettaAPI, connect
 from .reader import passage_from_letta
@@ -287,7 +288,8 @@ def pull(url: RemoteURL, options: ReadOptions) -> Iterator[Any]:
                     named = [m for m in members if m.get("name") == a.get("name")]
                     if len(named) != 1:
                         report.warn(f"{url.display}: agent {a.get('name')!r} came with {st.get('name')!r}'s group "
-                                    f"export and cannot be told apart by name; its passages are not pulled")
+                                    f"export and cannot be told apart by name; its passages are not pulled",
+                                    INCOMPLETE_INPUT)
                         continue
                     server = named[0]
                 covered.add(server["id"])
@@ -319,7 +321,7 @@ def pull(url: RemoteURL, options: ReadOptions) -> Iterator[Any]:
                     h, order = _history(api, server_id, set(server_ctx), local)
                 except RemoteError as e:  # a server bug in one agent's listing: keep its context window
                     report.warn(f"{url.display}: the message history of {st.get('name')!r} cannot be listed "
-                                f"({e.message}); only its context window is pulled")
+                                f"({e.message}); only its context window is pulled", INCOMPLETE_INPUT)
                     continue
                 note(options, f"letta: {len(h)} message(s) of {st.get('name')!r} outside the context window")
                 total += len(h)
@@ -328,7 +330,7 @@ def pull(url: RemoteURL, options: ReadOptions) -> Iterator[Any]:
             if total:
                 report.warn(f"{url.display}: {total} message(s) outside the context window come from the "
                             f"REST message list, not Letta's stored form: user text unwrapped from its JSON "
-                            f"envelope, send_message tool returns not listed")
+                            f"envelope, send_message tool returns not listed", INCOMPLETE_INPUT)
         yield from messages
     finally:
         api.close()
@@ -486,7 +488,8 @@ def _subset(doc: dict[str, Any], keep: set[str], report: Any) -> dict[str, Any]:
         if members <= keep:
             groups.append(g)
         elif members & keep:
-            report.warn(f"letta: group {g.get('id')} is left out: some of its agents are skipped or merged")
+            report.warn(f"letta: group {g.get('id')} is left out: some of its agents are skipped or merged",
+                        RECORD_DROPPED)
     gids = {g["id"] for g in groups}
     out["groups"] = groups
     for a in agents:
@@ -639,7 +642,8 @@ def _plan(api: LettaAPI, url: RemoteURL, targets: list[_Target], strategy: str |
                 plan.add("messages", "skip", n_msgs)
                 report.warn(f"letta: merge into the existing agent {t.name!r} updates its blocks and adds passages; "
                             f"its settings stay, and the input's {n_msgs} message(s) are not added (Letta has no "
-                            f"endpoint to add stored messages to an agent; use --strategy replace for them)")
+                            f"endpoint to add stored messages to an agent; use --strategy replace for them)",
+                            RECORD_DROPPED)
     return plan
 
 
@@ -665,7 +669,8 @@ def _execute(api: LettaAPI, url: RemoteURL, doc: dict[str, Any], targets: list[_
             note(note_opts, f"letta: importing {len(imports)} agent(s) into {url.display}")
             ids = api.import_af(orjson.dumps(sub), form)
             if len(ids) != len(sub["agents"]):
-                report.warn(f"letta: the import answered {len(ids)} agent id(s) for {len(sub['agents'])} agent(s)")
+                report.warn(f"letta: the import answered {len(ids)} agent id(s) for {len(sub['agents'])} agent(s)",
+                            COUNT_MISMATCH)
             by_local = dict(zip([a["id"] for a in sub["agents"]], ids))
             for t in imports:
                 t.server_id = by_local.get(t.local)

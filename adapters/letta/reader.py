@@ -27,6 +27,8 @@ from memconv.jsonutil import jpath, json_type
 from memconv.model import (Agent, Block, File, Group, Header, McpServer, Memory, Message, Observation, Passage,
                            Provenance, Relation, Scope, Session, Skill, Source, Summary, Tool)
 from memconv.report import Report
+from memconv.logmessages import (INCOMPLETE_INPUT, MEMCONV_DATA_INVALID, REFERENCE_UNRESOLVED, UNKNOWN_KEY,
+                                 VERSION_GUESSED)
 
 from .mapping import LINE_VERBATIM, OWNER_MARK, SIDECAR_KINDS
 from .shape import (SYSTEM, REVISION_ONLY, AGENT_KEYS, BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, KNOWN_REVISIONS, LEGACY_VERSIONS,
@@ -98,10 +100,10 @@ def read_v2(doc: dict[str, Any], name: str, report: Report,
     revision = meta.get("revision_id") if isinstance(meta.get("revision_id"), str) else None
     ctx = _Ctx(name, report, revision, "v2")
     if revision is None:
-        report.warn(f"{name}: metadata.revision_id missing; the Letta version is unknown")
+        report.warn(f"{name}: metadata.revision_id missing; the Letta version is unknown", VERSION_GUESSED)
     elif revision not in KNOWN_REVISIONS:
         report.warn(f"{name}: metadata.revision_id {revision!r} is not one memconv has seen; "
-                    f"reading it as the 0.16.x AgentFileSchema")
+                    f"reading it as the 0.16.x AgentFileSchema", VERSION_GUESSED)
     for key in ("agents", "groups", "blocks", "files", "sources", "tools"):
         if key in doc:
             _list(ctx, doc[key], key)
@@ -117,7 +119,7 @@ def read_v2(doc: dict[str, Any], name: str, report: Report,
     if unknown:  # a newer Letta's or a client's addition: kept for a round trip, and said
         report.warn(f"{name}: top-level key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
                     f"not in letta 0.16.8's AgentFileSchema: kept as is when written back as an .af, lost in "
-                    f"other formats")
+                    f"other formats", UNKNOWN_KEY)
     absent = [k for k in ("groups", "blocks", "files", "sources", "tools", "mcp_servers", "skills",
                           "created_at") if k not in doc]
     if absent:
@@ -208,7 +210,8 @@ def read_v2(doc: dict[str, Any], name: str, report: Report,
                 if ref in known:
                     continue
                 if key == "group_ids":  # Letta's importer does not resolve group_ids (letta-af.md 2.2)
-                    report.warn(f"{name}: {path}.{key}[{j}]: {ref!r} names no group in the file; kept as is")
+                    report.warn(f"{name}: {path}.{key}[{j}]: {ref!r} names no group in the file; kept as is",
+                                REFERENCE_UNRESOLVED)
                     continue
                 raise ctx.fail(f"{path}.{key}[{j}]", f"{ref!r} names no {key[:-4]} in the file")
         messages = _list(ctx, a.get("messages"), f"{path}.messages", required=False)
@@ -290,10 +293,10 @@ def read_legacy(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]
     version = doc.get("version") if isinstance(doc.get("version"), str) else None
     vt = version_tuple(version) if version else None
     if version is None:
-        report.warn(f"{name}: legacy agent file without a version; reading it by its shape")
+        report.warn(f"{name}: legacy agent file without a version; reading it by its shape", VERSION_GUESSED)
     elif vt is None or not (LEGACY_VERSIONS[0] <= vt <= LEGACY_VERSIONS[1]):
         report.warn(f"{name}: legacy agent file of Letta {version}, a version memconv has not seen "
-                    f"(legacy files come from 0.6.40 to 0.11.x); reading it by its shape")
+                    f"(legacy files come from 0.6.40 to 0.11.x); reading it by its shape", VERSION_GUESSED)
     ctx = _Ctx(name, report, version, "legacy")
     yield Header(source_system=SYSTEM, source_format_version=version, source_variant="legacy",
                  exported_at=None)
@@ -471,7 +474,7 @@ def read_agent_states(states: list[dict[str, Any]], name: str, report: Report, *
         fields["secrets"] = secrets
         if st.get("message_ids"):
             report.warn(f"{name}: {path}: an AgentState lists {len(st['message_ids'])} message id(s) "
-                        f"but not the messages; the conversation is not in this input")
+                        f"but not the messages; the conversation is not in this input", INCOMPLETE_INPUT)
             extras["message_ids"] = st["message_ids"]
         for key in ("tool_rules", "tags"):
             fields[key] = fields.get(key) or []
@@ -581,6 +584,7 @@ def _from_source(obj: dict[str, Any], source: dict[str, Any], rid: str, name: st
         first = e.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
         if report is not None:
-            report.warn(f"{name}: {path}: source.{where}: {first['msg'].lower()}; read as a plain Letta passage")
+            report.warn(f"{name}: {path}: source.{where}: {first['msg'].lower()}; read as a plain Letta passage",
+                        MEMCONV_DATA_INVALID)
         return None
 

@@ -88,6 +88,8 @@ from memconv.report import Report
 from memconv.spool import Spool
 from memconv.timeutil import parse_ts
 from memconv.uniqueids import UniqueIds, suffixed
+from memconv.logmessages import (ID_RENUMBERED, INACTIVE_AS_LIVE, RECORD_BUILT, RECORD_DROPPED, RECORD_FOLDED,
+                                 REFERENCE_DROPPED, REFERENCE_UNRESOLVED, SHAPE_CONVERTED, VALUE_CHANGED)
 
 from .archival import ArchivalRecords, Owner
 from .entities import EntitySerialisers, from_v2, ordered
@@ -226,7 +228,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
         note = _SHAPE_NOTES.get(self.header.source_variant or "") if self.header.source_system == SYSTEM else None
         if note:
             v = self.header.source_format_version
-            self.report.warn(f"letta: {note.format(version=v or 'unknown')}")
+            self.report.warn(f"letta: {note.format(version=v or 'unknown')}", SHAPE_CONVERTED)
         try:
             for rec in it:
                 kind = rec.kind
@@ -341,7 +343,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
             entries = self.msgs.pop(key)
             if len(agents) == 1:
                 self.report.warn(f"letta: {len(entries)} message(s) name agent {key!r}, which is not in the "
-                                 f"input; attached to the only agent, {agents[0].name!r}")
+                                 f"input; attached to the only agent, {agents[0].name!r}", REFERENCE_UNRESOLVED)
                 self.msgs.setdefault(agents[0].id, []).extend(entries)
             else:
                 self.report.lost("message", "*", f"its agent ({key!r}) is not in the input", count=len(entries))
@@ -355,12 +357,12 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
                     self.msg_renamed.setdefault((key, e.old), e.new)
                     renum += 1
         if renum:
-            self.report.warn(f"letta: renumbered {renum} message id(s) to file-local message-<n> ids")
+            self.report.warn(f"letta: renumbered {renum} message id(s) to file-local message-<n> ids", ID_RENUMBERED)
 
         if self.superseded:
             self.report.warn(f"letta: {self.superseded} AgentMemory memories are superseded by newer versions "
                              f"(isLatest false); Letta has no such state, so they are written as archival passages "
-                             f"like the others (the flag is kept in the sidecar's source object)")
+                             f"like the others (the flag is kept in the sidecar's source object)", INACTIVE_AS_LIVE)
         owners = self._owners(agents)
         self._write_sidecar(agents, owners)
         self._write_af(agents, owners)
@@ -407,7 +409,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
                                  f"into it (Letta keeps one per name): {same_n} the same"
                                  + (" or a Letta built-in" if kind == "tool" else "")
                                  + (f", {len(differ)} different, lost ({', '.join(map(repr, dedup(differ)[:5]))})"
-                                    if differ else ""))
+                                    if differ else ""), RECORD_FOLDED)
         return out
 
     # ------------------------------------------------------------------ groups from AgentState
@@ -427,7 +429,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
             missing = [x for x in [*members, *([manager] if manager else [])] if x not in by_id]
             if missing:
                 self.report.warn(f"letta: agent {a.name!r} is in group {mag['id']} whose agent(s) {missing} are "
-                                 f"not in the input; the group is left out")
+                                 f"not in the input; the group is left out", RECORD_DROPPED)
                 continue
             mtype = mag.get("manager_type") or "round_robin"
             cfg: dict[str, Any] = {"manager_type": mtype}
@@ -446,14 +448,15 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
             if owner is not None and g.id not in owner.group_ids:
                 idx = agents.index(owner)
                 agents[idx] = owner.model_copy(update={"group_ids": [*owner.group_ids, g.id]})
-            self.report.warn(f"letta: {a.name!r}: multi_agent_group {g.id} ({mtype}) written as a group")
+            self.report.warn(f"letta: {a.name!r}: multi_agent_group {g.id} ({mtype}) written as a group",
+                             SHAPE_CONVERTED)
 
     # ------------------------------------------------------------------ the agent file
 
     def _ref(self, prefix: str, old: str, where: str) -> str | None:
         new = self.ids[prefix].map.get(old)
         if new is None:
-            self.report.warn(f"letta: {where}: {old!r} names no {prefix} in the output; dropped")
+            self.report.warn(f"letta: {where}: {old!r} names no {prefix} in the output; dropped", REFERENCE_DROPPED)
         return new
 
     def _refs(self, prefix: str, olds: Iterable[str], where: str) -> list[str]:
@@ -593,7 +596,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
                 out.append(new)
         if dropped:
             self.report.warn(f"letta: agent {a.name!r}: {dropped} in-context message id(s) name no message in the "
-                             f"output; dropped")
+                             f"output; dropped", REFERENCE_DROPPED)
         if not out and not exact and entries:
             flagged = [e.new for e in entries if e.in_ctx]
             out = flagged if flagged else [e.new for e in entries]
@@ -608,7 +611,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
         name = safe_name(a.name)
         if name != a.name:
             self.report.warn(f"letta: agent name {a.name!r} is not one Letta accepts (letters, digits, _, space, ' "
-                             f"and -); written as {name!r}")
+                             f"and -); written as {name!r}", VALUE_CHANGED)
         refs = {
             "tool_ids": dedup(self._refs("tool", a.tool_ids, f"{where}.tool_ids")),
             "block_ids": self._refs("block", a.block_ids, f"{where}.block_ids"),
@@ -616,7 +619,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
         }
         group_ids = [self.ids["group"].map.get(g, g) if exact else self.ids["group"].map.get(g) for g in a.group_ids]
         if not exact and None in group_ids:
-            self.report.warn(f"letta: {where}.group_ids: group(s) not in the output; dropped")
+            self.report.warn(f"letta: {where}.group_ids: group(s) not in the output; dropped", REFERENCE_DROPPED)
         group_ids = [g for g in group_ids if g is not None]
         in_ctx = self._in_context(a, a.id, exact)
         ex = dict(a.extra(SYSTEM))
@@ -656,7 +659,8 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
                                                  f"config's handle is not {value!r}")
         if not llm:
             llm = dict(LETTA_FREE_LLM_CONFIG)
-            self.report.warn(f"letta: {where} has no llm_config (Letta requires one); wrote letta/letta-free's")
+            self.report.warn(f"letta: {where} has no llm_config (Letta requires one); wrote letta/letta-free's",
+                             VALUE_CHANGED)
         obj = {
             "name": name, "memory_blocks": [], "tools": [], "tool_ids": refs["tool_ids"],
             "source_ids": refs["source_ids"], "folder_ids": None, "block_ids": refs["block_ids"],
@@ -689,7 +693,8 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
             elif k == "enable_sleeptime":
                 if v and a.agent_type != "voice_convo_agent":
                     self.report.warn(f"letta: {where}: enable_sleeptime written false (Letta would build a second "
-                                     f"sleep-time agent on import; the file's group carries the existing one)")
+                                     f"sleep-time agent on import; the file's group carries the existing one)",
+                                     VALUE_CHANGED)
                 else:
                     obj[k] = v
             elif k == "tools" and isinstance(v, list) and all(isinstance(x, str) for x in v):
@@ -718,7 +723,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
             name=name), a.llm_config)]
         obj["in_context_message_ids"] = [sys_id, *in_ctx]
         self.report.warn(f"letta: agent {a.name!r}: no system message in context; added {sys_id} with the system "
-                         f"prompt (Letta recompiles it with the memory blocks on the agent's first step)")
+                         f"prompt (Letta recompiles it with the memory blocks on the agent's first step)", RECORD_BUILT)
 
     def _system_message(self, mid: str, agent_id: str, text: str, llm: dict[str, Any] | None) -> dict[str, Any]:
         self.report.wrote("letta:messages")

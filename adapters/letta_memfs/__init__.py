@@ -21,6 +21,7 @@ from memconv.archive import read_tar, read_zip
 from memconv.format import Format, Option, ReadOptions, WriteOptions
 from memconv.io import Input
 from memconv.mapping import ReadTable
+from memconv.logmessages import OPTION_IGNORED
 
 from .mapping import MAPPING
 from .reader import archive_root, folder_files, read_files
@@ -131,7 +132,8 @@ class LettaMemfsFormat(Format):
             else:
                 members, variant = read_tar(inp.name, fh), "tar"
         if history:
-            report.warn(f"{inp.name}: --history reads a folder's git repository; an archive's history is not read")
+            report.warn(f"{inp.name}: --history reads a folder's git repository; an archive's history is not read",
+                        OPTION_IGNORED)
         stem = Path(inp.name).name
         for end in ARCHIVE_ENDINGS:
             if stem.endswith(end):

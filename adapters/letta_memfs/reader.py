@@ -26,6 +26,8 @@ import orjson
 from pydantic import ValidationError
 
 from memconv.model import KIND_ORDER, RECORD_ADAPTER, Agent, Block, Header, HistoryEvent, Provenance, Skill
+from memconv.logmessages import (BAD_VALUE, EDITED_SINCE_WRITTEN, FILE_SKIPPED, FRONT_MATTER_PROBLEM,
+                                 MEMCONV_DATA_INVALID, NOT_UTF8, OPTION_IGNORED)
 
 from .shape import (FRONT_MATTER_KEYS, DETACHED_ESCAPE, SIDECAR, SIDECAR_FORMAT, SKILLS_DIR, SYSTEM_DIR, is_hidden, parse, path_to_label,
                     unescape_label)
@@ -56,11 +58,11 @@ def folder_files(root: Path, name: str, report: Any) -> dict[str, bytes]:
             if d.startswith("."):
                 continue
             if os.path.islink(full):
-                report.warn(f"{name}: {rel_root}{d}: a link to a folder; not followed")
+                report.warn(f"{name}: {rel_root}{d}: a link to a folder; not followed", FILE_SKIPPED)
                 continue
             if not _utf8_name(d):
                 report.warn(f"{name}: {(rel_root + d).encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}: "
-                            f"a folder name that is not UTF-8; not read")
+                            f"a folder name that is not UTF-8; not read", NOT_UTF8)
                 continue
             keep_dirs.append(d)
         dirs[:] = keep_dirs
@@ -69,12 +71,12 @@ def folder_files(root: Path, name: str, report: Any) -> dict[str, bytes]:
             full = os.path.join(dirpath, n)
             if not _utf8_name(rel):
                 report.warn(f"{name}: {rel.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}: "
-                            f"a file name that is not UTF-8; not read")
+                            f"a file name that is not UTF-8; not read", NOT_UTF8)
                 continue
             if rel != SIDECAR and is_hidden(rel):
                 continue
             if os.path.islink(full):
-                report.warn(f"{name}: {rel}: a link; not followed")
+                report.warn(f"{name}: {rel}: a link; not followed", FILE_SKIPPED)
                 continue
             if rel == SIDECAR or rel.endswith(".md") or rel.startswith(SKILLS_DIR + "/"):
                 with open(full, "rb") as fh:
@@ -83,7 +85,7 @@ def folder_files(root: Path, name: str, report: Any) -> dict[str, bytes]:
                 skipped += 1
     if skipped:
         report.warn(f"{name}: {skipped} file(s) that are not Markdown (external memory: images, tables...) "
-                    f"are not read")
+                    f"are not read", FILE_SKIPPED)
     return files
 
 
@@ -100,7 +102,7 @@ def archive_root(members: dict[str, bytes], name: str = "", report: Any = None) 
         del members[m]
         if report is not None:
             report.warn(f"{name}: {m.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')}: a file name "
-                        f"that is not UTF-8; not read")
+                        f"that is not UTF-8; not read", NOT_UTF8)
     names = [m for m in members if not m.endswith("/")]
     tops = {m.split("/", 1)[0] for m in names}
     # a single top folder is the memory folder itself, unless it is one of the folder's own (an archive of
@@ -118,7 +120,7 @@ def _text(name: str, path: str, data: bytes, report: Any) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        report.warn(f"{name}: {path}: line {line}: not UTF-8 text; the file is not read")
+        report.warn(f"{name}: {path}: line {line}: not UTF-8 text; the file is not read", NOT_UTF8)
         return None
 
 
@@ -129,11 +131,11 @@ def _sidecar(name: str, files: dict[str, bytes], report: Any) -> dict[str, Any] 
     try:
         side = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
-        report.warn(f"{name}: {SIDECAR}: not JSON ({e}); the folder is read without it")
+        report.warn(f"{name}: {SIDECAR}: not JSON ({e}); the folder is read without it", MEMCONV_DATA_INVALID)
         return None
     if not isinstance(side, dict) or side.get("format") != SIDECAR_FORMAT:
         report.warn(f"{name}: {SIDECAR}: not memconv's sidecar (\"format\": {SIDECAR_FORMAT!r} expected); "
-                    f"the folder is read without it")
+                    f"the folder is read without it", MEMCONV_DATA_INVALID)
         return None
     return side
 
@@ -144,7 +146,8 @@ def _record(name: str, where: str, data: Any, report: Any) -> Any:
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(x) for x in err.get("loc", ()))
-        report.warn(f"{name}: {SIDECAR}: {where}: {loc}: {err.get('msg')}; the record is not restored")
+        report.warn(f"{name}: {SIDECAR}: {where}: {loc}: {err.get('msg')}; the record is not restored",
+                    MEMCONV_DATA_INVALID)
         return None
 
 
@@ -166,7 +169,7 @@ def read_files(name: str, files: dict[str, bytes], report: Any, *, variant: str,
         try:
             header = Header.model_validate(side["header"])
         except ValidationError:
-            report.warn(f"{name}: {SIDECAR}: header: not a canonical header; not restored")
+            report.warn(f"{name}: {SIDECAR}: header: not a canonical header; not restored", MEMCONV_DATA_INVALID)
     kept_files: dict[str, Any] = dict((side or {}).get("files") or {})
     by_sha = {meta.get("sha256"): p for p, meta in kept_files.items() if isinstance(meta, dict)}
     used: set[str] = set()
@@ -205,7 +208,7 @@ def read_files(name: str, files: dict[str, bytes], report: Any, *, variant: str,
                 continue
         parsed = parse(text)
         for p in parsed.problems:
-            report.warn(f"{name}: {path}: {p}")
+            report.warn(f"{name}: {path}: {p}", FRONT_MATTER_PROBLEM)
         block = _block_from_file(name, path, label, parsed, report)
         blocks_by_path[path] = block
         out.append(block)
@@ -218,7 +221,8 @@ def read_files(name: str, files: dict[str, bytes], report: Any, *, variant: str,
             b.id = f"block-{n}"
             taken.add(b.id)
     for path in sorted(set(kept_files) - used):
-        report.warn(f"{name}: {path}: memconv wrote this file and it is gone; its block is not read")
+        report.warn(f"{name}: {path}: memconv wrote this file and it is gone; its block is not read",
+                    EDITED_SINCE_WRITTEN)
     # the agent: the kept one, its attached blocks following the files in system/
     attached_ids = [b.id for p, b in sorted(blocks_by_path.items()) if p.startswith(SYSTEM_DIR + "/")]
     records = []
@@ -268,9 +272,9 @@ def _restore(name: str, path: str, text: str, meta: dict[str, Any], sha: str, la
     else:
         parsed = parse(text)
         for p in parsed.problems:
-            report.warn(f"{name}: {path}: {p}")
+            report.warn(f"{name}: {path}: {p}", FRONT_MATTER_PROBLEM)
         report.warn(f"{name}: {path}: edited since memconv wrote it; its text and front matter are read "
-                    f"from the file, the rest from {SIDECAR}")
+                    f"from the file, the rest from {SIDECAR}", EDITED_SINCE_WRITTEN)
         data[field] = parsed.body
         if kind == "block":
             desc = parsed.keys.get("description", "").strip()
@@ -296,7 +300,7 @@ def _block_from_file(name: str, path: str, label: str, parsed: Any, report: Any)
             read_only = ro.strip().lower() == "true"
         else:
             report.warn(f"{name}: {path}: line {parsed.key_lines['read_only']}: read_only: expected true or "
-                        f"false, got {ro!r}; read as false")
+                        f"false, got {ro!r}; read as false", BAD_VALUE)
     limit = None
     lim = keys.get("limit")
     if lim is not None:
@@ -304,7 +308,7 @@ def _block_from_file(name: str, path: str, label: str, parsed: Any, report: Any)
             limit = int(lim.strip())
         except ValueError:
             report.warn(f"{name}: {path}: line {parsed.key_lines['limit']}: limit: expected a whole number, got "
-                        f"{lim!r}; ignored")
+                        f"{lim!r}; ignored", BAD_VALUE)
     others = {k: v for k, v in keys.items() if k not in FRONT_MATTER_KEYS}
     desc = keys.get("description", "").strip() or None
     return Block(id="", label=label, value=parsed.body, limit=limit, description=desc,
@@ -331,13 +335,13 @@ def read_history(name: str, root: Path, ids: dict[str, str], report: Any) -> Ite
     try:
         repo = Repo(str(root))
     except NotGitRepository:
-        report.warn(f"{name}: --history: not a git repository; no history read")
+        report.warn(f"{name}: --history: not a git repository; no history read", OPTION_IGNORED)
         return
     with repo:
         try:
             head = repo.head()
         except KeyError:
-            report.warn(f"{name}: --history: the repository has no commits; no history read")
+            report.warn(f"{name}: --history: the repository has no commits; no history read", OPTION_IGNORED)
             return
         walker = repo.get_walker(include=[head], reverse=True)
         for entry in walker:

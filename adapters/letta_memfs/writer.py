@@ -28,6 +28,7 @@ from memconv.format import WriteOptions
 from memconv.model import KIND_ORDER, Header
 from memconv.scratch import temp_dir
 from memconv.strategies import Plan
+from memconv.logmessages import SEVERAL_AGENTS
 
 from .mapping import MAPPING
 from .shape import (SIDECAR, SIDECAR_FORMAT, SIDECAR_VERSION, SKILLS_DIR, escape_label, is_hidden, label_to_path,
@@ -147,7 +148,7 @@ def build(items: Iterable[Any], options: WriteOptions) -> Built:
         report.warn(f"letta-memfs: the input holds {len(agents)} agents; a memory folder is one agent's: "
                     f"{agents[0]!r}'s blocks are attached (system/), the other agents "
                     f"({', '.join(map(repr, agents[1:]))}) are kept in {SIDECAR} and their blocks written "
-                    f"as detached files")
+                    f"as detached files", SEVERAL_AGENTS)
     out.sidecar = {
         "format": SIDECAR_FORMAT, "version": SIDECAR_VERSION,
         "note": "kept by memconv: what Letta Code's memory folder has no place for (Letta Code ignores hidden "

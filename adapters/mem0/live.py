@@ -50,6 +50,7 @@ from memconv.format import ReadOptions, WriteOptions
 from memconv.remote import RemoteURL, WriteLog, check_loss, note, resolve_token, staging_options
 from memconv.strategies import Plan, merge_keyed
 from memconv.transport import Transport, redact, register_secret
+from memconv.logmessages import KEY_MOVED, UNSCOPED_RECORD
 
 PROMOTED = ("user_id", "agent_id", "run_id", "actor_id", "role", "attributed_to", "expiration_date")
 """Payload keys ``get_all`` copies to the top level of an item (mem0ai 2.x), in its order."""
@@ -338,7 +339,7 @@ def payload_of(item: dict[str, Any], report: Any) -> dict[str, Any]:
         p[k] = item[k]
     if moved:
         report.warn(f"mem0: item keys {sorted(set(moved))} have no place in a self-hosted store's payload; "
-                    f"written as metadata")
+                    f"written as metadata", KEY_MOVED)
     clash = [k for k in ("data", "hash", "created_at", "updated_at", "text_lemmatized") if k in p]
     if clash:
         report.lost("memory", "metadata." + clash[0], "a mem0 payload keeps that key for itself")
@@ -427,7 +428,7 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
     unscoped = sum(1 for it in new_items if not any(it.get(k) for k in ("user_id", "agent_id", "run_id")))
     if unscoped:
         report.warn(f"mem0: {unscoped} memories have no user_id, agent_id or run_id; mem0's get_all and search "
-                    f"cannot reach them (memconv can)")
+                    f"cannot reach them (memconv can)", UNSCOPED_RECORD)
     with open_memory(url) as m:
         try:
             existing = {str(p.id): dict(getattr(p, "payload", None) or {}) for p in points(m)}

@@ -39,6 +39,7 @@ from pydantic import ValidationError
 from memconv.errors import InputInvalid, InputUnreadable
 from memconv.format import WriteOptions
 from memconv.model import RECORD_ADAPTER, Header
+from memconv.logmessages import DERIVED_ID, MEMCONV_DATA_INVALID, RECORD_DROPPED
 
 NATIVE_KEYS = ("id", "created_at", "type", "confidence", "branch", "files", "categories")
 """The export skill's keys, in its order."""
@@ -140,7 +141,7 @@ def write_markdown(items: Iterable[Any], out: BinaryIO, options: WriteOptions) -
             body = _DELIM.sub(lambda m: " " + m.group(), text).strip()
             if not body:
                 report.warn(f"mem0 Markdown: {kind} {item.id}: no text; mem0's import skips such a block "
-                            f"(memconv reads it back)")
+                            f"(memconv reads it back)", RECORD_DROPPED)
         else:
             dump.pop(field, None)
         if dump.get("kind") == "memory":
@@ -185,7 +186,7 @@ def read_markdown(data: bytes, name: str, report: Any) -> Iterator[Any]:
             head = orjson.loads(pre[len(PREAMBLE):-3])["header"]
             header = Header.model_validate(head)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValidationError):
-            report.warn(f"{name}: line 1: memconv's header comment is not readable; ignored")
+            report.warn(f"{name}: line 1: memconv's header comment is not readable; ignored", MEMCONV_DATA_INVALID)
     yield header
     n = 0
     for i in range(1, len(pieces), 2):
@@ -211,14 +212,15 @@ def read_markdown(data: bytes, name: str, report: Any) -> Iterator[Any]:
         field = _TEXT_FIELD.get(kind, "text")
         content = body.strip()
         if not content and field not in dump:
-            report.warn(f"{name}: line {line}: a block with no text; skipped (as mem0's import skips it)")
+            report.warn(f"{name}: line {line}: a block with no text; skipped (as mem0's import skips it)",
+                        RECORD_DROPPED)
             continue
         derived = set(dump.pop("$derived", []) or [])
         rec: dict[str, Any] = {"kind": kind, **dump}
         rec.setdefault(field, content)
         rec["id"] = keys.get("id") or f"mem0-markdown-{n}"
         if not keys.get("id"):
-            report.warn(f"{name}: line {line}: a block with no id; read as {rec['id']}")
+            report.warn(f"{name}: line {line}: a block with no id; read as {rec['id']}", DERIVED_ID)
         if keys.get("created_at") and "created_at" not in rec:
             rec["created_at"] = keys["created_at"]
         meta = rec.get("metadata")

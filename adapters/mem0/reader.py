@@ -62,6 +62,7 @@ from memconv.jsonutil import (BOM, contains, dumps, ijson_backend, json_lines, j
 from memconv.model import SMALL_KINDS, Base, Header, Memory
 from memconv.report import Report
 from memconv.spool import Handles, Spool
+from memconv.logmessages import COUNT_MISMATCH, DUPLICATE_KEY, INCOMPLETE_INPUT
 
 from .mapping import EMBED_KEY
 from .openmemory import openmemory_record, read_openmemory
@@ -145,7 +146,7 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
         if nxt or (isinstance(count, int) and count > n):
             ctx.report.warn(f"{ctx.name}: one page of a paginated mem0 Platform listing ({n} of "
                             f"{count if isinstance(count, int) else '?'} memories; next: {nxt}); give every "
-                            f"page as an input to convert them all")
+                            f"page as an input to convert them all", INCOMPLETE_INPUT)
     elif variant == "get_all":
         _warn_top_k(ctx, n)
 
@@ -153,7 +154,7 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
 def _warn_top_k(ctx: Ctx, n: int) -> None:
     if n in TOP_K_DEFAULTS:
         ctx.report.warn(f"{ctx.name}: exactly {n} memories, mem0's default get_all cap (top_k=20 in 2.x, "
-                        f"limit=100 before); if there are more, export again with a larger top_k")
+                        f"limit=100 before); if there are more, export again with a larger top_k", INCOMPLETE_INPUT)
 
 
 def read_list(ctx: Ctx, items: Iterable[tuple[int, Any]], first: Any) -> Iterator[Any]:
@@ -207,7 +208,7 @@ def read_migration(ctx: Ctx, top: dict[str, Any], records: Iterable[tuple[int, A
         n += 1
     count = top.get("record_count")
     if isinstance(count, int) and count != n:
-        ctx.report.warn(f"{ctx.name}: record_count says {count} but the file has {n} records")
+        ctx.report.warn(f"{ctx.name}: record_count says {count} but the file has {n} records", COUNT_MISMATCH)
 
 
 def read_parsed(doc: Any, ctx: Ctx) -> Iterator[Any]:
@@ -280,7 +281,7 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
             twice.extend(k for k in times if k not in twice)
         if twice:
             ctx.report.warn(f"{ctx.name}: $: duplicate key(s) {', '.join(repr(k) for k in twice[:5])} in one "
-                            f"object; the last value of each was used")
+                            f"object; the last value of each was used", DUPLICATE_KEY)
 
     def check_list(key: str) -> None:
         if key in types and types[key] != "start_array":

@@ -15,6 +15,7 @@ from memconv.fields import build, split
 from memconv.jsonutil import json_type
 from memconv.model import RECORD_ADAPTER, RECORD_TYPES, Base, Entity, HistoryEvent, Memory, Provenance, Relation
 from memconv.report import Report
+from memconv.logmessages import DERIVED_ID, KEY_MOVED, MEMCONV_DATA_INVALID
 
 from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS, ROW_NATIVE
 from .shape import (EVENTS, HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_CORE, ITEM_CORE_TS, ITEM_OPTIONAL,
@@ -81,10 +82,10 @@ def take_id(ctx: Ctx, obj: dict[str, Any], path: str, extras: dict[str, Any]) ->
         found = "no id" if not present else f"an id that is {json_type(rid) if rid != '' else 'empty'}"
         if n <= MAX_ID_NOTES:
             ctx.report.warn(f"{ctx.name}: {place_of(path, 'id')}: {found} (mem0 keys a memory by its id); read "
-                            f"under the derived id {derived}")
+                            f"under the derived id {derived}", DERIVED_ID)
         elif n == MAX_ID_NOTES + 1:
             ctx.report.warn(f"{ctx.name}: more items without a usable id, each read under its JSON path "
-                            f"(the count is in --report: mem0_derived_ids)")
+                            f"(the count is in --report: mem0_derived_ids)", DERIVED_ID)
         if present:
             extras["id"] = rid
         return derived
@@ -183,7 +184,7 @@ def unleak(obj: dict[str, Any], ctx: Ctx, path: str) -> dict[str, Any]:
                         f"({', '.join(k for k in LEAKED_KEYS if k in obj['metadata'])}), as mem0's REST "
                         f"server leaks them (mem0 issue #6825); read as Memory.get_all() gives them: "
                         f"text_lemmatized dropped (mem0 recomputes it), actor_id, role and attributed_to "
-                        f"as the item's own")
+                        f"as the item's own", KEY_MOVED)
     ctx.report.info["mem0_rest_leaks"] = n + 1
     return out
 
@@ -261,7 +262,8 @@ class Embedded:
             first = err.errors()[0]
             loc = list(first["loc"])[1:]  # the first step is the union's tag (the kind)
             self.ctx.report.warn(f"{self.ctx.name}: {where}: {'.'.join(map(str, loc))}: {first['msg'].lower()}; "
-                                 f"read as a plain mem0 {'memory' if plain.kind == 'memory' else plain.kind}")
+                                 f"read as a plain mem0 {'memory' if plain.kind == 'memory' else plain.kind}",
+                                 MEMCONV_DATA_INVALID)
             return plain
 
 

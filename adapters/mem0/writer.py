@@ -69,6 +69,7 @@ from memconv.mapping import account_header
 from memconv.model import Agent, Base, Header, Memory, RecordKind, is_marker
 from memconv.spool import Handles, Spool, write_joined
 from memconv.uniqueids import UniqueIds
+from memconv.logmessages import BUILT_RECORD_LEFT_OUT, INACTIVE_AS_LIVE, RECORD_DROPPED
 
 from .mapping import EMBED_KEY, HISTORY_OUT, ITEM_META_OUT, ITEM_NATIVE, ITEM_OUT, KEPT_KINDS, MAPPING, NO_VECTORS, ROW_NATIVE
 from .shape import (md5_hex, mem0_id, HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_OPTIONAL, ITEM_ORDER, OPENMEMORY,
@@ -483,19 +484,20 @@ class _Writer:
         self.ids.finish()
         if self.empty_blocks:
             where = "kept in the memconv list only" if self.has_list else "not written"
-            self.report.warn(f"{self.empty_blocks} empty Letta block(s) {where}: a mem0 memory needs text")
+            self.report.warn(f"{self.empty_blocks} empty Letta block(s) {where}: a mem0 memory needs text",
+                             RECORD_DROPPED)
         if self.built_blocks:
             where = "kept in the memconv list only" if self.has_list else "not written"
             self.report.warn(f"{self.built_blocks} core-memory block(s) of agents memconv built around archival "
                              f"memories when it wrote a Letta file (tag \"memconv\") {where}: they describe the "
-                             f"agent, not the user's memories")
+                             f"agent, not the user's memories", BUILT_RECORD_LEFT_OUT)
         if self.superseded:
             self.report.warn(f"{self.superseded} AgentMemory memories are superseded by newer versions (isLatest "
                              f"false); mem0 has no such state, so they are written as live memories (the flag is "
-                             f"kept in metadata.memconv)")
+                             f"kept in metadata.memconv)", INACTIVE_AS_LIVE)
         if self.inactive:
             self.report.warn(f"{self.inactive} OpenMemory memories are paused, archived or deleted; mem0 has no "
-                             f"state, so they are written as live memories")
+                             f"state, so they are written as live memories", INACTIVE_AS_LIVE)
         unused = [e for e in self.entities if e not in self.used_entities and e not in self.kept_entities]
         if unused:
             self.report.lost("entity", "*", "mem0 keeps a graph entity only as the end of a relation, and no "

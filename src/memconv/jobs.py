@@ -42,6 +42,7 @@ from multiprocessing import get_context
 from typing import Any, BinaryIO, Callable, Iterator
 
 from .io import Input
+from .logmessages import OTHER, LogMessage
 from .report import Report
 
 MIN_BYTES = 8 << 20
@@ -233,7 +234,7 @@ class GiveWay(Exception):
 class _Strict(Report):
     """A part's report that stops the part at its first warning (warnings carry the stream's places)."""
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: str, kind: LogMessage | str = OTHER) -> None:
         raise GiveWay("warned")
 
 

@@ -30,6 +30,7 @@ from typing import Any, BinaryIO, Iterable, Iterator
 import orjson
 
 from .errors import InputInvalid, InputUnreadable, MemconvError
+from .logmessages import DOUBLE_ENCODED, DUPLICATE_KEY
 
 BOM = b"\xef\xbb\xbf"
 
@@ -106,7 +107,7 @@ def loads(data: bytes, name: str, *, undo_double: bool = True, report: Any = Non
             err = json_error(f"{name}: double-encoded JSON: the inner document", inner_bytes, e)
             raise type(err)(err.message) from None
         if report is not None:
-            report.warn(f"{name}: JSON was double-encoded (a string holding the document); decoded it")
+            report.warn(f"{name}: JSON was double-encoded (a string holding the document); decoded it", DOUBLE_ENCODED)
         return inner
     return doc
 
@@ -197,11 +198,12 @@ def warn_duplicates(report: Any, name: str, doc: Any, dups: list[tuple[Any, str]
     paths = _paths_of(doc, set(keys), base)
     for n, oid in enumerate(keys):
         if n == 20:
-            report.warn(f"{name}: {len(keys) - 20} more objects with duplicate keys")
+            report.warn(f"{name}: {len(keys) - 20} more objects with duplicate keys", DUPLICATE_KEY)
             break
         where = paths.get(oid) or base or "$"
         shown = ", ".join(repr(k) for k in keys[oid][:5])
-        report.warn(f"{name}: {where}: duplicate key(s) {shown} in one object; the last value of each was used")
+        report.warn(f"{name}: {where}: duplicate key(s) {shown} in one object; the last value of each was used",
+                    DUPLICATE_KEY)
 
 
 def _paths_of(doc: Any, wanted: set[int], base: str) -> dict[int, str]:

@@ -36,6 +36,7 @@ from .model import ITEM_ADAPTER, Base, Bundle, Header, Item
 from .report import Report
 from .secrets import blank
 from .strategies import Plan, check_strategy
+from .logmessages import EMPTY_INPUT, HARD_LINKED_OUTPUT, TRANSCODED
 
 Source = str | os.PathLike | Input | RemoteInput
 Producer = Callable[[BinaryIO, Report], None]
@@ -148,9 +149,9 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
                 yield rec
             if getattr(inp, "transcoded", None):
                 report.warn(f"{inp.name}: {inp.transcoded} text (it starts with a byte order mark); read as such, "
-                            f"written as UTF-8")
+                            f"written as UTF-8", TRANSCODED)
             if total == before:  # an empty stream is valid, but say so: the output holds nothing of it
-                report.warn(f"{inp.name}: no records read (an empty {fmt.name} input)")
+                report.warn(f"{inp.name}: no records read (an empty {fmt.name} input)", EMPTY_INPUT)
     finally:
         for inp in inputs:
             inp.close()
@@ -290,7 +291,7 @@ def _preflight(fmt: Format, out: str, strategy: str | None, split: bool, dry_run
                                    f"overwrite it unless --strategy replace")
         if st.st_nlink > 1:
             report.warn(f"{out}: has {st.st_nlink} hard links; the new file replaces this name only, the other "
-                        f"links keep the old content")
+                        f"links keep the old content", HARD_LINKED_OUTPUT)
     if strategy is None:
         for companion in fmt.companions(real):
             if os.path.lexists(companion):

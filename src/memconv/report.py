@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .logmessages import CATALOGUE, OTHER, LogMessage
+from .logmessages import CATALOGUE, NO_NATIVE_RECORD, OTHER, LogMessage
 
 if TYPE_CHECKING:
     from .model import ItemKind
@@ -169,7 +169,7 @@ class Report:
         parts = [f"{n} {what}" for n, what in ((side, f"kept only in memconv's side channel, which {target} ignores"),
                                               (lost, "lost"), (filtered, "filtered out")) if n]
         self.warn(f"{target}: the output holds no {target} record although {total} record(s) were read: "
-                  + ", ".join(parts))
+                  + ", ".join(parts), NO_NATIVE_RECORD)
 
     def absorb(self, other: "Report") -> None:
         """Add ``other`` (the report of a later part of one stream, :mod:`memconv.jobs`) to this one:

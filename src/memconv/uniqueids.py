@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
 from .report import Report
+from .logmessages import ID_CLASH
 
 Derive = Callable[[str, int], str]
 """``derive(id, n)``: the id for the ``n``-th record (n >= 2) that came with ``id``."""
@@ -126,7 +127,7 @@ class UniqueIds:
             more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
             self.report.warn(f"{self.target}: {len(pairs)} record(s) of {coll} had an id an earlier record of "
                              f"{coll} already had, and were given new ids so that {self.target} keeps both "
-                             f"({shown}{more})")
+                             f"({shown}{more})", ID_CLASH)
 
 
 _RECORDING: list[UniqueIds] | None = None
