@@ -51,6 +51,14 @@ def as_read(values: dict[str, Any], extras: dict[str, Any], new_id: str, order: 
     return ordered(obj, order)
 
 
+ENTITY_KEYS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    "block": (BLOCK_KEYS, V2_BLOCK_KEYS), "tool": (TOOL_KEYS, V2_TOOL_KEYS), "source": (SOURCE_KEYS, V2_SOURCE_KEYS),
+    "file": (FILE_KEYS, V2_FILE_KEYS), "mcp_server": (MCP_KEYS, V2_MCP_KEYS), "skill": (SKILL_KEYS, V2_SKILL_KEYS),
+}
+"""Per entity kind: the key table its reader splits with and the writer serialises through (Letta key ->
+canonical field), and the key order of letta 0.16.8's schema."""
+
+
 class EntitySerialisers:
     """Serialisers of groups, blocks, tools, sources, files, MCP servers, skills, tool rules and
     ``files_agents`` (mixed into :class:`.writer.LettaWriter`, whose ``new_ids``, ``ids``, ``report``,
@@ -142,13 +150,23 @@ class EntitySerialisers:
                "manager_config": cfg or {"manager_type": "round_robin"}, "id": new_id}
         return self._strict("group", obj, V2_GROUP_KEYS)
 
+    def _start(self, rec: Any, new_id: str | None, **override: Any) -> tuple[dict[str, Any], dict[str, Any], bool]:
+        """``(values, obj, exact)`` for an entity of :data:`ENTITY_KEYS`: its values by its kind's key table
+        (``override`` replacing some: a file's renumbered source id); ``obj`` the object put back as read
+        (``exact`` True: a record of a Letta v2 file, under ``new_id``), else its Letta extras without
+        memconv's markers, to build the object on."""
+        keys, order = ENTITY_KEYS[rec.kind]
+        values = {**{k: getattr(rec, f) for k, f in keys.items()}, **override}
+        ex = rec.extra(SYSTEM)
+        if from_v2(rec):
+            return values, as_read(values, ex, new_id, order) if new_id else ordered(join(values, ex), order), True
+        return values, without_markers(ex), False
+
     def _block(self, b: Any) -> dict[str, Any]:
         new_id = self.new_ids[id(b)]
-        values = {k: getattr(b, f) for k, f in BLOCK_KEYS.items()}
-        ex = b.extra(SYSTEM)
-        if from_v2(b):
-            return as_read(values, ex, new_id, V2_BLOCK_KEYS)
-        obj = without_markers(ex)
+        values, obj, exact = self._start(b, new_id)
+        if exact:
+            return obj
         obj.pop("id", None)
         if "metadata_" in obj and "metadata" not in obj:
             obj["metadata"] = obj.pop("metadata_")
@@ -166,11 +184,9 @@ class EntitySerialisers:
 
     def _tool(self, t: Any) -> dict[str, Any]:
         new_id = self.new_ids[id(t)]
-        values = {k: getattr(t, f) for k, f in TOOL_KEYS.items()}
-        ex = t.extra(SYSTEM)
-        if from_v2(t):
-            return as_read(values, ex, new_id, V2_TOOL_KEYS)
-        obj = without_markers(ex)
+        values, obj, exact = self._start(t, new_id)
+        if exact:
+            return obj
         if "metadata" in obj and "metadata_" not in obj:
             obj["metadata_"] = obj.pop("metadata")
         obj.update(values)
@@ -181,11 +197,9 @@ class EntitySerialisers:
 
     def _source(self, s: Any, src_emb: dict[str, Any]) -> dict[str, Any]:
         new_id = self.new_ids[id(s)]
-        values = {k: getattr(s, f) for k, f in SOURCE_KEYS.items()}
-        ex = s.extra(SYSTEM)
-        if from_v2(s):
-            return as_read(values, ex, new_id, V2_SOURCE_KEYS)
-        obj = without_markers(ex)
+        values, obj, exact = self._start(s, new_id)
+        if exact:
+            return obj
         obj.update(values)
         if not obj.get("embedding_config"):
             obj["embedding_config"] = src_emb.get(s.id) or dict(LETTA_FREE_EMBEDDING_CONFIG)
@@ -203,12 +217,9 @@ class EntitySerialisers:
                              RECORD_DROPPED)
             self.report.lost("file", "*", "its source (folder) is not in the output")
             return None
-        values = {k: getattr(f, fld) for k, fld in FILE_KEYS.items()}
-        values["source_id"] = src
-        ex = f.extra(SYSTEM)
-        if from_v2(f):
-            return as_read(values, ex, new_id, V2_FILE_KEYS)
-        obj = without_markers(ex)
+        values, obj, exact = self._start(f, new_id, source_id=src)
+        if exact:
+            return obj
         obj.update(values)
         if f.created_at and not obj.get("file_creation_date"):
             obj["file_creation_date"] = f.created_at
@@ -217,30 +228,26 @@ class EntitySerialisers:
 
     def _mcp(self, m: Any) -> dict[str, Any] | None:
         new_id = self.new_ids[id(m)]
-        values = {k: getattr(m, f) for k, f in MCP_KEYS.items()}
-        ex = m.extra(SYSTEM)
-        if from_v2(m):
-            return as_read(values, ex, new_id, V2_MCP_KEYS)
+        values, obj, exact = self._start(m, new_id)
+        if exact:
+            return obj
         if not m.server_type:
             self.report.warn(f"letta: MCP server {m.server_name!r} has no server_type (required); dropped",
                              RECORD_DROPPED)
             self.report.lost("mcp_server", "*", "no server_type (sse, stdio, streamable_http)")
             return None
-        obj = without_markers(ex)
         obj.update(values)
         obj["id"] = new_id
         return self._strict("mcp_server", obj, V2_MCP_KEYS)
 
     def _skill(self, s: Any) -> dict[str, Any] | None:
-        values = {k: getattr(s, f) for k, f in SKILL_KEYS.items()}
-        ex = s.extra(SYSTEM)
-        if from_v2(s):
-            return ordered(join(values, ex), V2_SKILL_KEYS)
+        values, obj, exact = self._start(s, None)
+        if exact:
+            return obj
         if not ((s.files and "SKILL.md" in s.files) or s.source_url):
             self.report.warn(f"letta: skill {s.name!r} has neither files with SKILL.md nor a source_url; dropped",
                              RECORD_DROPPED)
             self.report.lost("skill", "*", "a skill needs files with SKILL.md or a source_url")
             return None
-        obj = without_markers(ex)
         obj.update(values)
         return self._strict("skill", obj, V2_SKILL_KEYS)
