@@ -17,8 +17,8 @@ from memconv.jsonutil import dumps
 from memconv.model import Agent, is_marker
 from memconv.logmessages import RECORD_BUILT, REFERENCE_UNRESOLVED, SIDECAR_MISMATCH, VALUE_CHANGED
 
-from .mapping import source_block
-from .shape import SYSTEM, dedup, safe_name, sidecar_path
+from .mapping import SIDECAR_LINES, source_block
+from .shape import SYSTEM, safe_name, sidecar_path
 
 class Owner:
     """An agent memconv builds for archival records whose scope matches no agent."""
@@ -51,11 +51,6 @@ class ArchivalRecords:
         for u in users:
             self.pas_users.setdefault(key, {})[u] = None
 
-    def _source_block(self, rec: Any, key: tuple[str, str] | None = None, **_: Any) -> dict[str, Any]:
-        """The line's ``source`` object: every field of ``rec`` the line does not hold, and other systems'
-        extras (:func:`.mapping.source_block`), so the Letta reader rebuilds the record."""
-        return source_block(rec, self.header.source_system or "memconv", agent_ids=self._owner_ids(rec, key)) or {}
-
     def _owner_ids(self, rec: Any, key: tuple[str, str] | None) -> set[str]:
         """The input agent ids a record's ``scope.agent_id`` may name as its owner: those of the input
         when the record is owned by the agent its scope names (owner key ``("agent", id)``), else none."""
@@ -71,95 +66,35 @@ class ArchivalRecords:
         return self._ids_cache
 
     def _line(self, rec: Any) -> tuple[dict[str, Any], tuple[str, str], list[str]]:
-        """A sidecar line (without ``agent_id``), its owner key and the user ids it names."""
+        """A sidecar line (without ``agent_id``), its owner key and the user ids it names: the line's keys
+        from its kind's table (:data:`.mapping.SIDECAR_LINES`), then its ``source`` object; the owner
+        key is this writer's (it depends on the agents and sessions of the stream)."""
         kind = rec.kind
         users: list[str] = []
-        if kind in ("memory", "passage"):
-            scope = rec.scope
-            key = self._scope_key(scope, rec)
-            if scope.user_id:
-                users.append(scope.user_id)
-            from_letta = rec.came_from(SYSTEM) and kind == "passage"
-            line: dict[str, Any] = {"id": rec.id, "text": rec.text}
-            if from_letta:
-                line["tags"] = rec.tags if rec.tags is not None else []
-            else:
-                line["tags"] = dedup([*(rec.tags or []), *(rec.categories or []), *(rec.concepts or [])])
-            line["created_at"] = rec.created_at
-            line["updated_at"] = rec.updated_at
-            line["metadata"] = rec.metadata if rec.metadata is not None else {}
-            if rec.embedding is not None:
-                line["embedding"] = rec.embedding
-            if rec.embedding_model is not None:
-                line["embedding_model"] = rec.embedding_model
-            # a Letta passage has a source block only when it gained fields Letta has no key for
-            src = source_block(rec, self.header.source_system or "memconv", letta_passage=from_letta,
-                               agent_ids=self._owner_ids(rec, key))
-            if src:
-                line["source"] = src
-            for k, v in rec.extra(SYSTEM).items():  # Letta's own keys, also on a record of no provenance
-                if not is_marker(k) and k not in line and k != "agent_id":
-                    line[k] = v
-            return line, key, users
-        if kind == "session":
-            parts = [f"Session {rec.id}" + (f" in {rec.project}" if rec.project else "")]
-            when = " - ".join(x for x in (rec.started_at, rec.ended_at) if x)
-            if when or rec.status:
-                parts[0] += " (" + ", ".join(x for x in (when, rec.status) if x) + ")"
-            if rec.first_prompt:
-                parts.append(f"First prompt: {rec.first_prompt}")
-            if rec.summary:
-                parts.append(f"Summary: {rec.summary}")
+        from_letta = kind == "passage" and rec.came_from(SYSTEM)
+        if kind in ("memory", "passage", "relation"):
+            key = self._scope_key(rec.scope, rec)
+            if rec.scope.user_id:
+                users.append(rec.scope.user_id)
+        elif kind == "session":
             key = (("project", rec.project) if rec.project else ("agent", rec.agent_id) if rec.agent_id
                    else ("none", self._system_of(rec)))
-            line = {"id": rec.id, "text": "\n".join(parts),
-                    "tags": dedup(["agentmemory:session", *(rec.tags or [])]),
-                    "created_at": rec.started_at, "updated_at": rec.ended_at, "metadata": {},
-                    "source": self._source_block(rec, project=rec.project, cwd=rec.cwd, status=rec.status,
-                                                 model=rec.model, commit_shas=rec.commit_shas,
-                                                 observation_count=rec.observation_count)}
-            return line, key, users
-        if kind == "observation":
-            parts = [x for x in (rec.title, rec.subtitle, rec.narrative) if x]
-            if rec.facts:
-                parts.append("Facts:\n" + "\n".join(f"- {f}" for f in rec.facts))
-            if rec.files:
-                parts.append("Files: " + ", ".join(rec.files))
+        elif kind == "observation":
             key = ("session", rec.session_id)
             if rec.agent_id:
                 self.session_agents.setdefault(rec.session_id, rec.agent_id)
-            tags = ["agentmemory:observation"]
-            if rec.observation_type:
-                tags.append(f"type:{rec.observation_type}")
-            line = {"id": rec.id, "text": "\n".join(parts) or "(empty observation)",
-                    "tags": dedup([*tags, *rec.concepts]), "created_at": rec.timestamp, "updated_at": None,
-                    "metadata": {},
-                    "source": self._source_block(rec, session_id=rec.session_id,
-                                                 observation_type=rec.observation_type, files=rec.files,
-                                                 importance=rec.importance, confidence=rec.confidence,
-                                                 agent_id=rec.agent_id, origin=rec.origin)}
-            return line, key, users
-        if kind == "summary":
-            parts = [x for x in (rec.title, rec.narrative) if x]
-            if rec.key_decisions:
-                parts.append("Key decisions:\n" + "\n".join(f"- {d}" for d in rec.key_decisions))
-            if rec.files_modified:
-                parts.append("Files modified: " + ", ".join(rec.files_modified))
+        else:  # summary
             key = ("project", rec.project) if rec.project else ("session", rec.session_id)
-            line = {"id": rec.id, "text": "\n".join(parts) or f"Summary of session {rec.session_id}",
-                    "tags": dedup(["agentmemory:summary", *rec.concepts]), "created_at": rec.created_at,
-                    "updated_at": None, "metadata": {},
-                    "source": self._source_block(rec, session_id=rec.session_id, project=rec.project,
-                                                 files_modified=rec.files_modified,
-                                                 observation_count=rec.observation_count)}
-            return line, key, users
-        # relation
-        key = self._scope_key(rec.scope, rec)
-        if rec.scope.user_id:
-            users.append(rec.scope.user_id)
-        line = {"id": rec.id, "text": f"{rec.source} {rec.relationship} {rec.target}", "tags": ["relation"],
-                "created_at": rec.created_at, "updated_at": None, "metadata": {},
-                "source": self._source_block(rec, key)}
+        line = SIDECAR_LINES[kind].fill({}, rec, from_letta)
+        # a Letta passage has a source block only when it gained fields Letta has no key for
+        src = source_block(rec, self.header.source_system or "memconv", letta_passage=from_letta,
+                           agent_ids=self._owner_ids(rec, key))
+        if src or kind not in ("memory", "passage"):
+            line["source"] = src or {}
+        if kind in ("memory", "passage"):
+            for k, v in rec.extra(SYSTEM).items():  # Letta's own keys, also on a record of no provenance
+                if not is_marker(k) and k not in line and k != "agent_id":
+                    line[k] = v
         return line, key, users
 
     def _system_of(self, rec: Any) -> str:

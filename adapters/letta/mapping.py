@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from memconv.mapping import LOST, FieldMap, MappingTable
+from memconv.mapping import LOST, MAPPED_FIELDS, FieldMap, MappingTable
+from memconv.writetable import Put, Transform, WriteTable, tables_field_maps
 
-from .shape import BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, MCP_KEYS, SKILL_KEYS, SOURCE_KEYS, TOOL_KEYS
+from .shape import BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, MCP_KEYS, SKILL_KEYS, SOURCE_KEYS, TOOL_KEYS, dedup
 
 _SIDECAR_NOTE = "one line of the sidecar <stem>.passages.jsonl (an .af has no place for archival memory)"
 
@@ -83,34 +84,101 @@ _ROWS: dict[str, dict[str, str | None]] = {
                 "created_at": "messages[].created_at (naive times get +00:00)",
                 "in_context": "agents[].in_context_message_ids when the agent lists none",
                 "conversation_id": LOST},
-    "memory": {"text": "sidecar.text", "title": "sidecar.source.title", "memory_type": "sidecar.source.memory_type",
-               "scope": "sidecar.agent_id (the owning agent) and sidecar.source.scope",
-               "metadata": "sidecar.metadata", "tags": "sidecar.tags",
-               "categories": "sidecar.tags and sidecar.source.categories",
-               "concepts": "sidecar.tags and sidecar.source.concepts", "created_at": "sidecar.created_at",
-               "updated_at": "sidecar.updated_at", "hash": "sidecar.source.hash", "embedding": "sidecar.embedding",
-               "embedding_model": "sidecar.embedding_model", "role": "sidecar.source.role",
-               "expiration_date": "sidecar.source.expiration_date"},
-    "session": {"agent_id": "sidecar.agent_id (the agent built for it)", "project": "sidecar.source.project",
-                "cwd": "sidecar.source.cwd", "started_at": "sidecar.created_at", "ended_at": "sidecar.updated_at",
-                "status": "sidecar.source.status", "model": "sidecar.source.model", "tags": "sidecar.tags",
-                "first_prompt": "sidecar.text", "summary": "sidecar.text", "commit_shas": "sidecar.source.commit_shas",
-                "observation_count": "sidecar.source.observation_count"},
-    "observation": {"session_id": "sidecar.source.session_id", "timestamp": "sidecar.created_at",
-                    "observation_type": "sidecar.tags (type:<t>)", "title": "sidecar.text",
-                    "subtitle": "sidecar.text", "facts": "sidecar.text", "narrative": "sidecar.text",
-                    "concepts": "sidecar.tags", "files": "sidecar.source.files",
-                    "importance": "sidecar.source.importance", "confidence": "sidecar.source.confidence",
-                    "agent_id": "sidecar.agent_id (the agent built for it)", "origin": "sidecar.source.origin"},
-    "summary": {"session_id": "sidecar.source.session_id", "project": "sidecar.source.project",
-                "created_at": "sidecar.created_at", "title": "sidecar.text", "narrative": "sidecar.text",
-                "key_decisions": "sidecar.text", "files_modified": "sidecar.source.files_modified",
-                "concepts": "sidecar.tags", "observation_count": "sidecar.source.observation_count"},
-    "relation": {"source": "sidecar.text", "relationship": "sidecar.text", "target": "sidecar.text",
-                 "weight": "sidecar.source.weight", "scope": "sidecar.agent_id and sidecar.source.scope",
-                 "created_at": "sidecar.created_at"},
+    # the sidecar kinds: their line's keys come from SIDECAR_LINES, every other field from the source object;
+    # here only what neither says (the owner is the writer's choice)
+    "memory": {"scope": "sidecar.agent_id (the owning agent) and sidecar.source.scope"},
+    "passage": {"scope": "sidecar.agent_id (the owning agent's id in the .af)"},
+    "session": {"agent_id": "sidecar.agent_id (the agent built for it)"},
+    "observation": {"agent_id": "sidecar.agent_id (the agent built for it)"},
+    "summary": {},
+    "relation": {"scope": "sidecar.agent_id and sidecar.source.scope"},
 }
-_ROWS["passage"] = {**_ROWS["memory"], "scope": "sidecar.agent_id (the owning agent's id in the .af)"}
+
+# ---------------------------------------------------------------- the sidecar lines the writer runs
+# One line of <stem>.passages.jsonl per archival record (adapters/letta/archival.py): these keys, in this
+# order, then the line's ``source`` object (:func:`source_block`: what the line does not hold) and, for a
+# Letta passage, its own other keys. The owner (``agent_id``) is the writer's: it depends on the agents.
+# The writer's context is True for a passage read from Letta (its tags are its own, kept as they are).
+
+
+def _lines(*parts: str | None) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def _bullets(title: str, items: list[str] | None) -> str | None:
+    return title + "\n" + "\n".join(f"- {x}" for x in items) if items else None
+
+
+def _session_text(r: Any, o: dict[str, Any], c: Any) -> str:
+    head = f"Session {r.id}" + (f" in {r.project}" if r.project else "")
+    when = " - ".join(x for x in (r.started_at, r.ended_at) if x)
+    if when or r.status:
+        head += " (" + ", ".join(x for x in (when, r.status) if x) + ")"
+    return _lines(head, r.first_prompt and f"First prompt: {r.first_prompt}", r.summary and f"Summary: {r.summary}")
+
+
+def _observation_text(r: Any, o: dict[str, Any], c: Any) -> str:
+    return _lines(r.title, r.subtitle, r.narrative, _bullets("Facts:", r.facts),
+                  r.files and "Files: " + ", ".join(r.files)) or "(empty observation)"
+
+
+def _summary_text(r: Any, o: dict[str, Any], c: Any) -> str:
+    return _lines(r.title, r.narrative, _bullets("Key decisions:", r.key_decisions),
+                  r.files_modified and "Files modified: " + ", ".join(r.files_modified)) \
+        or f"Summary of session {r.session_id}"
+
+
+def _memory_tags(r: Any, o: dict[str, Any], from_letta: bool) -> list[str]:
+    if from_letta:
+        return r.tags if r.tags is not None else []
+    return dedup([*(r.tags or []), *(r.categories or []), *(r.concepts or [])])
+
+
+def _tagged(tag: str, field: str) -> Transform:
+    return Transform("join-list", lambda r, o, c: dedup([tag, *(getattr(r, field) or ())]))
+
+
+_ID = Put("id", "id")
+_NO_UPDATE = Put((), "updated_at")
+_EMPTY = Put((), "metadata", via=Transform("empty-object", lambda r, o, c: {}))
+_MEMORY_LINE = [
+    _ID, Put("text", "text"),
+    Put(("tags", "categories", "concepts"), "tags", via=Transform("join-list", _memory_tags),
+        note="a Letta passage's own tags; else tags, categories and concepts, each once"),
+    Put("created_at", "created_at"), Put("updated_at", "updated_at"),
+    Put("metadata", "metadata", fallback=lambda r, o, c: {}),
+    Put("embedding", "embedding", omit="none"), Put("embedding_model", "embedding_model", omit="none"),
+]
+SIDECAR_LINES: dict[str, WriteTable] = {t.kind: t for t in (
+    WriteTable("memory", "sidecar", _MEMORY_LINE),
+    WriteTable("passage", "sidecar", _MEMORY_LINE),
+    WriteTable("session", "sidecar", [
+        _ID, Put(("project", "started_at", "ended_at", "status", "first_prompt", "summary"), "text",
+                 via=Transform("compose-text", _session_text)),
+        Put("tags", "tags", via=_tagged("agentmemory:session", "tags")),
+        Put("started_at", "created_at"), Put("ended_at", "updated_at"), _EMPTY]),
+    WriteTable("observation", "sidecar", [
+        _ID, Put(("title", "subtitle", "narrative", "facts", "files"), "text",
+                 via=Transform("compose-text", _observation_text)),
+        Put(("observation_type", "concepts"), "tags",
+            Transform("join-list", lambda t, concepts: dedup(["agentmemory:observation", t and f"type:{t}", *concepts])),
+            note="agentmemory:observation, type:<t>, then the concepts"),
+        Put("timestamp", "created_at"), _NO_UPDATE, _EMPTY]),
+    WriteTable("summary", "sidecar", [
+        _ID, Put(("title", "narrative", "key_decisions", "files_modified"), "text",
+                 via=Transform("compose-text", _summary_text)),
+        Put("concepts", "tags", via=_tagged("agentmemory:summary", "concepts")),
+        Put("created_at", "created_at"), _NO_UPDATE, _EMPTY]),
+    WriteTable("relation", "sidecar", [
+        _ID, Put(("source", "relationship", "target"), "text",
+                 Transform("compose-text", lambda a, rel, b: f"{a} {rel} {b}")),
+        Put((), "tags", via=Transform("constant", lambda r, o, c: ["relation"])),
+        Put("created_at", "created_at"), _NO_UPDATE, _EMPTY]),
+)}
+"""Per sidecar kind, the line's keys before ``source`` (letta-af.md section 5; what Letta's
+``POST /v1/agents/{id}/archival-memory`` takes: ``text``, ``tags``, ``created_at``)."""
+
+_SIDECAR_ROWS = tables_field_maps(SIDECAR_LINES.values())
 
 _NOTES = {
     ("agent", "created_at"): "AgentFileSchema has no agent timestamps; Letta sets them on import",
@@ -124,11 +192,17 @@ _NOTES = {
 def _rows() -> list[FieldMap]:
     rows = []
     for kind, fields in _ROWS.items():
+        if kind in SIDECAR_KINDS:  # every field: the line's key, else the source object's
+            fields = {**{f: f"sidecar.source.{f}" for f in MAPPED_FIELDS[kind]},
+                      **{f: _SIDECAR_ROWS[(kind, f)].target for f in MAPPED_FIELDS[kind] if (kind, f) in _SIDECAR_ROWS},
+                      **fields}
         for name, target in fields.items():
             if (kind in SIDECAR_KINDS and target is not None and name not in LINE_VERBATIM[kind]
                     and f"sidecar.source.{name}" not in target):
                 target = f"{target}; sidecar.source.{name}"  # read back from there (source_block)
-            rows.append(FieldMap(kind, name, target, _NOTES.get((kind, name), "")))
+            row = _SIDECAR_ROWS.get((kind, name))
+            rows.append(FieldMap(kind, name, target, _NOTES.get((kind, name), row.note if row else ""),
+                                 row.transform if row and row.target in target else ""))
     return rows
 
 
@@ -138,18 +212,9 @@ SIDECAR_KINDS = ("memory", "passage", "session", "observation", "summary", "rela
 """Kinds written as lines of the sidecar ``<stem>.passages.jsonl``."""
 
 LINE_VERBATIM: dict[str, dict[str, str]] = {
-    "memory": {"text": "text", "created_at": "created_at", "updated_at": "updated_at", "metadata": "metadata",
-               "embedding": "embedding", "embedding_model": "embedding_model"},
-    "session": {"started_at": "created_at", "ended_at": "updated_at"},
-    "observation": {"timestamp": "created_at"},
-    "summary": {"created_at": "created_at"},
-    "relation": {"created_at": "created_at"},
-}
-"""Per sidecar kind, canonical field -> the key of the line that holds it verbatim. Every other set
-field goes to the line's ``source`` object (:func:`source_block`), so the reader can rebuild the
-record; the line's ``text`` and ``tags`` of a session, observation, summary or relation are composed
-for Letta's search and are not read back."""
-LINE_VERBATIM["passage"] = LINE_VERBATIM["memory"]
+    kind: {p.field: p.key for p in t.puts if isinstance(p.field, str) and p.field in MAPPED_FIELDS[kind]
+           and p.transform is None and p.via is None}
+    for kind, t in SIDECAR_LINES.items()}
 
 _SKIP = frozenset({"kind", "id", "provenance", "extras"})
 
