@@ -7,7 +7,12 @@ ignores hidden files), which the reader restores.
 
 from __future__ import annotations
 
+from typing import Any
+
 from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable
+from memconv.writetable import Put, Transform, WriteTable, tables_field_maps
+
+from .shape import LETTA_DEFAULT_LIMIT, one_line
 
 _SIDE = ".memconv.json records[]"
 
@@ -23,14 +28,42 @@ _KINDS: dict[str, tuple[str | None, str]] = {
 for _k in MAPPED_FIELDS:
     _KINDS.setdefault(_k, (_SIDE, "kept whole in the sidecar (Letta Code's folder has no place for it)"))
 
+def _block_description(r: Any, o: dict[str, Any], c: Any) -> str:
+    return r.description if r.description and one_line(r.description) else \
+        f"Letta block {r.label!r}, converted by memconv"
+
+
+def _memory_description(r: Any, o: dict[str, Any], c: Any) -> str:
+    head = one_line(r.title or r.text)[:160] or r.id
+    return f"{r.source_system() or 'another system'} memory {r.id}: {head}"
+
+
+BLOCK_FILE = WriteTable("block", "<label>.md", [
+    Put("description", "description", via=Transform("one-line", _block_description),
+        note="front matter; a block without a one-line description gets 'Letta block <label>, converted by "
+             "memconv' (the exact text in the sidecar)"),
+    Put("read_only", "read_only", Transform("true-only", lambda v: "true" if v else None), omit="none",
+        note="front matter, only when true"),
+    Put("limit", "limit", Transform("not-default", lambda v: None if v == LETTA_DEFAULT_LIMIT else v), omit="none",
+        note="front matter, only when the block has a limit other than Letta's default"),
+    Put("value", "body", note="the file's body, verbatim"),
+])
+"""A block's file: its front matter keys (what Letta Code's hook allows) and its body
+(:func:`.shape.render` writes them); the path comes from the label and whether the folder's agent has
+the block attached (``system/``), which is the writer's."""
+
+MEMORY_FILE = WriteTable("memory", "reference/<system>/<scope>/<type>/<id>.md", [
+    Put(("title", "text"), "description", via=Transform("one-line", _memory_description),
+        note="front matter: the system, the id and the title (else the text's start)"),
+    Put("text", "body", note="the file's body, verbatim"),
+])
+"""A memory of another system as a detached block file Letta Code's agent can open."""
+
+_TABLED = tables_field_maps((BLOCK_FILE, MEMORY_FILE))
+
 _FILE_ROWS: dict[str, dict[str, str]] = {
-    "block": {"label": "the file's path", "value": "the file's body, verbatim",
-              "description": "front matter description (one line; a block without one gets 'Letta block <label>, "
-                             "converted by memconv'; the exact text in the sidecar)",
-              "read_only": "front matter read_only: true (only when true)",
-              "limit": "front matter limit (only when the block has one)"},
-    "memory": {"text": "the file's body", "title": "front matter description (with the system and id)",
-               "scope": "the file's folder (user-<id>, agent-<id>, run-<id>, project-<name>)",
+    "block": {"label": "the file's path"},
+    "memory": {"scope": "the file's folder (user-<id>, agent-<id>, run-<id>, project-<name>)",
                "memory_type": "the file's folder"},
     "skill": {"files": "skills/<name>/<file>"},
 }
@@ -41,7 +74,7 @@ def _rows() -> list[FieldMap]:
     for kind, fields in MAPPED_FIELDS.items():
         native = _FILE_ROWS.get(kind, {})
         for name in fields:
-            rows.append(FieldMap(kind, name, native.get(name, _SIDE)))
+            rows.append(_TABLED.get((kind, name)) or FieldMap(kind, name, native.get(name, _SIDE)))
     return rows
 
 

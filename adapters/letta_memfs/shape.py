@@ -124,17 +124,14 @@ def one_line(text: str) -> str:
     return re.sub(r"\r?\n|\r", " ", text).strip()
 
 
-def render(description: str, value: str, read_only: bool = False, limit: int | None = None) -> bytes:
-    """One block file: front matter with only the keys the hook allows, then the value verbatim.
-
-    ``description`` must not be empty after :func:`one_line` (the caller supplies one)."""
-    lines = ["---", f"description: {one_line(description)}"]
-    if read_only:
-        lines.append("read_only: true")
-    if limit is not None:
-        lines.append(f"limit: {limit}")
+def render(file: dict[str, Any]) -> bytes:
+    """One block file from ``{"description", "read_only"?, "limit"?, "body"}`` (a write table's
+    output, :data:`.mapping.BLOCK_FILE`): front matter with only the keys the hook allows, in its
+    order, then the body verbatim. ``description`` must not be empty after :func:`one_line`."""
+    lines = ["---", f"description: {one_line(file['description'])}"]
+    lines += [f"{k}: {file[k]}" for k in ALLOWED_KEYS[1:] if k in file]
     lines.append("---")
-    return ("\n".join(lines) + "\n" + value).encode("utf-8")
+    return ("\n".join(lines) + "\n" + file["body"]).encode("utf-8")
 
 
 @dataclass

@@ -30,9 +30,9 @@ from memconv.scratch import temp_dir
 from memconv.strategies import Plan
 from memconv.logmessages import SEVERAL_AGENTS
 
-from .mapping import MAPPING
+from .mapping import BLOCK_FILE, MAPPING, MEMORY_FILE
 from .shape import (SIDECAR, SIDECAR_FORMAT, SIDECAR_VERSION, SKILLS_DIR, escape_label, is_hidden, label_to_path,
-                    LETTA_DEFAULT_LIMIT, one_line, path_to_label, render)
+                    path_to_label, render)
 
 _TEXT_FIELD = {"block": "value", "memory": "text", "passage": "text"}
 
@@ -54,12 +54,6 @@ def _memory_path(rec: Any) -> str:
         parts.append(rec.memory_type)
     segs = ["reference", system, *parts, rec.id]
     return "/".join(escape_label(s).replace("/", "%2F") for s in segs) + ".md"
-
-
-def _memory_description(rec: Any) -> str:
-    system = rec.source_system() or "another system"
-    head = one_line(rec.title or rec.text)[:160] or rec.id
-    return f"{system} memory {rec.id}: {head}"
 
 
 class Built:
@@ -119,14 +113,12 @@ def build(items: Iterable[Any], options: WriteOptions) -> Built:
             continue
         if kind == "block":
             path = place(label_to_path(item.label, item.id in attached))
-            desc = item.description if item.description and one_line(item.description) else \
-                f"Letta block {item.label!r}, converted by memconv"
             # Letta's default limit says nothing a file without one does not: left out, so a block that went
             # through an .af (whose writer fills the default in) is written back as it was
-            data = render(desc, item.value, item.read_only, None if item.limit == LETTA_DEFAULT_LIMIT else item.limit)
+            data = render(BLOCK_FILE.fill({}, item, None))
         elif kind == "memory":
             path = place(_memory_path(item))
-            data = render(_memory_description(item), item.text)
+            data = render(MEMORY_FILE.fill({}, item, None))
         elif kind == "skill" and item.files:
             folder = escape_label(item.name).replace("/", "%2F")
             for name, text in sorted(item.files.items()):
