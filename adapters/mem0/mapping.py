@@ -17,6 +17,9 @@ What mem0 has no field for is kept for memconv, as the AgentMemory writer keeps 
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from memconv.mapping import LOST, MAPPED_FIELDS, FieldMap, MappingTable
 from memconv.writetable import Put, Transform, WriteTable, tables_field_maps
 
@@ -119,7 +122,65 @@ HISTORY_OUT = WriteTable("event", "history[]", [
 ])
 """A history row of another system's event (the writer's context: the event's source system)."""
 
-_TABLED = tables_field_maps((ITEM_OUT, ITEM_META_OUT, HISTORY_OUT), kinds={"memory": ("memory", "passage")})
+
+
+def _lines(*parts: str | None) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def _bullets(title: str, items: list[str] | None) -> str | None:
+    return title + "\n" + "\n".join(f"- {x}" for x in items) if items else None
+
+
+def _observation_text(r: Any, o: dict[str, Any], c: Any) -> str:
+    return _lines(r.title, r.subtitle, r.narrative, _bullets("Facts:", r.facts)) \
+        or f"({r.observation_type or 'empty'} observation)"
+
+
+def _summary_text(r: Any, o: dict[str, Any], c: Any) -> str:
+    return _lines(r.title, r.narrative, _bullets("Key decisions:", r.key_decisions),
+                  r.files_modified and "Files modified: " + ", ".join(r.files_modified)) \
+        or f"Summary of session {r.session_id}"
+
+
+_EPISODE_HASH = Put((), "hash", via=Transform("md5", lambda r, o, c: md5_hex(o["memory"])))
+_EPISODE_META = Put((), "metadata", via=Transform("copy", lambda r, o, c: c[0]))
+EPISODE_OUT: dict[str, tuple[WriteTable, WriteTable]] = {
+    "observation": (
+        WriteTable("observation", "metadata", [
+            Put("observation_type", "type", omit="empty"), Put("concepts", "concepts", omit="empty"),
+            Put("files", "files", omit="empty"), Put("importance", "importance", omit="empty"),
+            Put((), "project", via=Transform("session-project", lambda r, o, project: project), omit="falsy")]),
+        WriteTable("observation", "", [
+            Put(("title", "subtitle", "narrative", "facts"), "memory", via=Transform("compose-text", _observation_text),
+                note="title, subtitle, narrative and a Facts: list, a line each"),
+            _EPISODE_HASH, _EPISODE_META,
+            Put("timestamp", "created_at"), Put("timestamp", "updated_at"),
+            Put("agent_id", "agent_id", via=Transform("split-scope", lambda r, o, c: r.agent_id or c[1]), omit="falsy",
+                note="AgentMemory agentId (the coding agent); else its session's"),
+            Put("session_id", "run_id", note="the AgentMemory session is the mem0 run")])),
+    "summary": (
+        WriteTable("summary", "metadata", [
+            Put("concepts", "concepts", omit="empty"), Put("files_modified", "files", omit="empty"),
+            Put("project", "project", via=Transform("session-project", lambda r, o, project: r.project or project),
+                omit="falsy", note="else its session's")]),
+        WriteTable("summary", "", [
+            Put(("title", "narrative", "key_decisions", "files_modified"), "memory",
+                via=Transform("compose-text", _summary_text),
+                note="title, narrative, a Key decisions: list and Files modified:, a line each"),
+            _EPISODE_HASH, _EPISODE_META,
+            Put("created_at", "created_at"), Put("created_at", "updated_at"),
+            Put((), "agent_id", via=Transform("split-scope", lambda r, o, c: c[1]), omit="falsy"),
+            Put("session_id", "run_id", note="the AgentMemory session is the mem0 run")])),
+}
+"""An AgentMemory observation or session summary as a mem0 item: ``(metadata table, item table)``. The
+writer's context is the session's project for the first, ``(metadata, the session's agentId)`` for the
+second; the whole record also goes to ``metadata.memconv``."""
+
+_TABLED = tables_field_maps((ITEM_OUT, ITEM_META_OUT, HISTORY_OUT, *(t for pair in EPISODE_OUT.values() for t in pair)),
+                            kinds={"memory": ("memory", "passage")})
+_TABLED.update({k: replace(fm, target=f"{fm.target}, metadata.memconv.{fm.field}")
+                for k, fm in _TABLED.items() if fm.kind in ("observation", "summary")})
 
 _ROWS: list[FieldMap] = (
     list(_TABLED.values())
@@ -133,29 +194,6 @@ _ROWS: list[FieldMap] = (
         FieldMap("block", "limit", "metadata.memconv.limit", "mem0 memories have no size limit; kept for memconv"),
         FieldMap("block", "description", "metadata.memconv.description", "no mem0 field; kept for memconv"),
         FieldMap("block", "read_only", "metadata.memconv.read_only", "mem0 memories are all writable; kept for memconv"),
-        FieldMap("observation", "title", "memory (first line), metadata.memconv.title"),
-        FieldMap("observation", "subtitle", "memory, metadata.memconv.subtitle"),
-        FieldMap("observation", "narrative", "memory, metadata.memconv.narrative"),
-        FieldMap("observation", "facts", "memory (a Facts: list), metadata.memconv.facts"),
-        FieldMap("observation", "session_id", "run_id", "the AgentMemory session is the mem0 run"),
-        FieldMap("observation", "agent_id", "agent_id", "AgentMemory agentId (the coding agent); else its "
-                                                        "session's"),
-        FieldMap("observation", "timestamp", "created_at, updated_at"),
-        FieldMap("observation", "observation_type", "metadata.type"),
-        FieldMap("observation", "concepts", "metadata.concepts"),
-        FieldMap("observation", "files", "metadata.files"),
-        FieldMap("observation", "importance", "metadata.importance"),
-        FieldMap("observation", "confidence", "metadata.memconv.confidence"),
-        FieldMap("observation", "origin", "metadata.memconv.origin"),
-        FieldMap("summary", "title", "memory (first line), metadata.memconv.title"),
-        FieldMap("summary", "narrative", "memory, metadata.memconv.narrative"),
-        FieldMap("summary", "key_decisions", "memory (a Key decisions: list), metadata.memconv.key_decisions"),
-        FieldMap("summary", "files_modified", "memory (Files modified:), metadata.files"),
-        FieldMap("summary", "session_id", "run_id", "the AgentMemory session is the mem0 run"),
-        FieldMap("summary", "project", "metadata.project"),
-        FieldMap("summary", "created_at", "created_at, updated_at"),
-        FieldMap("summary", "concepts", "metadata.concepts"),
-        FieldMap("summary", "observation_count", "metadata.memconv.observation_count"),
         FieldMap("entity", "name", "relations[].source / target, memconv[].name"),
         FieldMap("entity", "scope", "memconv[].scope", "mem0 entities are scoped by the get_all call"),
         FieldMap("entity", "entity_type", "memconv[].entity_type", "mem0 relations name their ends only"),
@@ -215,7 +253,9 @@ def _kept_rows() -> list[FieldMap]:
         for name in fields:
             if (kind, name) in explicit:
                 continue
-            if kind in ITEM_NATIVE and kind not in ("observation", "summary"):
+            if kind in ("observation", "summary"):
+                rows.append(FieldMap(kind, name, f"metadata.memconv.{name}", "the whole record is in metadata.memconv"))
+            elif kind in ITEM_NATIVE:
                 if name in NO_VECTORS:
                     rows.append(FieldMap(kind, name, LOST, "mem0 exports never carry vectors"))
                 else:

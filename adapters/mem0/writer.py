@@ -71,7 +71,7 @@ from memconv.spool import Handles, Spool, write_joined
 from memconv.uniqueids import UniqueIds
 from memconv.logmessages import BUILT_RECORD_LEFT_OUT, INACTIVE_AS_LIVE, RECORD_DROPPED
 
-from .mapping import EMBED_KEY, HISTORY_OUT, ITEM_META_OUT, ITEM_NATIVE, ITEM_OUT, KEPT_KINDS, MAPPING, NO_VECTORS, ROW_NATIVE
+from .mapping import EMBED_KEY, EPISODE_OUT, HISTORY_OUT, ITEM_META_OUT, ITEM_NATIVE, ITEM_OUT, KEPT_KINDS, MAPPING, NO_VECTORS, ROW_NATIVE
 from .shape import (md5_hex, mem0_id, HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_OPTIONAL, ITEM_ORDER, OPENMEMORY,
                     SYSTEM, TS_SUFFIX, ordered)
 
@@ -326,36 +326,12 @@ class _Writer:
         MAPPING.account(rec, self.report)
         system = self.system_of(rec)
         agent_id, project = self.sessions.get(rec.session_id, (None, None))
-        if rec.kind == "observation":
-            parts = [x for x in (rec.title, rec.subtitle, rec.narrative) if x]
-            if rec.facts:
-                parts.append("Facts:\n" + "\n".join(f"- {f}" for f in rec.facts))
-            text = "\n".join(parts) or f"({rec.observation_type or 'empty'} observation)"
-            when = rec.timestamp
-            agent_id = rec.agent_id or agent_id
-            meta: dict[str, Any] = {"type": rec.observation_type, "concepts": rec.concepts, "files": rec.files,
-                                    "importance": rec.importance}
-        else:
-            parts = [x for x in (rec.title, rec.narrative) if x]
-            if rec.key_decisions:
-                parts.append("Key decisions:\n" + "\n".join(f"- {d}" for d in rec.key_decisions))
-            if rec.files_modified:
-                parts.append("Files modified: " + ", ".join(rec.files_modified))
-            text = "\n".join(parts) or f"Summary of session {rec.session_id}"
-            when = rec.created_at
-            project = rec.project or project
-            meta = {"concepts": rec.concepts, "files": rec.files_modified}
+        meta_table, item_table = EPISODE_OUT[rec.kind]
         metadata: dict[str, Any] = {"memconv_source": system, "memconv_source_id": rec.original_id,
-                                "memconv_source_kind": rec.kind}
-        metadata.update((k, v) for k, v in meta.items() if v not in (None, [], ""))
-        if project:
-            metadata["project"] = project
+                                    "memconv_source_kind": rec.kind}
+        meta_table.fill(metadata, rec, project)
         metadata[EMBED_KEY] = embed(rec, system)
-        obj: dict[str, Any] = {"id": mem0_id(system, f"{rec.kind}:{rec.id}"), "memory": text, "hash": md5_hex(text),
-                               "metadata": metadata, "created_at": when, "updated_at": when}
-        if agent_id:
-            obj["agent_id"] = agent_id
-        obj["run_id"] = rec.session_id
+        obj = item_table.fill({"id": mem0_id(system, f"{rec.kind}:{rec.id}")}, rec, (metadata, agent_id))
         self.emit_item(obj)
 
     def block(self, b: Any) -> None:

@@ -51,8 +51,8 @@ class Put:
         fallback: the value written when the (transformed) value is None or empty (``""``, ``{}``,
             ``[]``; not 0 or False): a constant (str, int, float, bool) or a :data:`Fallback`. None: no
             fallback.
-        omit: ``"none"`` leaves the key out when the value is None, ``"falsy"`` when it is None or
-            empty (``""``, ``[]``, ``{}``, 0, False); ``""`` always writes it.
+        omit: ``"none"`` leaves the key out when the value is None, ``"empty"`` when it is None,
+            ``""``, ``[]`` or ``{}``, ``"falsy"`` also when it is 0 or False; ``""`` always writes it.
         note: a phrase for the docs (why the value is what it is).
     """
 
@@ -61,7 +61,7 @@ class Put:
     transform: Transform | None = None
     via: Transform | None = None
     fallback: Any = None
-    omit: Literal["", "none", "falsy"] = ""
+    omit: Literal["", "none", "empty", "falsy"] = ""
     note: str = ""
 
     @property
@@ -147,6 +147,8 @@ def _compile(table: WriteTable) -> Callable[[dict[str, Any], Any, Any], dict[str
                 raise ValueError(f"{table.kind}.{p.key}: a constant fallback must be a str or a number")
         if p.omit == "none":
             lines.append(f"    if v is not None: obj[{p.key!r}] = v")
+        elif p.omit == "empty":
+            lines.append(f"    if v is not None and v not in EMPTY: obj[{p.key!r}] = v")
         elif p.omit == "falsy":
             lines.append(f"    if v: obj[{p.key!r}] = v")
         else:
