@@ -14,7 +14,7 @@ from memconv.model import RecordKind
 from memconv.timeutil import to_iso_z
 from memconv.writetable import Put, Transform, WriteTable, tables_field_maps
 
-from .shape import MEMORY_TYPES, SESSION_STATUSES, hid, title_of
+from .shape import MEMORY_TYPES, SESSION_STATUSES, TITLE_PREFIXES, hid, title_of
 
 _NATIVE: dict[str, dict[str, str]] = {
     "agent": {"name": "sessions[].project, sessions[].agentId", "description": "sessions[].summary",
@@ -173,7 +173,101 @@ EDGE_OUT = WriteTable("relation", "graphEdges[]", [
     Put("created_at", "createdAt", ISO, fallback=_export_time),
 ])
 
-WRITE_TABLES = (MEMORY_OUT, PASSAGE_OUT, OBSERVATION_OUT, SUMMARY_OUT, SESSION_OUT, NODE_OUT, EDGE_OUT)
+# Letta's small records (and an agent's system prompt) as AgentMemory memories. The writer's context is
+# ``(writer, agents)``: the agents that use the record (their sessions, the first one's name).
+
+
+def _tool_body(r: Any, o: dict[str, Any], c: Any) -> str:
+    body = r.description or ""
+    if r.source_code:
+        body += f"\n\n```{r.source_type or ''}\n{r.source_code}\n```"
+    return body.strip()
+
+
+def _group_title(r: Any, o: dict[str, Any], c: Any) -> str:
+    return TITLE_PREFIXES["group"] + ((r.manager_config or {}).get("manager_type", "") or r.id)
+
+
+def _pair_export_time(rec: Any, obj: dict[str, Any], c: Any) -> str:
+    return c[0].export_time
+
+
+def _small(kind: str, mtype: str, title: Put, content: Put, concepts: Put, created: bool = False,
+           files: Put | None = None) -> WriteTable:
+    return WriteTable(kind, "memories[]", [
+        Put("created_at", "createdAt", ISO, fallback=_pair_export_time) if created
+        else Put((), "createdAt", fallback=_pair_export_time),
+        Put((), "updatedAt", via=Transform("copy", _created)),
+        Put((), "type", fallback=mtype),
+        title, content, concepts,
+        files or Put((), "files", NEW_LIST),
+        Put((), "sessionIds", via=Transform("agent-session", lambda r, o, c: [c[0].session_id(a) for a in c[1]])),
+        *_CONSTANT_TAIL,
+        Put((), "agentId", via=Transform("agent-name", lambda r, o, c: c[1][0].name if c[1] else None), omit="none"),
+        Put((), "project", via=Transform("agent-name", lambda r, o, c: c[1][0].name if c[1] else None), omit="none"),
+        Put((), "origin", via=Transform("import-origin", lambda r, o, c: c[0].origin(
+            r, o["createdAt"], c[1][0].name if c[1] else None))),
+    ])
+
+
+def _prefixed(kind: str, field: str) -> Put:
+    return Put(field, "title", Transform("prefix", lambda v: TITLE_PREFIXES[kind] + v if v else None),
+               fallback=lambda r, o, c: TITLE_PREFIXES[kind] + r.id, note=f"'{TITLE_PREFIXES[kind]}<{field}>'")
+
+
+def _concept(field: str, prefix: str) -> Put:
+    return Put(field, "concepts", via=Transform("concept", lambda r, o, c: [f"{prefix}{getattr(r, field) or r.id}"]),
+               note=f"concept {prefix}<{field}>")
+
+
+SMALL_OUT: dict[str, WriteTable] = {t.kind: t for t in (
+    _small("block", "fact", Put("label", "title"), Put("value", "content"),
+           Put("label", "concepts", via=Transform("concept", lambda r, o, c: [f"letta:block:{r.label}"]),
+               note="concept letta:block:<label>"), created=True),
+    _small("tool", "workflow", _prefixed("tool", "name"),
+           Put(("description", "source_code", "source_type"), "content", via=Transform("compose-text", _tool_body),
+               note="the description, then the source code in a fenced block"),
+           _concept("name", "letta:tool:")),
+    _small("source", "fact", _prefixed("source", "name"),
+           Put(("description", "instructions"), "content",
+               Transform("compose-text", lambda d, i: "\n\n".join(x for x in (d, i) if x))),
+           Put((), "concepts", via=Transform("concept", lambda r, o, c: ["letta:source"]))),
+    _small("file", "fact", Put("file_name", "title", fallback=lambda r, o, c: r.id), Put("content", "content", fallback=""),
+           Put((), "concepts", via=Transform("concept", lambda r, o, c: ["letta:file"])), created=True,
+           files=Put("file_name", "files", Transform("list", lambda v: [v] if v else None), fallback=lambda r, o, c: [])),
+    _small("skill", "workflow", _prefixed("skill", "name"),
+           Put(("files", "source_url"), "content",
+               Transform("compose-text", lambda f, u: (f or {}).get("SKILL.md") or u or ""), note="its SKILL.md, else its source_url"),
+           _concept("name", "letta:skill:")),
+    _small("mcp_server", "fact", _prefixed("mcp_server", "server_name"),
+           Put(("server_type", "server_url"), "content", Transform("compose-text", lambda t, u: " ".join(x for x in (t, u) if x))),
+           _concept("server_name", "letta:mcp_server:")),
+    _small("group", "fact", Put("manager_config", "title", via=Transform("prefix", _group_title),
+                                note="'group: <manager_type>'"),
+           Put("description", "content", fallback=""),
+           Put((), "concepts", via=Transform("concept", lambda r, o, c: ["letta:group"]))),
+)}
+"""The memory a Letta block, tool, source, file, skill, MCP server or group becomes (its id and the agents
+that use it are the writer's)."""
+
+SYSTEM_PROMPT_OUT = WriteTable("agent", "memories[]", [
+    Put("created_at", "createdAt", ISO, fallback=_pair_export_time),
+    Put((), "updatedAt", via=Transform("copy", _created)),
+    Put((), "type", fallback="workflow"),
+    Put("name", "title", Transform("prefix", lambda v: f"system prompt of {v}")),
+    Put("system", "content"),
+    Put((), "concepts", via=Transform("concept", lambda r, o, c: ["letta:system"])),
+    Put((), "files", NEW_LIST),
+    Put((), "sessionIds", via=Transform("agent-session", lambda r, o, c: [c[0].session_id(r)])),
+    *_CONSTANT_TAIL,
+    Put((), "agentId", via=Transform("agent-name", lambda r, o, c: r.name)),
+    Put((), "project", via=Transform("agent-name", lambda r, o, c: r.name)),
+    Put((), "origin", via=Transform("import-origin", lambda r, o, c: c[0].origin(r, o["createdAt"], r.name))),
+])
+"""An agent's system prompt as a workflow memory of its session (the agent itself is a session)."""
+
+WRITE_TABLES = (MEMORY_OUT, PASSAGE_OUT, OBSERVATION_OUT, SUMMARY_OUT, SESSION_OUT, NODE_OUT, EDGE_OUT,
+                *SMALL_OUT.values())
 """The tables the writer runs for records of other systems, one per kind."""
 
 _ALSO: dict[str, dict[str, str]] = {

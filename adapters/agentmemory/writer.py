@@ -47,9 +47,9 @@ from memconv.logmessages import (BUILT_RECORD_LEFT_OUT, RECORD_FOLDED, REFERENCE
 
 from .document import chain, write_doc
 from .mapping import (EDGE_OUT, MAPPING, MEMORY_OUT, NODE_ID, NODE_OUT, OBSERVATION_OUT, PASSAGE_OUT, SESSION_OUT,
-                      SUMMARY_OUT, native_fields)
+                      SMALL_OUT, SUMMARY_OUT, SYSTEM_PROMPT_OUT, native_fields)
 from .split import write_parts
-from .shape import (SYSTEM, hid, title_of, TITLE_PREFIXES, CAPS, DEFAULT_VERSION, EMBED_KEY, SEQ_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
+from .shape import (SYSTEM, hid, title_of, CAPS, DEFAULT_VERSION, EMBED_KEY, SEQ_KEY, GRAPH_EDGE_KEYS, GRAPH_NODE_KEYS, MEMORY_KEYS,
                     MEMORY_SCOPE_KEYS, OBSERVATION_KEYS, OPTIONAL_COLLECTIONS,
                     SAFE_PAYLOAD_BYTES, SESSION_KEYS, SUMMARY_KEYS, SUPPORTED_VERSIONS)
 
@@ -265,54 +265,31 @@ class _Writer:
             for ref in a.block_ids + a.tool_ids + a.source_ids + a.group_ids:
                 users.setdefault(ref, []).append(a)
 
-        def mem(rec: Base, key: str, mtype: str, title: str, content: str, concepts: list[str],
-                files: list[str] | None = None, created: str | None = None, agents: list[Agent] | None = None,
-                embed: bool = True) -> None:
+        def mem(rec: Base, key: str, table: Any, agents: list[Agent] | None = None, embed: bool = True) -> None:
             agents = agents if agents is not None else users.get(rec.id, [])
-            created = to_iso_z(created) or self.export_time
-            obj: dict[str, Any] = {
-                "id": self.ids.claim("memories", hid("mem", rec.source_system(self.source),
-                                                     rec.kind, key)),
-                "createdAt": created, "updatedAt": created, "type": mtype, "title": title, "content": content,
-                "concepts": concepts, "files": files or [], "sessionIds": [self.session_id(a) for a in agents],
-                "strength": 7, "version": 1, "isLatest": True}
-            if agents:
-                obj["agentId"] = agents[0].name
-                obj["project"] = agents[0].name
-            obj["origin"] = self.origin(rec, created, agents[0].name if agents else None)
+            obj = {"id": self.ids.claim("memories", hid("mem", rec.source_system(self.source), rec.kind, key))}
+            table.fill(obj, rec, (self, agents))
             out.append(self.embed(rec, obj) if embed else obj)
 
         for a in self.agents.values():
             if a.system:
-                mem(a, f"{a.id}/{a.name}/system", "workflow", f"system prompt of {a.name}", a.system, ["letta:system"],
-                    created=a.created_at, agents=[a], embed=False)
+                mem(a, f"{a.id}/{a.name}/system", SYSTEM_PROMPT_OUT, agents=[a], embed=False)
         for b in self.small.get("block", []):
             owners = users.get(b.id, [])
-            mem(b, f"{owners[0].name if owners else ''}/{b.label}/{b.id}", "fact", b.label, b.value,
-                [f"letta:block:{b.label}"], created=b.created_at)
+            mem(b, f"{owners[0].name if owners else ''}/{b.label}/{b.id}", SMALL_OUT["block"])
         for t in self.small.get("tool", []):
-            body = t.description or ""
-            if t.source_code:
-                body += f"\n\n```{t.source_type or ''}\n{t.source_code}\n```"
-            mem(t, f"{t.id}/{t.name or ''}", "workflow", f"{TITLE_PREFIXES['tool']}{t.name or t.id}", body.strip(), [f"letta:tool:{t.name or t.id}"])
+            mem(t, f"{t.id}/{t.name or ''}", SMALL_OUT["tool"])
         for s in self.small.get("source", []):
-            mem(s, f"{s.id}/{s.name}", "fact", f"{TITLE_PREFIXES['source']}{s.name}", "\n\n".join(x for x in (s.description, s.instructions) if x),
-                ["letta:source"])
+            mem(s, f"{s.id}/{s.name}", SMALL_OUT["source"])
         for f in self.small.get("file", []):
-            src_users = users.get(f.source_id or "", [])
-            mem(f, f"{f.source_id}/{f.id}/{f.file_name or ''}", "fact", f.file_name or f.id, f.content or "",
-                ["letta:file"], files=[f.file_name] if f.file_name else [], created=f.created_at, agents=src_users)
+            mem(f, f"{f.source_id}/{f.id}/{f.file_name or ''}", SMALL_OUT["file"], agents=users.get(f.source_id or "", []))
         for s in self.small.get("skill", []):
-            text = (s.files or {}).get("SKILL.md") or s.source_url or ""
-            mem(s, f"{s.id}/{s.name}", "workflow", f"{TITLE_PREFIXES['skill']}{s.name}", text, [f"letta:skill:{s.name}"])
+            mem(s, f"{s.id}/{s.name}", SMALL_OUT["skill"])
         for m in self.small.get("mcp_server", []):
-            mem(m, f"{m.id}/{m.server_name}", "fact", f"{TITLE_PREFIXES['mcp_server']}{m.server_name}",
-                " ".join(x for x in (m.server_type, m.server_url) if x), [f"letta:mcp_server:{m.server_name}"])
+            mem(m, f"{m.id}/{m.server_name}", SMALL_OUT["mcp_server"])
         for g in self.small.get("group", []):
             members = [self.agents[i] for i in g.agent_ids if i in self.agents]
-            mtype = (g.manager_config or {}).get("manager_type", "")
-            mem(g, g.id + "/" + ",".join(a.name for a in members), "fact", f"{TITLE_PREFIXES['group']}{mtype or g.id}",
-                g.description or "", ["letta:group"], agents=members or None)
+            mem(g, g.id + "/" + ",".join(a.name for a in members), SMALL_OUT["group"], agents=members or None)
         return out
 
     def sessions(self) -> list[dict[str, Any]]:
