@@ -26,7 +26,7 @@ SPECIAL = {"memory_type": "pattern", "observation_type": "decision", "status": "
            "limit": 4321, "read_only": True, "is_deleted": True, "event": "DELETE"}
 PATH = re.compile(r"^(\w+)(?:\[\]|\{[^}]*\}\[\])\.(\w+)")
 KINDS = ("memory", "passage", "observation", "summary", "session", "entity", "block", "tool", "source", "file",
-         "skill", "mcp_server", "group")
+         "skill", "mcp_server", "group", "relation", "agent", "message")
 """Kinds written one record to one target object (relations need their nodes; messages their agent)."""
 
 
@@ -55,7 +55,8 @@ def _required(kind: str) -> dict:
             "summary": {"session_id": "s1"}, "session": {}, "entity": {"name": "n"},
             "block": {"label": "persona", "value": "v"}, "tool": {"name": "t", "source_code": "x = 1"}, "source": {"name": "s"},
             "file": {"file_name": "f.txt"}, "skill": {"name": "sk"}, "mcp_server": {"server_name": "m"},
-            "group": {}}[kind]
+            "group": {}, "relation": {"source": "a", "relationship": "r", "target": "b"}, "agent": {"name": "a"},
+            "message": {"role": "user", "content": [{"type": "text", "text": "hi"}]}}[kind]
 
 
 @pytest.mark.parametrize("row", list(_rows()), ids=lambda r: f"{r.kind}.{r.field}")
@@ -66,6 +67,12 @@ def test_row_says_where_the_value_lands(tmp_path, row):
         value = {"manager_type": "distinct-manager"}
     elif (row.kind, row.field) == ("skill", "files"):
         value = {"SKILL.md": "distinct skill text"}
+    elif (row.kind, row.field) == ("agent", "llm_config"):
+        value = {"handle": "distinct/handle"}
+    elif row.field in LETTA_SHAPED and row.kind in ("agent", "message"):
+        value = LETTA_SHAPED[row.field]
+    elif (row.kind, row.field) in (("agent", "embedding"), ("message", "in_context")):
+        value = {"embedding": "distinct/embedding", "in_context": True}[row.field]
     rec = cls(id="r1", provenance=Provenance(system="zep", id="r1"), **{**_required(row.kind), row.field: value})
     out = tmp_path / "out.json"
     memconv.write_records([Header(source_system="zep"), rec], "agentmemory", str(out))
@@ -100,9 +107,15 @@ def test_row_says_where_the_value_lands(tmp_path, row):
         assert {"distinct-agent", "distinct-project"} & {json.dumps(ours[0][k]).strip('"') for k in keys}, (row, ours[0])
     elif isinstance(value, str) and value == TIME:
         assert got == to_iso_z(TIME), (row, got)
+    elif (row.kind, row.field) == ("message", "content"):  # the text of its parts
+        assert "distinct-content" in got, (row, got)
     elif isinstance(value, list):
         assert isinstance(got, list) and value[0] in got, (row, got)
-    elif isinstance(value, dict) and row.kind in ("group", "skill"):  # the text of one of its values
+    elif row.transform == "node-id":  # the id of the graph node written for that entity
+        from memconv.adapters.agentmemory.mapping import NODE_ID
+
+        assert got == NODE_ID.fn("zep", value), (row, got)
+    elif isinstance(value, dict) and row.kind in ("group", "skill", "agent"):  # the text of one of its values
         assert any(isinstance(v, str) and v in str(got) for v in value.values()), (row, got)
     else:  # as is, or inside a text composed from it ("tool: <name>", a fenced source code block)
         assert got == value or (isinstance(value, str) and isinstance(got, str) and value in got), (row, got)
@@ -136,7 +149,12 @@ from memconv.adapters.mem0.mapping import MAPPING as MEM0_MAPPING  # noqa: E402
 
 MEM0_KINDS = {"memory": {"text": "t"}, "passage": {"text": "t"}, "block": {"label": "persona", "value": "v"},
               "observation": {"session_id": "s1"}, "summary": {"session_id": "s1"},
-              "event": {"memory_id": "m1", "event": "ADD"}}
+              "event": {"memory_id": "m1", "event": "ADD"},
+              # kinds mem0 has no item for, kept whole in the document's memconv list
+              "agent": {"name": "a"}, "tool": {"name": "t"}, "source": {"name": "s"}, "file": {"file_name": "f"},
+              "skill": {"name": "sk"}, "mcp_server": {"server_name": "m"}, "group": {}, "session": {},
+              "message": {"role": "user", "content": [{"type": "text", "text": "hi"}]},
+              "relation": {"source": "a", "relationship": "r", "target": "b"}, "entity": {"name": "n"}}
 """Kinds the mem0 writer turns into one object (a results[] item or a history[] row), with the fields
 each needs."""
 
@@ -187,12 +205,22 @@ def test_mem0_row_says_where_the_value_lands(tmp_path, row):
     value = _value(row.field, str(cls.model_fields[row.field].annotation))
     if row.kind == "passage" and row.field == "scope":
         value = Scope(agent_id="distinct-agent")
+    elif row.field in LETTA_SHAPED and row.kind != "file":
+        value = LETTA_SHAPED[row.field]
+    elif (row.kind, row.field) in (("agent", "embedding"), ("message", "in_context")):
+        value = {"embedding": "distinct/embedding", "in_context": True}[row.field]
     fields = {**MEM0_KINDS[row.kind], row.field: value}
     rec = cls(id="r1", provenance=Provenance(system="zep", id="r1"), **fields)
     out = tmp_path / "out.json"
-    memconv.write_records([Header(source_system="zep"), rec], "mem0", str(out))
+    memconv.write_records([Header(source_system="zep"), rec], "mem0", str(out), keep_secrets=True)
     doc = json.loads(out.read_text())
-    if row.kind == "event":  # a stream of history events alone is written as mem0's history table
+    if row.kind in ("relation", "entity"):  # a relation object; the other system's rest in its memconv key or list
+        kept = [r for r in doc.get("memconv", []) if r.get("id") == "r1"]
+        obj = {"relations[]": (doc.get("relations") or [{}])[0], "memconv[]": kept[0] if kept else {}}
+    elif row.target.startswith("memconv[]."):  # a kind mem0 has no item for: kept whole in the memconv list
+        (obj,) = [r for r in doc["memconv"] if r.get("id") == "r1"]
+        obj = {"memconv[]": obj}
+    elif row.kind == "event":  # a stream of history events alone is written as mem0's history table
         (obj,) = doc if isinstance(doc, list) else doc["history"]
     else:
         obj = next(o for o in doc["results"] if (o.get("metadata") or {}).get("memconv_source_id") == "r1")
@@ -202,8 +230,12 @@ def test_mem0_row_says_where_the_value_lands(tmp_path, row):
         value = mem0_id("zep", value)
     found = []
     for path in _mem0_paths(row.target):
-        path = path.removeprefix("history[].")
-        found.append(_shows(_dig(obj, path), value))
+        path = path.removeprefix("history[].").replace("memconv[].", "memconv[].", 1)
+        head, _, rest = path.partition(".")
+        got = _dig(obj[head], rest) if head in ("memconv[]", "relations[]") else _dig(obj, path)
+        if isinstance(value, Scope) and isinstance(got, dict):
+            got = {k: v for k, v in got.items() if v is not None}
+        found.append(_shows(got, value) or (isinstance(value, (int, float)) and got == value))
     assert any(found), f"{row.kind}.{row.field}: not at {row.target}: {obj}"
 
 
@@ -219,7 +251,8 @@ LETTA_KINDS = {"memory": {"text": "t"}, "passage": {"text": "t"}, "session": {},
                "skill": {"name": "distinct-skill", "source_url": "https://skills.example/s"},
                "file": {"file_name": "a.txt", "source_id": "src-1"},
                "group": {"agent_ids": ["a1"]},
-               "message": {"role": "user", "agent_id": "a1", "content": [{"type": "text", "text": "hi"}]}}
+               "message": {"role": "user", "agent_id": "a1", "content": [{"type": "text", "text": "hi"}]},
+               "relation": {"source": "a", "relationship": "r", "target": "b"}}
 """Kinds checked row by row: the sidecar's (one line each) and the agent file's agent and block (a
 block is written on an agent that names it)."""
 
@@ -449,7 +482,11 @@ from memconv.adapters.letta_memfs.mapping import MAPPING as MEMFS_MAPPING  # noq
 
 MEMFS_KINDS = {"block": {"label": "persona", "value": "v"}, "memory": {"text": "t"},
                "skill": {"name": "distinct-skill", "files": {"SKILL.md": "s"}}, "tool": {"name": "t"},
-               "message": {"role": "user", "content": [{"type": "text", "text": "hi"}]}, "agent": {"name": "a"}}
+               "message": {"role": "user", "content": [{"type": "text", "text": "hi"}]}, "agent": {"name": "a"},
+               "passage": {"text": "t"}, "source": {"name": "s"}, "file": {"file_name": "f"},
+               "mcp_server": {"server_name": "m"}, "group": {}, "session": {}, "observation": {"session_id": "s1"},
+               "summary": {"session_id": "s1"}, "event": {"memory_id": "m1", "event": "ADD"},
+               "entity": {"name": "n"}, "relation": {"source": "a", "relationship": "r", "target": "b"}}
 """Kinds written to a file of the folder (block, memory, skill) or only to ``.memconv.json``."""
 
 
@@ -470,9 +507,9 @@ def test_letta_code_row_says_where_the_value_lands(tmp_path, row):
     from memconv.mapping import fate
 
     cls = RECORD_TYPES[row.kind]
-    if row.field == "files":
+    if (row.kind, row.field) == ("skill", "files"):
         value = {"distinct-file.md": "distinct text"}
-    elif row.field in LETTA_SHAPED:
+    elif row.field in LETTA_SHAPED and row.kind != "file":
         value = LETTA_SHAPED[row.field]
     elif (row.kind, row.field) in (("agent", "embedding"), ("message", "in_context")):
         value = {"embedding": "distinct/embedding", "in_context": True}[row.field]
