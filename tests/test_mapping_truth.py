@@ -44,6 +44,16 @@ def _value(field: str, annotation: str):
     return f"distinct-{field}"
 
 
+def _valid_value(kind: str, field: str):
+    """A distinctive value of ``kind.field`` that the model accepts: Letta's shapes for message parts,
+    tool calls and rules (:data:`LETTA_SHAPED`), a handle for an agent's embedding, True for in_context."""
+    if field in LETTA_SHAPED and kind != "file":
+        return LETTA_SHAPED[field]
+    if (kind, field) in (("agent", "embedding"), ("message", "in_context")):
+        return {"embedding": "distinct/embedding", "in_context": True}[field]
+    return _value(field, str(RECORD_TYPES[kind].model_fields[field].annotation))
+
+
 def _rows():
     for row in MAPPING.rows:
         if row.kind in KINDS and row.target and (PATH.match(row.target) or row.target.startswith("memconv.")):
@@ -69,10 +79,8 @@ def test_row_says_where_the_value_lands(tmp_path, row):
         value = {"SKILL.md": "distinct skill text"}
     elif (row.kind, row.field) == ("agent", "llm_config"):
         value = {"handle": "distinct/handle"}
-    elif row.field in LETTA_SHAPED and row.kind in ("agent", "message"):
-        value = LETTA_SHAPED[row.field]
-    elif (row.kind, row.field) in (("agent", "embedding"), ("message", "in_context")):
-        value = {"embedding": "distinct/embedding", "in_context": True}[row.field]
+    elif row.kind in ("agent", "message"):
+        value = _valid_value(row.kind, row.field)
     rec = cls(id="r1", provenance=Provenance(system="zep", id="r1"), **{**_required(row.kind), row.field: value})
     out = tmp_path / "out.json"
     memconv.write_records([Header(source_system="zep"), rec], "agentmemory", str(out))
@@ -202,13 +210,8 @@ def _mem0_rows():
 @pytest.mark.parametrize("row", list(_mem0_rows()), ids=lambda r: f"{r.kind}.{r.field}")
 def test_mem0_row_says_where_the_value_lands(tmp_path, row):
     cls = RECORD_TYPES[row.kind]
-    value = _value(row.field, str(cls.model_fields[row.field].annotation))
-    if row.kind == "passage" and row.field == "scope":
-        value = Scope(agent_id="distinct-agent")
-    elif row.field in LETTA_SHAPED and row.kind != "file":
-        value = LETTA_SHAPED[row.field]
-    elif (row.kind, row.field) in (("agent", "embedding"), ("message", "in_context")):
-        value = {"embedding": "distinct/embedding", "in_context": True}[row.field]
+    value = Scope(agent_id="distinct-agent") if (row.kind, row.field) == ("passage", "scope") else \
+        _valid_value(row.kind, row.field)
     fields = {**MEM0_KINDS[row.kind], row.field: value}
     rec = cls(id="r1", provenance=Provenance(system="zep", id="r1"), **fields)
     out = tmp_path / "out.json"
@@ -446,11 +449,8 @@ def test_canonical_read_row_says_where_the_key_lands(tmp_path, fmt, table, key, 
     if key in ("id", "provenance", "extras"):
         value = {"id": "distinct-id", "provenance": {"system": "zep", "id": "z1"},
                  "extras": {"zep": {"distinct": 1}}}[key]
-    elif (key in LETTA_SHAPED and table.kind != "file") or (table.kind, key) in (("agent", "embedding"),
-                                                                             ("message", "in_context")):
-        value = LETTA_SHAPED.get(key, {"embedding": "distinct/embedding", "in_context": True}.get(key))
     else:
-        value = _value(key, str(cls.model_fields[key].annotation))
+        value = _valid_value(table.kind, key)
         if isinstance(value, Scope):
             value = value.model_dump(exclude_none=True)
     line = cls(**{"id": "r1", **need, key: value}).model_dump(mode="json", exclude_none=True)
@@ -507,14 +507,8 @@ def test_letta_code_row_says_where_the_value_lands(tmp_path, row):
     from memconv.mapping import fate
 
     cls = RECORD_TYPES[row.kind]
-    if (row.kind, row.field) == ("skill", "files"):
-        value = {"distinct-file.md": "distinct text"}
-    elif row.field in LETTA_SHAPED and row.kind != "file":
-        value = LETTA_SHAPED[row.field]
-    elif (row.kind, row.field) in (("agent", "embedding"), ("message", "in_context")):
-        value = {"embedding": "distinct/embedding", "in_context": True}[row.field]
-    else:
-        value = _value(row.field, str(cls.model_fields[row.field].annotation))
+    value = {"distinct-file.md": "distinct text"} if (row.kind, row.field) == ("skill", "files") else \
+        _valid_value(row.kind, row.field)
     if row.field == "memory_type":
         value = "distinct_type"
     rec = cls(id="r1", provenance=Provenance(system="zep", id="r1"), **{**MEMFS_KINDS[row.kind], row.field: value})
@@ -564,12 +558,7 @@ from memconv.adapters.canonical import CanonicalFormat  # noqa: E402
 def test_canonical_row_says_where_the_value_lands(tmp_path, row):
     """Every field of every kind is written under its own name, with its value (JSON types)."""
     cls = RECORD_TYPES[row.kind]
-    if row.field in LETTA_SHAPED and row.kind != "file":
-        value = LETTA_SHAPED[row.field]
-    elif (row.kind, row.field) in (("agent", "embedding"), ("message", "in_context")):
-        value = {"embedding": "distinct/embedding", "in_context": True}[row.field]
-    else:
-        value = _value(row.field, str(cls.model_fields[row.field].annotation))
+    value = _valid_value(row.kind, row.field)
     need = {n: _value(n, str(f.annotation)) for n, f in cls.model_fields.items() if f.is_required() and n != "id"}
     if row.kind == "event":
         need["event"] = "DELETE"
