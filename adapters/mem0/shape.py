@@ -97,11 +97,12 @@ TOP_K_DEFAULTS = (20, 100)
 def ordered(keys: list[str], order: tuple[str, ...] = ITEM_ORDER) -> list[str]:
     """``keys`` in mem0's serialisation order: the keys of ``order`` by rank, then the others in
     their original order. (Memoised: the items of one export share a handful of key lists.)"""
-    return list(_ordered(tuple(keys), order))
+    return list(ordered_keys(tuple(keys), order))
 
 
 @functools.lru_cache(maxsize=4096)
-def _ordered(keys: tuple[str, ...], order: tuple[str, ...]) -> tuple[str, ...]:
+def ordered_keys(keys: tuple[str, ...], order: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`ordered` for a tuple of keys, as a tuple (the memoised form the writer uses per record)."""
     rank = {k: i for i, k in enumerate(order)}
     known = sorted((k for k in keys if k in rank), key=rank.__getitem__)
     return (*known, *(k for k in keys if k not in rank))
