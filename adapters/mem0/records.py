@@ -11,7 +11,7 @@ from typing import Any, Iterator
 from pydantic import ValidationError
 
 from memconv.errors import InputInvalid
-from memconv.fields import build, split
+from memconv.fields import ABSENT, build, split
 from memconv.jsonutil import json_type
 from memconv.model import RECORD_ADAPTER, RECORD_TYPES, Base, Entity, HistoryEvent, Memory, Provenance, Relation
 from memconv.report import Report
@@ -121,8 +121,11 @@ def line_kind(obj: Any) -> str | None:
 # ---------------------------------------------------------------- records
 
 
-_OPTIONAL_KEYS = frozenset(ITEM_OPTIONAL)
-_SCOPE_FIELDS = {f: f[len("scope."):] for f in ITEM_OPTIONAL.values() if f.startswith("scope.")}
+_OPTIONAL_TO = {k: (f.startswith("scope."), f.removeprefix("scope.")) for k, f in ITEM_OPTIONAL.items()}
+""":data:`.shape.ITEM_OPTIONAL` as ``key -> (on the scope?, field)``, worked out once."""
+_ALL = {**ITEM_CORE, **ITEM_OPTIONAL}
+_ALL_TS = {**ITEM_CORE_TS, **ITEM_OPTIONAL}
+"""Every key an item's table can name, for the places of a validation error (:func:`memconv.fields.build`)."""
 
 
 def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
@@ -139,18 +142,33 @@ def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
     text = obj.get("memory")
     if not isinstance(text, str):
         raise ctx.fail(place_of(path, "memory"), f"expected the memory text (a string), got {json_type(text)}")
-    keys = (ITEM_CORE_TS if ts else ITEM_CORE) | {k: ITEM_OPTIONAL[k] for k in obj.keys() & _OPTIONAL_KEYS
-                                                  if obj[k] is not None}
-    fields, extras = split(obj, keys)
+    # memconv.fields.split with the item's key table (its core keys, and its optional keys that are set),
+    # in one pass: the scope keys go straight to the scope (this runs once per item of a mem0 store)
+    core = ITEM_CORE_TS if ts else ITEM_CORE
+    fields: dict[str, Any] = {}
+    scope: dict[str, Any] = {}
+    extras: dict[str, Any] = {}
+    n_core = 0
+    for k, v in obj.items():
+        if k in core:
+            fields[core[k]] = v
+            n_core += 1
+        elif k in _OPTIONAL_TO and v is not None:
+            in_scope, name = _OPTIONAL_TO[k]
+            (scope if in_scope else fields)[name] = v
+        else:
+            extras[k] = v
+    if n_core < len(core):  # the core keys the item lacks: written back without them
+        extras[ABSENT] = [k for k in core if k not in obj]
     rid = take_id(ctx, obj, path, extras)
-    scope = {_SCOPE_FIELDS[f]: fields.pop(f) for f in [f for f in fields if f in _SCOPE_FIELDS]}
     meta = fields.get("metadata")
     mtype = meta.get("memory_type") if isinstance(meta, dict) and isinstance(meta.get("memory_type"), str) else None
     order = list(obj)
     if order != ordered(order):
         extras["$order"] = order
     return build(Memory, ctx.name, path, id=rid, provenance=ctx.prov_data(rid, variant + (TS_SUFFIX if ts else "")),
-                 extras={SYSTEM: extras} if extras else {}, scope=scope, memory_type=mtype, _keys=keys, **fields)
+                 extras={SYSTEM: extras} if extras else {}, scope=scope, memory_type=mtype,
+                 _keys=_ALL_TS if ts else _ALL, **fields)
 
 
 LEAKED_KEYS = ("text_lemmatized", "actor_id", "role", "attributed_to")
