@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from memconv.mapping import LOST, MAPPED_FIELDS, FieldMap, MappingTable
+from memconv.model import text_lines
 from memconv.writetable import Put, Transform, WriteTable, tables_field_maps
 
 from .shape import BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, MCP_KEYS, SKILL_KEYS, SOURCE_KEYS, TOOL_KEYS, dedup
@@ -101,31 +102,13 @@ _ROWS: dict[str, dict[str, str | None]] = {
 # The writer's context is True for a passage read from Letta (its tags are its own, kept as they are).
 
 
-def _lines(*parts: str | None) -> str:
-    return "\n".join(p for p in parts if p)
-
-
-def _bullets(title: str, items: list[str] | None) -> str | None:
-    return title + "\n" + "\n".join(f"- {x}" for x in items) if items else None
-
-
 def _session_text(r: Any, o: dict[str, Any], c: Any) -> str:
     head = f"Session {r.id}" + (f" in {r.project}" if r.project else "")
     when = " - ".join(x for x in (r.started_at, r.ended_at) if x)
     if when or r.status:
         head += " (" + ", ".join(x for x in (when, r.status) if x) + ")"
-    return _lines(head, r.first_prompt and f"First prompt: {r.first_prompt}", r.summary and f"Summary: {r.summary}")
-
-
-def _observation_text(r: Any, o: dict[str, Any], c: Any) -> str:
-    return _lines(r.title, r.subtitle, r.narrative, _bullets("Facts:", r.facts),
-                  r.files and "Files: " + ", ".join(r.files)) or "(empty observation)"
-
-
-def _summary_text(r: Any, o: dict[str, Any], c: Any) -> str:
-    return _lines(r.title, r.narrative, _bullets("Key decisions:", r.key_decisions),
-                  r.files_modified and "Files modified: " + ", ".join(r.files_modified)) \
-        or f"Summary of session {r.session_id}"
+    return text_lines(head, r.first_prompt and f"First prompt: {r.first_prompt}",
+                      r.summary and f"Summary: {r.summary}")
 
 
 def _memory_tags(r: Any, o: dict[str, Any], from_letta: bool) -> list[str]:
@@ -159,14 +142,14 @@ SIDECAR_LINES: dict[str, WriteTable] = {t.kind: t for t in (
         Put("started_at", "created_at"), Put("ended_at", "updated_at"), _EMPTY]),
     WriteTable("observation", "sidecar", [
         _ID, Put(("title", "subtitle", "narrative", "facts", "files"), "text",
-                 via=Transform("compose-text", _observation_text)),
+                 via=Transform("compose-text", lambda r, o, c: r.text(files=True) or "(empty observation)")),
         Put(("observation_type", "concepts"), "tags",
             Transform("join-list", lambda t, concepts: dedup(["agentmemory:observation", t and f"type:{t}", *concepts])),
             note="agentmemory:observation, type:<t>, then the concepts"),
         Put("timestamp", "created_at"), _NO_UPDATE, _EMPTY]),
     WriteTable("summary", "sidecar", [
         _ID, Put(("title", "narrative", "key_decisions", "files_modified"), "text",
-                 via=Transform("compose-text", _summary_text)),
+                 via=Transform("compose-text", lambda r, o, c: r.text())),
         Put("concepts", "tags", via=_tagged("agentmemory:summary", "concepts")),
         Put("created_at", "created_at"), _NO_UPDATE, _EMPTY]),
     WriteTable("relation", "sidecar", [

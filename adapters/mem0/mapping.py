@@ -124,23 +124,8 @@ HISTORY_OUT = WriteTable("event", "history[]", [
 
 
 
-def _lines(*parts: str | None) -> str:
-    return "\n".join(p for p in parts if p)
-
-
-def _bullets(title: str, items: list[str] | None) -> str | None:
-    return title + "\n" + "\n".join(f"- {x}" for x in items) if items else None
-
-
 def _observation_text(r: Any, o: dict[str, Any], c: Any) -> str:
-    return _lines(r.title, r.subtitle, r.narrative, _bullets("Facts:", r.facts)) \
-        or f"({r.observation_type or 'empty'} observation)"
-
-
-def _summary_text(r: Any, o: dict[str, Any], c: Any) -> str:
-    return _lines(r.title, r.narrative, _bullets("Key decisions:", r.key_decisions),
-                  r.files_modified and "Files modified: " + ", ".join(r.files_modified)) \
-        or f"Summary of session {r.session_id}"
+    return r.text() or f"({r.observation_type or 'empty'} observation)"
 
 
 _EPISODE_HASH = Put((), "hash", via=Transform("md5", lambda r, o, c: md5_hex(o["memory"])))
@@ -166,7 +151,7 @@ EPISODE_OUT: dict[str, tuple[WriteTable, WriteTable]] = {
                 omit="falsy", note="else its session's")]),
         WriteTable("summary", "", [
             Put(("title", "narrative", "key_decisions", "files_modified"), "memory",
-                via=Transform("compose-text", _summary_text),
+                via=Transform("compose-text", lambda r, o, c: r.text()),
                 note="title, narrative, a Key decisions: list and Files modified:, a line each"),
             _EPISODE_HASH, _EPISODE_META,
             Put("created_at", "created_at"), Put("created_at", "updated_at"),

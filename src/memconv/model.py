@@ -365,6 +365,13 @@ class Observation(Base):
     agent_id: str | None = None
     origin: dict[str, JSON] | None = None
 
+    def text(self, files: bool = False) -> str:
+        """The observation as one readable text, as the writers that have no field for its parts write
+        it (a mem0 memory, a Letta passage): title, subtitle, narrative, a ``Facts:`` list and, with
+        ``files``, a ``Files:`` line, one per line; ``""`` when it has none of them."""
+        return text_lines(self.title, self.subtitle, self.narrative, bullets("Facts:", self.facts),
+                          files and self.files and "Files: " + ", ".join(self.files) or None)
+
 
 class Summary(Base):
     """An AgentMemory ``SessionSummary`` (keyed by its session: ``id`` equals ``session_id``)."""
@@ -379,6 +386,24 @@ class Summary(Base):
     files_modified: list[str] = Field(default_factory=list)
     concepts: list[str] = Field(default_factory=list)
     observation_count: int | None = None
+
+    def text(self) -> str:
+        """The summary as one readable text (a mem0 memory, a Letta passage): title, narrative, a
+        ``Key decisions:`` list and a ``Files modified:`` line, one per line; ``Summary of session <id>``
+        when it has none of them."""
+        return text_lines(self.title, self.narrative, bullets("Key decisions:", self.key_decisions),
+                          self.files_modified and "Files modified: " + ", ".join(self.files_modified) or None) \
+            or f"Summary of session {self.session_id}"
+
+
+def text_lines(*parts: str | None) -> str:
+    """The parts that are set, one per line."""
+    return "\n".join(p for p in parts if p)
+
+
+def bullets(title: str, items: list[str] | None) -> str | None:
+    """``title`` then ``- item`` lines; None without items."""
+    return title + "\n" + "\n".join(f"- {x}" for x in items) if items else None
 
 
 class HistoryEvent(Base):
