@@ -78,13 +78,12 @@ class WriteTable:
         kind: the canonical kind. path: where its objects go in the target (``memories[]``,
             ``observations{}[]``), prefixed to each key in the docs (empty: keys relative to the
             record's object, as mem0's table names them). puts: the rows, in the order the
-            keys are written (the target's own key order). note: the docs note of every row.
+            keys are written (the target's own key order).
     """
 
     kind: RecordKind
     path: str
     puts: list[Put]
-    note: str = ""
     fill: Callable[[dict[str, Any], Any, Any], dict[str, Any]] = dc_field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -106,7 +105,7 @@ class WriteTable:
         out = []
         for f, paths in targets.items():
             p = first[f]
-            text = "; ".join(x for x in (*notes.get(f, ()), note(f) if note else self.note) if x)
+            text = "; ".join(x for x in (*notes.get(f, ()), note(f) if note else "") if x)
             how = p.via or p.transform
             out.append(FieldMap(self.kind, f, ", ".join(paths), text, how.name if how else "copy"))
         return out
