@@ -62,7 +62,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO, Iterable
 
 from memconv.errors import UnsupportedVersion, UsageError
-from memconv.fields import ABSENT
+from memconv.fields import join
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.mapping import account_header
@@ -79,7 +79,8 @@ VERSIONS = ("v1.1", "v1.0")
 """What ``--target-version`` accepts: mem0's ``MemoryConfig.version`` output shapes."""
 DEFAULT_VERSION = "v1.1"
 
-_MARKERS = ("$order", "$int", "$dest")
+_MARKERS = frozenset({"$order", "$int", "$dest"})
+"""This adapter's markers in a record's extras: not keys of the mem0 object."""
 
 
 def choose_version(options: WriteOptions, header: Header) -> str:
@@ -108,13 +109,8 @@ def _dump(obj: Any) -> bytes:
 def restore(values: dict[str, Any], extras: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
     """Rebuild a mem0 object read by this adapter: :func:`memconv.fields.join` of ``values`` and
     ``extras``, then the ``$int`` keys made integers again and the keys put in ``$order`` (or mem0's
-    default ``order``). One pass over the extras (this runs once per record of a mem0 -> mem0 run)."""
-    obj = {k: v for k, v in extras.items() if k not in _SKIP}
-    absent = extras.get(ABSENT)
-    for k, v in values.items():
-        if absent and k in absent and v in (None, [], {}, "", False):
-            continue
-        obj[k] = v
+    default ``order``)."""
+    obj = join(values, extras, skip=_MARKERS)
     for k in extras.get("$int", ()):
         v = obj.get(k)
         if isinstance(v, bool):
@@ -127,10 +123,6 @@ def restore(values: dict[str, Any], extras: dict[str, Any], order: tuple[str, ..
     out = {k: obj[k] for k in keys if k in obj}
     out.update((k, v) for k, v in obj.items() if k not in out)
     return out
-
-
-_SKIP = frozenset({ABSENT, *_MARKERS})
-"""Extras keys that are memconv's markers, not keys of the mem0 object."""
 
 
 _NO_MEM0_KEY = {"memory": ("title", "tags", "concepts"), "relation": ("weight", "created_at"),

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, TypeVar
+from typing import Any, Collection, Mapping, TypeVar
 
 from pydantic import ValidationError
 
@@ -42,14 +42,16 @@ def split(obj: Mapping[str, Any], keys: Mapping[str, str]) -> tuple[dict[str, An
     return fields, extras
 
 
-def join(values: Mapping[str, Any], extras: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Rebuild a source object: ``extras`` (less ``$absent``) then ``values`` (source key -> value),
-    leaving out the source keys listed as absent when their value is still empty."""
+def join(values: Mapping[str, Any], extras: Mapping[str, Any] | None,
+         skip: Collection[str] = ()) -> dict[str, Any]:
+    """Rebuild a source object: ``extras`` (less ``$absent`` and the ``skip`` keys: an adapter's own
+    markers) then ``values`` (source key -> value), leaving out the source keys listed as absent when
+    their value is still empty. One pass over each (a writer runs it once per record)."""
     extras = extras or {}
-    absent = set(extras.get(ABSENT, ()))
-    out = {k: v for k, v in extras.items() if k != ABSENT}
+    absent = extras.get(ABSENT)
+    out = {k: v for k, v in extras.items() if k != ABSENT and k not in skip}
     for k, v in values.items():
-        if k in absent and v in (None, [], {}, "", False):
+        if absent and k in absent and v in (None, [], {}, "", False):
             continue
         out[k] = v
     return out
