@@ -535,6 +535,30 @@ def test_streamed_reading_gives_the_same_records(path, monkeypatch):
     assert streamed.records == whole.records
 
 
+def test_streamed_reading_of_every_top_level_list_memconv_writes(tmp_path, monkeypatch):
+    """The streamed reader skips its pass over ``relations``, ``history`` or ``memconv`` when the quoted
+    name is nowhere in the bytes: a document holding all three (and one holding the names only as keys
+    inside an item) must read the same streamed as whole."""
+    letta = SHARED / "fixtures" / "letta" / "agent-file-history__legacy-v0.6.47__memgpt_agent_with_convo.af"
+    full = tmp_path / "full.json"
+    memconv.convert([GET_ALL, HISTORY_FILES[0], LOCAL / "get_all_graph_pacific.json", letta], to="mem0",
+                    output=full)
+    doc = load(full)
+    assert {"results", "relations", "history", "memconv"} <= set(doc)
+    item = dict(doc["results"][0], metadata={"relations": [1], "history": [2], "x": {"memconv": 3}})
+    decoy = tmp_path / "decoy.json"
+    decoy.write_text(json.dumps({"results": [item]}))
+    wholes = [memconv.read(p) for p in (full, decoy)]
+    from memconv.adapters.mem0 import reader
+
+    monkeypatch.setattr(reader, "SMALL_BYTES", 0)
+    for path, whole in zip((full, decoy), wholes):
+        streamed = memconv.read(path)
+        assert streamed.header == whole.header
+        assert streamed.records == whole.records
+    assert {r.kind for r in wholes[0].records} >= {"memory", "relation", "event", "agent", "message"}
+
+
 @pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
 def test_integers_beyond_64_bits_stay_exact(streamed, tmp_path, monkeypatch):
     from memconv.adapters.mem0 import reader
@@ -574,7 +598,9 @@ def test_large_input_is_streamed_not_held(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "SMALL_BYTES", 0)  # stream these few-MB files as if they were large
     memconv.read(GET_ALL)  # imports and caches warm
     peaks, sizes = [], []
-    for n in (1500, 6000):
+    # both inputs over twice the 1 MiB chunks the byte scans read (jsonutil.scan_numbers holds a chunk
+    # and its copy): a smaller first input would measure those buffers' growth up to their cap
+    for n in (6000, 24000):
         src, out = tmp_path / f"in{n}.json", tmp_path / f"out{n}.json"
         _write_big(src, n)
         sizes.append(src.stat().st_size)
@@ -585,7 +611,7 @@ def test_large_input_is_streamed_not_held(tmp_path, monkeypatch):
         finally:
             tracemalloc.stop()
         assert load(out) == load(src)
-    # a fixed ~1 MB (the peeked head of the input, parser buffers), not a share of the input
+    # a fixed ~2.5 MB (the peeked head of the input, scan and parser buffers), not a share of the input
     assert peaks[1] < peaks[0] * 1.5, f"peaks {peaks} for inputs of {sizes} bytes"
 
 

@@ -57,7 +57,7 @@ from memconv.errors import InputInvalid, InputUnreadable
 from memconv.fields import build
 from memconv.io import Input, read_all
 from memconv.jsonstream import MISSING, first_value, head_values, stream_items, stream_value, then_raise
-from memconv.jsonutil import (BOM, contains, dumps, ijson_backend, json_lines, json_type, loads, open_skip_bom,
+from memconv.jsonutil import (BOM, dumps, ijson_backend, json_lines, json_type, loads, open_skip_bom,
                               scan_numbers, top_keys_twice)
 from memconv.model import SMALL_KINDS, Base, Header, Memory
 from memconv.report import Report
@@ -267,17 +267,16 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
     with open_skip_bom(inp) as fh:
         # integers beyond 64 bits: ijson's C backend refuses them, the Python one keeps them exact
         ij = ijson_backend(scan_numbers(fh, inp.name))
-    with open_skip_bom(inp) as fh:  # memconv's list of kept records: a parse pass only when it may be there
-        maybe_kept = shape == "results" and contains(fh, b'"' + EMBED_KEY.encode() + b'"')
     types: dict[str, str] = {}
     twice: list[str] = []
     times: dict[str, int] = {}
+    found: dict[str, int] = {}  # byte counts of the quoted names: a streamed pass only where one may be
 
     def top_dups() -> None:
         names = {"results": ("results", "relations", "history", EMBED_KEY), "migration": ("records",),
                  "history_table": ("rows",)}.get(shape, ())
         if names:  # a big list given twice, anywhere in the file: its last value is read
-            times.update(top_keys_twice(lambda: open_skip_bom(inp), names, ij))
+            times.update(top_keys_twice(lambda: open_skip_bom(inp), names, ij, found))
             twice.extend(k for k in times if k not in twice)
         if twice:
             ctx.report.warn(f"{ctx.name}: $: duplicate key(s) {', '.join(repr(k) for k in twice[:5])} in one "
@@ -291,17 +290,22 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
         top = head_values(head, ("results", "relations", "history", EMBED_KEY), ij, types, twice)
         top_dups()
         check_list("results")
+        # every pass parses the whole document (bad JSON anywhere fails the first), so a pass over a key
+        # whose quoted name occurs nowhere in the bytes is skipped: it could only find nothing
         items = stream_items(inp, "results.item", "results", ij, ctx.report, times.get("results", 1))
-        try:
-            rels = stream_value(inp, "relations", ij, ctx.report, times.get("relations", 1))
-        except (InputInvalid, InputUnreadable) as e:
-            # bad JSON somewhere: the items pass names the record when it is inside "results"
-            rels, items = MISSING, then_raise(items, e)
+        rels: Any = MISSING
+        if found.get("relations"):
+            try:
+                rels = stream_value(inp, "relations", ij, ctx.report, times.get("relations", 1))
+            except (InputInvalid, InputUnreadable) as e:
+                # bad JSON somewhere: the items pass names the record when it is inside "results"
+                rels, items = MISSING, then_raise(items, e)
         kept = stream_items(inp, f"{EMBED_KEY}.item", EMBED_KEY, ij, ctx.report,
-                            times.get(EMBED_KEY, 1)) if maybe_kept else ()
+                            times.get(EMBED_KEY, 1)) if found.get(EMBED_KEY) else ()
+        history = stream_items(inp, "history.item", "history", ij, ctx.report,
+                               times.get("history", 1)) if found.get("history") else ()
         yield from read_results(ctx, top, items, rels is not MISSING, None if rels is MISSING else rels,
-                                first_value(head, "results.item"), stream_items(inp, "history.item", "history", ij, ctx.report, times.get("history", 1)),
-                                kept)
+                                first_value(head, "results.item"), history, kept)
     elif shape == "list":
         yield from read_list(ctx, stream_items(inp, "item", "", ij, ctx.report), first_value(head, "item"))
     elif shape == "migration":

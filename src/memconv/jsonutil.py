@@ -225,7 +225,8 @@ def _paths_of(doc: Any, wanted: set[int], base: str) -> dict[int, str]:
     return out
 
 
-def top_keys_twice(open_: Any, names: tuple[str, ...], ij: Any) -> dict[str, int]:
+def top_keys_twice(open_: Any, names: tuple[str, ...], ij: Any,
+                   found: dict[str, int] | None = None) -> dict[str, int]:
     """How many times each of ``names`` is given at the top level of a streamed document, for the
     names given more than once (``{}`` almost always).
 
@@ -234,6 +235,9 @@ def top_keys_twice(open_: Any, names: tuple[str, ...], ij: Any) -> dict[str, int
 
     Args:
         open_: a callable returning a fresh binary stream of the document (BOM skipped).
+        found: receives, for each name, how many times its quoted bytes occur anywhere in the document
+            (0: the key is not there, so a streamed pass over it can be skipped; a key spelled with
+            ``\\u`` escapes of plain letters is not counted, which no JSON writer does).
     """
     needles = [b'"' + n.encode() + b'"' for n in names]
     counts = [0] * len(names)
@@ -244,11 +248,13 @@ def top_keys_twice(open_: Any, names: tuple[str, ...], ij: Any) -> dict[str, int
             chunk = fh.read(1 << 20)
             if not chunk:
                 break
-            buf = tail + chunk
-            for i, nd in enumerate(needles):
-                counts[i] += buf.count(nd) - tail.count(nd)
-            tail = buf[-keep:]
-            del buf, chunk
+            for i, nd in enumerate(needles):  # in the chunk, and across its start (no copy of the chunk)
+                k = len(nd) - 1
+                counts[i] += chunk.count(nd) + (tail[len(tail) - k:] + chunk[:k]).count(nd)
+            tail = (tail + chunk[:keep])[-keep:] if len(chunk) < keep else chunk[-keep:]
+            del chunk
+    if found is not None:
+        found.update(zip(names, counts))
     suspects = {n for n, c in zip(names, counts) if c > 1}
     if not suspects:
         return {}
