@@ -239,3 +239,127 @@ def test_a_signal_while_workers_run_stops_them_and_leaves_nothing(tmp_path, sig,
     assert all(_gone(w) for w in workers)
     assert not out.exists()
     assert [q.name for q in tmp_path.iterdir() if "memconv-" in q.name] == []
+
+
+# ---------------------------------------------------------------- mem0 inputs: get_all documents and JSON-L
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+REAL_ITEM = json.loads((SHARED / "fixtures" / "mem0" / "get_all_v11.json").read_text())["results"][0]
+
+
+def _item(rng: random.Random, i: int, **over) -> dict:
+    """An item of mem0ai 2.2.1's ``get_all`` (the real one in ../shared, varied as real stores vary)."""
+    text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 20)))
+    item = {**REAL_ITEM, "id": f"{i:08d}-dcdf-4285-bd44-{rng.getrandbits(48):012x}", "memory": text,
+            "hash": hashlib.md5(text.encode()).hexdigest(),
+            "metadata": rng.choice([None, {}, {"category": "work", "score": rng.random()},
+                                    {"ctx": {"n": 2.5, "place": rng.choice(WORDS)}}]),
+            "user_id": f"user-{rng.randint(0, 40)}"}
+    for key in ("agent_id", "run_id", "actor_id"):
+        if rng.random() < 0.3:
+            item[key] = f"{key[:-3]}-{rng.randint(0, 9)}"
+    if rng.random() < 0.2:
+        del item["role"]
+    item.update(over)
+    return item
+
+
+def _get_all(path, items, indent=None):
+    path.write_text(json.dumps({"results": items}, ensure_ascii=False, indent=indent), encoding="utf-8")
+    return path
+
+
+def _both_to(src, tmp_path, to, jsonl, jobs=2):
+    ext = "jsonl" if jsonl else "json"
+    out1, out2 = tmp_path / f"one.{to}.{ext}", tmp_path / f"many.{to}.{ext}"
+    r1 = memconv.convert(str(src), to, str(out1), jsonl=jsonl, timestamp=TIMESTAMP)
+    r2 = memconv.convert(str(src), to, str(out2), jsonl=jsonl, timestamp=TIMESTAMP, jobs=jobs)
+    return out1.read_bytes(), out2.read_bytes(), r1, r2
+
+
+@pytest.mark.parametrize("to, jsonl", [("mem0", False), ("mem0", True), ("canonical", True)],
+                         ids=["mem0", "mem0-jsonl", "canonical-jsonl"])
+@pytest.mark.parametrize("jobs, indent", [(2, None), (3, 2)], ids=["2-compact", "3-indented"])
+def test_a_mem0_get_all_cut_between_items_equals_one_process(tmp_path, to, jsonl, jobs, indent):
+    """A mem0 ``get_all`` document is cut between two items; each part is read as a document of its own,
+    and the joined output (mem0's document form too) is the serial one, byte for byte."""
+    rng = random.Random(20 + jobs)
+    src = _get_all(tmp_path / "get_all.json", [_item(rng, i) for i in range(1500)], indent)
+    one, many, r1, r2 = _both_to(src, tmp_path, to, jsonl, jobs)
+    assert r2.info["jobs"]["workers"] == jobs and r2.info["jobs"]["serial"] is None
+    assert many == one
+    if to == "mem0" and not jsonl:
+        assert json.loads(many)["results"] == json.loads(src.read_text())["results"]
+    _same_report(r1, r2)
+
+
+@pytest.mark.parametrize("to", ["mem0", "canonical"])
+def test_mem0_jsonl_parts_joined_equal_one_process(tmp_path, to):
+    rng = random.Random(30)
+    src = tmp_path / "items.jsonl"
+    src.write_text("".join(json.dumps(_item(rng, i), ensure_ascii=False) + "\n" for i in range(1500)),
+                   encoding="utf-8")
+    one, many, r1, r2 = _both_to(src, tmp_path, to, True)
+    assert r2.info["jobs"] == {**r2.info["jobs"], "workers": 2, "serial": None}
+    assert many == one
+    _same_report(r1, r2)
+
+
+@pytest.mark.parametrize("where", ["item", "string"])
+def test_a_cut_inside_an_item_or_a_string_gives_way(tmp_path, where):
+    """``},{`` inside an item (a list of objects) or inside a text: a cut there leaves a part that does
+    not parse, and the serial run does the work."""
+    rng = random.Random(40)
+    if where == "item":
+        over = {"steps": [{"n": k} for k in range(300)]}  # an item's last key, most of its bytes
+    else:
+        over = {"memory": "},{" * 400}
+    items = [_item(rng, i, **over) for i in range(400)]
+    src = _get_all(tmp_path / "get_all.json", items)
+    data = src.read_bytes()
+    (start, end), = [parallel.list_span(str(src))[1:]]
+    ranges = parallel.cut_list(str(src), 2, start, end)
+    assert len(ranges) == 2
+    with pytest.raises(ValueError):  # the cut is not between two items: the first part is no list
+        json.loads(b"[" + data[ranges[0][0]:ranges[0][1]] + b"]")
+    one, many, r1, r2 = _both_to(src, tmp_path, "mem0", False)
+    assert r2.info["jobs"]["workers"] == 1 and "failed" in r2.info["jobs"]["serial"]
+    assert many == one
+    _same_report(r1, r2)
+
+
+def test_parts_with_other_headers_give_way(tmp_path):
+    """mem0 tells a ``search`` result from a ``get_all`` by its first item's ``score``: a part whose first
+    item has none reads another header, so the serial run decides."""
+    rng = random.Random(50)
+    items = [_item(rng, i, score=0.5) for i in range(10)] + [_item(rng, i) for i in range(10, 1500)]
+    src = _get_all(tmp_path / "search.json", items)
+    one, many, r1, r2 = _both_to(src, tmp_path, "mem0", False)
+    assert r2.info["jobs"]["serial"] == "part 2 read another header than part 1"
+    assert many == one
+
+
+@pytest.mark.parametrize("doc", [{"results": [], "relations": []}, {"count": 1, "results": []},
+                                 {"results": [], "history": []}],
+                         ids=["relations", "platform-page", "history"])
+def test_a_mem0_document_of_more_than_one_list_is_not_cut(tmp_path, doc):
+    rng = random.Random(60)
+    doc = {k: [_item(rng, i) for i in range(300)] if k == "results" else v for k, v in doc.items()}
+    src = tmp_path / "doc.json"
+    src.write_text(json.dumps(doc))
+    assert parallel.list_span(str(src)) is None
+    r = memconv.convert(str(src), "mem0", str(tmp_path / "o.json"), jobs=2)
+    assert r.info["jobs"]["workers"] == 1 and r.info["jobs"]["serial"].startswith("only JSON-L")
+
+
+def test_a_range_reads_and_seeks_as_one_stream(tmp_path):
+    p = tmp_path / "f.bin"
+    p.write_bytes(bytes(range(256)) * 40)
+    inp = parallel.RangeInput(str(p), 100, 9000, b"<<", b">>")
+    whole = b"<<" + p.read_bytes()[100:9000] + b">>"
+    assert inp.size() == len(whole)
+    with inp.open() as fh:
+        assert fh.read() == whole
+        for at in (0, 1, 2, 5000, len(whole) - 1):
+            fh.seek(at)
+            assert fh.tell() == at and fh.read(7) == whole[at:at + 7]

@@ -1,27 +1,39 @@
-"""``--jobs N``: one JSON-L conversion cut into N byte ranges, converted by N worker processes, joined.
+"""``--jobs N``: one conversion cut into N byte ranges, converted by N worker processes, joined.
 
 The serial pipeline (:mod:`memconv.pipeline`) stays the definition of the output: the parallel path is
 taken only where its output is byte for byte the serial one, and it checks that after the fact.
 
-**Where it applies** (:func:`eligible`): one local, uncompressed canonical JSON-L input of at least
-:data:`MIN_BYTES`, written as the line form of ``canonical`` or ``mem0`` (``--jsonl``; canonical's
-document form and the other targets join records across the file), with no ``--strategy``, no
-``--split``, no selection option (``--agent``, ``--user-id``, ``--since``, ``--exclude`` and
+**Where it applies** (:func:`eligible`): one local, uncompressed input of at least :data:`MIN_BYTES`,
+either JSON-L (canonical or mem0: one record a line) or a mem0 ``get_all`` document that is one list
+(``{"results": [...]}`` and nothing else), written as the line form of ``canonical`` or ``mem0``
+(``--jsonl``), or, from mem0, as mem0's default document form; with no ``--strategy``, no ``--split``,
+no ``--target-version``, no selection option (``--agent``, ``--user-id``, ``--since``, ``--exclude`` and
 ``--rename-agent`` decide at the end of the stream) and no live system.
 
-**How:** the file is cut at line ends into N ranges; each worker reads its range (the file's header
-line put before it, as the serial reader would have it), runs the same reader, secrets stage and writer
-into a scratch file, and returns its :class:`~memconv.report.Report` and the fingerprints of every id
-its writer claimed (:class:`~memconv.uniqueids.UniqueIds`). The parent joins the parts in order (a
-part after the first without the header line the writer put first) and adds the reports up.
+**How:** the records are located first. A JSON-L file is cut at line ends into N ranges. A mem0
+document is cut between two items of its list, where the bytes read ``},{`` (spaces allowed): each
+part is then the document's own opening (``{"results":[``), the items of its range and ``]}``, a
+valid document of the same shape. A cut that is not between two items (the bytes ``},{`` inside a
+string or inside an item) leaves some part unbalanced, so that part fails to parse and the serial run
+does the work: every part parsing is what proves the cuts right. Each worker reads its part (the file's
+header line put before it, as the serial reader would have it), runs the same reader, secrets stage and
+writer into a scratch file, and returns its :class:`~memconv.report.Report`, its header and the
+fingerprints of every id its writer claimed (:class:`~memconv.uniqueids.UniqueIds`). The parent joins
+the parts in order (without the header line the canonical writer puts first in a later part; for mem0's
+document form, without the opening and closing of each part's document, the items joined by ``,``)
+and adds the reports up.
 
 **When it gives way to the serial run** (the serial run then does all the work, so its output,
-report and errors are what the user sees): a worker failed (bad input, a full disk: the serial run
-reports it with its place); a worker warned (warnings carry line numbers and counts of the whole
-stream); two parts claimed one id (the serial writer would have given the later one a new id); a
-part holds a header line of its own; the mem0 writer met a record other than a memory (it looks up
-agents, and writes history and relations at the end); the records outnumber ``--max-records``. The
-report's ``info["jobs"]`` says which path ran and why.
+report and errors are what the user sees): a worker failed (bad input, a wrong cut, a full disk: the
+serial run reports it with its place); a worker warned (warnings carry line numbers and counts of the
+whole stream); the parts read different headers (mem0 tells ``search`` from ``get_all`` by its first
+item); a part holds fewer than :data:`MIN_PART_RECORDS` records (a reader may warn about a whole
+stream's count, as mem0 does of a ``get_all`` of exactly 100); two parts claimed one id (the serial
+writer would have given the later one a new id); a part holds a header line of its own; a mem0 input
+or the mem0 writer met a record other than a memory (relations take the scope of the whole listing;
+the mem0 writer looks up agents, and writes history and relations at the end); a part's document is
+not framed as the join expects; the records outnumber ``--max-records``. The report's ``info["jobs"]``
+says which path ran and why.
 
 Workers are started with ``spawn`` (no fork of a parent holding locks or threads), under a fixed
 ``PYTHONHASHSEED`` so that their id fingerprints compare.
@@ -34,7 +46,7 @@ from __future__ import annotations
 import io
 import os
 import random
-import shutil
+import re
 from array import array
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -55,6 +67,23 @@ MAX_JOBS = 8
 TARGETS = ("canonical", "mem0")
 """Targets whose line form writes each record on its own lines, in stream order."""
 
+SOURCES = ("canonical", "mem0")
+"""Input formats whose JSON-L is one record a line, each read on its own."""
+
+MIN_PART_RECORDS = 128
+"""A part with fewer records than this gives way to the serial run: a reader may warn about a whole
+stream's count, which no part sees (mem0: a ``get_all`` of exactly 20 or 100 items, its default caps),
+and with this many in every part the whole holds more."""
+
+DOCUMENT_FRAMES = {"mem0": (b'{"results":[\n', b"\n]}\n")}
+"""The opening and closing the target's document form puts around items written in stream order
+(joined by ``,\n``): mem0 ``get_all`` v1.1 (``adapters/mem0/writer.py``). A part whose output is not
+framed so gives way to the serial run."""
+
+_LIST_DOC = re.compile(rb'(?:\xef\xbb\xbf)?[ \t\r\n]*\{[ \t\r\n]*"results"[ \t\r\n]*:[ \t\r\n]*\[')
+_LIST_END = re.compile(rb'\][ \t\r\n]*\}[ \t\r\n]*\Z')
+_BETWEEN = re.compile(rb'\}[ \t\r\n]*,[ \t\r\n]*\{')
+
 
 def default_jobs() -> int:
     """The cores this process may run on (``os.sched_getaffinity``), at most :data:`MAX_JOBS`."""
@@ -66,7 +95,7 @@ def default_jobs() -> int:
 
 
 def eligible(jobs: int, inputs: list[Any], source: Any, target: str, *, jsonl: bool, strategy: str | None,
-             selecting: bool, options: dict[str, Any]) -> str | None:
+             selecting: bool, options: dict[str, Any], target_version: str | None = None) -> str | None:
     """Why this conversion (asked for with ``jobs`` > 1) runs in one process (a short reason), or None
     when :func:`run` may cut it.
 
@@ -79,13 +108,41 @@ def eligible(jobs: int, inputs: list[Any], source: Any, target: str, *, jsonl: b
         return "a compressed input is read in one stream"
     if (inp.size() or 0) < MIN_BYTES:
         return f"under {MIN_BYTES >> 20} MiB"
-    if source.name != "canonical" or not _is_lines(inp):
-        return "only canonical JSON-L is cut into ranges"
-    if target not in TARGETS or not jsonl:
-        return "the target's line form (--jsonl, canonical or mem0) only"
+    lines = source.name in SOURCES and _is_lines(inp)
+    listed = not lines and source.name == "mem0" and list_span(str(inp.path)) is not None
+    if not lines and not listed:
+        return "only JSON-L (canonical or mem0) and a mem0 get_all of one list are cut into ranges"
+    if target not in TARGETS or not (jsonl or (target == "mem0" and source.name == "mem0")):
+        return "the target's line form (--jsonl, canonical or mem0), or mem0's document form from mem0, only"
     if strategy or selecting or options.get("split"):
         return "--strategy, --split and the selection options see the whole stream"
+    if target_version:
+        return "--target-version"
     return None
+
+
+def list_span(path: str) -> tuple[bytes, int, int] | None:
+    """Where the items of a document that is one list under ``"results"`` lie: ``(opening, start,
+    end)``, the bytes up to and including its ``[``, the offset after them and the offset of the
+    closing ``]``; None for any other document, or one that may hold other top-level keys too
+    (``relations``, ``history``, memconv's ``memconv`` list: their quoted names anywhere in the bytes)."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+        m = _LIST_DOC.match(head)
+        if m is None:
+            return None
+        fh.seek(max(0, size - 4096))
+        tail = fh.read()
+        e = _LIST_END.search(tail)
+        if e is None:
+            return None
+    from .jsonutil import quoted_counts
+
+    found = quoted_counts(lambda: open(path, "rb"), ("results", "relations", "history", "memconv"))
+    if found["results"] != 1 or found["relations"] or found["history"] or found["memconv"]:
+        return None
+    return head[:m.end()], m.end(), size - len(tail) + e.start()
 
 
 def _is_lines(inp: Input) -> bool:
@@ -114,35 +171,75 @@ def cut(path: str, n: int, skip: int = 0) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
-class _Range(io.RawIOBase):
-    """``prefix`` then bytes ``start`` to ``end`` of a file, as one readable stream."""
+def cut_list(path: str, n: int, start: int, end: int) -> list[tuple[int, int]]:
+    """``n`` byte ranges ``(a, b)`` of the items of a list lying from ``start`` to ``end`` (the closing
+    ``]``), each from an item's ``{`` to the ``}`` before the comma that follows it (fewer ranges where
+    no ``},{`` is found). Where a cut fell inside an item or a string, a part fails to parse (the module
+    docstring says why), so the serial run takes over."""
+    cuts: list[tuple[int, int]] = []  # (end of a part, start of the next)
+    with open(path, "rb") as fh:
+        for k in range(1, n):
+            at = max(start + (end - start) * k // n, cuts[-1][1] if cuts else start)
+            fh.seek(at)
+            window, m = b"", None
+            while m is None:  # the first "},{" after ``at`` (an item may be large: read on)
+                more = fh.read(1 << 16)
+                if not more or at + len(window) >= end:
+                    break
+                window += more
+                m = _BETWEEN.search(window)
+            if m is None or at + m.end() >= end:
+                break
+            cuts.append((at + m.start() + 1, at + m.end() - 1))
+    starts = [start] + [b for _, b in cuts]
+    ends = [a for a, _ in cuts] + [end]
+    return [(a, b) for a, b in zip(starts, ends) if b > a]
 
-    def __init__(self, path: str, start: int, end: int, prefix: bytes):
+
+class _Range(io.RawIOBase):
+    """``prefix``, then bytes ``start`` to ``end`` of a file, then ``suffix``, as one readable, seekable
+    stream (readers seek back after a byte order mark check)."""
+
+    def __init__(self, path: str, start: int, end: int, prefix: bytes, suffix: bytes = b""):
         self.fh = open(path, "rb")
-        self.fh.seek(start)
-        self.left = end - start
-        self.prefix = prefix
+        self.start, self.prefix, self.suffix = start, prefix, suffix
+        self.middle = len(prefix) + end - start  # where the suffix begins
+        self.total = self.middle + len(suffix)
+        self.pos = 0
         self.tail = b""
         self.header_inside = False  # a '"header"' met in the range itself (not in the prefix)
 
     def readable(self) -> bool:
         return True
 
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.total}[whence]
+        self.pos = max(0, base + offset)
+        self.tail = b""
+        return self.pos
+
     def readinto(self, buf: Any) -> int:
-        if self.prefix:
-            n = min(len(buf), len(self.prefix))
-            buf[:n] = self.prefix[:n]
-            self.prefix = self.prefix[n:]
-            return n
-        if self.left <= 0:
-            return 0
-        data = self.fh.read(min(len(buf), self.left))
-        self.left -= len(data)
-        if not self.header_inside:
-            self.header_inside = b'"header"' in self.tail + data
-            self.tail = data[-7:]
-        buf[:len(data)] = data
-        return len(data)
+        pos, n = self.pos, 0
+        if pos < len(self.prefix):
+            data = self.prefix[pos:pos + len(buf)]
+        elif pos < self.middle:
+            self.fh.seek(self.start + pos - len(self.prefix))
+            data = self.fh.read(min(len(buf), self.middle - pos))
+            if not self.header_inside:
+                self.header_inside = b'"header"' in self.tail + data
+                self.tail = data[-7:]
+        else:
+            data = self.suffix[pos - self.middle:pos - self.middle + len(buf)]
+        n = len(data)
+        buf[:n] = data
+        self.pos += n
+        return n
 
     def close(self) -> None:
         self.fh.close()
@@ -150,15 +247,16 @@ class _Range(io.RawIOBase):
 
 
 class RangeInput(Input):
-    """One range of a JSON-L file as an :class:`~memconv.io.Input` (the file's name in messages)."""
+    """One range of a file, between ``prefix`` and ``suffix``, as an :class:`~memconv.io.Input` (the
+    file's name in messages)."""
 
-    def __init__(self, path: str, start: int, end: int, prefix: bytes = b""):
+    def __init__(self, path: str, start: int, end: int, prefix: bytes = b"", suffix: bytes = b""):
         super().__init__(path)
-        self.start, self.end, self.prefix = start, end, prefix
+        self.start, self.end, self.prefix, self.suffix = start, end, prefix, suffix
         self.opened: list[_Range] = []
 
     def open(self) -> BinaryIO:  # type: ignore[override]
-        raw = _Range(str(self.path), self.start, self.end, self.prefix)
+        raw = _Range(str(self.path), self.start, self.end, self.prefix, self.suffix)
         self.opened.append(raw)
         return io.BufferedReader(raw, 1 << 16)
 
@@ -173,7 +271,7 @@ class RangeInput(Input):
             return fh.read(n)
 
     def size(self) -> int | None:
-        return self.end - self.start + len(self.prefix)
+        return self.end - self.start + len(self.prefix) + len(self.suffix)
 
 
 def _header_line(path: str) -> bytes:
@@ -191,10 +289,10 @@ def _header_line(path: str) -> bytes:
 def _work(task: dict[str, Any]) -> dict[str, Any]:
     """One worker's part (in its own process): read ``task``'s range, write it to ``task["out"]``.
 
-    Returns ``{"report", "ids", "give_way"}``: the part's report and its writer's id fingerprints per
-    collection (``array('q')`` bytes); or ``give_way``, what made it stop at once (a warning, a header
-    line inside the range, a record the mem0 writer joins across the stream, a failure), and the parent
-    stops the other parts and runs the serial conversion.
+    Returns ``{"report", "ids", "header", "give_way"}``: the part's report, its writer's id fingerprints
+    per collection (``array('q')`` bytes) and the header its reader made (JSON bytes); or ``give_way``,
+    what made it stop at once (a warning, a header line inside the range, a record joined across the
+    stream, a failure), and the parent stops the other parts and runs the serial conversion.
     """
     from . import registry
     from .format import WriteOptions
@@ -204,15 +302,16 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
 
     report = _Strict()
     try:
-        inp = RangeInput(task["path"], task["start"], task["end"], task["prefix"])
+        inp = RangeInput(task["path"], task["start"], task["end"], task["prefix"], task["suffix"])
         fmt = registry.get(task["to"])
         opts = WriteOptions(report=report, target_version=task["target_version"], timestamp=task["timestamp"],
                             jsonl=task["jsonl"], output_path=task["output_path"],
                             extra={**task["options"], "keep_secrets": task["keep_secrets"]})
         with recording() as guards, open(task["out"], "wb") as fh, _depth_guard(report):
-            stream = _watched(iter_records([inp], format="canonical", report=report, max_records=0), inp, task["to"])
+            watch = _Watch(inp, task["from"], task["to"])
+            stream = watch(iter_records([inp], format=task["from"], report=report, max_records=0))
             fmt.write(_with_header(blank(stream, report, keep=task["keep_secrets"])), fh, opts)
-        if inp.header_inside:
+        if watch.header_lines and inp.header_inside:
             raise GiveWay("holds a header line")
         ids: dict[str, bytes] = {}
         for guard in guards:
@@ -220,11 +319,11 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
                 ids[coll] = ids.get(coll, b"") + array("q", (h for h in fp.table if h)).tobytes()
         return {"report": Report(**{f: getattr(report, f) for f in ("read", "written", "placed", "losses",
                                                                       "warnings", "info")}),
-                "ids": ids, "give_way": None}
+                "ids": ids, "header": watch.header, "give_way": None}
     except GiveWay as e:  # what the serial run must decide: stop here, at once
-        return {"report": None, "ids": {}, "give_way": str(e)}
+        return {"report": None, "ids": {}, "header": None, "give_way": str(e)}
     except Exception as e:  # noqa: BLE001 - any failure: the serial run reports it properly
-        return {"report": None, "ids": {}, "give_way": f"failed ({type(e).__name__})"}
+        return {"report": None, "ids": {}, "header": None, "give_way": f"failed ({type(e).__name__})"}
 
 
 class GiveWay(Exception):
@@ -238,15 +337,29 @@ class _Strict(Report):
         raise GiveWay("warned")
 
 
-def _watched(items: Iterator[Any], inp: RangeInput, to: str) -> Iterator[Any]:
-    """``items``, stopping the part at a header line met inside its range, or, on the way to mem0, at a
-    record other than a memory (the mem0 writer names agents and writes history at the end)."""
-    for item in items:
-        if inp.header_inside:
-            raise GiveWay("holds a header line")
-        if to == "mem0" and item.kind not in ("header", "memory"):
-            raise GiveWay("the mem0 writer joins records other than memories across the stream")
-        yield item
+class _Watch:
+    """Passes a part's records on, keeping its header, and stops the part (:class:`GiveWay`) at a
+    canonical header line met inside its range, or at a record other than a memory where the part is
+    mem0's (a mem0 input's relations take the scope of the whole listing) or goes to mem0 (the mem0
+    writer looks up agents, and writes history and relations at the end)."""
+
+    def __init__(self, inp: RangeInput, source: str, target: str):
+        self.inp = inp
+        self.header_lines = source == "canonical"  # only canonical JSON-L has header lines
+        self.memories_only = "mem0" in (source, target)
+        self.header: bytes | None = None
+
+    def __call__(self, items: Iterator[Any]) -> Iterator[Any]:
+        for item in items:
+            if self.header_lines and self.inp.header_inside:
+                raise GiveWay("holds a header line")
+            kind = item.kind
+            if kind == "header":
+                self.header = item.model_dump_json().encode()
+            elif self.memories_only and kind != "memory":
+                raise GiveWay(f"met a {kind} record: the mem0 writer and reader join records other than "
+                              f"memories across the stream")
+            yield item
 
 
 @contextmanager
@@ -262,10 +375,11 @@ def _hash_seed(seed: str) -> Iterator[None]:
             os.environ["PYTHONHASHSEED"] = old
 
 
-def run(jobs: int, inp: Input, to: str, scratch: str, *, target_version: str | None, timestamp: str | None,
-        jsonl: bool, keep_secrets: bool, output_path: str | None, max_records: int,
+def run(jobs: int, inp: Input, source: str, to: str, scratch: str, *, target_version: str | None,
+        timestamp: str | None, jsonl: bool, keep_secrets: bool, output_path: str | None, max_records: int,
         options: dict[str, Any]) -> tuple[Callable[[BinaryIO, Report], None] | None, int, str | None]:
-    """Convert ``inp`` in ``jobs`` worker processes into parts under ``scratch``.
+    """Convert ``inp`` (of format ``source``, which :func:`eligible` accepted) in ``jobs`` worker
+    processes into parts under ``scratch``.
 
     Returns:
         ``(join, workers, None)``: ``join(out, report)`` writes the joined output to ``out`` and adds the
@@ -273,11 +387,16 @@ def run(jobs: int, inp: Input, to: str, scratch: str, *, target_version: str | N
         (``why`` says what the parts met).
     """
     path = str(inp.path)
-    prefix = _header_line(path)
-    ranges = cut(path, jobs, len(prefix))
+    span = list_span(path) if source == "mem0" and not _is_lines(inp) else None
+    if span is not None:  # a mem0 document of one list: each part is a document of some of its items
+        prefix, suffix = span[0], b"]}"
+        ranges = cut_list(path, jobs, span[1], span[2])
+    else:
+        prefix, suffix = _header_line(path) if source == "canonical" else b"", b""
+        ranges = cut(path, jobs, len(prefix))
     if len(ranges) < 2:
         return None, 1, "one range"
-    tasks = [{"path": path, "start": a, "end": b, "prefix": prefix, "to": to,
+    tasks = [{"path": path, "start": a, "end": b, "prefix": prefix, "suffix": suffix, "from": source, "to": to,
               "out": os.path.join(scratch, f"part-{i:04d}"), "target_version": target_version,
               "timestamp": timestamp, "jsonl": jsonl, "output_path": output_path, "options": dict(options),
               "keep_secrets": keep_secrets} for i, (a, b) in enumerate(ranges)]
@@ -285,19 +404,51 @@ def run(jobs: int, inp: Input, to: str, scratch: str, *, target_version: str | N
         results = _map(tasks)
     except (OSError, RuntimeError) as e:  # no processes to be had, or one died (BrokenProcessPool)
         return None, 1, f"workers could not run ({e})"
-    why = _why_serial(results, max_records)
+    frame = DOCUMENT_FRAMES.get(to, (b"", b"")) if not jsonl else (b"", b"")
+    why = _why_serial(results, max_records) or _unframed(tasks, *frame)
     if why:
         return None, 1, why
 
     def join(out: BinaryIO, report: Report) -> None:
+        opening, closing = frame
+        last = len(tasks) - 1
         for i, (task, res) in enumerate(zip(tasks, results)):
             with open(task["out"], "rb") as part:
+                size = os.fstat(part.fileno()).st_size
+                skip = len(opening) if i else 0
                 if i and to == "canonical":
-                    part.readline()  # the header line the canonical writer puts first in every part
-                shutil.copyfileobj(part, out, 1 << 20)
+                    skip = len(part.readline())  # the header line the canonical writer puts first in every part
+                if i and opening:
+                    out.write(b",\n")  # the items of a document's parts, joined as one list
+                part.seek(skip)
+                _copy(part, out, size - skip - (len(closing) if i < last else 0))
             report.absorb(res["report"])
 
     return join, len(tasks), None
+
+
+def _copy(src: BinaryIO, dst: BinaryIO, n: int) -> None:
+    while n > 0:
+        chunk = src.read(min(n, 1 << 20))
+        if not chunk:
+            raise OSError("a part file ended early")
+        dst.write(chunk)
+        n -= len(chunk)
+
+
+def _unframed(tasks: list[dict[str, Any]], opening: bytes, closing: bytes) -> str | None:
+    """Why the parts' documents cannot be joined (one does not start with ``opening`` and end with
+    ``closing``, with at least one item between), or None."""
+    if not opening:
+        return None
+    for i, task in enumerate(tasks, 1):
+        with open(task["out"], "rb") as part:
+            size = os.fstat(part.fileno()).st_size
+            head = part.read(len(opening))
+            part.seek(max(0, size - len(closing)))
+            if head != opening or part.read() != closing or size <= len(opening) + len(closing):
+                return f"part {i}'s document is not framed as the join expects"
+    return None
 
 
 def _map(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -320,7 +471,7 @@ def _map(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if done.result()["give_way"]:
                 stop = True
                 break
-        return [f.result() if f.done() and not f.cancelled() else {"report": None, "ids": {}, "give_way": "stopped"}
+        return [f.result() if f.done() and not f.cancelled() else {"report": None, "ids": {}, "header": None, "give_way": "stopped"}
                 for f in futures] if stop else [f.result() for f in futures]
     except BaseException:
         stop = True
@@ -347,6 +498,11 @@ def _why_serial(results: list[dict[str, Any]], max_records: int) -> str | None:
     for i, res in enumerate(results, 1):
         if res["give_way"] and res["give_way"] != "stopped":
             return f"part {i} {res['give_way']}"
+    for i, res in enumerate(results, 1):
+        if res["header"] != results[0]["header"]:
+            return f"part {i} read another header than part 1"
+        if sum(res["report"].read.values()) < MIN_PART_RECORDS:
+            return f"part {i} holds fewer than {MIN_PART_RECORDS} records"
     if max_records and sum(sum(r["report"].read.values()) for r in results) > max_records:
         return "over --max-records"
     from .uniqueids import Fingerprints

@@ -225,19 +225,14 @@ def _paths_of(doc: Any, wanted: set[int], base: str) -> dict[int, str]:
     return out
 
 
-def top_keys_twice(open_: Any, names: tuple[str, ...], ij: Any,
-                   found: dict[str, int] | None = None) -> dict[str, int]:
-    """How many times each of ``names`` is given at the top level of a streamed document, for the
-    names given more than once (``{}`` almost always).
-
-    A byte count of each quoted name runs first (C speed, one pass); only when a name occurs twice
-    anywhere does an event pass (ijson backend ``ij``) count the top-level keys exactly.
+def quoted_counts(open_: Any, names: tuple[str, ...]) -> dict[str, int]:
+    """How many times each of ``names`` occurs quoted (``"name"``) anywhere in a document's bytes: one
+    pass at C speed, 1 MiB at a time, no parse. 0 means the name is no key of the document (a key spelled
+    with ``\\u`` escapes of plain letters is not counted, which no JSON writer does); more may count
+    the name in values too.
 
     Args:
         open_: a callable returning a fresh binary stream of the document (BOM skipped).
-        found: receives, for each name, how many times its quoted bytes occur anywhere in the document
-            (0: the key is not there, so a streamed pass over it can be skipped; a key spelled with
-            ``\\u`` escapes of plain letters is not counted, which no JSON writer does).
     """
     needles = [b'"' + n.encode() + b'"' for n in names]
     counts = [0] * len(names)
@@ -253,9 +248,26 @@ def top_keys_twice(open_: Any, names: tuple[str, ...], ij: Any,
                 counts[i] += chunk.count(nd) + (tail[len(tail) - k:] + chunk[:k]).count(nd)
             tail = (tail + chunk[:keep])[-keep:] if len(chunk) < keep else chunk[-keep:]
             del chunk
+    return dict(zip(names, counts))
+
+
+def top_keys_twice(open_: Any, names: tuple[str, ...], ij: Any,
+                   found: dict[str, int] | None = None) -> dict[str, int]:
+    """How many times each of ``names`` is given at the top level of a streamed document, for the
+    names given more than once (``{}`` almost always).
+
+    A byte count of each quoted name runs first (:func:`quoted_counts`); only when a name occurs twice
+    anywhere does an event pass (ijson backend ``ij``) count the top-level keys exactly.
+
+    Args:
+        open_: a callable returning a fresh binary stream of the document (BOM skipped).
+        found: receives the byte counts of :func:`quoted_counts` (0: the key is not there, so a streamed
+            pass over it can be skipped).
+    """
+    counts = quoted_counts(open_, names)
     if found is not None:
-        found.update(zip(names, counts))
-    suspects = {n for n, c in zip(names, counts) if c > 1}
+        found.update(counts)
+    suspects = {n for n, c in counts.items() if c > 1}
     if not suspects:
         return {}
     import ijson
