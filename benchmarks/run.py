@@ -233,6 +233,14 @@ def cases(small: bool) -> list[Case]:
         if key.startswith("mem0_200k"):
             out.append(Case(f"memlink-mem0-{n}-to-mem0", f"peer: memlink mem0 {size} → mem0", key, "mem0", "mem0",
                             [], "", peer=True, targets=["peer-ref"]))
+        if varied:  # the document cut between items (memconv.jobs), against the rows above
+            out += [
+                Case(f"jobs2-mem0-{n}-to-mem0", f"mem0 get_all {size} → mem0, --jobs 2", key, "mem0", "mem0",
+                     ["--to", "mem0", "-o", "OUT", "--jobs", "2"], "out.json", targets=["jobs", *speed]),
+                Case(f"jobs2-mem0-{n}-to-canonical-jsonl", f"mem0 get_all {size} → canonical JSON-L, --jobs 2", key,
+                     "mem0", "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT", "--jobs", "2"], "out.jsonl",
+                     targets=["jobs", *speed]),
+            ]
     out += [
         Case("canonical-1m-varied-to-mem0-jsonl", f"canonical {can} varied JSON-L → mem0 JSON-L", "canonical_varied",
              "canonical", "mem0", ["--to", "mem0", "--jsonl", "-o", "OUT"], "out.jsonl", targets=["floor", "rss"]),

@@ -339,6 +339,18 @@ def test_parts_with_other_headers_give_way(tmp_path):
     assert many == one
 
 
+def test_a_key_after_the_list_gives_way(tmp_path):
+    """``{"results": [...], "note": [1]}`` ends as one list does: the last part then reads ``note`` too,
+    and its header is not the first part's."""
+    rng = random.Random(55)
+    src = tmp_path / "doc.json"
+    src.write_text(json.dumps({"results": [_item(rng, i) for i in range(1500)], "note": [1]}))
+    assert parallel.list_span(str(src)) is not None
+    one, many, r1, r2 = _both_to(src, tmp_path, "mem0", False)
+    assert r2.info["jobs"]["serial"] == "part 2 read another header than part 1"
+    assert many == one and json.loads(many)["note"] == [1]
+
+
 @pytest.mark.parametrize("doc", [{"results": [], "relations": []}, {"count": 1, "results": []},
                                  {"results": [], "history": []}],
                          ids=["relations", "platform-page", "history"])
