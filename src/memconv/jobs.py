@@ -43,6 +43,7 @@ Measured on the 2-core benchmark machine: see ``benchmarks/run.py`` (the ``--job
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import random
@@ -125,8 +126,14 @@ def list_span(path: str) -> tuple[bytes, int, int] | None:
     """Where the items of a document that is one list under ``"results"`` lie: ``(opening, start,
     end)``, the bytes up to and including its ``[``, the offset after them and the offset of the
     closing ``]``; None for any other document, or one that may hold other top-level keys too
-    (``relations``, ``history``, memconv's ``memconv`` list: their quoted names anywhere in the bytes)."""
-    size = os.path.getsize(path)
+    (``relations``, ``history``, memconv's ``memconv`` list: their quoted names anywhere in the bytes).
+    Worked out once per file as it is (:func:`eligible` and :func:`run` both ask)."""
+    st = os.stat(path)
+    return _list_span(path, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _list_span(path: str, size: int, mtime_ns: int) -> tuple[bytes, int, int] | None:
     with open(path, "rb") as fh:
         head = fh.read(4096)
         m = _LIST_DOC.match(head)

@@ -28,13 +28,23 @@ def parse_ts(value: str | None) -> datetime | None:
 
 def iso_z(dt: datetime) -> str:
     """``2025-04-01T03:47:27.000Z``: UTC with milliseconds, as JavaScript's ``toISOString()``."""
-    return dt.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" -> "Z"
+
+
+_LAST: tuple[str | None, str | None] = (None, None)
 
 
 def to_iso_z(value: str | None) -> str | None:
-    """Re-format a source timestamp as :func:`iso_z`; None when it does not parse."""
+    """Re-format a source timestamp as :func:`iso_z`; None when it does not parse. (The last answer is
+    kept: a record's ``created_at`` and ``updated_at`` are often the same string.)"""
+    global _LAST
+    last = _LAST
+    if value == last[0] and value is not None:
+        return last[1]
     dt = parse_ts(value)
-    return iso_z(dt) if dt else None
+    out = iso_z(dt) if dt else None
+    _LAST = (value, out)
+    return out
 
 
 def now_iso_z() -> str:
