@@ -71,6 +71,10 @@ TARGETS = ("canonical", "mem0")
 SOURCES = ("canonical", "mem0")
 """Input formats whose JSON-L is one record a line, each read on its own."""
 
+ID_BUCKETS = 64
+"""A part's id fingerprints come back in this many shares (by their low bits); the parent holds one share
+of every part's in a set at a time: 1/64 of the ids, at about 60 bytes each."""
+
 MIN_PART_RECORDS = 128
 """A part with fewer records than this gives way to the serial run: a reader may warn about a whole
 stream's count, which no part sees (mem0: a ``get_all`` of exactly 20 or 100 items, its default caps),
@@ -297,7 +301,8 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
     """One worker's part (in its own process): read ``task``'s range, write it to ``task["out"]``.
 
     Returns ``{"report", "ids", "header", "give_way"}``: the part's report, its writer's id fingerprints
-    per collection (``array('q')`` bytes) and the header its reader made (JSON bytes); or ``give_way``,
+    per collection (:data:`ID_BUCKETS` shares of ``array('q')`` bytes) and the header its reader made
+    (JSON bytes); or ``give_way``,
     what made it stop at once (a warning, a header line inside the range, a record joined across the
     stream, a failure), and the parent stops the other parts and runs the serial conversion.
     """
@@ -320,10 +325,15 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
             fmt.write(_with_header(blank(stream, report, keep=task["keep_secrets"])), fh, opts)
         if watch.header_lines and inp.header_inside:
             raise GiveWay("holds a header line")
-        ids: dict[str, bytes] = {}
+        ids: dict[str, list[bytes]] = {}
         for guard in guards:
             for coll, fp in guard.seen.items():
-                ids[coll] = ids.get(coll, b"") + array("q", (h for h in fp.table if h)).tobytes()
+                buckets = [array("q") for _ in range(ID_BUCKETS)]
+                for h in fp.table:  # by their low bits, so that the parent compares a share at a time
+                    if h:
+                        buckets[h & (ID_BUCKETS - 1)].append(h)
+                got = ids.setdefault(coll, [b""] * ID_BUCKETS)
+                ids[coll] = [a + b.tobytes() for a, b in zip(got, buckets)]
         return {"report": Report(**{f: getattr(report, f) for f in ("read", "written", "placed", "losses",
                                                                       "warnings", "info")}),
                 "ids": ids, "header": watch.header, "give_way": None}
@@ -512,12 +522,13 @@ def _why_serial(results: list[dict[str, Any]], max_records: int) -> str | None:
             return f"part {i} holds fewer than {MIN_PART_RECORDS} records"
     if max_records and sum(sum(r["report"].read.values()) for r in results) > max_records:
         return "over --max-records"
-    from .uniqueids import Fingerprints
     for coll in {c for r in results for c in r["ids"]}:
-        seen = Fingerprints()
-        for res in results:  # a part's fingerprints are distinct: one met again is another part's
-            part = array("q")
-            part.frombytes(res["ids"].get(coll, b""))
-            if not all(seen.add_hash(h) for h in part):
-                return f"an id of {coll} in two parts"
+        for b in range(ID_BUCKETS):  # one share of the fingerprints in a set at a time (C-speed checks)
+            seen: set[int] = set()
+            for res in results:  # a part's fingerprints are distinct: one met again is another part's
+                part = array("q")
+                part.frombytes(res["ids"][coll][b] if coll in res["ids"] else b"")
+                if not seen.isdisjoint(part):
+                    return f"an id of {coll} in two parts"
+                seen.update(part)
     return None
