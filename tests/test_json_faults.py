@@ -391,3 +391,21 @@ def test_a_jsonl_whose_first_line_is_longer_than_a_peek(tmp_path, name, lines, n
     bundle = memconv.read(str(src))
     assert len(bundle.records) == n
     assert max(len(getattr(r, "text", None) or getattr(r, "value", "") or "") for r in bundle.records) >= 100_000
+
+
+# ---------------------------------------------------------------- the big-integer filter
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from memconv.jsonutil import BIG_INT_LITERAL, has_big_int  # noqa: E402
+
+_PIECES = st.sampled_from([b"0", b"1", b"9", b"12345", b" ", b"\t", b"\r\n", b"-", b":", b"[", b",", b'"', b"a",
+                           b".", b"e", b"{", b"1234567890123456789", b"99999999999999999999"])
+
+
+@given(st.lists(_PIECES, max_size=40).map(b"".join))
+def test_the_big_integer_filter_answers_as_its_pattern(data):
+    """``has_big_int``'s byte filter (digits made 0, white space and ``-`` deleted) never hides what the
+    pattern finds: its answer is the pattern's on any bytes."""
+    assert has_big_int(data) == (BIG_INT_LITERAL.search(data) is not None)

@@ -187,7 +187,7 @@ def unleak(obj: dict[str, Any], ctx: Ctx, path: str) -> dict[str, Any]:
     naming it and the count; later ones add to ``report.info["mem0_rest_leaks"]``.
     """
     meta = obj.get("metadata")
-    if not isinstance(meta, dict) or not any(k in meta for k in LEAKED_KEYS):
+    if not isinstance(meta, dict) or meta.keys().isdisjoint(LEAKED_KEYS):
         return obj
     meta = dict(meta)
     out = dict(obj)

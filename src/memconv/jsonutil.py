@@ -58,9 +58,20 @@ BIG_INT_LITERAL = re.compile(rb"[:\[,]\s*-?[0-9]{19}")
 beyond 64 bits, which orjson would make a float and ijson's C backend refuses."""
 
 
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_RUNS = tuple(c + b"0" * 19 for c in (b":", b"[", b","))
+
+
 def has_big_int(data: bytes) -> bool:
     """True when ``data`` may hold a JSON integer of 19 or more digits (a digit run inside a string
-    right after ``: `` also counts; that only costs speed)."""
+    right after ``: `` also counts; that only costs speed).
+
+    A byte filter runs first, at C speed: every digit made ``0``, white space and ``-`` deleted, then
+    ``:``, ``[`` or ``,`` followed by 19 zeros searched for. Whatever :data:`BIG_INT_LITERAL` matches
+    passes it, so the pattern itself is searched only where the filter found something."""
+    flat = data.translate(_DIGITS_AS_ZERO, b" \t\r\n-")
+    if not any(run in flat for run in _RUNS):
+        return False
     return BIG_INT_LITERAL.search(data) is not None
 
 
