@@ -13,6 +13,7 @@ Writes:
                                                   (floats, unicode), texts of 6-30 words in several scripts,
                                                   optional keys present or absent at random (seeded)
   canonical_1m_varied.jsonl                       the varied mem0 items as canonical JSON-L records
+  mem0_1m_varied.jsonl                            the varied mem0 items as mem0 JSON-L, one item a line
 ``--small`` writes one tenth of each, for a quick run.
 """
 
@@ -107,6 +108,16 @@ def write_mem0_varied(path: str, n: int, seed: int = 20261207) -> None:
         for i in range(n):
             f.write((b",\n" if i else b"\n") + orjson.dumps(varied_item(i, rng)))
         f.write(b"\n]}\n")
+
+
+def write_mem0_varied_lines(path: str, n: int, seed: int = 20261207) -> None:
+    """The same items as :func:`write_mem0_varied`, one a line (mem0 JSON-L, as ``--jsonl`` writes it)."""
+    import random
+
+    rng = random.Random(seed)
+    with open(path, "wb") as f:
+        for i in range(n):
+            f.write(orjson.dumps(varied_item(i, rng)) + b"\n")
 
 
 def write_canonical_varied(path: str, n: int, seed: int = 20261207) -> None:
@@ -218,6 +229,7 @@ def main() -> None:
         ("mem0_get_all_200k_varied.json", lambda p: write_mem0_varied(p, 200_000 // k)),
         ("mem0_get_all_1m_varied.json", lambda p: write_mem0_varied(p, 1_000_000 // k)),
         ("canonical_1m_varied.jsonl", lambda p: write_canonical_varied(p, 1_000_000 // k)),
+        ("mem0_1m_varied.jsonl", lambda p: write_mem0_varied_lines(p, 1_000_000 // k)),
     ]
     for name, fn in jobs:
         path = os.path.join(args.out, name)

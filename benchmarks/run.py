@@ -60,6 +60,7 @@ FILES = {
     "mem0_200k_varied": "mem0_get_all_200k_varied.json",
     "mem0_1m_varied": "mem0_get_all_1m_varied.json",
     "canonical_varied": "canonical_1m_varied.jsonl",
+    "mem0_lines_varied": "mem0_1m_varied.jsonl",
 }
 
 # The floor child: read the bytes, orjson.loads, orjson.dumps, write the bytes; or, for JSON-L, the
@@ -242,6 +243,12 @@ def cases(small: bool) -> list[Case]:
                      targets=["jobs", *speed]),
             ]
     out += [
+        Case("mem0-jsonl-1m-varied-to-canonical-jsonl", f"mem0 {can} varied JSON-L → canonical JSON-L",
+             "mem0_lines_varied", "mem0", "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT"], "out.jsonl",
+             targets=["floor", "rss"]),
+        Case("jobs2-mem0-jsonl-1m-varied-to-canonical-jsonl", f"mem0 {can} varied JSON-L → canonical JSON-L, --jobs 2",
+             "mem0_lines_varied", "mem0", "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT", "--jobs", "2"],
+             "out.jsonl", targets=["jobs"]),
         Case("canonical-1m-varied-to-mem0-jsonl", f"canonical {can} varied JSON-L → mem0 JSON-L", "canonical_varied",
              "canonical", "mem0", ["--to", "mem0", "--jsonl", "-o", "OUT"], "out.jsonl", targets=["floor", "rss"]),
         Case("jobs2-canonical-1m-varied-to-mem0-jsonl", f"canonical {can} varied JSON-L → mem0 JSON-L, --jobs 2",
