@@ -260,8 +260,9 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
     """Read a large document with ijson, one element at a time (``shape`` from :func:`sniff`).
 
     The top-level keys before the big list (Platform ``count``/``next``, the migration file's
-    ``version``/``source``) come from the first :data:`HEAD_BYTES`; ``relations`` from a second pass
-    and memconv's ``history`` list from a third.
+    ``version``/``source``) come from the first :data:`HEAD_BYTES`; ``relations``, memconv's ``history``
+    and ``memconv`` lists each from a pass of their own, run only when the quoted key occurs in the bytes
+    (:func:`memconv.jsonutil.top_keys_twice` counts them in the byte scan it makes anyway).
     """
     head = inp.peek(HEAD_BYTES).lstrip(BOM + b" \t\r\n")
     with open_skip_bom(inp) as fh:
