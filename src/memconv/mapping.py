@@ -134,7 +134,8 @@ class MappingTable:
                                            for n in self._lost_fields.get(kind, ())]
         values = record.__dict__
         for name, default in checks:
-            if _is_set(values[name], default):
+            value = values[name]
+            if value is not None and _is_set(value, default):  # None (most fields, most records): no call
                 reason = next((r.note for r in self.rows if r.kind == kind and r.field == name), "")
                 report.lost(kind, name, reason or f"{self.target} has no field for it")
         if not self.keeps_extras_of(kind):

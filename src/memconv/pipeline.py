@@ -479,15 +479,18 @@ def _with_header(records: Iterable[Any]) -> Iterator[Any]:
         UsageError: an item that is neither a model nor a dict, or a dict that is no canonical record
             (its position, the field and what was expected).
     """
-    it = (_as_item(x, n) for n, x in enumerate(records))
+    it = iter(records)
     first = next(it, None)
     if first is None:
         yield Header()
         return
+    first = _as_item(first, 0)
     if not isinstance(first, Header):
         yield Header()
     yield first
-    yield from it
+    models = (Base, Header)
+    for n, x in enumerate(it, 1):  # a model (what every reader yields) passes as it is, without a call
+        yield x if isinstance(x, models) else _as_item(x, n)
 
 
 def _as_item(x: Any, n: int) -> Any:
