@@ -375,3 +375,25 @@ def test_a_range_reads_and_seeks_as_one_stream(tmp_path):
         for at in (0, 1, 2, 5000, len(whole) - 1):
             fh.seek(at)
             assert fh.tell() == at and fh.read(7) == whole[at:at + 7]
+
+
+def test_cut_list_cuts_between_items_and_gives_up_past_its_bound(tmp_path, monkeypatch):
+    """Each range runs from an item's ``{`` to its ``}``; the items of all ranges are the list's. Where no
+    ``},{`` follows within MAX_CUT_SCAN bytes (one vast item), that cut is given up: fewer ranges, and
+    nothing read whole."""
+    items = [{"id": str(i), "memory": "x" * (i % 50)} for i in range(400)]
+    p = _get_all(tmp_path / "doc.json", items, indent=1)
+    opening, start, end = parallel.list_span(str(p))
+    data = p.read_bytes()
+    for n in (2, 3, 7):
+        ranges = parallel.cut_list(str(p), n, start, end)
+        assert len(ranges) == n
+        got = [x for a, b in ranges for x in json.loads(b"[" + data[a:b] + b"]")]
+        assert got == items
+        assert all(data[a:a + 1] == b"{" or a == start for a, _ in ranges)
+    vast = _get_all(tmp_path / "vast.json", [{"id": "a", "memory": "m"}, {"id": "b", "memory": "y" * 200_000},
+                                             {"id": "c", "memory": "m"}])
+    _, start, end = parallel.list_span(str(vast))
+    assert len(parallel.cut_list(str(vast), 2, start, end)) == 2  # the cut after b, 100 KB on
+    monkeypatch.setattr(parallel, "MAX_CUT_SCAN", 1 << 12)
+    assert parallel.cut_list(str(vast), 2, start, end) == [(start, end)]

@@ -71,6 +71,10 @@ TARGETS = ("canonical", "mem0")
 SOURCES = ("canonical", "mem0")
 """Input formats whose JSON-L is one record a line, each read on its own."""
 
+MAX_CUT_SCAN = 16 << 20
+"""How far past a cut's place (16 MiB) :func:`cut_list` looks for the next ``},{`` before it gives up that
+cut (fewer, larger parts), so that one vast item is never read into memory whole."""
+
 ID_BUCKETS = 64
 """A part's id fingerprints come back in this many shares (by their low bits); the parent holds one share
 of every part's in a set at a time: 1/64 of the ids, at about 60 bytes each."""
@@ -193,12 +197,12 @@ def cut_list(path: str, n: int, start: int, end: int) -> list[tuple[int, int]]:
             at = max(start + (end - start) * k // n, cuts[-1][1] if cuts else start)
             fh.seek(at)
             window, m = b"", None
-            while m is None:  # the first "},{" after ``at`` (an item may be large: read on)
+            while m is None:  # the first "},{" after ``at`` (an item may be large: read on, up to a bound)
                 more = fh.read(1 << 16)
-                if not more or at + len(window) >= end:
+                if not more or at + len(window) >= end or len(window) >= MAX_CUT_SCAN:
                     break
                 window += more
-                m = _BETWEEN.search(window)
+                m = _BETWEEN.search(window, max(0, len(window) - len(more) - 64))
             if m is None or at + m.end() >= end:
                 break
             cuts.append((at + m.start() + 1, at + m.end() - 1))
