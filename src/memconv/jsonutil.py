@@ -461,19 +461,6 @@ def _surrogate_error(fh: BinaryIO, origin: int, name: str, offset: int, esc: str
                         + EXPECTED["surrogate"].replace("{esc}", esc))
 
 
-def contains(fh: BinaryIO, needle: bytes) -> bool:
-    """Whether the bytes of ``fh`` contain ``needle`` (read 1 MiB at a time): a byte search, far
-    cheaper than a parse, that lets a reader skip a streamed pass over a key that is not there."""
-    tail = b""
-    while True:
-        chunk = fh.read(1 << 20)
-        if not chunk:
-            return False
-        if needle in tail + chunk[:len(needle)] or needle in chunk:
-            return True
-        tail = chunk[-len(needle):]
-
-
 def ijson_backend(big_ints: bool) -> Any:
     """ijson's C backend, or its pure-Python one when the input holds integers beyond 64 bits
     (the C backend refuses them with "integer overflow")."""
