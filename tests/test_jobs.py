@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import memconv
-from memconv import jobs as parallel
+from memconv import jobs as parallel, registry
 from memconv.errors import InputInvalid
 
 from helpers import run_cli
@@ -244,6 +244,7 @@ def test_a_signal_while_workers_run_stops_them_and_leaves_nothing(tmp_path, sig,
 # ---------------------------------------------------------------- mem0 inputs: get_all documents and JSON-L
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+MEM0 = registry.get("mem0")
 REAL_ITEM = json.loads((SHARED / "fixtures" / "mem0" / "get_all_v11.json").read_text())["results"][0]
 
 
@@ -317,7 +318,7 @@ def test_a_cut_inside_an_item_or_a_string_gives_way(tmp_path, where):
     items = [_item(rng, i, **over) for i in range(400)]
     src = _get_all(tmp_path / "get_all.json", items)
     data = src.read_bytes()
-    (start, end), = [parallel.list_span(str(src))[1:]]
+    (start, end), = [parallel.list_span(str(src), *MEM0.listed_document)[1:]]
     ranges = parallel.cut_list(str(src), 2, start, end)
     assert len(ranges) == 2
     with pytest.raises(ValueError):  # the cut is not between two items: the first part is no list
@@ -345,7 +346,7 @@ def test_a_key_after_the_list_gives_way(tmp_path):
     rng = random.Random(55)
     src = tmp_path / "doc.json"
     src.write_text(json.dumps({"results": [_item(rng, i) for i in range(1500)], "note": [1]}))
-    assert parallel.list_span(str(src)) is not None
+    assert parallel.list_span(str(src), *MEM0.listed_document) is not None
     one, many, r1, r2 = _both_to(src, tmp_path, "mem0", False)
     assert r2.info["jobs"]["serial"] == "part 2 read another header than part 1"
     assert many == one and json.loads(many)["note"] == [1]
@@ -359,7 +360,7 @@ def test_a_mem0_document_of_more_than_one_list_is_not_cut(tmp_path, doc):
     doc = {k: [_item(rng, i) for i in range(300)] if k == "results" else v for k, v in doc.items()}
     src = tmp_path / "doc.json"
     src.write_text(json.dumps(doc))
-    assert parallel.list_span(str(src)) is None
+    assert parallel.list_span(str(src), *MEM0.listed_document) is None
     r = memconv.convert(str(src), "mem0", str(tmp_path / "o.json"), jobs=2)
     assert r.info["jobs"]["workers"] == 1 and r.info["jobs"]["serial"].startswith("only JSON-L")
 
@@ -383,7 +384,7 @@ def test_cut_list_cuts_between_items_and_gives_up_past_its_bound(tmp_path, monke
     nothing read whole."""
     items = [{"id": str(i), "memory": "x" * (i % 50)} for i in range(400)]
     p = _get_all(tmp_path / "doc.json", items, indent=1)
-    opening, start, end = parallel.list_span(str(p))
+    opening, start, end = parallel.list_span(str(p), *MEM0.listed_document)
     data = p.read_bytes()
     for n in (2, 3, 7):
         ranges = parallel.cut_list(str(p), n, start, end)
@@ -393,7 +394,7 @@ def test_cut_list_cuts_between_items_and_gives_up_past_its_bound(tmp_path, monke
         assert all(data[a:a + 1] == b"{" or a == start for a, _ in ranges)
     vast = _get_all(tmp_path / "vast.json", [{"id": "a", "memory": "m"}, {"id": "b", "memory": "y" * 200_000},
                                              {"id": "c", "memory": "m"}])
-    _, start, end = parallel.list_span(str(vast))
+    _, start, end = parallel.list_span(str(vast), *MEM0.listed_document)
     assert len(parallel.cut_list(str(vast), 2, start, end)) == 2  # the cut after b, 100 KB on
     monkeypatch.setattr(parallel, "MAX_CUT_SCAN", 1 << 12)
     assert parallel.cut_list(str(vast), 2, start, end) == [(start, end)]

@@ -29,7 +29,7 @@ from .openmemory import read_openmemory_zip
 from .reader import read_document, read_jsonl
 from .records import line_kind
 from .shape import HISTORY_KEYS, ITEM_CORE, ITEM_OPTIONAL, MIGRATION_KIND, OPENMEMORY_MARKERS, SYSTEM
-from .writer import write_mem0
+from .writer import DOCUMENT_FRAME, write_mem0
 
 _FOREIGN_KEYS = ("agents", "core_memory", "in_context_message_indices", "sessions", "observations", "format")
 """Top-level keys of other formats' documents (Letta, AgentMemory ExportData, canonical JSON)."""
@@ -161,6 +161,8 @@ class Mem0Format(Format):
 
     name = "mem0"
     line_form = True
+    listed_document = ("results", ("relations", "history", EMBED_KEY))
+    document_frame = DOCUMENT_FRAME
     title = "mem0 get_all/search/get/history JSON, JSON-L, Platform pages, OpenMemory backups"
     system = "mem0"
     extensions = (".json", ".jsonl", ".zip")

@@ -79,6 +79,13 @@ VERSIONS = ("v1.1", "v1.0")
 """What ``--target-version`` accepts: mem0's ``MemoryConfig.version`` output shapes."""
 DEFAULT_VERSION = "v1.1"
 
+RESULTS_OPEN = b'{"results":['
+"""How the v1.1 document opens (:meth:`_Writer.open_results`)."""
+
+DOCUMENT_FRAME = (RESULTS_OPEN + b"\n", b"\n]}\n")
+"""What a v1.1 document of items alone puts around them (the first item follows a newline, the rest
+``,\n``; ``finish`` closes the list and the object): :attr:`memconv.format.Format.document_frame`."""
+
 _MARKERS = frozenset({"$order", "$int", "$dest"})
 """This adapter's markers in a record's extras: not keys of the mem0 object."""
 
@@ -212,7 +219,7 @@ class _Writer:
         self.n_items += 1
 
     def open_results(self) -> None:
-        self.out.write(b"[" if self.version == "v1.0" else b'{"results":[')
+        self.out.write(b"[" if self.version == "v1.0" else RESULTS_OPEN)
         if self.pending is not None:
             self.out.write(b"\n" + self.pending)
             self.pending = None
@@ -578,5 +585,5 @@ def write_mem0(items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> No
     _Writer(out, options).run(items)
 
 
-__all__ = ["write_mem0", "choose_version", "mem0_id", "md5_hex", "restore", "VERSIONS", "DEFAULT_VERSION",
+__all__ = ["write_mem0", "DOCUMENT_FRAME", "choose_version", "mem0_id", "md5_hex", "restore", "VERSIONS", "DEFAULT_VERSION",
            "OPENMEMORY"]

@@ -134,6 +134,15 @@ class Format:
     samples: ClassVar[tuple[str, ...]] = ()
     """Paths of small sample files of this format, for the contract suite (``tests/test_contract.py``)
     that every registered format passes; a plugin lists its own (the built-ins' are in ``fixtures/``)."""
+    listed_document: ClassVar[tuple[str, tuple[str, ...]] | None] = None
+    """A document the reader takes that may be one list under one top-level key, and nothing else
+    (mem0's ``get_all``: ``("results", ("relations", "history", "memconv"))``): that key, and the other
+    top-level keys the reader also reads. ``--jobs`` cuts such a document between its items when none of
+    the others occurs in it (:mod:`memconv.jobs`). None: no such document."""
+    document_frame: ClassVar[tuple[bytes, bytes] | None] = None
+    """What the writer's default document form puts before the first item and after the last when it
+    writes items in stream order joined by ``,\n`` and nothing else (mem0's ``get_all`` v1.1): ``--jobs``
+    joins its parts' items between them (:mod:`memconv.jobs`). None: parts of that form are not joined."""
     writes_folder: ClassVar[bool] = False
     """True when ``-o`` may name a folder that the adapter writes whole: :meth:`is_folder_output` says
     which paths are folders, :meth:`stage_folder` writes one beside its destination."""

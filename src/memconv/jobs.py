@@ -84,14 +84,9 @@ MIN_PART_RECORDS = 128
 stream's count, which no part sees (mem0: a ``get_all`` of exactly 20 or 100 items, its default caps),
 and with this many in every part the whole holds more."""
 
-DOCUMENT_FRAMES = {"mem0": (b'{"results":[\n', b"\n]}\n")}
-"""The opening and closing the target's document form puts around items written in stream order
-(joined by ``,\n``): mem0 ``get_all`` v1.1 (``adapters/mem0/writer.py``). A part whose output is not
-framed so gives way to the serial run."""
-
-_LIST_DOC = re.compile(rb'(?:\xef\xbb\xbf)?[ \t\r\n]*\{[ \t\r\n]*"results"[ \t\r\n]*:[ \t\r\n]*\[')
-_LIST_END = re.compile(rb'\][ \t\r\n]*\}[ \t\r\n]*\Z')
-_BETWEEN = re.compile(rb'\}[ \t\r\n]*,[ \t\r\n]*\{')
+_WS = rb"[ \t\r\n]*"
+_LIST_END = re.compile(rb"\]" + _WS + rb"\}" + _WS + rb"\Z")
+_BETWEEN = re.compile(rb"\}" + _WS + rb"," + _WS + rb"\{")
 
 
 def default_jobs() -> int:
@@ -103,12 +98,14 @@ def default_jobs() -> int:
     return max(1, min(n, MAX_JOBS))
 
 
-def eligible(jobs: int, inputs: list[Any], source: Any, target: str, *, jsonl: bool, strategy: str | None,
+def eligible(jobs: int, inputs: list[Any], source: Any, target: Any, *, jsonl: bool, strategy: str | None,
              selecting: bool, options: dict[str, Any], target_version: str | None = None) -> str | None:
     """Why this conversion (asked for with ``jobs`` > 1) runs in one process (a short reason), or None
     when :func:`run` may cut it.
 
-    ``inputs``: the :class:`~memconv.io.Input` objects; ``source``: the detected input format.
+    ``inputs``: the :class:`~memconv.io.Input` objects; ``source``, ``target``: the detected input
+    format and the output's (:class:`~memconv.format.Format`: their ``listed_document`` and
+    ``document_frame`` say which documents are cut and joined).
     """
     if len(inputs) != 1 or not isinstance(inputs[0], Input) or inputs[0].path is None or inputs[0].is_dir:
         return "not one local file"
@@ -118,10 +115,11 @@ def eligible(jobs: int, inputs: list[Any], source: Any, target: str, *, jsonl: b
     if (inp.size() or 0) < MIN_BYTES:
         return f"under {MIN_BYTES >> 20} MiB"
     lines = source.name in SOURCES and _is_lines(inp)
-    listed = not lines and source.name == "mem0" and list_span(str(inp.path)) is not None
+    listed = not lines and source.listed_document is not None and \
+        list_span(str(inp.path), *source.listed_document) is not None
     if not lines and not listed:
         return "only JSON-L (canonical or mem0) and a mem0 get_all of one list are cut into ranges"
-    if target not in TARGETS or not (jsonl or (target == "mem0" and source.name == "mem0")):
+    if target.name not in TARGETS or not (jsonl or (target.name == source.name and target.document_frame)):
         return "the target's line form (--jsonl, canonical or mem0), or mem0's document form from mem0, only"
     if strategy or selecting or options.get("split"):
         return "--strategy, --split and the selection options see the whole stream"
@@ -130,21 +128,24 @@ def eligible(jobs: int, inputs: list[Any], source: Any, target: str, *, jsonl: b
     return None
 
 
-def list_span(path: str) -> tuple[bytes, int, int] | None:
-    """Where the items of a document that is one list under ``"results"`` lie: ``(opening, start,
-    end)``, the bytes up to and including its ``[``, the offset after them and the offset of the
-    closing ``]``; None for any other document, or one that may hold other top-level keys too
-    (``relations``, ``history``, memconv's ``memconv`` list: their quoted names anywhere in the bytes).
-    Worked out once per file as it is (:func:`eligible` and :func:`run` both ask)."""
+def list_span(path: str, key: str, others: tuple[str, ...]) -> tuple[bytes, int, int] | None:
+    """Where the items of a document that is one list under ``key`` lie (a format's
+    :attr:`~memconv.format.Format.listed_document`): ``(opening, start, end)``, the bytes up to and
+    including its ``[``, the offset after them and the offset of the closing ``]``; None for any other
+    document, or one that may hold one of the ``others`` top-level keys too (their quoted names anywhere
+    in the bytes). Worked out once per file as it is (:func:`eligible` and :func:`run` both ask)."""
     st = os.stat(path)
-    return _list_span(path, st.st_size, st.st_mtime_ns)
+    return _list_span(path, key, others, st.st_size, st.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=4)
-def _list_span(path: str, size: int, mtime_ns: int) -> tuple[bytes, int, int] | None:
+def _list_span(path: str, key: str, others: tuple[str, ...], size: int,
+               mtime_ns: int) -> tuple[bytes, int, int] | None:
+    quoted = re.escape(b'"' + key.encode() + b'"')
+    opening = re.compile(rb"(?:\xef\xbb\xbf)?" + _WS + rb"\{" + _WS + quoted + _WS + rb":" + _WS + rb"\[")
     with open(path, "rb") as fh:
         head = fh.read(4096)
-        m = _LIST_DOC.match(head)
+        m = opening.match(head)
         if m is None:
             return None
         fh.seek(max(0, size - 4096))
@@ -154,8 +155,8 @@ def _list_span(path: str, size: int, mtime_ns: int) -> tuple[bytes, int, int] | 
             return None
     from .jsonutil import quoted_counts
 
-    found = quoted_counts(lambda: open(path, "rb"), ("results", "relations", "history", "memconv"))
-    if found["results"] != 1 or found["relations"] or found["history"] or found["memconv"]:
+    found = quoted_counts(lambda: open(path, "rb"), (key, *others))
+    if found[key] != 1 or any(found[k] for k in others):
         return None
     return head[:m.end()], m.end(), size - len(tail) + e.start()
 
@@ -396,28 +397,28 @@ def _hash_seed(seed: str) -> Iterator[None]:
             os.environ["PYTHONHASHSEED"] = old
 
 
-def run(jobs: int, inp: Input, source: str, to: str, scratch: str, *, target_version: str | None,
+def run(jobs: int, inp: Input, source: Any, target: Any, scratch: str, *, target_version: str | None,
         timestamp: str | None, jsonl: bool, keep_secrets: bool, output_path: str | None, max_records: int,
         options: dict[str, Any]) -> tuple[Callable[[BinaryIO, Report], None] | None, int, str | None]:
-    """Convert ``inp`` (of format ``source``, which :func:`eligible` accepted) in ``jobs`` worker
-    processes into parts under ``scratch``.
+    """Convert ``inp`` (of format ``source`` to format ``target``, :class:`~memconv.format.Format` objects
+    :func:`eligible` accepted) in ``jobs`` worker processes into parts under ``scratch``.
 
     Returns:
         ``(join, workers, None)``: ``join(out, report)`` writes the joined output to ``out`` and adds the
         parts' reports to ``report``; or ``(None, 1, why)`` when the serial run must do the conversion
         (``why`` says what the parts met).
     """
-    path = str(inp.path)
-    span = list_span(path) if source == "mem0" and not _is_lines(inp) else None
-    if span is not None:  # a mem0 document of one list: each part is a document of some of its items
+    path, to = str(inp.path), target.name
+    span = list_span(path, *source.listed_document) if source.listed_document and not _is_lines(inp) else None
+    if span is not None:  # a document of one list: each part is a document of some of its items
         prefix, suffix = span[0], b"]}"
         ranges = cut_list(path, jobs, span[1], span[2])
     else:
-        prefix, suffix = _header_line(path) if source == "canonical" else b"", b""
+        prefix, suffix = _header_line(path) if source.name == "canonical" else b"", b""
         ranges = cut(path, jobs, len(prefix))
     if len(ranges) < 2:
         return None, 1, "one range"
-    tasks = [{"path": path, "start": a, "end": b, "prefix": prefix, "suffix": suffix, "from": source, "to": to,
+    tasks = [{"path": path, "start": a, "end": b, "prefix": prefix, "suffix": suffix, "from": source.name, "to": to,
               "out": os.path.join(scratch, f"part-{i:04d}"), "target_version": target_version,
               "timestamp": timestamp, "jsonl": jsonl, "output_path": output_path, "options": dict(options),
               "keep_secrets": keep_secrets} for i, (a, b) in enumerate(ranges)]
@@ -425,7 +426,7 @@ def run(jobs: int, inp: Input, source: str, to: str, scratch: str, *, target_ver
         results = _map(tasks)
     except (OSError, RuntimeError) as e:  # no processes to be had, or one died (BrokenProcessPool)
         return None, 1, f"workers could not run ({e})"
-    frame = DOCUMENT_FRAMES.get(to, (b"", b"")) if not jsonl else (b"", b"")
+    frame = target.document_frame if not jsonl and target.document_frame else (b"", b"")
     why = _why_serial(results, max_records) or _unframed(tasks, *frame)
     if why:
         return None, 1, why

@@ -614,14 +614,14 @@ def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, 
     source = registry.get(from_) if from_ else registry.detect(inputs[0]) if len(inputs) == 1 and \
         isinstance(inputs[0], Input) else None
     why = "several inputs" if source is None else "read options" if read_opts else parallel.eligible(
-        jobs, inputs, source, fmt.name, jsonl=write_kw["jsonl"], strategy=write_kw["strategy"],
+        jobs, inputs, source, fmt, jsonl=write_kw["jsonl"], strategy=write_kw["strategy"],
         selecting=selecting, options=write_kw["options"], target_version=write_kw["target_version"])
     if why is None:
         real = resolve(out) if out != "-" else out
         folder = os.path.dirname(real) or "." if out != "-" and not is_special(real) else None
         scratch = temp_dir(folder) if folder else tempfile.mkdtemp(prefix=f".{tag()}", suffix=".d")
         try:
-            join, workers, why = parallel.run(jobs, inputs[0], source.name, fmt.name, scratch,
+            join, workers, why = parallel.run(jobs, inputs[0], source, fmt, scratch,
                                               target_version=write_kw["target_version"],
                                               timestamp=write_kw["timestamp"], jsonl=write_kw["jsonl"],
                                               keep_secrets=write_kw["keep_secrets"],
