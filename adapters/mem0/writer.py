@@ -585,5 +585,5 @@ def write_mem0(items: Iterable[Any], out: BinaryIO, options: WriteOptions) -> No
     _Writer(out, options).run(items)
 
 
-__all__ = ["write_mem0", "DOCUMENT_FRAME", "choose_version", "mem0_id", "md5_hex", "restore", "VERSIONS", "DEFAULT_VERSION",
-           "OPENMEMORY"]
+__all__ = ["write_mem0", "DOCUMENT_FRAME", "choose_version", "mem0_id", "md5_hex", "restore", "VERSIONS",
+           "DEFAULT_VERSION", "OPENMEMORY"]

@@ -343,9 +343,14 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
                                                                       "warnings", "info")}),
                 "ids": ids, "header": watch.header, "give_way": None}
     except GiveWay as e:  # what the serial run must decide: stop here, at once
-        return {"report": None, "ids": {}, "header": None, "give_way": str(e)}
+        return _gave_way(str(e))
     except Exception as e:  # noqa: BLE001 - any failure: the serial run reports it properly
-        return {"report": None, "ids": {}, "header": None, "give_way": f"failed ({type(e).__name__})"}
+        return _gave_way(f"failed ({type(e).__name__})")
+
+
+def _gave_way(why: str) -> dict[str, Any]:
+    """A part's result when it stopped (:func:`_work`): ``why`` and nothing else."""
+    return {"report": None, "ids": {}, "header": None, "give_way": why}
 
 
 class GiveWay(Exception):
@@ -493,7 +498,7 @@ def _map(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if done.result()["give_way"]:
                 stop = True
                 break
-        return [f.result() if f.done() and not f.cancelled() else {"report": None, "ids": {}, "header": None, "give_way": "stopped"}
+        return [f.result() if f.done() and not f.cancelled() else _gave_way("stopped")
                 for f in futures] if stop else [f.result() for f in futures]
     except BaseException:
         stop = True
