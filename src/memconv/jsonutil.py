@@ -60,9 +60,8 @@ beyond 64 bits, which orjson would make a float and ijson's C backend refuses.""
 
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _RUNS = tuple(c + b"0" * 19 for c in (b":", b"[", b","))
-
-
 _WINDOW = 1 << 14
+"""Bytes :func:`has_big_int` filters at a time (its copies stay this small)."""
 
 
 def has_big_int(data: bytes) -> bool:
