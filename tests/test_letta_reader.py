@@ -224,6 +224,25 @@ def test_streamed_read_equals_whole_read(path, monkeypatch):
     assert streamed == whole
 
 
+def test_streamed_read_keeps_agent_keys_that_start_with_messages(tmp_path, monkeypatch):
+    """The streamed pass 1 drops message bodies by their JSON path; an agent key that only starts
+    with "messages" (a newer Letta's or a client's addition) is not a message and must survive."""
+    from memconv.adapters import letta
+
+    doc = json.loads((LETTA / "letta-tests__test_agent.af").read_text())
+    doc["agents"][0]["messages_note"] = {"kept": [1, 2]}
+    doc["agents"][0]["messagesX"] = "also kept"
+    p = tmp_path / "extra.af"
+    p.write_text(json.dumps(doc))
+    whole = [r.model_dump() for r in memconv.read(p).records]
+    monkeypatch.setattr(letta, "STREAM_BYTES", 0)
+    streamed = [r.model_dump() for r in memconv.read(p).records]
+    assert streamed == whole
+    agent = next(r for r in streamed if r["kind"] == "agent")
+    assert agent["extras"]["letta"]["messages_note"] == {"kept": [1, 2]}
+    assert agent["extras"]["letta"]["messagesX"] == "also kept"
+
+
 def test_streamed_truncated_file_is_invalid(tmp_path, monkeypatch):
     from memconv.adapters import letta
 

@@ -45,19 +45,21 @@ def light_document(inp: Input, report: Any = None) -> dict[str, Any]:
         InputInvalid / InputUnreadable: not JSON, or not UTF-8 (line and column).
     """
     builder = ijson.ObjectBuilder(map_type=DupDict)
+    build = builder.event
+    item, item_id, inside = MSG_PREFIX + ".item", MSG_PREFIX + ".item.id", MSG_PREFIX + ".item."
+    scalar = ("string", "number", "null", "boolean")
     with _open(inp) as fh:
         try:
+            # Most events are inside a message (its content, tool calls...): the first test drops them,
+            # keeping only the message's own id. An agent key that merely starts with "messages"
+            # ("messages_note") is not a message and is kept.
             for prefix, event, value in ijson.parse(fh, use_float=True):
-                if prefix.startswith(MSG_PREFIX) and prefix != MSG_PREFIX:
-                    # inside agents[i].messages: keep only each message's id
-                    if prefix == MSG_PREFIX + ".item":
-                        if event != "map_key":  # the message's own start/end (or a scalar)
-                            builder.event(event, value)
-                    elif prefix == MSG_PREFIX + ".item.id" and event in ("string", "number", "null", "boolean"):
-                        builder.event("map_key", "id")
-                        builder.event(event, value)
-                    continue
-                builder.event(event, value)
+                if prefix.startswith(inside):
+                    if prefix == item_id and event in scalar:
+                        build("map_key", "id")
+                        build(event, value)
+                elif prefix != item or event != "map_key":  # a message's own start/end (or a scalar)
+                    build(event, value)
         except (ijson.JSONError, UnicodeDecodeError) as e:
             raise json_error(inp, e) from None
     jsonutil.check_dups(builder.value, report, inp.name, "")
