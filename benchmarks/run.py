@@ -43,6 +43,9 @@ MEMLINK_PY = os.path.join(PEER_DIR, ".venv", "bin", "python")
 MB = 1e6
 RSS_BOUND_MB = 100.0
 FLOOR_BOUND = 2.5
+FLOOR_BOUND_WIDE = 3.0
+"""The issue's bound for the conversions that split records across files or sessions: mem0 → AgentMemory
+``--split``, Letta → AgentMemory ``--split``, AgentMemory ``ExportData`` → canonical JSON-L."""
 PEER_SPEEDUP = 4.0
 JOBS_SPEEDUP = 1.6
 """``--jobs 2`` against ``--jobs 1`` on the same input (issue 13's target on a 2-core machine)."""
@@ -61,6 +64,8 @@ FILES = {
     "mem0_1m_varied": "mem0_get_all_1m_varied.json",
     "canonical_varied": "canonical_1m_varied.jsonl",
     "mem0_lines_varied": "mem0_1m_varied.jsonl",
+    "letta_varied": "letta_100k_messages_varied.af",
+    "agentmemory_varied": "agentmemory_50k_500k_varied.json",
 }
 
 # The floor child: read the bytes, orjson.loads, orjson.dumps, write the bytes; or, for JSON-L, the
@@ -222,6 +227,7 @@ def cases(small: bool) -> list[Case]:
         n = ("200k" if key.startswith("mem0_200k") else "1m") + ("-varied" if varied else "")
         size = f"{size} {'varied' if varied else 'uniform'}"
         speed = ["floor", "rss"] if key.startswith("mem0_200k") else ["rss"]
+        wide = ["floor3", "rss"] if key.startswith("mem0_200k") else ["rss"]
         out += [
             Case(f"mem0-{n}-to-mem0", f"mem0 get_all {size} → mem0", key, "mem0", "mem0",
                  ["--to", "mem0", "-o", "OUT"], "out.json",
@@ -229,7 +235,7 @@ def cases(small: bool) -> list[Case]:
             Case(f"mem0-{n}-to-canonical-jsonl", f"mem0 get_all {size} → canonical JSON-L", key, "mem0",
                  "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT"], "out.jsonl", targets=speed),
             Case(f"mem0-{n}-to-agentmemory-split", f"mem0 get_all {size} → agentmemory --split", key, "mem0",
-                 "agentmemory", ["--to", "agentmemory", "--split", "-o", "OUT"], "out.json", targets=speed),
+                 "agentmemory", ["--to", "agentmemory", "--split", "-o", "OUT"], "out.json", targets=wide),
         ]
         if key.startswith("mem0_200k"):
             out.append(Case(f"memlink-mem0-{n}-to-mem0", f"peer: memlink mem0 {size} → mem0", key, "mem0", "mem0",
@@ -262,17 +268,24 @@ def cases(small: bool) -> list[Case]:
              targets=["floor", "rss"]),
         Case("canonical-1m-to-mem0-jsonl", f"canonical {can} uniform JSON-L → mem0 JSON-L", "canonical", "canonical",
              "mem0", ["--to", "mem0", "--jsonl", "-o", "OUT"], "out.jsonl", targets=["floor", "rss"]),
+        Case("letta-100k-varied-to-agentmemory-split", f"letta {let} messages varied → agentmemory --split",
+             "letta_varied", "letta", "agentmemory", ["--to", "agentmemory", "--split", "-o", "OUT"], "out.json",
+             targets=["floor3", "rss"]),
         Case("letta-100k-to-agentmemory-split", f"letta {let} messages → agentmemory --split", "letta", "letta",
              "agentmemory", ["--to", "agentmemory", "--split", "-o", "OUT"], "out.json",
-             targets=["floor", "letta-growth"]),
+             targets=["floor3", "letta-growth"]),
     ]
     if not small:
         out.append(Case("letta-10k-to-agentmemory-split", "letta 10k messages (--small file) → agentmemory --split",
                         "letta", "letta", "agentmemory", ["--to", "agentmemory", "--split", "-o", "OUT"], "out.json",
-                        small_data=True, targets=["floor", "letta-growth"]))
+                        small_data=True, targets=["floor3", "letta-growth"]))
     out += [
+        Case("agentmemory-50k-500k-varied-to-canonical-jsonl", f"agentmemory {am} varied → canonical JSON-L",
+             "agentmemory_varied", "agentmemory", "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT"],
+             "out.jsonl", targets=["floor3", "rss"]),
         Case("agentmemory-50k-500k-to-canonical-jsonl", f"agentmemory {am} → canonical JSON-L", "agentmemory",
-             "agentmemory", "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT"], "out.jsonl"),
+             "agentmemory", "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT"], "out.jsonl",
+             targets=["floor3", "rss"]),
         Case("agentmemory-50k-500k-to-agentmemory-split", f"agentmemory {am} → agentmemory --split", "agentmemory",
              "agentmemory", "agentmemory", ["--to", "agentmemory", "--split", "-o", "OUT"], "out.json"),
     ]
@@ -281,6 +294,7 @@ def cases(small: bool) -> list[Case]:
 
 TARGET_TEXT = {
     "floor": f"≤ {FLOOR_BOUND:g}x floor",
+    "floor3": f"≤ {FLOOR_BOUND_WIDE:g}x floor",
     "rss": f"RSS < {RSS_BOUND_MB:g} MB",
     "peer": f"vs memlink: ≥ {PEER_SPEEDUP:g}x faster, ≥ {PEER_RSS_FACTOR:g}x less RSS",
     "peer-ref": "(peer, reference)",
@@ -462,10 +476,11 @@ def evaluate(rows: list[dict[str, Any]]) -> None:
                 continue
             if not measured:
                 checks.append((t, None, "not measured"))
-            elif t == "floor":
+            elif t in ("floor", "floor3"):
                 ratio = r.get("ratio_to_floor")
+                bound = FLOOR_BOUND if t == "floor" else FLOOR_BOUND_WIDE
                 checks.append((t, None, "no floor") if ratio is None else
-                              (t, ratio <= FLOOR_BOUND, f"{ratio:.2f}x floor"))
+                              (t, ratio <= bound, f"{ratio:.2f}x floor"))
             elif t == "rss":
                 checks.append((t, r["peak_rss_mb"] < RSS_BOUND_MB, f"{r['peak_rss_mb']:.0f} MB"))
             elif t == "peer":
@@ -604,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate(rows)
     result = {"machine": info, "small": args.small, "data": data_dir, "repeat": args.repeat,
               "floors": list(floors.values()), "rows": rows,
-              "targets": {"rss_mb": RSS_BOUND_MB, "floor_ratio": FLOOR_BOUND, "peer_speedup": PEER_SPEEDUP,
+              "targets": {"rss_mb": RSS_BOUND_MB, "floor_ratio": FLOOR_BOUND, "floor_ratio_wide": FLOOR_BOUND_WIDE, "peer_speedup": PEER_SPEEDUP,
                           "peer_rss_factor": PEER_RSS_FACTOR, "letta_growth": LETTA_GROWTH}}
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
