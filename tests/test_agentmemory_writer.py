@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 import memconv
 from memconv.errors import UnsupportedVersion
@@ -208,3 +210,16 @@ def test_an_output_over_agentmemorys_payload_limit_is_warned_about(tmp_path):
     assert b"over the ~15 MiB AgentMemory takes in one import request; write it with --split" in r.stderr
     small = run_cli(FIXTURES / "agentmemory" / "example_full.json", "--to", "agentmemory", "-o", tmp_path / "s.json")
     assert b"15 MiB" not in small.stderr
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.given(st.text(alphabet=st.sampled_from([" ", "\n", "\t", "\u3000", "\u00a0", "a", "é", "字", "😀", "b"]),
+                          max_size=1200), st.sampled_from(["", "user: "]))
+def test_title_of_equals_the_whole_text_collapse(text, prefix):
+    """title_of collapses only a head of a long text; the title must be the one the whole text gives."""
+    from memconv.adapters.agentmemory.shape import TITLE_CHARS, title_of
+
+    first = " ".join(text.split())
+    if len(first) > TITLE_CHARS:
+        first = first[: TITLE_CHARS - 1].rstrip() + "…"
+    assert title_of(text, prefix) == (f"{prefix}{first}" if prefix else (first or "(empty)"))

@@ -95,7 +95,14 @@ TITLE_CHARS = 80
 def title_of(text: str, prefix: str = "") -> str:
     """A title made from ``text``: its whitespace collapsed, cut at :data:`TITLE_CHARS` with an
     ellipsis, after ``prefix``; ``(empty)`` for an empty text without a prefix."""
-    first = " ".join((text or "").split())
+    text = text or ""
+    # Collapsing the whitespace of a head of the text gives a prefix of the whole text's collapse (a
+    # word cut at the end is still a prefix of that word): when it is already longer than a title,
+    # the title is the same, without splitting a long text whole.
+    head = text[: 4 * TITLE_CHARS]
+    first = " ".join(head.split())
+    if len(head) < len(text) and len(first) <= TITLE_CHARS:
+        first = " ".join(text.split())
     if len(first) > TITLE_CHARS:
         first = first[: TITLE_CHARS - 1].rstrip() + "…"
     return f"{prefix}{first}" if prefix else (first or "(empty)")

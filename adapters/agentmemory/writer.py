@@ -114,6 +114,8 @@ class _Writer:
         self.summary_sessions = Fingerprints()
         self.repeated_summaries: list[str] = []
         self.left_out: dict[str, int] = {}
+        self._sids: dict[str, tuple[Agent, str]] = {}  # agent id -> (the agent, its session id), per message
+        self._skips: dict[tuple[str, bool], set[str]] = {}  # (kind, agent_id kept) -> what embed leaves out
 
     # ------------------------------------------------------------------ helpers
 
@@ -128,10 +130,12 @@ class _Writer:
         """Add the ``memconv`` key: every set canonical field AgentMemory has no field for. A message's
         ``agent_id`` rides natively as its agent's session bucket; when that agent is not in the
         stream, no session names it, so the embed keeps it."""
-        skip = native_fields(rec.kind)
-        if rec.kind == "message" and rec.agent_id not in self.agents:  # type: ignore[attr-defined]
-            skip = skip - {"agent_id"}
-        data = rec.model_dump(mode="json", exclude=skip | {"kind"}, exclude_defaults=True, exclude_none=True)
+        keep_agent = rec.kind == "message" and rec.agent_id not in self.agents  # type: ignore[attr-defined]
+        skip = self._skips.get((rec.kind, keep_agent))
+        if skip is None:
+            skip = native_fields(rec.kind) | {"kind"}
+            skip = self._skips[(rec.kind, keep_agent)] = skip - {"agent_id"} if keep_agent else skip
+        data = rec.model_dump(mode="json", exclude=skip, exclude_defaults=True, exclude_none=True)
         data = {"kind": rec.kind, "id": rec.id, **{k: v for k, v in data.items() if k != "id"}}
         into[EMBED_KEY] = data
         MAPPING.account(rec, self.report, place=False)  # placed in the report's ledger by run()
@@ -151,7 +155,10 @@ class _Writer:
             self.report.warn(f"records refer to agent {agent_id!r}, which came after them or not at all; "
                              f"its session id is derived from the id alone", REFERENCE_UNRESOLVED)
             return hid("ses", self.source, agent_id)
-        return self.session_id(a)
+        known = self._sids.get(agent_id)
+        if known is None or known[0] is not a:
+            known = self._sids[agent_id] = (a, self.session_id(a))
+        return known[1]
 
     def session_id(self, a: Agent) -> str:
         system = a.source_system(self.source)

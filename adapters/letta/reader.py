@@ -45,8 +45,9 @@ class _Ctx:
         self.version = version
         self.variant = variant
 
-    def prov(self, source_id: str | None) -> Provenance:
-        return Provenance(system=SYSTEM, id=source_id, version=self.version, variant=self.variant)
+    def prov(self, source_id: str | None) -> dict[str, Any]:
+        """The record's :class:`Provenance`, as the fields its record's one validation checks."""
+        return {"system": SYSTEM, "id": source_id, "version": self.version, "variant": self.variant}
 
     def fail(self, path: str, what: str) -> InputInvalid:
         return InputInvalid(f"{self.name}: {path}: {what}")
