@@ -406,7 +406,7 @@ _PIECES = st.sampled_from([b"0", b"1", b"9", b"12345", b" ", b"\t", b"\r\n", b"-
 
 @given(st.lists(_PIECES, max_size=60).map(b"".join), st.sampled_from([4, 16, 1 << 14]))
 def test_the_big_integer_filter_answers_as_its_pattern(data, window):
-    """``has_big_int``'s byte filter (digits made 0, white space and ``-`` deleted, window by window)
+    """``has_big_int``'s byte filter (digits made 0, 19 of them in a row searched for, window by window)
     never hides what the pattern finds: its answer is the pattern's on any bytes, whatever the windows
     (a few bytes long here, so that matches fall across their ends)."""
     import memconv.jsonutil as jsonutil

@@ -59,7 +59,8 @@ beyond 64 bits, which orjson would make a float and ijson's C backend refuses.""
 
 
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_RUNS = tuple(c + b"0" * 19 for c in (b":", b"[", b","))
+_RUN = b"0" * 19
+"""19 digits in a row once every digit is ``0``: what any :data:`BIG_INT_LITERAL` match holds."""
 _WINDOW = 1 << 14
 """Bytes :func:`has_big_int` filters at a time (its copies stay this small)."""
 
@@ -69,10 +70,10 @@ def has_big_int(data: bytes) -> bool:
     right after ``: `` also counts; that only costs speed).
 
     A byte filter runs first, at C speed, on windows of up to 16 KiB (the copies it makes stay that
-    small): every digit made ``0``, white space and ``-`` deleted, then ``:``, ``[`` or ``,`` followed
-    by 19 zeros searched for. Whatever :data:`BIG_INT_LITERAL` matches passes it, so the pattern itself
-    is searched only in a window where the filter found something. A window ends just after a ``"``,
-    which no match holds, so no match is cut in two."""
+    small): every digit made ``0``, then 19 zeros in a row searched for. Whatever
+    :data:`BIG_INT_LITERAL` matches holds 19 digits in a row, so the pattern itself is searched only in
+    a window where the filter found such a run. A window ends just after a ``"``, which no match
+    holds, so no match is cut in two."""
     n, start = len(data), 0
     while start < n:
         end = min(n, start + _WINDOW)
@@ -81,8 +82,7 @@ def has_big_int(data: bytes) -> bool:
             if cut < start:  # no quote in 16 KiB (a vast run of digits or spaces): the pattern on the rest
                 return BIG_INT_LITERAL.search(data, start) is not None
             end = cut + 1
-        flat = data[start:end].translate(_DIGITS_AS_ZERO, b" \t\r\n-")
-        if any(run in flat for run in _RUNS) and BIG_INT_LITERAL.search(data, start, end) is not None:
+        if _RUN in data[start:end].translate(_DIGITS_AS_ZERO) and BIG_INT_LITERAL.search(data, start, end):
             return True
         start = end
     return False
