@@ -658,3 +658,53 @@ def test_observations_are_streamed_not_loaded(tmp_path):
     assert n == 20_000 and last.id == "obs_199_99" and last.session_id == "ses_199"
     # parsed whole, the document takes about twice its size as Python objects; streamed, one bucket
     assert peak < size / 4, (peak, size)
+
+
+def test_memories_kept_by_the_structure_pass_read_as_their_own_pass_reads_them(tmp_path, monkeypatch):
+    """The structure pass keeps the memories it builds (a disk spool) so they are not parsed out of the
+    document again; a document with integers past 64 bits still gets the pass of their own. Both give
+    the same records and the same warnings in the same places of the stream: duplicate keys in two
+    memories, a repeated top-level "memories" key (its first value a decoy), a memory that is not an
+    object is refused the same way."""
+    from memconv.adapters.agentmemory import reader
+    from memconv.report import Report
+
+    doc = json.loads((AM / "example_full.json").read_text())
+    body = json.dumps(doc)
+    assert body.count('"title": ') >= 2
+    dup = body.replace('"memories": [', '"memories": [{"id": "decoy"}], "memories": [', 1)
+    mem_at = dup.rindex('"memories": [')
+    head, tail = dup[:mem_at], dup[mem_at:]
+    tail = tail.replace('"title": ', '"title": "first", "title": ', 2)
+    p = tmp_path / "dups.json"
+    p.write_text(head + tail)
+
+    def read(big: bool) -> tuple[list, list]:
+        if big:
+            monkeypatch.setattr(reader, "scan_numbers", lambda fh, name: True)
+        report = Report()
+        seen: list = []
+        for rec in reader.read_export(Input(p), report):
+            seen.append(("record", rec.model_dump(mode="json")))
+            seen.extend(("warning", w) for w in report.warnings[len([s for s in seen if s[0] == "warning"]):])
+        return seen, report.warnings
+
+    kept, kept_warnings = read(False)
+    own, own_warnings = read(True)
+    monkeypatch.undo()
+    assert kept == own
+    assert kept_warnings == own_warnings
+    dups = [w for w in kept_warnings if "duplicate key(s) 'title'" in w]
+    assert len(dups) == 2 and "memories[0]" in dups[0] and "memories[1]" in dups[1], kept_warnings
+    assert "decoy" not in [r.get("id") for kind, r in kept if kind == "record"]
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(body.replace('"memories": [', '"memories": [7, ', 1))
+    messages = []
+    for big in (False, True):
+        if big:
+            monkeypatch.setattr(reader, "scan_numbers", lambda fh, name: True)
+        with pytest.raises(InputInvalid) as e:
+            list(reader.read_export(Input(bad), Report()))
+        messages.append(str(e.value))
+    assert messages[0] == messages[1] and "memories[0]" in messages[0], messages

@@ -40,7 +40,9 @@ Streaming: the document is read in several passes with ijson (each pass a fresh 
 :meth:`memconv.io.Input.open`): a structure pass that also keeps the sessions and the few memories
 needed early (Letta small kinds, system prompts), then memories, then observation buckets (one bucket
 in memory at a time), then summaries and graph, then the other collections. Only sessions and those
-memories are ever held whole.
+memories are ever held whole. The structure pass builds every memory anyway, so it keeps them in a
+disk spool and the memories are read back from there, not parsed out of the document a second time
+(except in a document with integers past 64 bits, which orjson cannot write).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ import typing
 from typing import Any, Iterator, Union
 
 import ijson
+import orjson
 from pydantic import ValidationError
 
 from memconv.errors import InputInvalid, MemconvError, UnsupportedVersion
@@ -58,8 +61,9 @@ from memconv.fields import ABSENT, build, split
 from memconv.io import Input
 from memconv.jsonutil import (DupDict, build_value, check_dups, ijson_backend, jpath, json_error, json_type,
                               open_skip_bom, scan_numbers)
+from memconv.spool import Handles, Spool
 from memconv.model import (KIND_ORDER, RECORD_TYPES, SMALL_KINDS, Agent, Base, Entity, Header, Memory,
-                           Message, Observation, Provenance, Relation, Raw, Scope, Session,
+                           Message, Observation, Relation, Raw, Scope, Session,
                            Summary)
 from memconv.report import Report
 from memconv.timeutil import conversation_keys
@@ -141,9 +145,10 @@ def _fit(cls: type, fields: dict[str, Any], extras: dict[str, Any], keys: dict[s
         if f not in fields:
             continue
         v = fields[f]
-        if kinds is None or _json_kind(v) in kinds:
+        if kinds is None or type(v) in kinds or _json_kind(v) in kinds:  # the exact type first: no call
             continue
-        if items is not None and type(v) is list and (not items or all(_json_kind(x) in items for x in v)):
+        if items is not None and type(v) is list and (not items or all(type(x) in items for x in v)
+                                                      or all(_json_kind(x) in items for x in v)):
             continue
         extras[src] = fields.pop(f)
         extras.setdefault(ABSENT, []).append(src)
@@ -253,6 +258,46 @@ class _Top:
         self.bad_bucket: tuple[str, str] | None = None
         self.times: dict[str, int] = {}  # how many times each top-level key is given
         self.bucket_times: dict[str, int] = {}  # the same for the buckets of (the last) observations
+        self.memories: _Kept | None = None  # the (last) memories array, as the structure pass built it
+
+
+class _Kept:
+    """The rows of one top-level array the structure pass built, kept on disk (a :class:`Spool` of
+    their JSON, so memory stays flat) with the duplicate-key warnings of each, to be given when the
+    row is read: a later pass reads them back instead of parsing the whole document once more."""
+
+    def __init__(self) -> None:
+        self.spool = Spool()
+        self.handles = Handles()
+        self.warnings: dict[int, list[tuple[str, str]]] = {}
+
+    def add(self, row: Any, name: str, path: str) -> None:
+        """Keep ``row`` (built as :class:`DupDict`), with the warnings :func:`check_dups` gives it."""
+        notes = _Notes()
+        check_dups(row, notes, name, path)
+        if notes.said:
+            self.warnings[len(self.handles)] = notes.said
+        self.handles.append(self.spool.add(orjson.dumps(row)))
+
+    def rows(self, report: Report) -> Iterator[tuple[int, Any]]:
+        """``(index, row)`` of every row kept, in order, each row's warnings given to ``report`` first."""
+        try:
+            for i, handle in enumerate(self.handles):
+                for message, kind in self.warnings.get(i, ()):
+                    report.warn(message, kind)
+                yield i, orjson.loads(self.spool.get(handle))
+        finally:
+            self.spool.close()
+
+
+class _Notes:
+    """Takes the warnings :func:`check_dups` gives, to be given later."""
+
+    def __init__(self) -> None:
+        self.said: list[tuple[str, str]] = []
+
+    def warn(self, message: str, kind: str) -> None:
+        self.said.append((message, kind))
 
 
 class _Reader:
@@ -305,9 +350,9 @@ class _Reader:
     def fail(self, path: str, what: str) -> InputInvalid:
         return InputInvalid(f"{self.name}: {path}: {what}" if path else f"{self.name}: {what}")
 
-    def prov(self, rid: str | None, variant: str | None = None) -> Provenance:
-        # model_construct: every argument is already a str or None (no validation needed, 2x faster)
-        return Provenance.model_construct(system=SYSTEM, id=rid, version=self.version, variant=variant)
+    def prov(self, rid: str | None, variant: str | None = None) -> dict[str, Any]:
+        """The record's :class:`Provenance`, as the fields its record's one validation checks."""
+        return {"system": SYSTEM, "id": rid, "version": self.version, "variant": variant}
 
     def _open(self) -> Any:
         return open_skip_bom(self.inp)
@@ -317,7 +362,8 @@ class _Reader:
         """ijson's C backend, or its Python one when the file may hold integers beyond 64 bits."""
         if getattr(self, "_ij", None) is None:
             with self._open() as fh:
-                self._ij = ijson_backend(scan_numbers(fh, self.name))
+                self._big = scan_numbers(fh, self.name)
+                self._ij = ijson_backend(self._big)
         return self._ij
 
     def _json_error(self, e: Exception) -> Exception:
@@ -434,6 +480,9 @@ class _Reader:
                     top.sessions.clear()
                 if key == "memories":
                     top.early.clear()
+                    if top.memories is not None:
+                        top.memories.spool.close()
+                        top.memories = None
                 top.nonempty.discard(key)
                 if key == "observations":
                     top.bucket_times, top.bad_bucket = {}, None
@@ -441,6 +490,11 @@ class _Reader:
             top.types[key] = _EVENT_TYPE.get(ev, ev)
             if ev == "start_array" and (key in ("sessions", "memories", "summaries") or key in OPTIONAL_COLLECTIONS):
                 i = 0
+                # orjson writes what ijson's C backend reads; integers past 64 bits (its Python
+                # backend) are left to a pass of their own
+                kept = _Kept() if key == "memories" and not self._big else None
+                if kept is not None:
+                    top.memories = kept
                 for ev, val in it:
                     if ev == "end_array":
                         break
@@ -450,7 +504,10 @@ class _Reader:
                         check_dups(top.sessions[-1], self.report, self.name, jpath(key, i))
                     elif key == "memories":
                         row = build_value(it, ev, val)
-                        check_dups(row, None, self.name, "")  # warned about when memories are read
+                        if kept is not None:
+                            kept.add(row, self.name, jpath(key, i))  # warned about when memories are read
+                        else:
+                            check_dups(row, None, self.name, "")  # warned about when memories are read
                         if self._needed_early(row):
                             top.early.append((i, row))
                     else:
@@ -601,7 +658,7 @@ class _Reader:
                **more: Any) -> Any:
         """A canonical record from an AgentMemory row: mapped keys as fields (if they fit exactly),
         the rest verbatim in ``extras["agentmemory"]`` with ``$absent``."""
-        all_keys = {**keys, **(scope_keys or {})}
+        all_keys = {**keys, **scope_keys} if scope_keys else keys
         fields, extras = split(row, all_keys)
         extras.pop("id", None)
         scope: dict[str, Any] = {}
@@ -894,7 +951,9 @@ class _Reader:
         yield from small
 
         if "memories" in self.top.nonempty:
-            for _, i, row in self.stream(("memories",)):
+            kept = self.top.memories
+            for _, i, row in (((None, i, row) for i, row in kept.rows(self.report)) if kept is not None
+                              else self.stream(("memories",))):
                 if i in self.consumed:
                     continue
                 yield self.memory(i, row)
