@@ -8,6 +8,7 @@ import pytest
 
 import memconv
 from memconv.errors import InputInvalid
+from memconv.io import Input
 from memconv.model import Agent, Message
 
 from helpers import CORRUPT_AF, FIXTURES, GOOD_AF, LETTA
@@ -251,3 +252,112 @@ def test_streamed_truncated_file_is_invalid(tmp_path, monkeypatch):
     p.write_bytes((LETTA / "letta-tests__test_agent.af").read_bytes()[:-500])
     with pytest.raises(InputInvalid, match="invalid JSON"):
         memconv.read(p)
+
+
+def _streamed_and_whole(p, monkeypatch):
+    """The error (or None) and records of reading ``p`` whole, then streamed (pass 1 keeps only each
+    message's id fingerprint)."""
+    from memconv.adapters import letta
+
+    out = []
+    for stream_bytes in (letta.STREAM_BYTES, 0):
+        monkeypatch.setattr(letta, "STREAM_BYTES", stream_bytes)
+        try:
+            out.append((None, [r.model_dump() for r in memconv.read(p).records]))
+        except InputInvalid as e:
+            out.append((str(e), None))
+    monkeypatch.undo()
+    return out
+
+
+@pytest.mark.parametrize("case", ["message-message", "message-block", "message-agent", "in-context-missing",
+                                  "two-agents-own-ids", "id-given-twice"])
+def test_streamed_message_id_checks_equal_the_whole_read(tmp_path, monkeypatch, case):
+    """Streamed, message ids are kept as 64-bit fingerprints, not dicts: a repeated id is still refused
+    with the place of its first use, an in-context id naming no message is still refused, and an
+    agent's own references pass, exactly as when the file is read whole."""
+    doc = _doc(LETTA / "letta-tests__test_agent.af")
+    msgs = doc["agents"][0]["messages"]
+    if case.startswith("message-"):  # message 9 renamed: no in-context reference names it any more
+        ctx = doc["agents"][0]["in_context_message_ids"]
+        doc["agents"][0]["in_context_message_ids"] = [r for r in ctx if r != msgs[9]["id"]]
+    if case == "message-message":
+        msgs[9]["id"] = msgs[4]["id"]
+    elif case == "message-block":
+        msgs[9]["id"] = doc["blocks"][0]["id"]
+    elif case == "message-agent":
+        msgs[9]["id"] = doc["agents"][0]["id"]
+    elif case == "in-context-missing":
+        doc["agents"][0]["in_context_message_ids"].append("message-404")
+    elif case == "two-agents-own-ids":  # a second agent: its in-context ids name its own messages only
+        other = json.loads(json.dumps(doc["agents"][0]))
+        other["id"] = "agent-other"
+        for m in other["messages"]:
+            m["id"] = "other-" + m["id"]
+            m["agent_id"] = "agent-other"
+        other["in_context_message_ids"] = ["other-" + r for r in other["in_context_message_ids"]]
+        doc["agents"].append(other)
+    p = tmp_path / "case.af"
+    text = json.dumps(doc)
+    if case == "id-given-twice":  # the last id of a message counts, as the parser keeps it
+        text = text.replace('"id": "message-3"', '"id": "message-x", "id": "message-3"', 1)
+        doc["agents"][0]["in_context_message_ids"].append("message-x")
+        text = text.replace('"in_context_message_ids": [', '"in_context_message_ids": ["message-x", ', 1)
+    p.write_text(text)
+    whole, streamed = _streamed_and_whole(p, monkeypatch)
+    assert streamed == whole
+    err, records = whole
+    if case in ("two-agents-own-ids",):
+        assert err is None and sum(r["kind"] == "message" for r in records) == 2 * len(msgs)
+    else:
+        expected = {"message-message": f"agents[0].messages[9].id: duplicate id {msgs[4]['id']!r} "
+                                       f"(also at agents[0].messages[4])",
+                    "message-block": "agents[0].messages[9].id: duplicate id 'block-0' (also at blocks[0])",
+                    "message-agent": "agents[0].messages[9].id: duplicate id 'agent-0' (also at agents[0])",
+                    "in-context-missing": "'message-404' names no message of this agent",
+                    "id-given-twice": "'message-x' names no message of this agent"}[case]
+        assert err is not None and expected in err, err
+
+
+def test_a_message_id_fingerprint_shared_by_two_ids_is_no_duplicate(tmp_path, monkeypatch):
+    """Two different message ids with one 64-bit fingerprint (a stand-in makes every id share one:
+    real collisions are about one in 10^7 among a million) are not a duplicate: the second reading
+    of the messages finds no earlier message with the id, and every message is read."""
+    from memconv.adapters import letta
+    from memconv.adapters.letta import reader as letta_reader
+    from memconv.uniqueids import Fingerprints
+
+    class OneFingerprint(Fingerprints):
+        def add(self, key):  # type: ignore[override]
+            return self.add_hash(1)
+
+    p = LETTA / "letta-tests__test_agent.af"
+    whole = [r.model_dump() for r in memconv.read(p).records]
+    monkeypatch.setattr(letta_reader, "Fingerprints", OneFingerprint)
+    monkeypatch.setattr(letta, "STREAM_BYTES", 0)
+    assert [r.model_dump() for r in memconv.read(p).records] == whole
+
+
+def test_streamed_pass_1_memory_is_16_bytes_a_message(tmp_path):
+    """Pass 1 keeps 16 bytes a message (the id fingerprints), not a dict per message: four times the
+    messages add well under 100 bytes a message to what it holds."""
+    import tracemalloc
+
+    from memconv.adapters.letta.stream import light_document
+
+    doc = _doc(LETTA / "letta-tests__test_agent.af")
+    base = doc["agents"][0]["messages"]
+    held = []
+    for n in (5000, 20000):
+        doc["agents"][0]["messages"] = [{**base[k % len(base)], "id": f"message-{k}"} for k in range(n)]
+        p = tmp_path / f"{n}.af"
+        p.write_text(json.dumps(doc))
+        tracemalloc.start()
+        light, messages = light_document(Input(p))
+        size = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert messages[0].count == n and "message-7" in messages[0] and "message-x" not in messages[0]
+        assert light["agents"][0]["messages"] == []
+        held.append(size)
+    per_message = (held[1] - held[0]) / 15000
+    assert per_message < 100, per_message

@@ -123,10 +123,11 @@ class LettaFormat(Format):
             yield from _read_bundle_members(inp.name, members, report)
             return
         if _streamable(inp):
-            doc = light_document(inp, report)
+            doc, messages = light_document(inp, report)
             if is_v2(doc):
-                counts = [len(a.get("messages") or []) if isinstance(a, dict) else 0 for a in doc["agents"]]
-                yield from read_v2(doc, inp.name, report, message_source=message_stream(inp, counts, report))
+                counts = [m.count for m in messages]
+                yield from read_v2(doc, inp.name, report, message_source=message_stream(inp, counts, report),
+                                   message_ids=messages)
             else:
                 yield from read_document(doc, inp.name, report)
         else:

@@ -19,7 +19,7 @@ have none, so blocks, tools and messages get ``block-<i>``, ``tool-<i>``, ``mess
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Container, Iterator, Sequence
 
 from memconv.errors import InputInvalid
 from memconv.fields import build, split
@@ -27,6 +27,7 @@ from memconv.jsonutil import jpath, json_type
 from memconv.model import (Agent, Block, File, Group, Header, McpServer, Memory, Message, Observation, Passage,
                            Provenance, Relation, Scope, Session, Skill, Source, Summary, Tool)
 from memconv.report import Report
+from memconv.uniqueids import Fingerprints
 from memconv.logmessages import (INCOMPLETE_INPUT, MEMCONV_DATA_INVALID, REFERENCE_UNRESOLVED, UNKNOWN_KEY,
                                  VERSION_GUESSED)
 
@@ -87,11 +88,17 @@ def _id(ctx: _Ctx, obj: dict[str, Any], path: str) -> str:
 
 
 def read_v2(doc: dict[str, Any], name: str, report: Report,
-            message_source: Callable[[], Iterator[tuple[int, Any]]] | None = None) -> Iterator[Any]:
+            message_source: Callable[..., Iterator[tuple[int, Any]]] | None = None,
+            message_ids: Sequence[Container[Any]] | None = None) -> Iterator[Any]:
     """Yield the canonical stream of an ``AgentFileSchema`` document (already parsed).
 
     ``message_source``, when given, yields ``(agent index, message)`` pairs (the streaming reader's pass 2,
-    :mod:`.stream`); ``doc``'s agents then hold only ``{"id": ...}`` stubs for their messages.
+    :mod:`.stream`; called with ``quiet=True`` it warns of nothing); ``doc``'s agents then hold no
+    messages, and ``message_ids[i]`` answers whether agent ``i`` has a message of a given id
+    (:class:`.stream.MessageIds`).
+
+    Memory: the small records, and 16 bytes per message (message ids are checked for repeats as
+    fingerprints; a repeat is confirmed, and its first place found, by reading the messages again).
 
     Raises:
         InputInvalid: a required list is missing or not a list, an id is missing or duplicated with
@@ -216,7 +223,8 @@ def read_v2(doc: dict[str, Any], name: str, report: Report,
                     continue
                 raise ctx.fail(f"{path}.{key}[{j}]", f"{ref!r} names no {key[:-4]} in the file")
         messages = _list(ctx, a.get("messages"), f"{path}.messages", required=False)
-        msg_ids = {m.get("id") for m in messages if isinstance(m, dict)}
+        msg_ids = message_ids[i] if message_ids is not None else \
+            {m.get("id") for m in messages if isinstance(m, dict)}
         for j, ref in enumerate(_list(ctx, a.get("in_context_message_ids"), f"{path}.in_context_message_ids",
                                       required=False)):
             if ref not in msg_ids:
@@ -225,19 +233,41 @@ def read_v2(doc: dict[str, Any], name: str, report: Report,
     yield from agent_recs  # stream order: agents first (KIND_ORDER), then the other small kinds
     yield from small
 
-    def from_doc() -> Iterator[tuple[int, Any]]:
+    def from_doc(quiet: bool = False) -> Iterator[tuple[int, Any]]:
         for i, a in enumerate(agents):
             for m in a.get("messages") or []:
                 yield i, m
 
+    source = message_source or from_doc
+
+    def first_place(rid: str, before: tuple[int, int]) -> str | None:
+        """Where a message before ``before`` (agent, position) has id ``rid``; None when none has
+        (two ids shared a fingerprint). Reads the messages again: only when an id repeats."""
+        pos = [0] * len(agents)
+        for i, m in source(quiet=True):
+            j = pos[i]
+            pos[i] += 1
+            if (i, j) == before:
+                return None
+            if isinstance(m, dict) and m.get("id") == rid:
+                return f"agents[{i}].messages[{j}]"
+        return None
+
+    msg_seen = Fingerprints()  # 16 bytes a message, not a dict entry and a path
     in_ctx = [set(a.get("in_context_message_ids") or []) for a in agents]
     position = [0] * len(agents)
-    for i, m in (message_source() if message_source is not None else from_doc()):
+    for i, m in source():
         j = position[i]
         position[i] += 1
         mpath = f"agents[{i}].messages[{j}]"
         m = _obj(ctx, m, mpath)
-        rid = unique(_id(ctx, m, mpath), mpath)
+        rid = _id(ctx, m, mpath)
+        if rid in seen:  # an agent's, a block's... id
+            unique(rid, mpath)
+        if not msg_seen.add(rid):
+            first = first_place(rid, (i, j))
+            if first is not None:
+                raise ctx.fail(jpath(mpath, "id"), f"duplicate id {rid!r} (also at {first})")
         yield _message(ctx, m, mpath, rid, agent_id=agents[i]["id"], in_context=rid in in_ctx[i])
 
 

@@ -46,8 +46,8 @@ class Fingerprints:
         self.mask = 1023
         self.n = 0
 
-    def add(self, key: str) -> bool:
-        """Add ``key``; True when it was not in the set."""
+    def add(self, key: object) -> bool:
+        """Add ``key`` (a string, or any hashable); True when it was not in the set."""
         return self.add_hash(hash(key))
 
     def add_hash(self, h: int) -> bool:
@@ -66,6 +66,22 @@ class Fingerprints:
             if v == h:
                 return False
             i = (i + 1) & mask
+
+    def __contains__(self, key: object) -> bool:
+        """True when ``key`` (any hashable) or a value with its fingerprint was added."""
+        h = hash(key) or 1
+        table, mask = self.table, self.mask
+        i = h & mask
+        while True:
+            v = table[i]
+            if v == 0:
+                return False
+            if v == h:
+                return True
+            i = (i + 1) & mask
+
+    def __len__(self) -> int:
+        return self.n
 
     def _grow(self) -> None:
         old = self.table
