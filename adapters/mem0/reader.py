@@ -56,7 +56,7 @@ from typing import Any, Iterable, Iterator
 from memconv.errors import InputInvalid, InputUnreadable
 from memconv.fields import build
 from memconv.io import Input, read_all
-from memconv.jsonstream import MISSING, first_value, head_values, stream_items, stream_value, then_raise
+from memconv.jsonstream import MISSING, first_value, head_values, list_items, stream_items, stream_value, then_raise
 from memconv.jsonutil import (BOM, dumps, ijson_backend, json_lines, json_type, loads, open_skip_bom,
                               scan_numbers, top_keys_twice)
 from memconv.model import SMALL_KINDS, Base, Header, Memory
@@ -293,7 +293,11 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
         check_list("results")
         # every pass parses the whole document (bad JSON anywhere fails the first), so a pass over a key
         # whose quoted name occurs nowhere in the bytes is skipped: it could only find nothing
-        items = stream_items(inp, "results.item", "results", ij, ctx.report, times.get("results", 1))
+        # a document that is the list alone ({"results": [...]}, as Memory.get_all() gives it) is read
+        # in pieces with orjson; anything else item by item with ijson
+        items = (list_items(inp, "results", ("relations", "history", EMBED_KEY), "results", ij, ctx.report)
+                 if "results" not in times else None) or \
+            stream_items(inp, "results.item", "results", ij, ctx.report, times.get("results", 1))
         rels: Any = MISSING
         if found.get("relations"):
             try:
@@ -308,7 +312,8 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
         yield from read_results(ctx, top, items, rels is not MISSING, None if rels is MISSING else rels,
                                 first_value(head, "results.item"), history, kept)
     elif shape == "list":
-        yield from read_list(ctx, stream_items(inp, "item", "", ij, ctx.report), first_value(head, "item"))
+        items = list_items(inp, None, (), "", ij, ctx.report) or stream_items(inp, "item", "", ij, ctx.report)
+        yield from read_list(ctx, items, first_value(head, "item"))
     elif shape == "migration":
         top = head_values(head, ("records",), ij, types, twice)
         top_dups()

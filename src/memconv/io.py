@@ -117,6 +117,16 @@ class Input:
             stream.close()
         return open(self._utf8, "rb")
 
+    def file_path(self) -> str | None:
+        """The file whose bytes :meth:`open` gives as they are (a file on disk, not gzip, not UTF-16/32),
+        for readers that seek in it themselves; None otherwise (standard input, a folder...)."""
+        if self.path is None or self.is_dir:
+            return None
+        head = self.raw_peek(4)
+        if head[:2] == GZIP_MAGIC or any(head.startswith(bom) for bom, _ in WIDE_BOMS):
+            return None
+        return str(self.path)
+
     def open_raw(self) -> BinaryIO:
         """The raw bytes, gzip not undone (for archives such as ``.tar.gz`` and ``.zip``)."""
         return open(self._raw_path(), "rb")

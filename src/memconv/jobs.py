@@ -43,11 +43,9 @@ Measured on the 2-core benchmark machine: see ``benchmarks/run.py`` (the ``--job
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 import random
-import re
 from array import array
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -55,6 +53,7 @@ from multiprocessing import get_context
 from typing import Any, BinaryIO, Callable, Iterator
 
 from .io import Input
+from .jsonstream import BETWEEN, list_span
 from .logmessages import OTHER, LogMessage
 from .report import Report
 
@@ -84,9 +83,6 @@ MIN_PART_RECORDS = 128
 stream's count, which no part sees (mem0: a ``get_all`` of exactly 20 or 100 items, its default caps),
 and with this many in every part the whole holds more."""
 
-_WS = rb"[ \t\r\n]*"
-_LIST_END = re.compile(rb"\]" + _WS + rb"\}" + _WS + rb"\Z")
-_BETWEEN = re.compile(rb"\}" + _WS + rb"," + _WS + rb"\{")
 
 
 def default_jobs() -> int:
@@ -126,39 +122,6 @@ def eligible(jobs: int, inputs: list[Any], source: Any, target: Any, *, jsonl: b
     if target_version:
         return "--target-version"
     return None
-
-
-def list_span(path: str, key: str, others: tuple[str, ...]) -> tuple[bytes, int, int] | None:
-    """Where the items of a document that is one list under ``key`` lie (a format's
-    :attr:`~memconv.format.Format.listed_document`): ``(opening, start, end)``, the bytes up to and
-    including its ``[``, the offset after them and the offset of the closing ``]``; None for any other
-    document, or one that may hold one of the ``others`` top-level keys too (their quoted names anywhere
-    in the bytes). Worked out once per file as it is (:func:`eligible` and :func:`run` both ask)."""
-    st = os.stat(path)
-    return _list_span(path, key, others, st.st_size, st.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=4)
-def _list_span(path: str, key: str, others: tuple[str, ...], size: int,
-               mtime_ns: int) -> tuple[bytes, int, int] | None:
-    quoted = re.escape(b'"' + key.encode() + b'"')
-    opening = re.compile(rb"(?:\xef\xbb\xbf)?" + _WS + rb"\{" + _WS + quoted + _WS + rb":" + _WS + rb"\[")
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-        m = opening.match(head)
-        if m is None:
-            return None
-        fh.seek(max(0, size - 4096))
-        tail = fh.read()
-        e = _LIST_END.search(tail)
-        if e is None:
-            return None
-    from .jsonutil import quoted_counts
-
-    found = quoted_counts(lambda: open(path, "rb"), (key, *others))
-    if found[key] != 1 or any(found[k] for k in others):
-        return None
-    return head[:m.end()], m.end(), size - len(tail) + e.start()
 
 
 def _is_lines(inp: Input) -> bool:
@@ -203,7 +166,7 @@ def cut_list(path: str, n: int, start: int, end: int) -> list[tuple[int, int]]:
                 if not more or at + len(window) >= end or len(window) >= MAX_CUT_SCAN:
                     break
                 window += more
-                m = _BETWEEN.search(window, max(0, len(window) - len(more) - 64))
+                m = BETWEEN.search(window, max(0, len(window) - len(more) - 64))
             if m is None or at + m.end() >= end:
                 break
             cuts.append((at + m.start() + 1, at + m.end() - 1))
@@ -288,6 +251,9 @@ class RangeInput(Input):
 
     def size(self) -> int | None:
         return self.end - self.start + len(self.prefix) + len(self.suffix)
+
+    def file_path(self) -> str | None:  # its bytes are a range of the file, framed: no file has them
+        return None
 
 
 def _header_line(path: str) -> bytes:
