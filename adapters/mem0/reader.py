@@ -289,15 +289,16 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
 
     if shape == "results":
         top = head_values(head, ("results", "relations", "history", EMBED_KEY), ij, types, twice)
-        top_dups()
+        # a document that is the list alone ({"results": [...]}, as Memory.get_all() gives it: "results"
+        # once, no other list) is read in pieces with orjson; anything else item by item with ijson
+        pieces = None if twice else list_items(inp, "results", ("relations", "history", EMBED_KEY), "results",
+                                                ij, ctx.report)
+        if pieces is None:
+            top_dups()
         check_list("results")
         # every pass parses the whole document (bad JSON anywhere fails the first), so a pass over a key
         # whose quoted name occurs nowhere in the bytes is skipped: it could only find nothing
-        # a document that is the list alone ({"results": [...]}, as Memory.get_all() gives it) is read
-        # in pieces with orjson; anything else item by item with ijson
-        items = (list_items(inp, "results", ("relations", "history", EMBED_KEY), "results", ij, ctx.report)
-                 if "results" not in times else None) or \
-            stream_items(inp, "results.item", "results", ij, ctx.report, times.get("results", 1))
+        items = pieces or stream_items(inp, "results.item", "results", ij, ctx.report, times.get("results", 1))
         rels: Any = MISSING
         if found.get("relations"):
             try:
