@@ -117,6 +117,11 @@ class Input:
             stream.close()
         return open(self._utf8, "rb")
 
+    list_part: tuple[str, int, int] | None = None
+    """``(path, start, end)`` when this input is a part of a document of one list that
+    :mod:`memconv.jobs` cut: the part's items are those bytes of that file
+    (:func:`memconv.jsonstream.list_items` reads them in pieces)."""
+
     def file_path(self) -> str | None:
         """The file whose bytes :meth:`open` gives as they are (a file on disk, not gzip, not UTF-16/32),
         for readers that seek in it themselves; None otherwise (standard input, a folder...)."""

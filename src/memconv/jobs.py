@@ -286,6 +286,8 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
     report = _Strict()
     try:
         inp = RangeInput(task["path"], task["start"], task["end"], task["prefix"], task["suffix"])
+        if task["listed"]:  # its bytes between prefix and suffix are items of the file's one list
+            inp.list_part = (task["path"], task["start"], task["end"])
         fmt = registry.get(task["to"])
         opts = WriteOptions(report=report, target_version=task["target_version"], timestamp=task["timestamp"],
                             jsonl=task["jsonl"], output_path=task["output_path"],
@@ -392,7 +394,7 @@ def run(jobs: int, inp: Input, source: Any, target: Any, scratch: str, *, target
     tasks = [{"path": path, "start": a, "end": b, "prefix": prefix, "suffix": suffix, "from": source.name, "to": to,
               "out": os.path.join(scratch, f"part-{i:04d}"), "target_version": target_version,
               "timestamp": timestamp, "jsonl": jsonl, "output_path": output_path, "options": dict(options),
-              "keep_secrets": keep_secrets} for i, (a, b) in enumerate(ranges)]
+              "keep_secrets": keep_secrets, "listed": span is not None} for i, (a, b) in enumerate(ranges)]
     try:
         results = _map(tasks)
     except (OSError, RuntimeError) as e:  # no processes to be had, or one died (BrokenProcessPool)

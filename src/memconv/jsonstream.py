@@ -133,13 +133,17 @@ def list_items(inp: Input, key: str | None, others: tuple[str, ...], label: str,
     :class:`~memconv.jsonutil.DupDict`, and warned about as :func:`stream_items` warns
     (``results[7].metadata``).
     """
-    path = inp.file_path()
-    if path is None or ij is not ijson:
+    if ij is not ijson:
         return None
-    span = list_span(path, key, others)
-    if span is None:
-        return None
-    return _list_items(inp, path, span[1], span[2], f"{key}.item" if key else "item", label, report)
+    if inp.list_part is not None:  # a part memconv.jobs cut from such a document: its items are known
+        path, start, end = inp.list_part
+    else:
+        path = inp.file_path()
+        span = list_span(path, key, others) if path is not None else None
+        if span is None:
+            return None
+        start, end = span[1], span[2]
+    return _list_items(inp, path, start, end, f"{key}.item" if key else "item", label, report)
 
 
 def _list_items(inp: Input, path: str, start: int, end: int, prefix: str, label: str,
