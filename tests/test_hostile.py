@@ -315,6 +315,53 @@ def test_fuzz_mutated_real_samples(tmp_path_factory, fmt, seed):
     _read_all(p, fmt)
 
 
+FILES_AF = (LETTA / "letta-tests__test_agent_with_files_and_sources.af").read_bytes()
+WRONG_TYPES = [["x"], {"a": 1}, 5, None, "", True, -1.5]
+
+
+def _paths(value, path=(), depth=0):
+    """Every JSON path in ``value`` (the first three items of a list), to depth 7."""
+    yield path
+    if depth < 7 and isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, (*path, k), depth + 1)
+    elif depth < 7 and isinstance(value, list):
+        for i, v in enumerate(value[:3]):
+            yield from _paths(v, (*path, i), depth + 1)
+
+
+WRONG_TYPE_SAMPLES = {"v2": ("letta", V2), "v2-files": ("letta", FILES_AF), "legacy": ("letta", LEGACY),
+                      "agentmemory": ("agentmemory", AM), "mem0": ("mem0", MEM0)}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_TYPE_SAMPLES))
+@settings(max_examples=int(os.environ.get("MEMCONV_FUZZ_EXAMPLES", "150")) // 3, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(pick=st.integers(0, 10 ** 9), wrong=st.sampled_from(WRONG_TYPES))
+def test_a_value_of_the_wrong_type_anywhere_is_read_or_refused_in_one_line(tmp_path_factory, name, pick, wrong):
+    """One value of a real file (any field, reference or id) replaced by a list, an object, a number,
+    null, "" or true: every conversion either succeeds or ends in memconv's one-line error, never an
+    internal error (an unhashable list used as an id crashed the Letta reader and writer, and the
+    AgentMemory writer's access-log check, until 2026-12-07)."""
+    fmt, sample = WRONG_TYPE_SAMPLES[name]
+    doc = json.loads(sample)
+    paths = [p for p in _paths(doc) if p]
+    path = paths[pick % len(paths)]
+    parent = doc
+    for k in path[:-1]:
+        parent = parent[k]
+    parent[path[-1]] = wrong
+    src = tmp_path_factory.mktemp("wt") / ("a.af" if fmt == "letta" else "a.json")
+    src.write_text(json.dumps(doc))
+    for to in ("canonical", "agentmemory", "mem0", "letta"):
+        try:
+            memconv.convert(src, to, src.with_name(f"out-{to}.json"), timestamp="2026-01-01T00:00:00.000Z")
+        except MemconvError as e:
+            assert "\n" not in e.message and 2 <= e.exit_code <= 10, (path, wrong, to, e.message)
+        except Exception as e:  # an internal error: say where
+            raise AssertionError(f"{name}: {path} = {wrong!r}, to {to}: {type(e).__name__}: {e}") from e
+
+
 # ------------------------------------------------------------------ memory and nesting guards
 
 DEEP = b"[" * 10_000 + b"]" * 10_000

@@ -484,7 +484,7 @@ class _Writer:
         ids |= {orjson.loads(b).get("id") for b in self.mem_spool.all(self.mem_handles)}
         rows = [orjson.loads(b) for b in self.raw["accessLogs"].all(handles)]
         orphans = [r.get("memoryId") if isinstance(r, dict) else None for r in rows]
-        orphans = [m for m in orphans if m not in ids]
+        orphans = [m for m in orphans if isinstance(m, (list, dict)) or m not in ids]  # a list names no memory
         if orphans:
             self.report.warn(f"accessLogs: {len(orphans)} of {len(rows)} name no memory of this output (first: "
                              f"{orphans[0]!r}); AgentMemory's importer keeps an access log only with its memory "

@@ -97,8 +97,8 @@ class EntitySerialisers:
         for fa in items:
             if not isinstance(fa, dict):
                 continue
-            fid = self.ids["file"].map.get(fa.get("file_id"))
-            sid = self.ids["source"].map.get(fa.get("source_id"))
+            fid, sid = (self.ids[kind].map.get(ref) if isinstance(ref, str) else None  # a list or an object: no id
+                        for kind, ref in (("file", fa.get("file_id")), ("source", fa.get("source_id"))))
             if fid is None or sid is None:
                 self.report.warn(f"letta: {where}.files_agents: file {fa.get('file_id')!r} is not in the output; "
                                  f"attachment dropped", REFERENCE_DROPPED)

@@ -77,6 +77,14 @@ def _record(ctx: _Ctx, cls: type, obj: dict[str, Any], keys: dict[str, str], pat
                  extras={SYSTEM: extras} if extras else {}, **fields)
 
 
+def _ref(ctx: _Ctx, ref: Any, path: str) -> Any:
+    """``ref``, a reference to another record (``block_ids[2]``); a list or an object there is refused
+    (Letta's importer wants a string id) with its place, not looked up."""
+    if isinstance(ref, (list, dict)):
+        raise ctx.fail(path, f"expected a string id, got {json_type(ref)}")
+    return ref
+
+
 def _id(ctx: _Ctx, obj: dict[str, Any], path: str) -> str:
     rid = obj.get("id")
     if not isinstance(rid, str) or not rid:
@@ -156,7 +164,7 @@ def read_v2(doc: dict[str, Any], name: str, report: Report,
         g = _obj(ctx, g, path)
         rid = unique(_id(ctx, g, path), path)
         for j, aid in enumerate(g.get("agent_ids") or []):
-            if aid not in agent_ids:
+            if _ref(ctx, aid, f"{path}.agent_ids[{j}]") not in agent_ids:
                 raise ctx.fail(f"{path}.agent_ids[{j}]", f"{aid!r} names no agent in the file")
         groups.append(_record(ctx, Group, g, GROUP_KEYS, path, rid))
     group_ids = {g.id for g in groups}
@@ -192,7 +200,7 @@ def read_v2(doc: dict[str, Any], name: str, report: Report,
         path = f"files[{i}]"
         f = _obj(ctx, f, path)
         rid = unique(_id(ctx, f, path), path)
-        if f.get("source_id") not in source_ids:
+        if _ref(ctx, f.get("source_id"), f"{path}.source_id") not in source_ids:
             raise ctx.fail(f"{path}.source_id", f"{f.get('source_id')!r} names no source in the file")
         small.append(_record(ctx, File, f, FILE_KEYS, path, rid))
 
@@ -215,7 +223,7 @@ def read_v2(doc: dict[str, Any], name: str, report: Report,
         path = f"agents[{i}]"
         for key, known in refs.items():
             for j, ref in enumerate(_list(ctx, a.get(key), f"{path}.{key}", required=False)):
-                if ref in known:
+                if _ref(ctx, ref, f"{path}.{key}[{j}]") in known:
                     continue
                 if key == "group_ids":  # Letta's importer does not resolve group_ids (letta-af.md 2.2)
                     report.warn(f"{name}: {path}.{key}[{j}]: {ref!r} names no group in the file; kept as is",
@@ -224,10 +232,10 @@ def read_v2(doc: dict[str, Any], name: str, report: Report,
                 raise ctx.fail(f"{path}.{key}[{j}]", f"{ref!r} names no {key[:-4]} in the file")
         messages = _list(ctx, a.get("messages"), f"{path}.messages", required=False)
         msg_ids = message_ids[i] if message_ids is not None else \
-            {m.get("id") for m in messages if isinstance(m, dict)}
+            {m.get("id") for m in messages if isinstance(m, dict) and not isinstance(m.get("id"), (list, dict))}
         for j, ref in enumerate(_list(ctx, a.get("in_context_message_ids"), f"{path}.in_context_message_ids",
                                       required=False)):
-            if ref not in msg_ids:
+            if _ref(ctx, ref, f"{path}.in_context_message_ids[{j}]") not in msg_ids:
                 raise ctx.fail(f"{path}.in_context_message_ids[{j}]", f"{ref!r} names no message of this agent")
         agent_recs.append(_agent(ctx, a, path))
     yield from agent_recs  # stream order: agents first (KIND_ORDER), then the other small kinds

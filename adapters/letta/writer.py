@@ -78,7 +78,7 @@ from typing import Any, BinaryIO, Iterable
 import orjson
 
 from memconv import __version__
-from memconv.jsonutil import dumps, has_big_int
+from memconv.jsonutil import dumps, has_big_int, json_type
 from memconv.errors import UnsupportedVersion
 from memconv.fields import ABSENT, join
 from memconv.format import WriteOptions
@@ -524,7 +524,12 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
             doc["created_at"] = self.export_time
         account_header(h, self.report, "letta", kept=[SYSTEM] if hx is not None else [],
                        kept_keys={SYSTEM: ["metadata"]})
-        meta = {k: v for k, v in (doc.get("metadata") or {}).items() if k != SIDECAR_SHA256_KEY}
+        given = doc.get("metadata")
+        if given is not None and not isinstance(given, dict):  # the source file's own, of the wrong type
+            self.report.warn(f"letta: metadata: {json_type(given)} in the input, where Letta's AgentFileSchema has "
+                             f"an object of strings; written as an object without it", VALUE_CHANGED)
+            given = None
+        meta = {k: v for k, v in (given or {}).items() if k != SIDECAR_SHA256_KEY}
         if self.opts.output_path and not self.opts.extra.get("passages"):  # a file, its sidecar beside it
             meta[SIDECAR_SHA256_KEY] = self.sidecar_sha256 or ""  # "": this .af has no sidecar
         doc["metadata"] = meta

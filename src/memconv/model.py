@@ -304,7 +304,8 @@ class Message(Base):
             elif t == "image":
                 lines.append("[image]")
         for call in self.tool_calls or []:
-            fn = call.get("function") or {}
+            fn = call.get("function")
+            fn = fn if isinstance(fn, dict) else {}  # a list or a string there is read as it is, shown as nothing
             lines.append(f"[tool call] {fn.get('name')}({fn.get('arguments')})")
         return "\n".join(lines)
 
