@@ -331,7 +331,9 @@ def _paths(value, path=(), depth=0):
 
 
 WRONG_TYPE_SAMPLES = {"v2": ("letta", V2), "v2-files": ("letta", FILES_AF), "legacy": ("letta", LEGACY),
-                      "agentmemory": ("agentmemory", AM), "mem0": ("mem0", MEM0)}
+                      "agentmemory": ("agentmemory", AM), "mem0": ("mem0", MEM0),
+                      "rest-agent-state": ("letta", (FIXTURES / "letta-rest" / "agent.support-desk.json").read_bytes()),
+                      "rest-passages": ("letta", (FIXTURES / "letta-rest" / "archival-memory.support-desk.json").read_bytes())}
 
 
 @pytest.mark.parametrize("name", sorted(WRONG_TYPE_SAMPLES))
@@ -351,7 +353,7 @@ def test_a_value_of_the_wrong_type_anywhere_is_read_or_refused_in_one_line(tmp_p
     for k in path[:-1]:
         parent = parent[k]
     parent[path[-1]] = wrong
-    src = tmp_path_factory.mktemp("wt") / ("a.af" if fmt == "letta" else "a.json")
+    src = tmp_path_factory.mktemp("wt") / ("a.af" if name in ("v2", "v2-files", "legacy") else "a.json")
     src.write_text(json.dumps(doc))
     for to in ("canonical", "agentmemory", "mem0", "letta"):
         try:

@@ -25,7 +25,7 @@ from memconv.errors import InputInvalid
 from memconv.fields import build, split
 from memconv.jsonutil import jpath, json_type
 from memconv.model import (Agent, Block, File, Group, Header, McpServer, Memory, Message, Observation, Passage,
-                           Provenance, Relation, Scope, Session, Skill, Source, Summary, Tool)
+                           Provenance, Relation, Session, Skill, Source, Summary, Tool)
 from memconv.report import Report
 from memconv.uniqueids import Fingerprints
 from memconv.logmessages import (INCOMPLETE_INPUT, MEMCONV_DATA_INVALID, REFERENCE_UNRESOLVED, UNKNOWN_KEY,
@@ -476,12 +476,13 @@ def read_agent_states(states: list[dict[str, Any]], name: str, report: Report, *
     for i, st in enumerate(states):
         path = f"[{i}]" if len(states) > 1 else "(agent)"
         st = _obj(ctx, st, path)
-        blocks = list(st.get("blocks") or [])
+        blocks = list(_list(ctx, st.get("blocks"), f"{path}.blocks", required=False))
         if not blocks and isinstance(st.get("memory"), dict):
-            blocks = list(st["memory"].get("blocks") or [])
+            blocks = list(_list(ctx, st["memory"].get("blocks"), f"{path}.memory.blocks", required=False))
         if memory and i == 0:
-            labels = {b.get("label") for b in blocks if isinstance(b, dict)}
-            blocks += [b for b in memory.get("blocks") or [] if isinstance(b, dict) and b.get("label") not in labels]
+            labels = {b.get("label") for b in blocks if isinstance(b, dict) and isinstance(b.get("label"), str)}
+            blocks += [b for b in _list(ctx, memory.get("blocks"), "core-memory.blocks", required=False)
+                       if isinstance(b, dict) and b.get("label") not in labels]
         block_ids = []
         for j, b in enumerate(blocks):
             bpath = f"{path}.blocks[{j}]"
@@ -493,7 +494,7 @@ def read_agent_states(states: list[dict[str, Any]], name: str, report: Report, *
             seen_blocks.add(rid)
             small.append(_record(ctx, Block, b, BLOCK_KEYS, bpath, rid))
         tool_ids = []
-        for j, t in enumerate(st.get("tools") or []):
+        for j, t in enumerate(_list(ctx, st.get("tools"), f"{path}.tools", required=False)):
             tpath = f"{path}.tools[{j}]"
             t = _obj(ctx, t, tpath)
             rid = _id(ctx, t, tpath)
@@ -503,21 +504,22 @@ def read_agent_states(states: list[dict[str, Any]], name: str, report: Report, *
             seen_tools.add(rid)
             small.append(_record(ctx, Tool, t, TOOL_KEYS, tpath, rid))
         body = {k: v for k, v in st.items() if k not in ("blocks", "memory", "tools", "sources", "message_ids")}
-        tags = body.pop("tags", None) or []
-        body["tags"] = [t if isinstance(t, str) else t.get("tag") for t in tags]
+        tags = _list(ctx, body.pop("tags", None), f"{path}.tags", required=False)
+        body["tags"] = [t.get("tag") if isinstance(t, dict) else t for t in tags]  # {tag} objects, or strings
         created, updated = body.pop("created_at", None), body.pop("updated_at", None)
         secrets = env_to_dict(body.pop("secrets", None)) or env_to_dict(body.get("tool_exec_environment_variables"))
         fields, extras = split(body, AGENT_KEYS)
         extras.pop("id", None)
         extras.pop("$absent", None)
         fields["secrets"] = secrets
-        if st.get("message_ids"):
+        if _list(ctx, st.get("message_ids"), f"{path}.message_ids", required=False):
             report.warn(f"{name}: {path}: an AgentState lists {len(st['message_ids'])} message id(s) "
                         f"but not the messages; the conversation is not in this input", INCOMPLETE_INPUT)
             extras["message_ids"] = st["message_ids"]
         for key in ("tool_rules", "tags"):
             fields[key] = fields.get(key) or []
-        agents.append(build(Agent, name, path, id=st["id"], provenance=ctx.prov(st["id"]),
+        aid = _id(ctx, st, path)
+        agents.append(build(Agent, name, path, id=aid, provenance=ctx.prov(aid),
                             extras={SYSTEM: extras} if extras else {}, block_ids=block_ids, tool_ids=tool_ids,
                             source_ids=[source_id] if source_id else [], created_at=created,
                             updated_at=updated, **fields))
@@ -574,8 +576,9 @@ def passage_from_letta(obj: dict[str, Any], name: str, path: str, version: str |
         if rec is not None:
             return rec
     return build(Passage, name, path, id=str(rid),
-                 provenance=Provenance(system=SYSTEM, id=obj.get("id"), version=version, variant="passage"),
-                 extras={SYSTEM: extras} if extras else {}, scope=Scope(agent_id=aid),
+                 provenance=Provenance(system=SYSTEM, id=obj.get("id") if isinstance(obj.get("id"), str) else None,
+                                       version=version, variant="passage"),
+                 extras={SYSTEM: extras} if extras else {}, scope={"agent_id": aid},
                  embedding_model=emb_model, **fields)
 
 
