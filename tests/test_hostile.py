@@ -20,7 +20,7 @@ import memconv
 from memconv import registry
 from memconv.errors import MemconvError
 
-from helpers import FIXTURES, LETTA, SAMPLE_AF, run_cli
+from helpers import FIXTURES, LETTA, REPO, SAMPLE_AF, run_cli
 
 V2 = (LETTA / "loop.af").read_bytes()
 LEGACY = (LETTA / "letta-tests__deep-thought.af").read_bytes()
@@ -333,7 +333,10 @@ def _paths(value, path=(), depth=0):
 WRONG_TYPE_SAMPLES = {"v2": ("letta", V2), "v2-files": ("letta", FILES_AF), "legacy": ("letta", LEGACY),
                       "agentmemory": ("agentmemory", AM), "mem0": ("mem0", MEM0),
                       "rest-agent-state": ("letta", (FIXTURES / "letta-rest" / "agent.support-desk.json").read_bytes()),
-                      "rest-passages": ("letta", (FIXTURES / "letta-rest" / "archival-memory.support-desk.json").read_bytes())}
+                      "rest-passages": ("letta", (FIXTURES / "letta-rest" / "archival-memory.support-desk.json").read_bytes()),
+                      "agentmemory-letta-concepts": ("agentmemory", (REPO / "fixtures" / "agentmemory" /
+                                                                     "letta_hand_edited.json").read_bytes()),
+                      "mem0-migration": ("mem0", (REPO / "fixtures" / "mem0" / "migration_export.json").read_bytes())}
 
 
 @pytest.mark.parametrize("name", sorted(WRONG_TYPE_SAMPLES))

@@ -733,10 +733,11 @@ class _Reader:
                 self.agent_of_session[s["id"]] = e["id"]
         for i, row in self.top.early:
             if _embed(row) is None and letta_kind(row) == "system" and isinstance(row.get("content"), str):
-                for sid in row.get("sessionIds") or []:
+                sids = row.get("sessionIds") if isinstance(row.get("sessionIds"), list) else []  # types.ts: string[]
+                for sid in sids:
                     if isinstance(sid, str):
                         self.system_by_session.setdefault(sid, (i, row["content"]))
-                linked = any(isinstance(sid, str) for sid in row.get("sessionIds") or [])
+                linked = any(isinstance(sid, str) for sid in sids)
                 if isinstance(row.get("agentId"), str) and not linked:  # by name only when no session is named
                     self.system_by_agent.setdefault(row["agentId"], (i, row["content"]))
 

@@ -99,7 +99,8 @@ class CanonicalFormat(Format):
                 return 95 if top.scalars.get("format") == DOC_FORMAT and not top.seen - _DOC_KEYS else 0
             if isinstance(first, dict) and first.get("kind") == "header":
                 return 95
-            if isinstance(first, dict) and first.get("kind") in RECORD_TYPES and "id" in first:
+            if isinstance(first, dict) and isinstance(first.get("kind"), str) and first["kind"] in RECORD_TYPES \
+                    and "id" in first:
                 return 70
         return 0
 

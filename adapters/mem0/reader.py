@@ -112,7 +112,7 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
     try:
         later, last = Handles(), Handles()
         for i, obj in kept:
-            kind = obj.get("kind") if isinstance(obj, dict) else None
+            kind = obj.get("kind") if isinstance(obj, dict) and isinstance(obj.get("kind"), str) else None
             if kind in SMALL_KINDS:
                 yield kept_record(obj, ctx, f"{EMBED_KEY}[{i}]")
             else:  # checked when it is read back from the spool, once

@@ -215,7 +215,7 @@ def kept_record(obj: Any, ctx: Ctx, path: str) -> Base:
         InputInvalid: not a canonical record, or a field that does not validate (named).
     """
     kind = obj.get("kind") if isinstance(obj, dict) else None
-    if kind not in RECORD_TYPES:
+    if not isinstance(kind, str) or kind not in RECORD_TYPES:
         raise ctx.fail(path, f"expected a canonical record memconv kept (an object with a \"kind\" such as "
                              f"{', '.join(KEPT_KINDS[:3])}...), got "
                              f"{'kind ' + repr(kind) if isinstance(obj, dict) else json_type(obj)}")
@@ -243,7 +243,8 @@ class Embedded:
         mem = item_record(obj, self.ctx, path, variant)
         meta = mem.metadata
         e = meta.get(EMBED_KEY) if isinstance(meta, dict) else None
-        if not isinstance(e, dict) or e.get("kind") not in ITEM_NATIVE or not isinstance(e.get("id"), str):
+        if not isinstance(e, dict) or not isinstance(e.get("kind"), str) or e["kind"] not in ITEM_NATIVE \
+                or not isinstance(e.get("id"), str):
             return mem
         kind = e["kind"]
         native = ITEM_NATIVE[kind]
