@@ -404,7 +404,8 @@ def _interrupt_the_third_key(monkeypatch, signum: int) -> None:
         real(self, key, value)
 
     monkeypatch.setattr(jsonutil.DupDict, "__setitem__", interrupted)
-    monkeypatch.setattr("memconv.adapters.mem0.reader.SMALL_BYTES", 0)  # the streamed (ijson) path
+    monkeypatch.setattr("memconv.adapters.mem0.reader.SMALL_BYTES", 0)  # the streamed (ijson) path,
+    monkeypatch.setattr("memconv.adapters.mem0.reader.list_items", lambda *a, **k: None)  # item by item
 
 
 def test_a_signal_inside_a_c_extension_callback_is_the_signal_not_a_bug(tmp_path, monkeypatch, capsys):
