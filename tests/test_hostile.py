@@ -427,3 +427,37 @@ def test_the_issue_pipe_works(tmp_path):
     alice = [i for i in json.loads(src.read_text())["results"] if i.get("user_id") == "alice"]
     assert len(export["memories"]) == len(alice) > 0
     assert sorted(m["content"] for m in export["memories"]) == sorted(i["memory"] for i in alice)
+
+
+def _canonical_lines(src, tmp) -> list[dict]:
+    out = tmp / (src.name + ".jsonl")
+    memconv.convert(src, "canonical", out, jsonl=True, timestamp="2026-01-01T00:00:00.000Z")
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("wrong", [5, "x", {"a": 1}, [1, ["y"]]], ids=["number", "string", "object", "list"])
+def test_memconv_markers_of_the_wrong_type_in_a_canonical_file_are_no_internal_error(tmp_path, wrong):
+    """memconv's own markers in a record's extras ($absent, $null, $order...) can be edited by hand in a
+    canonical file. Any value there is read or refused in one line, never an internal error ($absent as
+    a number crashed the Letta and AgentMemory writers until 2026-12-07)."""
+    from memconv.model import MARKERS
+
+    sources = [LETTA / "letta-tests__test_agent_with_files_and_sources.af", FIXTURES / "mem0" / "get_all_v11.json",
+               FIXTURES / "agentmemory" / "example_full.json"]
+    for src in sources:
+        lines = _canonical_lines(src, tmp_path)
+        for marker in sorted(MARKERS):
+            edited = json.loads(json.dumps(lines))
+            for rec in edited[1:]:
+                for extras in (rec.get("extras") or {}).values():
+                    if isinstance(extras, dict):
+                        extras[marker] = wrong
+            p = tmp_path / "edited.jsonl"
+            p.write_text("\n".join(json.dumps(r) for r in edited) + "\n")
+            for to in ("canonical", "agentmemory", "mem0", "letta"):
+                try:
+                    memconv.convert(p, to, tmp_path / f"out-{to}.json", timestamp="2026-01-01T00:00:00.000Z")
+                except MemconvError as e:
+                    assert "\n" not in e.message
+                except Exception as e:
+                    raise AssertionError(f"{src.name}: {marker} = {wrong!r}, to {to}: {type(e).__name__}: {e}") from e

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO, Iterable
 import orjson
 
 from memconv.errors import LimitExceeded, UnsupportedVersion
-from memconv.fields import join
+from memconv.fields import ABSENT, absent_keys, join
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.mapping import account_header
@@ -200,7 +200,7 @@ class _Writer:
         if o.came_from(SYSTEM):
             ext = o.extra(SYSTEM)
             values = {k: _js_number(getattr(o, f)) for k, f in OBSERVATION_KEYS.items()}
-            if "sessionId" in ext or "sessionId" in ext.get("$absent", ()):
+            if "sessionId" in ext or "sessionId" in absent_keys(ext.get(ABSENT)):
                 del values["sessionId"]  # the row's own sessionId differed from its bucket key, or was absent
             obj = {"id": self.ids.claim("observations", o.id, o.session_id), **join(values, ext)}
         else:

@@ -80,7 +80,7 @@ import orjson
 from memconv import __version__
 from memconv.jsonutil import dumps, has_big_int, json_type
 from memconv.errors import UnsupportedVersion
-from memconv.fields import ABSENT, join
+from memconv.fields import ABSENT, absent_keys, join
 from memconv.format import WriteOptions
 from memconv.mapping import account_header
 from memconv.model import Agent, Group, Header, Message, Provenance, RecordKind, is_marker
@@ -288,7 +288,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
         if from_v2(m):
             ex = dict(m.extra(SYSTEM))
             content_kind = ex.pop("$content", None)
-            absent = set(ex.get(ABSENT, ()))
+            absent = set(absent_keys(ex.get(ABSENT)))
             values = {k: getattr(m, f) for k, f in MESSAGE_KEYS.items()}
             if content_kind == "str":
                 values["content"] = "".join(str(p.get("text", "")) for p in m.content)
@@ -498,7 +498,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
                  "tools": tools, "mcp_servers": mcps, "skills": skills}
         doc: dict[str, Any] = {}
         if hx is not None:
-            absent = set(hx.pop(ABSENT, ()))
+            absent = set(absent_keys(hx.pop(ABSENT, None)))
             if hx.pop(REVISION_ONLY, False) and h.source_format_version:
                 hx["metadata"] = {"revision_id": h.source_format_version}
             for k, v in lists.items():

@@ -42,6 +42,12 @@ def split(obj: Mapping[str, Any], keys: Mapping[str, str]) -> tuple[dict[str, An
     return fields, extras
 
 
+def absent_keys(marker: Any) -> list[str]:
+    """The source keys an ``extras["$absent"]`` marker lists: its strings, when it is a list (a canonical
+    file edited by hand may hold anything there)."""
+    return [k for k in marker if isinstance(k, str)] if isinstance(marker, list) else []
+
+
 def join(values: Mapping[str, Any], extras: Mapping[str, Any] | None,
          skip: Collection[str] = ()) -> dict[str, Any]:
     """Rebuild a source object: ``extras`` (less ``$absent`` and the ``skip`` keys: an adapter's own
@@ -49,6 +55,8 @@ def join(values: Mapping[str, Any], extras: Mapping[str, Any] | None,
     their value is still empty. One pass over each (a writer runs it once per record)."""
     extras = extras or {}
     absent = extras.get(ABSENT)
+    if not isinstance(absent, list):  # memconv's own marker, hand-edited in a canonical file: not a list of keys
+        absent = None
     out = {k: v for k, v in extras.items() if k != ABSENT and k not in skip}
     for k, v in values.items():
         if absent and k in absent and v in (None, [], {}, "", False):
