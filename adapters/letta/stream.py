@@ -4,8 +4,8 @@ Pass 1 parses the whole file event by event and builds every part except message
 ``messages`` is left empty, and pass 1 keeps only how many there are and their ids, as 64-bit
 fingerprints (:class:`MessageIds`), enough to check the in-context references. Pass 2 streams
 ``agents.item.messages.item`` and hands each message to the reader with its agent's index. Peak
-memory is the small parts (agents, blocks, tools...), one message, and 16 bytes per message. Double-encoded files (a JSON string holding the document) cannot be streamed and are
-read whole.
+memory is the small parts (agents, blocks, tools...), one message, and 16 bytes per message.
+Double-encoded files (a JSON string holding the document) cannot be streamed and are read whole.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from memconv.sniff import top_keys, whole_first_line
 from .mapping import EMBED_KEY, MAPPING
 from .markdown import read_markdown, sniff_markdown, wants_markdown, write_markdown
 from .openmemory import read_openmemory_zip
-from .reader import read_document, read_jsonl
+from .reader import LISTED_DOCUMENT, read_document, read_jsonl
 from .records import line_kind
 from .shape import HISTORY_KEYS, ITEM_CORE, ITEM_OPTIONAL, MIGRATION_KIND, OPENMEMORY_MARKERS, SYSTEM
 from .writer import DOCUMENT_FRAME, write_mem0
@@ -161,7 +161,7 @@ class Mem0Format(Format):
 
     name = "mem0"
     line_form = True
-    listed_document = ("results", ("relations", "history", EMBED_KEY))
+    listed_document = LISTED_DOCUMENT
     document_frame = DOCUMENT_FRAME
     title = "mem0 get_all/search/get/history JSON, JSON-L, Platform pages, OpenMemory backups"
     system = "mem0"

@@ -73,6 +73,14 @@ from .shape import MIGRATION_KIND, OPENMEMORY_MARKERS, PAGE_KEYS, SYSTEM, TOP_K_
 SMALL_BYTES = 8 * 1024 * 1024
 """Documents up to this many bytes are parsed whole; larger (and gzipped) ones are streamed."""
 
+RESULTS_LISTS = ("results", "relations", "history", EMBED_KEY)
+"""The top-level lists of a ``{"results": [...]}`` document: mem0's items, its graph relations, and the
+``history`` and ``memconv`` lists memconv's writer adds."""
+
+LISTED_DOCUMENT = (RESULTS_LISTS[0], RESULTS_LISTS[1:])
+"""``{"results": [...]}`` as one list when none of the other lists is there
+(:attr:`memconv.format.Format.listed_document`: read in pieces, and cut by ``--jobs``)."""
+
 HEAD_BYTES = 256 * 1024
 """How much of a streamed document is parsed up front for its top-level keys and first item."""
 
@@ -103,7 +111,7 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
         isinstance(r, dict) and "destination" in r and "target" not in r for r in relations)
     search = (isinstance(first, dict) and "score" in first) or dest
     variant = "platform_page" if page else ("search" if search else "get_all")
-    hx = {k: v for k, v in top.items() if k not in ("results", "relations", "history", EMBED_KEY)}
+    hx = {k: v for k, v in top.items() if k not in RESULTS_LISTS}
     if has_relations:
         hx["$relations"] = True
     kept, source = kept_header(kept, ctx)
@@ -232,7 +240,7 @@ def read_parsed(doc: Any, ctx: Ctx) -> Iterator[Any]:
                 raise ctx.fail("history", f"expected a list of history rows, got {json_type(history)}")
             if kept is not None and not isinstance(kept, list):
                 raise ctx.fail(EMBED_KEY, f"expected memconv's list of canonical records, got {json_type(kept)}")
-            top = {k: v for k, v in doc.items() if k not in ("results", "relations", "history", EMBED_KEY)}
+            top = {k: v for k, v in doc.items() if k not in RESULTS_LISTS}
             yield from read_results(ctx, top, enumerate(results), "relations" in doc, doc.get("relations"),
                                     results[0] if results else None, enumerate(history or []),
                                     enumerate(kept or []))
@@ -274,7 +282,7 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
     found: dict[str, int] = {}  # byte counts of the quoted names: a streamed pass only where one may be
 
     def top_dups() -> None:
-        names = {"results": ("results", "relations", "history", EMBED_KEY), "migration": ("records",),
+        names = {"results": RESULTS_LISTS, "migration": ("records",),
                  "history_table": ("rows",)}.get(shape, ())
         if names:  # a big list given twice, anywhere in the file: its last value is read
             times.update(top_keys_twice(lambda: open_skip_bom(inp), names, ij, found))
@@ -288,11 +296,10 @@ def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
             raise ctx.fail(key, f"expected a list, got {types[key].replace('start_map', 'an object')}")
 
     if shape == "results":
-        top = head_values(head, ("results", "relations", "history", EMBED_KEY), ij, types, twice)
+        top = head_values(head, RESULTS_LISTS, ij, types, twice)
         # a document that is the list alone ({"results": [...]}, as Memory.get_all() gives it: "results"
         # once, no other list) is read in pieces with orjson; anything else item by item with ijson
-        pieces = None if twice else list_items(inp, "results", ("relations", "history", EMBED_KEY), "results",
-                                                ij, ctx.report)
+        pieces = None if twice else list_items(inp, *LISTED_DOCUMENT, "results", ij, ctx.report)
         if pieces is None:
             top_dups()
         check_list("results")

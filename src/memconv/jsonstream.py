@@ -178,16 +178,14 @@ def _list_items(inp: Input, path: str, start: int, end: int, prefix: str, label:
                 if last or len(buf) > MAX_CHUNK_BYTES:
                     break
                 continue  # the cut fell inside an item or a string: the next one is further on
-            if _SPACED_COLON.search(piece) is not None or piece.count(b'":') != sum(map(count_keys, objs)):
+            may_dup = _SPACED_COLON.search(piece) is not None or piece.count(b'":') != sum(map(count_keys, objs))
+            if may_dup:  # parsed again so that a key given twice is warned about with its place
                 objs = list(ijson.items(io.BytesIO(b"[" + piece + b"]"), "item", use_float=True, map_type=DupDict))
-                for obj in objs:
+            for obj in objs:
+                if may_dup:
                     check_dups(obj, report, inp.name, f"{label}[{i}]")
-                    yield i, obj
-                    i += 1
-            else:
-                for obj in objs:
-                    yield i, obj
-                    i += 1
+                yield i, obj
+                i += 1
             if last:
                 return
             buf = rest
