@@ -256,6 +256,41 @@ def test_write_records_takes_dicts_of_canonical_json(tmp_path):
         assert not (tmp_path / "bad.json").exists()
 
 
+@pytest.mark.parametrize("to", ["mem0", "agentmemory", "letta", "canonical"])
+def test_python_values_that_are_not_json_are_written_as_canonical_json_holds_them(tmp_path, to):
+    """A library caller's record may hold Python values in its free-form JSON fields (a set, a tuple,
+    bytes, a Decimal, a datetime, an integer key). Every writer writes them as the canonical writer
+    does (pydantic's JSON mode), with a ``bad-value`` warning naming the record and the place; the mem0
+    and Letta writers raised ``TypeError`` on a set. A value with no JSON form is a UsageError naming
+    the record, and nothing is written."""
+    import datetime
+    import decimal
+
+    from memconv.errors import UsageError
+    from memconv.model import Agent, Memory
+
+    meta = {"tags": {"tea"}, "pair": (1, 2), "raw": b"ab", "score": decimal.Decimal("1.5"),
+            "when": datetime.datetime(2025, 1, 2, 3, 4, 5), "by_id": {7: "seven"}}
+    plain = {"tags": ["tea"], "pair": [1, 2], "raw": "ab", "score": "1.5", "when": "2025-01-02T03:04:05",
+             "by_id": {"7": "seven"}}
+    out = tmp_path / "o.json"
+    recs = [Agent(id="a1", name="helper", llm_config={"window": (1, 2)}),
+            Memory(id="m1", text="likes tea", metadata=meta, scope={"user_id": "u"})]
+    report = memconv.write_records(recs, to, str(out))
+    said = [w for w in report.warnings if w.startswith("records[")]
+    assert said[0].startswith("records[0] (agent a1): llm_config.window: a Python tuple, not a JSON value")
+    assert said[1].startswith("records[1] (memory m1): metadata.tags: a Python set, not a JSON value")
+    assert set(said[:2]) <= set(report.warnings_by_code()["bad-value"])
+    back = [r for r in memconv.read(str(out)).records if r.kind in ("memory", "passage")]
+    assert len(back) == 1 and back[0].text == "likes tea"
+    assert {k: v for k, v in (back[0].metadata or {}).items() if k in plain} == plain
+
+    with pytest.raises(UsageError, match=re.escape("records[0] (memory m2): metadata.x: a Python object, "
+                                                   "which has no JSON form")):
+        memconv.write_records([Memory(id="m2", text="t", metadata={"x": object()})], to, str(tmp_path / "bad.json"))
+    assert not (tmp_path / "bad.json").exists()
+
+
 @pytest.mark.parametrize("to", ["canonical", "mem0"])
 def test_an_output_named_jsonl_gets_one_record_a_line(tmp_path, to):
     """``-o backup.jsonl`` writes the target's line form without ``--jsonl`` (a user naming the file so

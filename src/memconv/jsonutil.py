@@ -374,6 +374,45 @@ def count_keys(value: Any) -> int:
     return n
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def first_unplain(value: Any, path: str = "") -> tuple[str, str] | None:
+    """The place and value of the first thing in ``value`` that is not a JSON value as a parser builds
+    it (a dict with string keys, a list, a string, a number, a boolean, None; a pydantic model is
+    walked through its fields): a set, a tuple, bytes, a Decimal, a datetime, a dict with other keys.
+    None when everything is plain. Returns ``(place, what)``: a JSON path under ``path``
+    (``metadata.when``) and what is there (``a Python set``, ``a key that is a Python int``)."""
+    c = value.__class__
+    if c in _PLAIN:
+        return None
+    if c is dict:
+        for k, v in value.items():
+            if k.__class__ is not str:
+                return jpath(path, str(k)), f"a key that is {_python_type(k)}"
+            if v.__class__ not in _PLAIN:
+                found = first_unplain(v, jpath(path, k))
+                if found is not None:
+                    return found
+        return None
+    if c is list:
+        for i, v in enumerate(value):
+            if v.__class__ not in _PLAIN:
+                found = first_unplain(v, f"{path}[{i}]")
+                if found is not None:
+                    return found
+        return None
+    fields = getattr(value, "__pydantic_fields__", None)
+    if fields is not None:
+        return first_unplain({k: getattr(value, k) for k in fields}, path)
+    return path, _python_type(value)
+
+
+def _python_type(value: Any) -> str:
+    name = type(value).__name__
+    return f"a Python {name}" if name != "object" else "a Python object"
+
+
 def json_lines(fh: Iterable[bytes], name: str, report: Any, exact_ints: bool = True) -> Iterator[tuple[int, bytes, Any]]:
     """``(line number, line, value)`` for each non-blank line of a JSON-L file: a UTF-8 byte order mark
     on line 1 is skipped; integers beyond 64 bits are parsed exactly (``exact_ints``; a caller that

@@ -36,7 +36,8 @@ from .model import ITEM_ADAPTER, Base, Bundle, Header, Item
 from .report import Report
 from .secrets import blank
 from .strategies import Plan, check_strategy
-from .logmessages import EMPTY_INPUT, HARD_LINKED_OUTPUT, TRANSCODED
+from .jsonutil import first_unplain
+from .logmessages import BAD_VALUE, EMPTY_INPUT, HARD_LINKED_OUTPUT, TRANSCODED
 
 Source = str | os.PathLike | Input | RemoteInput
 Producer = Callable[[BinaryIO, Report], None]
@@ -237,11 +238,39 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
     report = report if report is not None else Report()
     fmt = registry.get(format)
     _check_options(fmt, write_options)
-    return _write(records, fmt, str(destination), report=report, strategy=check_strategy(strategy),
+    return _write(_plain_records(records, report), fmt, str(destination), report=report, strategy=check_strategy(strategy),
                   dry_run=dry_run, fail_on_loss=fail_on_loss, compress=compress, keep_secrets=keep_secrets,
                   fsync=fsync, wait=wait, target_version=target_version, timestamp=timestamp,
                   jsonl=line_form(fmt, str(destination), jsonl),
                   options=dict(write_options))
+
+
+def _plain_records(records: Iterable[Any], report: Report) -> Iterator[Any]:
+    """A library caller's stream with every record as its canonical JSON holds it: a record (or a dict
+    of one) whose free-form JSON fields (``metadata``, ``extras``, a Letta config...) hold Python values
+    that are not JSON (a set, a tuple, bytes, a Decimal, a datetime, non-string keys) is built again
+    from pydantic's JSON form of it, the form the canonical writer writes, so that every writer gets
+    the same JSON values, with a ``bad-value`` warning naming the record and the place. (Records from
+    memconv's readers hold parsed JSON only; a conversion does not take this path.)
+
+    Raises:
+        UsageError: a value pydantic cannot put in JSON (an arbitrary object), named by the record's
+            position, kind, id and place; a dict that is no canonical record (:func:`_as_item`).
+    """
+    for n, x in enumerate(records):
+        x = _as_item(x, n)
+        found = first_unplain(x)
+        if found is not None:
+            where, what = found
+            name = f"records[{n}] ({getattr(x, 'kind', '?')} {getattr(x, 'id', None) or '?'})"
+            try:
+                x = type(x).model_validate(x.model_dump(mode="json"))
+            except (PydanticSerializationError, ValidationError) as e:
+                raise UsageError(f"{name}: {where}: {what}, which has no JSON form "
+                                 f"({' '.join(str(e).split())[:160]})") from None
+            report.warn(f"{name}: {where}: {what}, not a JSON value; written in its JSON form as canonical JSON "
+                        f"holds it (pydantic's JSON mode)", BAD_VALUE)
+        yield x
 
 
 def _preflight(fmt: Format, out: str, strategy: str | None, split: bool, dry_run: bool,
