@@ -34,7 +34,7 @@ from typing import Any, BinaryIO, Iterable
 import orjson
 
 from memconv.errors import LimitExceeded, UnsupportedVersion
-from memconv.fields import ABSENT, absent_keys, join
+from memconv.fields import ABSENT, absent_keys, join, set_fields
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.mapping import account_header
@@ -135,7 +135,7 @@ class _Writer:
         if skip is None:
             skip = native_fields(rec.kind) | {"kind"}
             skip = self._skips[(rec.kind, keep_agent)] = skip - {"agent_id"} if keep_agent else skip
-        data = rec.model_dump(mode="json", exclude=skip, exclude_defaults=True, exclude_none=True)
+        data = set_fields(rec, skip)
         data = {"kind": rec.kind, "id": rec.id, **{k: v for k, v in data.items() if k != "id"}}
         into[EMBED_KEY] = data
         MAPPING.account(rec, self.report, place=False)  # placed in the report's ledger by run()

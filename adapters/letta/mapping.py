@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from memconv.fields import set_fields
 from memconv.mapping import LOST, MAPPED_FIELDS, FieldMap, MappingTable
 from memconv.model import text_lines
 from memconv.writetable import Put, Transform, WriteTable, tables_field_maps
@@ -226,7 +227,7 @@ def source_block(rec: Any, default_system: str, *, letta_passage: bool = False,
     skip = set(_SKIP) | set(LINE_VERBATIM.get(kind, {}))
     if letta_passage:
         skip.add("tags")
-    fields = rec.model_dump(mode="json", exclude=skip, exclude_none=True, exclude_defaults=True)
+    fields = set_fields(rec, skip)
     owner = False
     scope = fields.get("scope")
     if isinstance(scope, dict) and (letta_passage or scope.get("agent_id") in agent_ids):

@@ -62,7 +62,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO, Iterable
 
 from memconv.errors import UnsupportedVersion, UsageError
-from memconv.fields import join
+from memconv.fields import join, set_fields
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.mapping import account_header
@@ -153,7 +153,7 @@ def embed(rec: Base, system: str) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": rec.kind, "id": rec.id}
     if rec.provenance is None:
         out["provenance"] = {"system": system}
-    out.update(rec.model_dump(mode="json", exclude=skip, exclude_none=True, exclude_defaults=True))
+    out.update(set_fields(rec, skip))
     return out
 
 
