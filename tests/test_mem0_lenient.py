@@ -57,3 +57,36 @@ def test_past_twenty_one_line_says_there_are_more(tmp_path):
     assert report.read["memory"] == 30 and report.info["mem0_derived_ids"] == 30
     assert sum("derived id" in w for w in report.warnings) == 20
     assert any("more items without a usable id" in w for w in report.warnings)
+
+
+ADD_RESULT = {"results": [
+    {"id": "0c2b6a36-5f7e-4f4f-9f7e-1d2a9c1a7b11", "memory": "Loves hiking in the Alps", "event": "ADD"},
+    {"id": "1d3c7b47-6a8f-4a5a-8a8f-2e3b0d2b8c22", "memory": "Lives in Madrid", "event": "DELETE"},
+    {"id": "2e4d8c58-7b9a-4b6b-9b9a-3f4c1e3c9d33", "memory": "Works at Acme as staff engineer", "event": "UPDATE",
+     "previous_memory": "Works at Acme"},
+]}
+"""``Memory.add()``'s result as mem0ai 2.x returns it (``_add_to_vector_store``: ``{"id", "memory",
+"event"}``, ``previous_memory`` on an UPDATE)."""
+
+
+def test_a_memory_an_add_result_names_as_deleted_is_filtered_not_brought_back(tmp_path):
+    """An ``add()`` result lists the memories that add deleted (``"event": "DELETE"``); they were
+    read as live memories, in silence. Each is now counted as read and filtered, with a warning naming
+    its place, whatever the target and through the library as through the command line; the others
+    are read as memories, their event kept for mem0."""
+    path = tmp_path / "add_result.json"
+    path.write_text(json.dumps(ADD_RESULT))
+    for to in ("agentmemory", "mem0", "letta", "canonical"):
+        out = tmp_path / f"out.{to}.json"
+        report = memconv.convert(str(path), to, str(out))
+        assert report.ledger()["memory"] == {"read": 3, "native": 2, "side_channel": 0, "lost": 0, "filtered": 1}
+        assert any("results[1].event: DELETE" in w and "1d3c7b47" in w for w in report.warnings)
+        written = "".join(f.read_text() for f in tmp_path.glob(f"out.{to}.*"))  # Letta: its passages sidecar
+        assert "Lives in Madrid" not in written and "Loves hiking" in written
+        texts = [r.text for r in memconv.read(str(out)).records if r.kind in ("memory", "passage")]
+        assert sorted(texts) == ["Loves hiking in the Alps", "Works at Acme as staff engineer"]
+    back = memconv.read(str(tmp_path / "out.mem0.json"))
+    assert [m.extra("mem0").get("event") for m in back.of("memory")] == ["ADD", "UPDATE"]
+    r = run_cli(path, "--to", "canonical", "--jsonl", "-o", "-")
+    assert r.returncode == 0 and b"Lives in Madrid" not in r.stdout
+    assert b"results[1].event: DELETE" in r.stderr and b"1 filtered" in r.stderr

@@ -14,7 +14,7 @@ from memconv.archive import DEFAULT_CAPS, read_zip
 from memconv.errors import InputInvalid, InputUnreadable, LimitExceeded
 from memconv.fields import build, split
 from memconv.io import Input
-from memconv.jsonutil import json_type, loads
+from memconv.jsonutil import json_type, json_type_at, loads
 from memconv.model import Header, HistoryEvent, Memory
 from memconv.report import Report
 
@@ -38,7 +38,7 @@ def openmemory_record(obj: Any, ctx: Ctx, path: str, user: str | None = None,
     if not isinstance(obj, dict):
         raise ctx.fail(path, f"expected an OpenMemory memory (an object), got {json_type(obj)}")
     if not isinstance(obj.get("content"), str):
-        raise ctx.fail(place_of(path, "content"), f"expected the memory text (a string), got {json_type(obj.get('content'))}")
+        raise ctx.fail(place_of(path, "content"), f"expected the memory text (a string), got {json_type_at(obj, 'content')}")
     fields, extras = split(obj, OPENMEMORY_KEYS)
     extras.pop("$absent", None)
     rid = take_id(ctx, obj, path, extras)

@@ -12,10 +12,10 @@ from pydantic import ValidationError
 
 from memconv.errors import InputInvalid
 from memconv.fields import ABSENT, build, split
-from memconv.jsonutil import json_type
+from memconv.jsonutil import json_type, json_type_at
 from memconv.model import RECORD_ADAPTER, RECORD_TYPES, Base, Entity, HistoryEvent, Memory, Provenance, Relation
 from memconv.report import Report
-from memconv.logmessages import DERIVED_ID, KEY_MOVED, MEMCONV_DATA_INVALID
+from memconv.logmessages import DERIVED_ID, KEY_MOVED, MEMCONV_DATA_INVALID, RECORD_DROPPED
 
 from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS, ROW_NATIVE
 from .shape import (EVENTS, HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_CORE, ITEM_CORE_TS, ITEM_OPTIONAL,
@@ -141,7 +141,7 @@ def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
     obj = unleak(obj, ctx, path)
     text = obj.get("memory")
     if not isinstance(text, str):
-        raise ctx.fail(place_of(path, "memory"), f"expected the memory text (a string), got {json_type(text)}")
+        raise ctx.fail(place_of(path, "memory"), f"expected the memory text (a string), got {json_type_at(obj, 'memory')}")
     # memconv.fields.split with the item's key table (its core keys, and its optional keys that are set),
     # in one pass: the scope keys go straight to the scope (this runs once per item of a mem0 store)
     core = ITEM_CORE_TS if ts else ITEM_CORE
@@ -233,14 +233,19 @@ class Embedded:
     def __init__(self, ctx: Ctx):
         self.ctx = ctx
         self.blocks: set[str] = set()
+        self.deleted = 0
 
     def record(self, obj: Any, path: str, variant: str) -> Base | None:
-        """The canonical record of item ``obj``; None for a repeat of a block already read.
+        """The canonical record of item ``obj``; None for a repeat of a block already read, or for an
+        item of an ``add()`` result that mem0 deleted (:meth:`_deleted`).
 
         Raises:
             InputInvalid: as :func:`item_record` (the item itself is checked first).
         """
         mem = item_record(obj, self.ctx, path, variant)
+        if obj.get("event") == "DELETE":
+            self._deleted(mem, path)
+            return None
         meta = mem.metadata
         e = meta.get(EMBED_KEY) if isinstance(meta, dict) else None
         if not isinstance(e, dict) or not isinstance(e.get("kind"), str) or e["kind"] not in ITEM_NATIVE \
@@ -262,6 +267,24 @@ class Embedded:
         if kind == "block" and rec is not mem:
             self.blocks.add(rec.id)
         return rec
+
+    def _deleted(self, mem: Memory, path: str) -> None:
+        """An item whose ``event`` is ``DELETE``: ``Memory.add()`` returns ``{"results": [{id, memory,
+        event}]}`` (mem0ai 2.x ``_add_to_vector_store``), and a ``DELETE`` item names a memory that add
+        removed from the store. It is read (counted under ``read``) and left out as filtered
+        (``info["filtered"]``), with a warning naming the place (the first :data:`MAX_ID_NOTES`, then
+        one line for the rest): importing it would bring the deleted memory back."""
+        report = self.ctx.report
+        report.read["memory"] += 1
+        filtered = report.info.setdefault("filtered", {})
+        filtered["memory"] = filtered.get("memory", 0) + 1
+        self.deleted += 1
+        if self.deleted <= MAX_ID_NOTES:
+            report.warn(f"{self.ctx.name}: {place_of(path, 'event')}: DELETE: mem0's add() result names memory "
+                        f"{mem.id} as deleted; not read as a memory (counted as filtered)", RECORD_DROPPED)
+        elif self.deleted == MAX_ID_NOTES + 1:
+            report.warn(f"{self.ctx.name}: more items with event DELETE, each left out (the count is in "
+                        f"--report: filtered)", RECORD_DROPPED)
 
     def row(self, plain: Base, obj: Any, path: str) -> Base:
         """The relation or history event memconv embedded in the ``memconv`` key of ``obj`` (a relation
@@ -325,7 +348,7 @@ def relation_parts(r: Any, ctx: Ctx, path: str) -> tuple[str, str, str, bool]:
     tkey = "destination" if dest else "target"
     for k in ("source", "relationship", tkey):
         if not isinstance(r.get(k), str):
-            raise ctx.fail(place_of(path, k), f"expected a string, got {json_type(r.get(k))}")
+            raise ctx.fail(place_of(path, k), f"expected a string, got {json_type_at(r, k)}")
     return r["source"], r["relationship"], r[tkey], dest
 
 

@@ -46,6 +46,12 @@ def json_type(v: Any) -> str:
             float: "a number"}.get(type(v), type(v).__name__)
 
 
+def json_type_at(obj: dict[str, Any], key: str) -> str:
+    """:func:`json_type` of ``obj[key]``, or ``no such key`` when ``obj`` lacks it (a missing key is
+    not a null)."""
+    return json_type(obj[key]) if key in obj else f"no {key!r} key"
+
+
 def open_skip_bom(inp: Any) -> BinaryIO:
     """``inp.open()`` (a :class:`memconv.io.Input`), positioned after a UTF-8 byte order mark when the
     file starts with one (JSON readers that parse with ijson need the bare text)."""
