@@ -223,3 +223,18 @@ def test_title_of_equals_the_whole_text_collapse(text, prefix):
     if len(first) > TITLE_CHARS:
         first = first[: TITLE_CHARS - 1].rstrip() + "…"
     assert title_of(text, prefix) == (f"{prefix}{first}" if prefix else (first or "(empty)"))
+
+
+def test_an_empty_system_prompt_or_description_comes_back_empty_not_missing(tmp_path):
+    """AgentMemory holds an agent's system prompt as a workflow memory and its description as the
+    session's summary, written only when they are set: an empty one (``""``) came back as None, and
+    Letta gives an agent with no system prompt its default one. It rides in the session's memconv key."""
+    from memconv.model import Agent, Header
+    out = tmp_path / "am.json"
+    agents = [Agent(id="agent-0", name="blank", system="", description=""),
+              Agent(id="agent-1", name="unset"),
+              Agent(id="agent-2", name="set", system="You help.", description="A helper.")]
+    memconv.write_records([Header(source_system="letta"), *agents], "agentmemory", str(out))
+    back = {a.name: (a.system, a.description) for a in memconv.read(str(out)).of("agent")}
+    assert back == {"blank": ("", ""), "unset": (None, None), "set": ("You help.", "A helper.")}
+    check_export(json.loads(out.read_text()))

@@ -542,3 +542,27 @@ def test_passages_find_their_renamed_agent_again(tmp_path):
     again = memconv.read(str(two))
     assert [a.name for a in again.of("agent")] == [a.name for a in back.of("agent")]
     assert [a.name for a in back.of("agent")] == ["_", "Bob", "_"]  # the third built for the project
+
+
+def test_a_system_message_memconv_adds_is_dated_when_its_agent_was_created(tmp_path):
+    """An agent whose context does not start with a system message gets one (Letta reads
+    ``message_ids[0]`` as it): dated at the agent's ``created_at``, so that it sorts before the
+    agent's messages and the file does not change from run to run (it took the time of the run), and
+    at the export time for an agent with no time."""
+    born = Agent(id="agent-0", name="old", system="You are old.", created_at="2025-03-01T10:00:00",
+                 in_context_message_ids=["message-1"])
+    said = Message(id="message-1", agent_id="agent-0", role="user", content=[{"type": "text", "text": "hi"}],
+                   created_at="2025-03-01T10:00:05")
+    unborn = Agent(id="agent-1", name="new", system="You are new.")
+    times = {}
+    for run in ("a", "b"):
+        out = tmp_path / f"{run}.af"
+        memconv.write_records([Header(source_system="letta"), born, unborn, said], "letta", str(out),
+                              timestamp=f"2026-0{1 if run == 'a' else 2}-01T00:00:00Z")
+        doc = json.loads(out.read_text())
+        by_id = {m["id"]: m for a in doc["agents"] for m in a["messages"]}
+        firsts = [by_id[a["in_context_message_ids"][0]] for a in doc["agents"]]
+        assert [m["role"] for m in firsts] == ["system", "system"]
+        times[run] = [m["created_at"] for m in firsts]
+    assert times["a"][0] == times["b"][0] == "2025-03-01T10:00:00+00:00"
+    assert times["a"][1] != times["b"][1] and times["a"][1].startswith("2026-01-01T00:00:00")

@@ -319,7 +319,11 @@ class _Writer:
             if a.description:
                 obj["summary"] = a.description
             obj["agentId"] = a.name
-            out.append(self.embed(a, obj))
+            self.embed(a, obj)
+            for f in ("system", "description"):  # native only when set: an empty one rides in the embed
+                if getattr(a, f) == "":
+                    obj[EMBED_KEY][f] = ""
+            out.append(obj)
         for s in self.small.get("session", []):
             if s.came_from(SYSTEM):
                 obj = {"id": self.ids.claim("sessions", s.id),

@@ -724,18 +724,22 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
         if first_sys:
             return
         sys_id = self.msg_ids.fresh()
+        # dated when the agent was created (so it sorts before the agent's messages, and the output does
+        # not change from run to run), else at the export time
+        born = parse_ts(a.created_at)
         self.pre[i] = [self._system_message(sys_id, new_id, a.system or SYSTEM_MESSAGE_PLACEHOLDER.format(
-            name=name), a.llm_config)]
+            name=name), a.llm_config, born.astimezone(timezone.utc).isoformat() if born else None)]
         obj["in_context_message_ids"] = [sys_id, *in_ctx]
         self.report.warn(f"letta: agent {a.name!r}: no system message in context; added {sys_id} with the system "
                          f"prompt (Letta recompiles it with the memory blocks on the agent's first step)", RECORD_BUILT)
 
-    def _system_message(self, mid: str, agent_id: str, text: str, llm: dict[str, Any] | None) -> dict[str, Any]:
+    def _system_message(self, mid: str, agent_id: str, text: str, llm: dict[str, Any] | None,
+                        created_at: str | None = None) -> dict[str, Any]:
         self.report.wrote("letta:messages")
         return {"type": "message", "role": "system", "content": [{"type": "text", "text": text, "signature": None}],
                 "name": None, "otid": None, "sender_id": None, "batch_item_id": None, "group_id": None, "id": mid,
                 "model": (llm or {}).get("model"), "agent_id": agent_id, "tool_calls": None, "tool_call_id": None,
-                "tool_returns": [], "created_at": self.export_time, "approve": None, "approval_request_id": None,
+                "tool_returns": [], "created_at": created_at or self.export_time, "approve": None, "approval_request_id": None,
                 "denial_reason": None, "approvals": []}
 
     def _built_agent(self, o: Owner, i: int) -> dict[str, Any]:
