@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, Iterable, Iterator
 from memconv.archive import read_tar, read_zip
 from memconv.format import Format, Option, ReadOptions, WriteOptions
 from memconv.io import Input
+from memconv.several import EXPORT_ENDINGS
 from memconv.mapping import ReadTable
 from memconv.logmessages import OPTION_IGNORED
 
@@ -70,7 +71,10 @@ class LettaMemfsFormat(Format):
                 names = os.listdir(root)
             except OSError:
                 return 0
-            if any(n.endswith(".md") and not n.startswith(".") for n in names):
+            # Markdown files alone (no marker of Letta Code's): a memory folder, unless it holds exports
+            # too (a folder of dumps with its README.md, read file by file: memconv.several)
+            if any(n.endswith(".md") and not n.startswith(".") for n in names) and \
+                    not any(n.lower().endswith(EXPORT_ENDINGS) for n in names):
                 return 70
             return 0
         members = self._archive_names(inp)
@@ -82,7 +86,8 @@ class LettaMemfsFormat(Format):
         if any(m.endswith("/" + SIDECAR) or m == SIDECAR for m in members) or \
                 any(SYSTEM_DIR in t[:2] for t in tops):
             return 90
-        return 60 if any(m.endswith(".md") for m in members) else 0
+        return 60 if any(m.endswith(".md") for m in members) and \
+            not any(m.lower().endswith(EXPORT_ENDINGS) for m in members) else 0
 
     def _archive_names(self, inp: Input) -> list[str] | None:
         raw = inp.raw_peek(4)

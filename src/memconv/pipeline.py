@@ -35,6 +35,7 @@ from .scratch import sweep, tag, temp_dir
 from .model import ITEM_ADAPTER, Base, Bundle, Header, Item
 from .report import Report
 from .secrets import blank
+from .several import expand
 from .strategies import Plan, check_strategy
 from .jsonutil import first_unplain
 from .logmessages import BAD_VALUE, EMPTY_INPUT, HARD_LINKED_OUTPUT, TRANSCODED
@@ -105,6 +106,7 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
     inputs = _as_inputs(sources)
     if not inputs:
         raise UsageError("no input given")
+    inputs = expand(inputs, format, report)
     unknown = sorted(k for k in read_options if "read_" + k not in READ_OPTIONS)
     if unknown:
         raise UsageError(f"unknown read option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
@@ -593,7 +595,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     """
     report = report if report is not None else Report()
     check_strategy(strategy)
-    inputs = _as_inputs(source)
+    inputs = expand(_as_inputs(source), from_, report)
     out = str(output)
     if any(isinstance(i, RemoteInput) for i in inputs) or is_remote(out):
         options.update(_live_read_options(options, source_token, agents, exclude, show_progress))

@@ -1,0 +1,124 @@
+"""Inputs that stand for several: a folder, or a zip or tar archive, that no format reads as a whole.
+
+A Letta bundle, a Letta Code memory folder and an OpenMemory backup zip are one input each: their
+format recognises them (:func:`memconv.registry.detect`). Any other folder or archive is taken for a
+collection of exports, as mem0's own repository keeps its evaluation dumps (``exp_data/Memory/`` of
+``Tim_4.json``...): each file in it whose name ends as a memory export does (:data:`EXPORT_ENDINGS`)
+becomes an input of its own, in path order, named ``<folder>/<path>`` or ``<archive>:<member>``, as if
+the files had been given one by one. The others are passed over with a ``file-skipped`` warning;
+hidden files and folders (``.git``) are not looked at, links are not followed. Archive members are
+read in memory with :mod:`memconv.archive`'s caps and path checks, never extracted.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import zlib
+from typing import Any
+
+from . import registry
+from .archive import read_tar, read_zip
+from .errors import InputInvalid
+from .io import Input
+from .logmessages import FILE_SKIPPED
+from .report import Report
+
+EXPORT_ENDINGS = (".json", ".jsonl", ".ndjson", ".af", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".af.gz")
+"""The names of the files of a folder or archive that are read: what memory exports are called."""
+
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _is_archive(inp: Input) -> str | None:
+    """``"zip"`` or ``"tar"`` for an input file that is one (a gzipped tar too), else None."""
+    if inp.path is None or inp.is_dir:
+        return None
+    head = inp.raw_peek(4)
+    if head == ZIP_MAGIC:
+        return "zip"
+    try:
+        with inp.open_raw() as fh:
+            return "tar" if tarfile.is_tarfile(fh) else None
+    except (OSError, EOFError, zlib.error, tarfile.TarError):  # a damaged gzip: its reader says so
+        return None
+
+
+def _claimed(inp: Input, format: str | None) -> bool:
+    """True when ``format`` (or, with none given, some format) reads ``inp`` as a whole."""
+    if format:
+        return registry.get(format).detect(inp) > 0
+    try:
+        registry.detect(inp)
+    except InputInvalid:
+        return False
+    return True
+
+
+def expand(inputs: list[Any], format: str | None, report: Report) -> list[Any]:
+    """``inputs`` with each folder or archive no format reads whole replaced by its export files.
+
+    Args:
+        inputs: :class:`~memconv.io.Input` objects (other kinds, live systems, pass as they are).
+        format: the format given with ``--from``, or None (detected by content).
+        report: receives a ``file-skipped`` warning for each file passed over.
+
+    Raises:
+        InputInvalid: a folder or archive holding no file named as an export (what it holds said), an
+            unsafe or corrupt archive (:mod:`memconv.archive`).
+        LimitExceeded: an archive over a cap.
+    """
+    out: list[Any] = []
+    for inp in inputs:
+        kind = "folder" if isinstance(inp, Input) and inp.is_dir else _is_archive(inp) if isinstance(inp, Input) \
+            else None
+        if kind is None or _claimed(inp, format):
+            out.append(inp)
+            continue
+        found = _folder(inp, report) if kind == "folder" else _archive(inp, kind, report)
+        if not found:
+            raise InputInvalid(f"{inp.name}: a {kind} that no format reads as a whole (a Letta bundle, a Letta Code "
+                               f"memory folder, an OpenMemory backup), holding no file named as an export "
+                               f"({', '.join(EXPORT_ENDINGS[:4])}) to read one by one")
+        out.extend(found)
+    return out
+
+
+def _folder(inp: Input, report: Report) -> list[Input]:
+    root = str(inp.path)
+    found: list[Input] = []
+    for top, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(top, d)))
+        for f in sorted(files):
+            if f.startswith("."):
+                continue
+            path = os.path.join(top, f)
+            rel = os.path.relpath(path, root)
+            if os.path.islink(path) or not os.path.isfile(path):
+                report.warn(f"{inp.name}: {rel}: a link or not a regular file; not read", FILE_SKIPPED)
+            elif f.lower().endswith(EXPORT_ENDINGS):
+                found.append(Input(path))
+            else:
+                report.warn(f"{inp.name}: {rel}: not named as a memory export ({', '.join(EXPORT_ENDINGS[:4])}); "
+                            f"not read", FILE_SKIPPED)
+    return found
+
+
+def _archive(inp: Input, kind: str, report: Report) -> list[Input]:
+    with inp.open_raw() as fh:
+        members = read_zip(inp.name, fh) if kind == "zip" else read_tar(inp.name, fh)
+    found: list[Input] = []
+    for name in sorted(members):
+        base = name.rsplit("/", 1)[-1]
+        if base.startswith(".") or any(part.startswith(".") for part in name.split("/")[:-1]) \
+                or name.startswith("__MACOSX/"):
+            continue
+        if not base.lower().endswith(EXPORT_ENDINGS):
+            report.warn(f"{inp.name}: {name}: not named as a memory export ({', '.join(EXPORT_ENDINGS[:4])}); "
+                        f"not read", FILE_SKIPPED)
+            continue
+        member = Input("-", stdin=io.BytesIO(members[name]))
+        member.name = f"{inp.name}:{name}"
+        found.append(member)
+    return found

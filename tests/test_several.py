@@ -1,0 +1,106 @@
+"""A folder or an archive that no format reads as a whole is read as the exports in it, one input each
+(memconv.several): as mem0's repository keeps its evaluation dumps (``exp_data/Memory/*.json``, and the
+same zipped)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tarfile
+import zipfile
+
+import pytest
+
+import memconv
+from memconv.errors import InputInvalid
+
+from helpers import FIXTURES, run_cli
+
+MEM0 = FIXTURES / "mem0"
+EXPORTS = [MEM0 / "get_all_v11_user_alice.json", MEM0 / "get_all_v11_user_bob.json",
+           FIXTURES / "agentmemory" / "real_export_seeded.json"]
+
+
+def _one_by_one(tmp_path):
+    out = tmp_path / "one_by_one.canonical.json"
+    report = memconv.convert([str(p) for p in sorted(EXPORTS, key=lambda p: p.name)], "canonical", str(out))
+    return json.loads(out.read_text())["records"], report
+
+
+def _folder(tmp_path):
+    folder = tmp_path / "dumps"
+    (folder / "nested").mkdir(parents=True)
+    for p in EXPORTS:
+        shutil.copy(p, (folder / "nested" if "agentmemory" in str(p) else folder) / p.name)
+    (folder / "README.md").write_text("# my dumps\n")
+    (folder / ".hidden.json").write_text("not json")
+    return folder
+
+
+def test_a_folder_of_exports_reads_as_its_files_one_by_one(tmp_path):
+    """The records are those of the files given one by one (in path order), whatever their formats;
+    a file not named as an export is passed over with a warning naming it; hidden ones are not
+    looked at. Library and command line alike."""
+    folder = _folder(tmp_path)
+    expected, _ = _one_by_one(tmp_path)
+    out = tmp_path / "folder.canonical.json"
+    report = memconv.convert(str(folder), "canonical", str(out))
+    got = json.loads(out.read_text())["records"]
+    key = lambda r: (r["kind"], r["id"])  # noqa: E731  (the folder's order is its paths', not the names')
+    assert sorted(got, key=key) == sorted(expected, key=key) and len(got) > 10
+    assert [i["name"] for i in report.info["inputs"]] == [
+        f"{folder}/get_all_v11_user_alice.json", f"{folder}/get_all_v11_user_bob.json",
+        f"{folder}/nested/real_export_seeded.json"]
+    assert any("README.md: not named as a memory export" in w for w in report.warnings_by_code()["file-skipped"])
+    assert not any(".hidden" in w for w in report.warnings)
+    r = run_cli(folder, "--to", "mem0", "-o", tmp_path / "cli.json")
+    assert r.returncode == 0, r.stderr
+    assert b"README.md: not named as a memory export" in r.stderr
+    r = run_cli(folder, "--from", "mem0", "--to", "mem0", "-o", tmp_path / "cli2.json")
+    assert r.returncode == 4 and b"real_export_seeded.json" in r.stderr  # an AgentMemory file read as mem0
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar.gz"])
+def test_an_archive_of_exports_reads_as_its_members_in_memory(tmp_path, kind):
+    expected, _ = _one_by_one(tmp_path)
+    archive = tmp_path / f"dumps.{kind}"
+    members = {f"Memory/{p.name}": p.read_bytes() for p in EXPORTS}
+    members["Memory/notes.txt"] = b"hello"
+    members["__MACOSX/Memory/._get_all_v11_user_bob.json"] = b"\x00\x05"
+    if kind == "zip":
+        with zipfile.ZipFile(archive, "w") as zf:
+            for name, data in members.items():
+                zf.writestr(name, data)
+    else:
+        with tarfile.open(archive, "w:gz") as tf:
+            for name, data in members.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+    out = tmp_path / "archive.canonical.json"
+    report = memconv.convert(str(archive), "canonical", str(out))
+    got = json.loads(out.read_text())["records"]
+    key = lambda r: (r["kind"], r["id"])  # noqa: E731
+    assert sorted(got, key=key) == sorted(expected, key=key)
+    assert [i["name"] for i in report.info["inputs"]][0] == f"{archive}:Memory/get_all_v11_user_alice.json"
+    assert any("Memory/notes.txt: not named" in w for w in report.warnings)
+
+
+def test_a_folder_or_archive_with_no_export_in_it_is_one_line(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("x")
+    with pytest.raises(InputInvalid, match="holding no file named as an export"):
+        memconv.convert(str(tmp_path / "empty"), "canonical", str(tmp_path / "o.json"))
+    with zipfile.ZipFile(tmp_path / "a.zip", "w") as zf:
+        zf.writestr("../evil.json", b"{}")
+    r = run_cli(tmp_path / "a.zip", "--to", "canonical", "-o", tmp_path / "o2.json")
+    assert r.returncode == 4 and b"'..' in a member path refused" in r.stderr and b"Traceback" not in r.stderr
+    assert not (tmp_path / "o.json").exists() and not (tmp_path / "o2.json").exists()
+
+
+def test_a_folder_or_archive_a_format_reads_whole_is_still_one_input(tmp_path):
+    """A Letta bundle folder and an OpenMemory backup zip keep their own readers."""
+    for path in [*sorted((FIXTURES / "letta-bundle").iterdir())[:1], *sorted((MEM0 / "openmemory").glob("*.zip"))]:
+        report = memconv.convert(str(path), "canonical", str(tmp_path / f"{path.name}.json"))
+        assert [i["name"] for i in report.info["inputs"]] == [str(path)]
