@@ -137,3 +137,12 @@ def test_an_agent_files_revision_is_no_loss(path, tmp_path):
     for to in ("agentmemory", "mem0"):
         report = memconv.convert(str(path), to, str(tmp_path / f"o.{to}"))
         assert not [l for l in report.to_dict()["losses"] if l["kind"] == "header"], to
+
+
+@pytest.mark.parametrize("to", ["mem0", "agentmemory", "letta", "canonical"])
+def test_the_ledger_has_no_row_of_a_kind_nothing_was_read_or_placed_of(tmp_path, to):
+    """The mem0 writer places the entities of its relations (none here): the ledger had an all-zero
+    ``entity`` row that ``read`` did not have."""
+    report = memconv.convert(str(FIXTURES / "mem0" / "get_all_v11.json"), to, str(tmp_path / "o.json"))
+    assert set(report.ledger()) == set(report.read) == {"memory"}
+    assert all(any(row.values()) for row in report.ledger().values())

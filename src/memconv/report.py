@@ -144,8 +144,10 @@ class Report:
         out: dict[str, dict[str, int]] = {}
         for kind in sorted(set(self.read) | set(self.placed) | set(filtered)):
             c = self.placed.get(kind, Counter())
-            out[kind] = {"read": self.read.get(kind, 0), "native": c["native"], "side_channel": c["side_channel"],
-                         "lost": c["lost"], "filtered": int(filtered.get(kind, 0))}
+            row = {"read": self.read.get(kind, 0), "native": c["native"], "side_channel": c["side_channel"],
+                   "lost": c["lost"], "filtered": int(filtered.get(kind, 0))}
+            if any(row.values()):  # a kind a writer placed none of (mem0's entities of no relation) has no row
+                out[kind] = row
         return out
 
     def unaccounted(self) -> dict[str, int]:
