@@ -7,7 +7,8 @@ Documented normalisations (reader/writer, see ``adapters/agentmemory/reader.py``
   (``1.0`` -> ``1``), as JavaScript (AgentMemory) writes it; real exports never contain ``1.0``.
 * Letta -> AgentMemory -> canonical: messages come back in their agent's context order (the
   in-context ones first, then the others in file order), because the writer stores them that way;
-  an empty system prompt (``""``) comes back as None (the writer stores no system memory for it);
+  an empty system prompt (``""``) comes back empty (no system memory is written for it: the
+  session's memconv key keeps it);
   secret values are blanked unless ``keep_secrets``/``--keep-secrets`` (a pipeline rule).
 """
 
@@ -484,7 +485,7 @@ def test_letta_to_agentmemory_restores_letta_records(path, tmp_path):
     before, after, _ = _letta_round_trip(path, tmp_path)
     assert after.counts() == before.counts()
     # the fields the brief names, explicitly
-    a_agents = {a.id: (a.name, a.system or None, a.description, a.tags, a.block_ids) for a in before.of("agent")}
+    a_agents = {a.id: (a.name, a.system, a.description, a.tags, a.block_ids) for a in before.of("agent")}
     b_agents = {a.id: (a.name, a.system, a.description, a.tags, a.block_ids) for a in after.of("agent")}
     assert b_agents == a_agents
     assert [(b.id, b.label, b.value, b.limit, b.read_only, b.description) for b in after.of("block")] == \
@@ -495,10 +496,6 @@ def test_letta_to_agentmemory_restores_letta_records(path, tmp_path):
     # and every record of every kind, whole (provenance included), up to the documented normalisations
     for kind in before.counts():
         want, got = dumps_by_id(before, kind), dumps_by_id(after, kind)
-        if kind == "agent":
-            for d in want.values():
-                if d.get("system") == "":
-                    del d["system"]
         assert got == want, kind
         if kind != "message":
             assert [r.id for r in after.of(kind)] == [r.id for r in before.of(kind)], kind
@@ -540,10 +537,11 @@ def test_conversation_order_is_restored_from_a_bucket_in_storage_order(tmp_path)
     assert dumps_by_id(again, "message") == dumps_by_id(before, "message")
 
 
-def test_empty_system_prompt_comes_back_as_none(tmp_path):
+def test_empty_system_prompt_comes_back_empty(tmp_path):
+    """It came back None, and Letta gives an agent without a system prompt its default one."""
     path = LETTA / "letta-tests__outreach_workflow_agent.af"
     before, after, _ = _letta_round_trip(path, tmp_path)
-    assert before.of("agent")[0].system == "" and after.of("agent")[0].system is None
+    assert before.of("agent")[0].system == "" and after.of("agent")[0].system == ''
 
 
 def test_secrets_are_blanked_by_default_and_nothing_else_changes(tmp_path):

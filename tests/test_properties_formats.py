@@ -350,13 +350,9 @@ def _agentmemory_expected(x: Any) -> Any:
     extras, and original timestamps, while the native fields carry AgentMemory's ``...Z`` times). The
     native fields are read back from AgentMemory's own keys, which normalises a few values by design:
 
-    * an agent's empty ``system`` or ``description`` is not written (no system-prompt memory, no
-      session summary), so it comes back None;
     * a tool without a name is titled by its id (``tool: <id>``, concept ``letta:tool:<id>``), which
       comes back as its name.
     """
-    if x.kind == "agent":
-        return x.model_copy(update={"system": x.system or None, "description": x.description or None})
     if x.kind == "tool" and not x.name:
         return x.model_copy(update={"name": x.id})
     return x

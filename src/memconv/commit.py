@@ -19,6 +19,7 @@ OS errors (no space left, a read-only file or folder, a path that is a folder) b
 
 from __future__ import annotations
 
+import codecs
 import contextvars
 import errno
 import os
@@ -27,9 +28,9 @@ import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 
-from .errors import DestinationExists, OutputUnwritable
+from .errors import DestinationExists, OutputUnwritable, UsageError
 from .scratch import temp_file
 from .signals import deferred, mark_done
 
@@ -272,9 +273,12 @@ class OutputSet:
         m.fh.seek(0)
         try:
             if m.dest == "-":
-                out = self._stdout or sys.stdout.buffer
-                shutil.copyfileobj(m.fh, out, 1 << 20)
-                out.flush()
+                out = self._stdout or getattr(sys.stdout, "buffer", None)
+                if out is None:  # a text stream with no bytes under it (redirect_stdout, a notebook): the text
+                    _copy_as_text(m.fh, sys.stdout)
+                else:
+                    shutil.copyfileobj(m.fh, out, 1 << 20)
+                    out.flush()
             else:
                 with open(m.dest, "wb") as out:
                     shutil.copyfileobj(m.fh, out, 1 << 20)
@@ -330,3 +334,22 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _copy_as_text(src: BinaryIO, out: Any) -> None:
+    """Copy UTF-8 bytes to a text stream, decoded.
+
+    Raises:
+        UsageError: the bytes are not text (a gzipped output), which a text stream cannot take.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while True:
+            chunk = src.read(1 << 20)
+            out.write(decoder.decode(chunk, final=not chunk))
+            if not chunk:
+                break
+    except UnicodeDecodeError:
+        raise UsageError("standard output is a text stream (it has no binary buffer) and the output is not text "
+                         "(gzip); write it to a file") from None
+    out.flush()

@@ -72,7 +72,10 @@ class Input:
         if self.path is not None:
             return str(self.path)
         if self._spool is None:
-            self._spool = _spool(self._stdin or sys.stdin.buffer)
+            src = self._stdin or getattr(sys.stdin, "buffer", None)
+            if src is None:  # a text stream with no bytes under it (io.StringIO, a notebook): its text as UTF-8
+                src = io.BytesIO(sys.stdin.read().encode("utf-8", "surrogateescape"))
+            self._spool = _spool(src)
         return self._spool
 
     @property

@@ -24,6 +24,7 @@ and are warned about with the JSON path of their object (``results[7]``, ``$`` f
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, BinaryIO, Iterable, Iterator
 
@@ -380,30 +381,38 @@ def count_keys(value: Any) -> int:
     return n
 
 
-_PLAIN = (str, int, float, bool, type(None))
+_SCALARS = (int, bool, type(None))
 
 
-def first_unplain(value: Any, path: str = "") -> tuple[str, str] | None:
-    """The place and value of the first thing in ``value`` that is not a JSON value as a parser builds
-    it (a dict with string keys, a list, a string, a number, a boolean, None; a pydantic model is
-    walked through its fields): a set, a tuple, bytes, a Decimal, a datetime, a dict with other keys.
-    None when everything is plain. Returns ``(place, what)``: a JSON path under ``path``
-    (``metadata.when``) and what is there (``a Python set``, ``a key that is a Python int``)."""
+def first_unplain(value: Any, path: str = "") -> tuple[str, str, bool] | None:
+    """The first thing in ``value`` that is not a JSON value as a parser builds it (a dict with string
+    keys, a list, a string, a finite number, a boolean, None; a pydantic model is walked through its
+    fields): a set, a tuple, bytes, a Decimal, a datetime, a dict with other keys, a NaN or infinite
+    float, a string holding a lone surrogate (no UTF-8 for it). None when everything is plain.
+
+    Returns:
+        ``(place, what, fixable)``: a JSON path under ``path`` (``metadata.when``), what is there
+        (``a Python set``, ``a key that is a Python int``), and whether pydantic's JSON mode gives it a
+        JSON form (a lone surrogate has none)."""
     c = value.__class__
-    if c in _PLAIN:
+    if c in _SCALARS:
         return None
+    if c is str:
+        return _surrogate(value, path)
+    if c is float:
+        return None if math.isfinite(value) else (path, f"a float {value!r}, which JSON has no number for", True)
     if c is dict:
         for k, v in value.items():
             if k.__class__ is not str:
-                return jpath(path, str(k)), f"a key that is {_python_type(k)}"
-            if v.__class__ not in _PLAIN:
-                found = first_unplain(v, jpath(path, k))
-                if found is not None:
-                    return found
+                return jpath(path, str(k)), f"a key that is {_python_type(k)}", True
+            where = jpath(path, k)
+            found = _surrogate(k, where) or (None if v.__class__ in _SCALARS else first_unplain(v, where))
+            if found is not None:
+                return found
         return None
     if c is list:
         for i, v in enumerate(value):
-            if v.__class__ not in _PLAIN:
+            if v.__class__ not in _SCALARS:
                 found = first_unplain(v, f"{path}[{i}]")
                 if found is not None:
                     return found
@@ -411,7 +420,17 @@ def first_unplain(value: Any, path: str = "") -> tuple[str, str] | None:
     fields = getattr(value, "__pydantic_fields__", None)
     if fields is not None:
         return first_unplain({k: getattr(value, k) for k in fields}, path)
-    return path, _python_type(value)
+    return path, _python_type(value), True
+
+
+def _surrogate(text: str, path: str) -> tuple[str, str, bool] | None:
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return path, f"a lone surrogate (U+{ord(text[e.start]):04X}) in a string", False
+    return None
 
 
 def _python_type(value: Any) -> str:

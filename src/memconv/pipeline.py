@@ -32,13 +32,15 @@ from .io import AtomicOutput, Input, same_file
 from .localids import RunIds
 from .locking import destination_lock
 from .scratch import sweep, tag, temp_dir
-from .model import ITEM_ADAPTER, Base, Bundle, Header, Item
+from .model import ITEM_ADAPTER, SCHEMA_VERSION, Base, Bundle, Header, Item
 from .report import Report
 from .secrets import blank
+from .timeutil import parse_ts
 from .several import expand
 from .strategies import Plan, check_strategy
 from .jsonutil import first_unplain
-from .logmessages import BAD_VALUE, EMPTY_INPUT, HARD_LINKED_OUTPUT, TRANSCODED
+from .logmessages import (BAD_VALUE, EMPTY_INPUT, HARD_LINKED_OUTPUT, RECORD_FOLDED, TRANSCODED,
+                          VALUE_CHANGED)
 
 Source = str | os.PathLike | Input | RemoteInput
 Producer = Callable[[BinaryIO, Report], None]
@@ -239,6 +241,7 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
     """
     report = report if report is not None else Report()
     fmt = registry.get(format)
+    _check_destination(destination)
     _check_options(fmt, write_options)
     return _write(_plain_records(records, report), fmt, str(destination), report=report, strategy=check_strategy(strategy),
                   dry_run=dry_run, fail_on_loss=fail_on_loss, compress=compress, keep_secrets=keep_secrets,
@@ -247,24 +250,68 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
                   options=dict(write_options))
 
 
+def _check_destination(destination: Any) -> None:
+    """Raises UsageError: a destination that is not a path, ``"-"`` or a live system's URL (None...)."""
+    if not isinstance(destination, (str, os.PathLike)):
+        raise UsageError(f"the destination must be a path, '-' for standard output, or a live system's URL; "
+                         f"got {type(destination).__name__}")
+
+
 def _plain_records(records: Iterable[Any], report: Report) -> Iterator[Any]:
-    """A library caller's stream with every record as its canonical JSON holds it: a record (or a dict
-    of one) whose free-form JSON fields (``metadata``, ``extras``, a Letta config...) hold Python values
-    that are not JSON (a set, a tuple, bytes, a Decimal, a datetime, non-string keys) is built again
-    from pydantic's JSON form of it, the form the canonical writer writes, so that every writer gets
-    the same JSON values, with a ``bad-value`` warning naming the record and the place. (Records from
-    memconv's readers hold parsed JSON only; a conversion does not take this path.)
+    """A library caller's stream made what memconv's readers give a writer:
+
+    * counted in ``report.read`` (unless :func:`iter_records` reads it into the same report), so that
+      the ledger adds up;
+    * one header: a later one (streams chained) is left out, with a warning when it differs;
+    * a record the caller built is validated again (pydantic does not check an assignment such as
+      ``m.text = None`` made after it was built);
+    * a record whose free-form JSON fields (``metadata``, ``extras``, a Letta config...) hold Python
+      values that are not JSON (a set, a tuple, bytes, a Decimal, a datetime, non-string keys, a NaN
+      float) is built again from pydantic's JSON form of it, the form the canonical writer writes, so
+      that every writer gets the same JSON values, with a ``bad-value`` warning naming the record and
+      the place.
+
+    (Records from memconv's readers hold parsed JSON only; a conversion does not take this path.)
 
     Raises:
-        UsageError: a value pydantic cannot put in JSON (an arbitrary object), named by the record's
-            position, kind, id and place; a dict that is no canonical record (:func:`_as_item`).
+        UsageError: a record that is no longer valid, or holds a value with no JSON form (an arbitrary
+            object, a lone surrogate), named by its position, kind, id and place; a dict that is no
+            canonical record (:func:`_as_item`).
     """
-    for n, x in enumerate(records):
-        x = _as_item(x, n)
+    header: Header | None = None
+    given_records = 0
+    count: bool | None = None  # the records given are what was read, unless iter_records counts them in this report
+    for n, given in enumerate(records):
+        x = _as_item(given, n)
+        if count is None:
+            count = not report.info.get("inputs")
+        if count and not isinstance(x, Header):
+            report.read[x.kind] += 1
+        if isinstance(x, Header):
+            if header is not None or n > 0:  # streams chained (two iter_records): one header, as iter_records gives
+                if header is None or x.model_dump() != header.model_dump():
+                    report.warn(f"records[{n}]: a header after the first record ({x.source_system or 'no'} source "
+                                f"system); folded into the stream's first header, which stands", RECORD_FOLDED)
+                continue
+            if x.schema_version != SCHEMA_VERSION:  # the records were checked against this model
+                report.warn(f"records[{n}]: a header of canonical schema {x.schema_version!r}; the records are "
+                            f"this memconv's model, written as schema {SCHEMA_VERSION}", VALUE_CHANGED)
+                x = x.model_copy(update={"schema_version": SCHEMA_VERSION})
+            header = x
+        name = f"records[{n}] ({getattr(x, 'kind', '?')} {getattr(x, 'id', None) or '?'})"
+        if isinstance(given, Base):  # built by the caller, and maybe changed since: pydantic checks no assignment
+            try:
+                x = type(x).model_validate(x.__dict__)
+            except ValidationError as e:
+                err = e.errors()[0]
+                where = ".".join(str(p) for p in err["loc"]) or "?"
+                raise UsageError(f"{name}: {where}: {err['msg'].lower()}") from None
         found = first_unplain(x)
         if found is not None:
-            where, what = found
-            name = f"records[{n}] ({getattr(x, 'kind', '?')} {getattr(x, 'id', None) or '?'})"
+            where, what, fixable = found
+            where = where.encode("utf-8", "backslashreplace").decode("utf-8")  # a key may hold the surrogate
+            if not fixable:
+                raise UsageError(f"{name}: {where}: {what}, which UTF-8 JSON cannot hold")
             try:
                 x = type(x).model_validate(x.model_dump(mode="json"))
             except (PydanticSerializationError, ValidationError) as e:
@@ -272,7 +319,30 @@ def _plain_records(records: Iterable[Any], report: Report) -> Iterator[Any]:
                                  f"({' '.join(str(e).split())[:160]})") from None
             report.warn(f"{name}: {where}: {what}, not a JSON value; written in its JSON form as canonical JSON "
                         f"holds it (pydantic's JSON mode)", BAD_VALUE)
+        given_records += not isinstance(x, Header)
         yield x
+    if not given_records and count is not False:  # (iter_records warns of an empty input itself)
+        report.warn("records: none given (an empty or exhausted iterable?); the output holds no record", EMPTY_INPUT)
+
+
+def _preflight_sidecar(side: Any, out: str, strategy: str | None, inputs: Sequence[Any] = ()) -> None:
+    """Checks of an output named apart from ``-o`` (Letta's ``passages`` sidecar): not the output
+    itself, not an input, and not an existing file unless a strategy is given (as ``-o``).
+
+    Raises:
+        UsageError: it is the output or an input. DestinationExists: it exists and no strategy.
+    """
+    if not side:
+        return
+    side = str(side)
+    if side != "-" and (same_file(side, out) if out != "-" else False):
+        raise UsageError(f"--passages {side}: is the output itself; name another file for the passages sidecar")
+    for inp in inputs:
+        if getattr(inp, "path", None) is not None and same_file(str(inp.path), side):
+            raise UsageError(f"--passages {side}: is an input; name another file for the passages sidecar")
+    if strategy is None and side != "-" and os.path.lexists(side):
+        raise DestinationExists(f"{side}: exists (the passages sidecar); choose --strategy merge|replace|skip, "
+                                f"or another --passages path")
 
 
 def _preflight(fmt: Format, out: str, strategy: str | None, split: bool, dry_run: bool,
@@ -416,6 +486,9 @@ def _write_set(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, 
     written instead of running the writer on ``stream``)."""
     split = bool(options.get("split"))
     _preflight(fmt, out, strategy, split, dry_run, report, jsonl)
+    _preflight_sidecar(options.get("passages"), out, strategy)
+    if timestamp is not None and (not isinstance(timestamp, str) or parse_ts(timestamp) is None):
+        raise UsageError(f"--timestamp {timestamp!r}: expected an ISO-8601 time, e.g. 2026-01-31T12:00:00Z")
     stream = blank(stream, report, keep=keep_secrets)  # kept values are still never printed
     if fmt.writes_folder and fmt.is_folder_output(out):
         options["keep_secrets"] = keep_secrets
@@ -595,6 +668,9 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     """
     report = report if report is not None else Report()
     check_strategy(strategy)
+    _check_destination(output)
+    # one name given as a string is that name, not its letters
+    agents, user_ids, exclude = ([v] if isinstance(v, str) else list(v or ()) for v in (agents, user_ids, exclude))
     inputs = expand(_as_inputs(source), from_, report)
     out = str(output)
     if any(isinstance(i, RemoteInput) for i in inputs) or is_remote(out):
@@ -607,6 +683,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     for inp in inputs:
         if inp.path is not None and same_file(str(inp.path), out):
             raise UsageError(f"{out}: the output is the input; write to another path")
+    _preflight_sidecar(options.get("passages"), out, strategy, inputs)
     fmt = registry.get(to)  # fail on an unknown target before reading anything
     write_opts = {k: options.pop(k) for k in WRITE_KEYWORDS if k in options}
     write_opts["jsonl"] = line_form(fmt, out, write_opts.get("jsonl", False))

@@ -106,6 +106,8 @@ def get(name: str) -> Format:
         UsageError: unknown name; the message lists the known names and the closest match.
     """
     reg = _load()
+    if not isinstance(name, str):
+        raise UsageError(f"a format must be named by a string ({', '.join(sorted(reg))}); got {type(name).__name__}")
     key = name.strip().lower()
     if key in reg:
         return reg[key]

@@ -65,9 +65,10 @@ def validate(path: str, format: str | None = None) -> Validation:
         UsageError: an unknown ``format``.
     """
     result = Validation(name=path)
+    named = registry.get(format) if format else None  # an unknown name is the caller's error, raised
     inp = Input(path)
     try:
-        fmt = registry.get(format) if format else registry.detect(inp)
+        fmt = named or registry.detect(inp)
     except MemconvError as e:
         result.problems.append(e.message)
         return result

@@ -1,0 +1,125 @@
+"""The library used as its docstrings say, by a caller who builds, changes and chains records: each
+case is a defect found that way (a crash that was not a memconv error, a file overwritten, a silent
+change), now a memconv error with its place or the documented behaviour."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import json
+import shutil
+import sys
+
+import pytest
+
+import memconv
+from memconv.errors import DestinationExists, UsageError
+from memconv.model import Header, Memory
+from memconv.validate import validate
+
+from helpers import FIXTURES, REPO, SAMPLE_AF, run_cli
+
+ALICE = FIXTURES / "mem0" / "get_all_v11_user_alice.json"
+BOB = FIXTURES / "mem0" / "get_all_v11_user_bob.json"
+KEEPER = REPO / "fixtures" / "letta" / "notes-keeper.af"
+
+
+def test_the_passages_sidecar_is_never_an_input_the_output_or_an_existing_file(tmp_path):
+    """``passages=`` naming the input replaced the input with the passages lines (with a strategy);
+    naming the output left a file behind after a misleading error."""
+    src = tmp_path / "nk.af"
+    shutil.copy(KEEPER, src)
+    shutil.copy(KEEPER.with_name("notes-keeper.passages.jsonl"), tmp_path / "nk.passages.jsonl")
+    before = src.read_bytes()
+    out = tmp_path / "out.af"
+    with pytest.raises(UsageError, match="is an input"):
+        memconv.convert(str(src), "letta", str(out), passages=str(src), strategy="replace")
+    with pytest.raises(UsageError, match="is the output itself"):
+        memconv.convert(str(src), "letta", str(out), passages=str(out))
+    (tmp_path / "taken.jsonl").write_text("keep me\n")
+    with pytest.raises(DestinationExists, match="the passages sidecar"):
+        memconv.convert(str(src), "letta", str(out), passages=str(tmp_path / "taken.jsonl"))
+    assert src.read_bytes() == before and not out.exists() and (tmp_path / "taken.jsonl").read_text() == "keep me\n"
+    r = run_cli(src, "--to", "letta", "-o", tmp_path / "ps.af", "--passages", tmp_path / "ps.af")
+    assert r.returncode == 2 and b"is the output itself" in r.stderr and not (tmp_path / "ps.af").exists()
+
+
+def test_chained_streams_write_one_header_and_the_ledger_adds_up(tmp_path):
+    """Two ``iter_records`` chained gave ``write_records`` a second header (AttributeError); and the
+    report of ``write``/``write_records`` read nothing, so every kind was unaccounted for."""
+    out = tmp_path / "both.canonical.json"
+    report = memconv.write_records(itertools.chain(memconv.iter_records(str(ALICE)), memconv.iter_records(str(BOB))),
+                                   "canonical", str(out))
+    doc = json.loads(out.read_text())
+    n = len(memconv.read(str(ALICE)).records) + len(memconv.read(str(BOB)).records)
+    assert len(doc["records"]) == n and report.read["memory"] == n and report.unaccounted() == {}
+    report = memconv.write(memconv.read(str(SAMPLE_AF)), "agentmemory", str(tmp_path / "am.json"))
+    assert report.unaccounted() == {} and sum(report.read.values()) == len(memconv.read(str(SAMPLE_AF)).records)
+    shared = memconv.Report()
+    memconv.write_records(memconv.iter_records(str(ALICE), report=shared), "mem0", str(tmp_path / "m.json"),
+                          report=shared)
+    assert shared.read["memory"] == len(memconv.read(str(ALICE)).records)  # counted once, by iter_records
+
+
+def test_a_record_changed_after_it_was_built_is_checked_again(tmp_path):
+    m = Memory(id="m1", text="tea")
+    m.text = None
+    with pytest.raises(UsageError, match=r"records\[0\] \(memory m1\): text: input should be a valid string"):
+        memconv.write_records([m], "mem0", str(tmp_path / "a.json"))
+    m = Memory(id="m2", text="tea")
+    m.scope = None
+    with pytest.raises(UsageError, match=r"records\[0\] \(memory m2\): scope"):
+        memconv.write_records([m], "agentmemory", str(tmp_path / "b.json"))
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("to", ["mem0", "agentmemory", "letta", "canonical"])
+def test_a_lone_surrogate_is_refused_and_a_nan_is_written_as_null_with_a_warning(tmp_path, to):
+    with pytest.raises(UsageError, match=r"records\[0\] \(memory m\): text: a lone surrogate \(U\+D800\)"):
+        memconv.write_records([Memory(id="m", text="a\ud800b")], to, str(tmp_path / "s.json"))
+    report = memconv.write_records([Memory(id="m", text="t", metadata={"score": float("nan")})], to,
+                                   str(tmp_path / "n.json"))
+    assert any("metadata.score: a float nan" in w for w in report.warnings_by_code()["bad-value"])
+    back = [r for r in memconv.read(str(tmp_path / "n.json")).records if r.kind in ("memory", "passage")]
+    assert back[0].metadata["score"] is None
+
+
+def test_arguments_of_the_wrong_kind_are_usage_errors(tmp_path):
+    with pytest.raises(UsageError, match="a format must be named by a string"):
+        memconv.convert(str(ALICE), None, str(tmp_path / "o.json"))
+    with pytest.raises(UsageError, match="the destination must be a path"):
+        memconv.write_records([], "canonical", None)
+    with pytest.raises(UsageError, match="unknown format 'bogus'"):
+        validate(str(SAMPLE_AF), format="bogus")
+    with pytest.raises(UsageError, match="--timestamp 'garbage': expected an ISO-8601 time"):
+        memconv.write_records([Memory(id="m", text="a")], "agentmemory", str(tmp_path / "t.json"), timestamp="garbage")
+    r = run_cli(ALICE, "--to", "letta", "-o", tmp_path / "t.af", "--timestamp", "garbage")
+    assert r.returncode == 2 and b"--timestamp 'garbage'" in r.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_one_agent_name_given_as_a_string_is_that_name(tmp_path):
+    name = memconv.read(str(SAMPLE_AF)).of("agent")[0].name
+    report = memconv.convert(str(SAMPLE_AF), "canonical", str(tmp_path / "o.json"), agents=name, exclude="message")
+    assert report.read["agent"] == 1 and report.info["filtered"] == {"message": report.read["message"]}
+
+
+def test_standard_streams_without_a_binary_buffer(monkeypatch):
+    """``contextlib.redirect_stdout(io.StringIO())`` and a notebook's streams have no ``.buffer``."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        memconv.convert(str(SAMPLE_AF), "canonical", "-")
+    assert json.loads(buf.getvalue())["format"] == "memconv-canonical"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SAMPLE_AF.read_text()))
+    assert len(memconv.read("-").records) == len(memconv.read(str(SAMPLE_AF)).records)
+
+
+def test_an_empty_stream_and_a_header_of_another_schema(tmp_path):
+    report = memconv.write_records(iter([]), "mem0", str(tmp_path / "e.json"))
+    assert report.warnings_by_code()["empty-input"] == ["records: none given (an empty or exhausted iterable?); "
+                                                        "the output holds no record"]
+    report = memconv.write_records([Header(schema_version="2.0"), Memory(id="m", text="t")], "canonical",
+                                   str(tmp_path / "h.json"))
+    assert "written as schema 1.0" in report.warnings[0]
+    assert [r.id for r in memconv.read(str(tmp_path / "h.json")).records] == ["m"]
