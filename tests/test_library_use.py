@@ -123,3 +123,37 @@ def test_an_empty_stream_and_a_header_of_another_schema(tmp_path):
                                    str(tmp_path / "h.json"))
     assert "written as schema 1.0" in report.warnings[0]
     assert [r.id for r in memconv.read(str(tmp_path / "h.json")).records] == ["m"]
+
+
+def test_sources_and_arguments_of_every_kind_a_caller_passes(tmp_path):
+    """Bytes are a file's content; a text file's own encoding is honoured; a closed or write-only file,
+    records that are not iterable and numeric options given as strings are usage errors, not
+    ``TypeError``/``ValueError``/``io.UnsupportedOperation``."""
+    assert len(memconv.read(SAMPLE_AF.read_bytes()).records) == len(memconv.read(str(SAMPLE_AF)).records)
+    latin = tmp_path / "latin1.json"
+    latin.write_text('{"results":[{"id":"a","memory":"café crème","user_id":"alicé"}]}', encoding="latin-1")
+    with open(latin, encoding="latin-1") as fh:
+        (m,) = memconv.read(fh).records
+    assert (m.text, m.scope.user_id) == ("café crème", "alicé")
+    closed = open(SAMPLE_AF, "rb")
+    closed.close()
+    with pytest.raises(UsageError, match="an open file to read was expected"):
+        memconv.read(closed)
+    with open(tmp_path / "w.json", "wb") as wfh, pytest.raises(UsageError, match="an open file to read was expected"):
+        memconv.read(wfh)
+    with pytest.raises(UsageError, match="records: expected an iterable of records"):
+        memconv.write_records(None, "mem0", str(tmp_path / "n.json"))
+    for opt in ({"jobs": "2"}, {"max_records": "5"}, {"wait": "1"}):
+        with pytest.raises(UsageError, match=f"{next(iter(opt))}: expected a"):
+            memconv.convert(str(ALICE), "mem0", str(tmp_path / "o.json"), **opt)
+
+
+def test_a_letta_agent_name_that_is_a_number_is_read_as_its_text_with_a_warning(tmp_path):
+    doc = json.loads(SAMPLE_AF.read_text())
+    doc["agents"][0]["name"] = 5
+    src = tmp_path / "n.af"
+    src.write_text(json.dumps(doc))
+    report = memconv.convert(str(src), "canonical", str(tmp_path / "o.json"))
+    assert report.warnings_by_code()["bad-value"] == [f"{src}: agents[0].name: expected a string, got a number; "
+                                                      f"read as '5'"]
+    assert memconv.read(str(tmp_path / "o.json")).of("agent")[0].name == "5"

@@ -28,7 +28,7 @@ from memconv.model import (Agent, Block, File, Group, Header, McpServer, Memory,
                            Provenance, Relation, Session, Skill, Source, Summary, Tool)
 from memconv.report import Report
 from memconv.uniqueids import Fingerprints
-from memconv.logmessages import (INCOMPLETE_INPUT, MEMCONV_DATA_INVALID, REFERENCE_UNRESOLVED, UNKNOWN_KEY,
+from memconv.logmessages import (BAD_VALUE, INCOMPLETE_INPUT, MEMCONV_DATA_INVALID, REFERENCE_UNRESOLVED, UNKNOWN_KEY,
                                  VERSION_GUESSED)
 
 from .mapping import LINE_VERBATIM, OWNER_MARK, SIDECAR_KINDS
@@ -290,7 +290,11 @@ def _agent(ctx: _Ctx, a: dict[str, Any], path: str) -> Agent:
                 extras.setdefault("$null", []).append(key)
             fields[key] = []
     if not isinstance(fields.get("name"), str):
-        fields["name"] = a["id"]
+        given = fields.get("name")
+        fields["name"] = str(given) if isinstance(given, (int, float)) and not isinstance(given, bool) else a["id"]
+        if given is not None:  # Letta's importer wants a string; a missing name is given one on import
+            ctx.report.warn(f"{ctx.name}: {path}.name: expected a string, got {json_type(given)}; read as "
+                            f"{fields['name']!r}", BAD_VALUE)
     if fields.get("secrets") is not None:  # {KEY: value}, as AgentState's [{key, value}], null values empty
         if not isinstance(fields["secrets"], (dict, list)):
             raise ctx.fail(f"{path}.secrets", f"expected an object of KEY: value strings, got {json_type(fields['secrets'])}")

@@ -137,7 +137,7 @@ class Agent(Base):
         agent_type: Letta ``agent_type`` (``memgpt_agent``, ``letta_v1_agent``...).
         llm_config / embedding_config: Letta's config objects, verbatim.
         model / embedding: handles ``provider/name`` (``llm_config.handle`` when no ``model``).
-        tags: plain strings (legacy ``[{tag}]`` objects are flattened).
+        tags: plain strings (the Letta reader flattens legacy ``[{tag}]`` objects; the model takes strings).
         tool_rules: Letta tool rules, verbatim dicts.
         tool_ids, block_ids, source_ids, group_ids: references to Tool, Block, Source, Group ids.
         in_context_message_ids: Message ids of the context window, in context order.
@@ -267,7 +267,8 @@ class Message(Base):
         agent_id: the Agent it belongs to (None for a bare conversation).
         role: ``system``, ``user``, ``assistant``, ``tool``, ``function``, ``approval``, ``summary``.
         content: Letta content parts, verbatim dicts with ``type`` (``text``, ``reasoning``,
-            ``tool_call``, ``tool_return``, ``image``...). A plain-string content becomes one text part.
+            ``tool_call``, ``tool_return``, ``image``...); the Letta reader makes a plain-string
+            content one text part (the model takes a list).
         name: tool name on old ``tool`` messages. model: the model that produced it.
         tool_calls: OpenAI-style ``[{id, type:"function", function:{name, arguments}}]``.
         tool_call_id: on ``tool`` messages. tool_returns: Letta ``ToolReturn`` dicts.

@@ -10,6 +10,7 @@ Library entry points (re-exported by :mod:`memconv`):
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import stat
@@ -48,13 +49,13 @@ Producer = Callable[[BinaryIO, Report], None]
 
 def _as_inputs(sources: Source | Sequence[Source]) -> list[Any]:
     """The :class:`~memconv.io.Input` (or :class:`~memconv.remote.RemoteInput`) of each source: a path, ``"-"``,
-    a live system's URL, an ``Input``, or an open file (binary or text; read once, spooled like standard
-    input, named by its ``name``).
+    a live system's URL, an ``Input``, an open file (binary or text; read once, spooled like standard
+    input, named by its ``name``), or the bytes of a file (``bytes``, named ``<bytes>``).
 
     Raises:
-        UsageError: a source of another type (named).
+        UsageError: a source of another type (named); a closed file or one not open for reading.
     """
-    if isinstance(sources, (str, os.PathLike, Input, RemoteInput)) or hasattr(sources, "read"):
+    if isinstance(sources, (str, os.PathLike, Input, RemoteInput, bytes, bytearray)) or hasattr(sources, "read"):
         sources = [sources]  # type: ignore[list-item]
     if not isinstance(sources, Iterable):
         sources = [sources]  # refused below, by its type
@@ -64,6 +65,10 @@ def _as_inputs(sources: Source | Sequence[Source]) -> list[Any]:
             out.append(s)
         elif hasattr(s, "read"):
             out.append(_file_input(s))
+        elif isinstance(s, (bytes, bytearray)):
+            inp = Input("-", stdin=io.BytesIO(bytes(s)))
+            inp.name = "<bytes>"
+            out.append(inp)
         elif isinstance(s, (str, os.PathLike)):
             out.append(RemoteInput(s) if is_remote(s) else Input(s))
         else:
@@ -73,15 +78,24 @@ def _as_inputs(sources: Source | Sequence[Source]) -> list[Any]:
 
 
 def _file_input(fh: Any) -> Input:
-    """An open file as an :class:`~memconv.io.Input` (spooled to a temporary file when first opened)."""
-    probe = fh.read(0)
-    raw = fh if isinstance(probe, bytes) else getattr(fh, "buffer", None)
-    if raw is None:  # a text stream with no bytes under it (io.StringIO)
-        import io as _io
-        raw = _io.BytesIO(fh.read().encode("utf-8"))
-    inp = Input("-", stdin=raw)
+    """An open file as an :class:`~memconv.io.Input` (spooled to a temporary file when first opened). A
+    text file's own encoding is honoured (its text is read as UTF-8 when it is not UTF-8 already).
+
+    Raises:
+        UsageError: the file is closed, or not open for reading.
+    """
     name = getattr(fh, "name", None)
-    inp.name = str(name) if isinstance(name, (str, os.PathLike)) else "<stream>"
+    shown = str(name) if isinstance(name, (str, os.PathLike)) else "<stream>"
+    try:
+        probe = fh.read(0)
+    except (ValueError, OSError) as e:  # closed (ValueError), write-only (io.UnsupportedOperation)
+        raise UsageError(f"{shown}: an open file to read was expected ({e})") from None
+    raw = fh if isinstance(probe, bytes) else getattr(fh, "buffer", None)
+    encoding = str(getattr(fh, "encoding", None) or "utf-8").lower().replace("_", "-")
+    if raw is None or (not isinstance(probe, bytes) and encoding not in ("utf-8", "utf8", "utf-8-sig")):
+        raw = io.BytesIO(fh.read().encode("utf-8", "surrogateescape"))  # io.StringIO, or text of another encoding
+    inp = Input("-", stdin=raw)
+    inp.name = shown
     return inp
 
 
@@ -242,6 +256,9 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
     report = report if report is not None else Report()
     fmt = registry.get(format)
     _check_destination(destination)
+    if not isinstance(records, Iterable) or isinstance(records, (str, bytes)):
+        raise UsageError(f"records: expected an iterable of records (or a Bundle with memconv.write); "
+                         f"got {type(records).__name__}")
     _check_options(fmt, write_options)
     return _write(_plain_records(records, report), fmt, str(destination), report=report, strategy=check_strategy(strategy),
                   dry_run=dry_run, fail_on_loss=fail_on_loss, compress=compress, keep_secrets=keep_secrets,
@@ -669,6 +686,11 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     report = report if report is not None else Report()
     check_strategy(strategy)
     _check_destination(output)
+    for opt, value in (("jobs", jobs), ("max_records", max_records), ("max_bytes", max_bytes),
+                       ("wait", options.get("wait", 0))):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (opt != "wait" and not isinstance(value, int)):
+            raise UsageError(f"{opt}: expected a{' number' if opt == 'wait' else 'n integer'}, got {type(value).__name__} "
+                             f"{value!r}")
     # one name given as a string is that name, not its letters
     agents, user_ids, exclude = ([v] if isinstance(v, str) else list(v or ()) for v in (agents, user_ids, exclude))
     inputs = expand(_as_inputs(source), from_, report)
