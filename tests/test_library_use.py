@@ -157,3 +157,22 @@ def test_a_letta_agent_name_that_is_a_number_is_read_as_its_text_with_a_warning(
     assert report.warnings_by_code()["bad-value"] == [f"{src}: agents[0].name: expected a string, got a number; "
                                                       f"read as '5'"]
     assert memconv.read(str(tmp_path / "o.json")).of("agent")[0].name == "5"
+
+
+def test_diff_compares_what_fields_hold(tmp_path):
+    """A legacy Letta file against its conversion: every message differed in ``tool_returns`` (None
+    against ``[]``) and ``created_at`` (naive against ``+00:00``, the same instant), burying the real
+    differences. Those compare the same; a real change still shows."""
+    from memconv.diff import compare
+    from memconv.model import Bundle, Message
+
+    a = Message(id="m1", role="user", created_at="2025-04-01T03:46:31.172913", content=[])
+    b = Message(id="m1", role="user", created_at="2025-04-01T03:46:31.172913+00:00", tool_returns=[], content=[])
+    assert compare(Bundle(records=[a]), Bundle(records=[b])).same
+    c = b.model_copy(update={"created_at": "2025-04-01T03:46:32+00:00", "tool_returns": [{"status": "ok"}]})
+    assert compare(Bundle(records=[a]), Bundle(records=[c])).changed == [("message", "m1", ["created_at",
+                                                                                           "tool_returns"])]
+    legacy = FIXTURES / "letta" / "agent-file-history__legacy-v0.6.47__outreach_workflow_agent.af"
+    memconv.convert(str(legacy), "letta", str(tmp_path / "v2.af"))
+    r = run_cli("diff", legacy, tmp_path / "v2.af")
+    assert b"tool_returns" not in r.stdout and b"~ message" not in r.stdout, r.stdout

@@ -4,7 +4,10 @@ Both sides are read into canonical records and matched by ``(kind, key)``, where
 record's id in its source system (``provenance.id``, else ``id``); blocks fall back to their label
 and memories to their text when ids differ, so a file and its conversion still line up. For matched
 records the canonical fields are compared (``provenance`` never; ``extras`` only with
-``include_extras``).
+``include_extras``) by what they hold: a field that is absent (None) on one side and empty (``[]``,
+``{}``) on the other holds nothing on both (a legacy Letta message has no ``tool_returns``, the
+current file ``[]``), and two times (``*_at``, ``timestamp``) that are the same instant are the same
+(``2025-04-01T03:46:31`` is UTC, as ``2025-04-01T03:46:31+00:00`` says).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from .model import Bundle
 from .pipeline import read
+from .timeutil import parse_ts
 
 IGNORED = {"provenance", "kind"}
 
@@ -96,10 +100,22 @@ def compare(a: Bundle, b: Bundle, include_extras: bool = False) -> Diff:
         if ka != kb:
             da.pop("id", None)
             db.pop("id", None)
-        fields = sorted(f for f in set(da) | set(db) if da.get(f) != db.get(f))
+        fields = sorted(f for f in set(da) | set(db) if not _same(f, da.get(f), db.get(f)))
         if fields:
             diff.changed.append((ka[0], ka[1], fields))
     return diff
+
+
+def _same(name: str, a: Any, b: Any) -> bool:
+    """Whether two values of field ``name`` hold the same (see the module docstring)."""
+    if a == b:
+        return True
+    if a in (None, [], {}) and b in (None, [], {}):
+        return True
+    if (name.endswith("_at") or name == "timestamp") and isinstance(a, str) and isinstance(b, str):
+        ta, tb = parse_ts(a), parse_ts(b)
+        return ta is not None and ta == tb
+    return False
 
 
 def diff_files(a: str, b: str, from_a: str | None = None, from_b: str | None = None,
