@@ -176,3 +176,13 @@ def test_diff_compares_what_fields_hold(tmp_path):
     memconv.convert(str(legacy), "letta", str(tmp_path / "v2.af"))
     r = run_cli("diff", legacy, tmp_path / "v2.af")
     assert b"tool_returns" not in r.stdout and b"~ message" not in r.stdout, r.stdout
+
+
+def test_write_refuses_a_read_or_selection_option_it_would_ignore(tmp_path):
+    """``write``/``write_records`` read nothing: ``read_all_messages`` was taken and ignored, and a
+    refused ``agents`` pointed at the keyword arguments of ``convert``, which has it."""
+    bundle = memconv.read(str(SAMPLE_AF))
+    for kw in ({"agents": ["x"]}, {"read_all_messages": True}):
+        with pytest.raises(UsageError, match="the keyword arguments of memconv.write_records"):
+            memconv.write(bundle, "letta", str(tmp_path / "o.af"), **kw)
+    assert not list(tmp_path.iterdir())

@@ -197,7 +197,7 @@ READ_OPTIONS = frozenset({"read_all_messages", "read_page_sessions", "read_sidec
 """Reader options, passed as ``read_<name>`` (``read_all_messages`` for a live Letta)."""
 
 
-def _check_options(fmt: Format, options: dict[str, Any], *, push: bool = False) -> None:
+def _check_options(fmt: Format, options: dict[str, Any], *, push: bool = False, reads: bool = True) -> None:
     """Refuse an option no part of this write takes (a typo must not pass in silence), or a value of
     another type than the format declares (:class:`~memconv.format.Option`).
 
@@ -205,14 +205,15 @@ def _check_options(fmt: Format, options: dict[str, Any], *, push: bool = False) 
         UsageError: an unknown keyword option or a value of the wrong type, named, with what is expected.
     """
     declared = {o.name: o for o in fmt.write_options}
-    known = set(declared) | READ_OPTIONS | (PUSH_OPTIONS if push else frozenset())
+    known = set(declared) | (READ_OPTIONS if reads else frozenset()) | (PUSH_OPTIONS if push else frozenset())
     unknown = sorted(k for k in options if k not in known)
     if unknown:
         elsewhere = {k: [f.name for f in registry.formats().values() if k in f.options] for k in unknown}
         hint = "; ".join(f"{k!r} is for {', '.join(v)}" for k, v in elsewhere.items() if v)
         raise UsageError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} for "
-                         f"a {fmt.name} write{' (' + hint + ')' if hint else ''}; expected one of "
-                         f"{', '.join(sorted(known))} or the keyword arguments of memconv.convert")
+                         f"a {fmt.name} write{' (' + hint + ')' if hint else ''}; expected "
+                         f"{'one of ' + ', '.join(sorted(known)) + ' or ' if known else ''}the keyword arguments of "
+                         f"memconv.{'convert' if reads else 'write_records'}")
     for k, v in options.items():
         o = declared.get(k)
         if o is not None and v is not None and not o.accepts(v):
@@ -259,7 +260,7 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
     if not isinstance(records, Iterable) or isinstance(records, (str, bytes)):
         raise UsageError(f"records: expected an iterable of records (or a Bundle with memconv.write); "
                          f"got {type(records).__name__}")
-    _check_options(fmt, write_options)
+    _check_options(fmt, write_options, reads=False)  # nothing is read: a read option would do nothing
     return _write(_plain_records(records, report), fmt, str(destination), report=report, strategy=check_strategy(strategy),
                   dry_run=dry_run, fail_on_loss=fail_on_loss, compress=compress, keep_secrets=keep_secrets,
                   fsync=fsync, wait=wait, target_version=target_version, timestamp=timestamp,
