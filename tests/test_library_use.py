@@ -186,3 +186,24 @@ def test_write_refuses_a_read_or_selection_option_it_would_ignore(tmp_path):
         with pytest.raises(UsageError, match="the keyword arguments of memconv.write_records"):
             memconv.write(bundle, "letta", str(tmp_path / "o.af"), **kw)
     assert not list(tmp_path.iterdir())
+
+
+def test_the_passages_sidecar_read_with_an_input_is_an_input(tmp_path):
+    src = tmp_path / "nk.af"
+    shutil.copy(KEEPER, src)
+    side = tmp_path / "nk.passages.jsonl"
+    shutil.copy(KEEPER.with_name("notes-keeper.passages.jsonl"), side)
+    before = side.read_bytes()
+    with pytest.raises(UsageError, match="is an input"):
+        memconv.convert(str(src), "letta", str(tmp_path / "out.af"), passages=str(side), strategy="replace")
+    assert side.read_bytes() == before
+
+
+def test_a_bad_timestamp_is_refused_before_any_work_and_an_extreme_agent_time_is_no_crash(tmp_path):
+    r = run_cli(ALICE, "--to", "agentmemory", "-o", tmp_path / "o.json", "--timestamp", "garbage", "--jobs", "2")
+    assert r.returncode == 2 and b"--timestamp 'garbage'" in r.stderr
+    from memconv.model import Agent
+    report = memconv.write_records([Agent(id="agent-0", name="far", system="s", created_at="9999-12-31T23:00:00-05:00")],
+                                   "letta", str(tmp_path / "far.af"), timestamp="2026-01-01T00:00:00Z")
+    doc = json.loads((tmp_path / "far.af").read_text())
+    assert doc["agents"][0]["messages"][0]["created_at"].startswith("2026-01-01") and report.warnings

@@ -15,7 +15,7 @@ import pytest
 import memconv
 from memconv.errors import InputInvalid
 
-from helpers import FIXTURES, run_cli
+from helpers import FIXTURES, REPO, run_cli
 
 MEM0 = FIXTURES / "mem0"
 EXPORTS = [MEM0 / "get_all_v11_user_alice.json", MEM0 / "get_all_v11_user_bob.json",
@@ -104,3 +104,42 @@ def test_a_folder_or_archive_a_format_reads_whole_is_still_one_input(tmp_path):
     for path in [*sorted((FIXTURES / "letta-bundle").iterdir())[:1], *sorted((MEM0 / "openmemory").glob("*.zip"))]:
         report = memconv.convert(str(path), "canonical", str(tmp_path / f"{path.name}.json"))
         assert [i["name"] for i in report.info["inputs"]] == [str(path)]
+
+
+def test_what_a_folder_of_exports_holds_besides_files(tmp_path):
+    """An ``.af`` with its passages sidecar is one input (the sidecar is read with it); a Letta bundle
+    folder and a bundle ``.tar.gz`` inside are inputs whole; a README.md beside dumps one level down
+    does not make the folder a Letta Code memory folder; ``inspect`` and ``validate`` take the folder
+    file by file."""
+    from memconv.cli import inspect_inputs
+    from memconv.validate import validate
+
+    keeper = REPO / "fixtures" / "letta" / "notes-keeper.af"
+    folder = tmp_path / "d"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(keeper, folder / "notes-keeper.af")
+    shutil.copy(keeper.with_name("notes-keeper.passages.jsonl"), folder / "notes-keeper.passages.jsonl")
+    shutil.copytree(FIXTURES / "letta-bundle", folder / "bundles")
+    shutil.copy(EXPORTS[0], folder / "sub" / EXPORTS[0].name)
+    (folder / "README.md").write_text("# dumps\n")
+    report = memconv.convert(str(folder), "canonical", str(tmp_path / "o.json"))
+    names = [i["name"] for i in report.info["inputs"]]
+    assert names == [f"{folder}/bundles/support-desk.af", f"{folder}/bundles/support-desk.af.tar.gz",
+                     f"{folder}/notes-keeper.af", f"{folder}/sub/{EXPORTS[0].name}"]
+    alone = memconv.convert(str(keeper), "canonical", str(tmp_path / "k.json"))
+    assert report.read["passage"] == alone.read["passage"] > 0
+    assert [d["name"] for d in inspect_inputs([str(folder)], None)["inputs"]] == names
+    from memconv.io import Input
+    from memconv.several import expand
+    assert all(validate(i).ok for i in expand([Input(str(folder))], None, memconv.Report()))
+
+
+def test_a_folder_named_with_from_letta_memfs_is_read_whole(tmp_path):
+    """``--from letta-memfs`` takes the folder whole, whatever files it holds."""
+    folder = tmp_path / "memory"
+    (folder / "system").mkdir(parents=True)
+    (folder / "system" / "persona.md").write_text("---\ndescription: who I am\n---\nI help.\n")
+    (folder / "notes.json").write_text("{}")
+    (folder / "system").rename(folder / "core")  # no marker of Letta Code's left: its detector is unsure
+    report = memconv.convert(str(folder), "canonical", str(tmp_path / "o.json"), from_="letta-memfs")
+    assert [i["name"] for i in report.info["inputs"]] == [str(folder)] and report.read["block"] >= 1

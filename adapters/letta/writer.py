@@ -727,8 +727,12 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
         # dated when the agent was created (so it sorts before the agent's messages, and the output does
         # not change from run to run), else at the export time
         born = parse_ts(a.created_at)
+        try:
+            when = born.astimezone(timezone.utc).isoformat() if born else None
+        except (OverflowError, ValueError):  # a time past year 9999 in UTC
+            when = None
         self.pre[i] = [self._system_message(sys_id, new_id, a.system or SYSTEM_MESSAGE_PLACEHOLDER.format(
-            name=name), a.llm_config, born.astimezone(timezone.utc).isoformat() if born else None)]
+            name=name), a.llm_config, when)]
         obj["in_context_message_ids"] = [sys_id, *in_ctx]
         self.report.warn(f"letta: agent {a.name!r}: no system message in context; added {sys_id} with the system "
                          f"prompt (Letta recompiles it with the memory blocks on the agent's first step)", RECORD_BUILT)

@@ -56,6 +56,7 @@ class LettaMemfsFormat(Format):
         Option("git_message", str, "the commit message of --git"),
     )
     writes_folder = True
+    reads_whole = True
 
     # ------------------------------------------------------------------------------------ reading
 
@@ -73,8 +74,7 @@ class LettaMemfsFormat(Format):
                 return 0
             # Markdown files alone (no marker of Letta Code's): a memory folder, unless it holds exports
             # too (a folder of dumps with its README.md, read file by file: memconv.several)
-            if any(n.endswith(".md") and not n.startswith(".") for n in names) and \
-                    not any(n.lower().endswith(EXPORT_ENDINGS) for n in names):
+            if any(n.endswith(".md") and not n.startswith(".") for n in names) and not _holds_exports(str(root)):
                 return 70
             return 0
         members = self._archive_names(inp)
@@ -219,3 +219,19 @@ def _agent_name(root: Path) -> str:
 
 
 FORMAT = LettaMemfsFormat()
+
+
+def _holds_exports(root: str, limit: int = 10_000) -> bool:
+    """True when a file named as a memory export (:data:`memconv.several.EXPORT_ENDINGS`) lies anywhere
+    in the folder (hidden folders aside; at most ``limit`` entries looked at): a folder of dumps with a
+    README.md, not a Letta Code memory folder."""
+    seen = 0
+    for top, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for f in files:
+            seen += 1
+            if not f.startswith(".") and f.lower().endswith(EXPORT_ENDINGS):
+                return True
+            if seen >= limit:
+                return False
+    return False

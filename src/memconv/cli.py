@@ -357,7 +357,10 @@ def inspect_inputs(inputs: list[str], from_: str | None) -> dict[str, Any]:
     described: list[dict[str, Any]] = []
     total: Counter[str] = Counter()
     warnings: list[str] = []
-    for spec in inputs:
+    from .pipeline import _as_inputs
+    from .several import expand
+
+    for spec in expand(_as_inputs(inputs), from_, Report()):  # a folder of exports: each file
         report = Report()
         items = iter_records([spec], format=from_, report=report)
         header = next(items)
@@ -378,7 +381,7 @@ def inspect_inputs(inputs: list[str], from_: str | None) -> dict[str, Any]:
             if name is not None:
                 native[name] += 1
         order = [v for v in NATIVE_KINDS.get(fmt, {}).values() if v]
-        structural = native_counts(spec, fmt, header.source_variant)
+        structural = native_counts(getattr(spec, "spec", "-"), fmt, header.source_variant)
         if structural is not None:
             structural.pop("memconv", None)  # its records are counted by kind in ``kept``
             if native.get("archival passages"):  # the .af's passages sidecar, read beside it
@@ -455,7 +458,11 @@ def validate_cmd(files: tuple[str, ...], from_: str | None, as_json: bool, debug
     """Check FILES against their format; print every problem with its place (exit 1 when any)."""
     from .validate import validate
 
-    results = [validate(f, format=from_) for f in files]
+    from .io import Input
+    from .several import expand
+
+    # a folder or archive of exports is validated file by file (memconv.several)
+    results = [validate(i, format=from_) for f in files for i in expand([Input(f)], from_, Report())]
     if as_json:
         click.echo(orjson.dumps([r.to_dict() for r in results], option=orjson.OPT_INDENT_2).decode())
     else:

@@ -143,6 +143,10 @@ class Format:
     """What the writer's default document form puts before the first item and after the last when it
     writes items in stream order joined by ``,\n`` and nothing else (mem0's ``get_all`` v1.1): ``--jobs``
     joins its parts' items between them (:mod:`memconv.jobs`). None: parts of that form are not joined."""
+    reads_whole: ClassVar[bool] = False
+    """True when a folder or an archive named with ``--from`` is this format's as a whole even where
+    :meth:`detect` is unsure of it (Letta Code's memory folder holds any files); otherwise a folder or
+    archive the detector does not claim is read as the exports in it (:mod:`memconv.several`)."""
     writes_folder: ClassVar[bool] = False
     """True when ``-o`` may name a folder that the adapter writes whole: :meth:`is_folder_output` says
     which paths are folders, :meth:`stage_folder` writes one beside its destination."""

@@ -384,16 +384,55 @@ def count_keys(value: Any) -> int:
 _SCALARS = (int, bool, type(None))
 
 
-def first_unplain(value: Any, path: str = "") -> tuple[str, str, bool] | None:
-    """The first thing in ``value`` that is not a JSON value as a parser builds it (a dict with string
-    keys, a list, a string, a finite number, a boolean, None; a pydantic model is walked through its
-    fields): a set, a tuple, bytes, a Decimal, a datetime, a dict with other keys, a NaN or infinite
-    float, a string holding a lone surrogate (no UTF-8 for it). None when everything is plain.
+def first_unplain(record: Any) -> tuple[str, str, bool] | None:
+    """The first thing in a record (a pydantic model: its fields, and the fields of the models it holds
+    as fields, ``scope``, ``provenance``) that is not a JSON value as a parser builds it (a dict with
+    string keys, a list, a string, a finite number, a boolean, None): a set, a tuple, bytes, a
+    Decimal, a datetime, a model inside a JSON value, a dict with other keys, a NaN or infinite float,
+    a string holding a lone surrogate (no UTF-8 for it). None when everything is plain.
 
     Returns:
-        ``(place, what, fixable)``: a JSON path under ``path`` (``metadata.when``), what is there
-        (``a Python set``, ``a key that is a Python int``), and whether pydantic's JSON mode gives it a
-        JSON form (a lone surrogate has none)."""
+        ``(place, what, fixable)``: a JSON path (``metadata.when``), what is there (``a Python set``,
+        ``a key that is a Python int``), and whether pydantic's JSON mode gives it a JSON form (a lone
+        surrogate has none).
+    """
+    for name, v in record.__dict__.items():
+        c = v.__class__
+        if c in _SCALARS or (c is str and v.isascii()):
+            continue
+        if hasattr(c, "__pydantic_fields__"):  # a nested model field (Scope, Provenance)
+            found = first_unplain(v)
+            if found is not None:
+                return (f"{name}.{found[0]}" if found[0] else name), found[1], found[2]
+        elif not _plain(v):  # walked again with paths only when something is there to name
+            return _unplain_at(v, name)
+    return None
+
+
+def _plain(value: Any) -> bool:
+    c = value.__class__
+    if c in _SCALARS:
+        return True
+    if c is str:
+        return value.isascii() or _surrogate(value, "") is None
+    if c is float:
+        return math.isfinite(value)
+    if c is dict:
+        for k, v in value.items():
+            if k.__class__ is not str or not (k.isascii() or _surrogate(k, "") is None):
+                return False
+            if v.__class__ not in _SCALARS and not (v.__class__ is str and v.isascii()) and not _plain(v):
+                return False
+        return True
+    if c is list:
+        for v in value:
+            if v.__class__ not in _SCALARS and not (v.__class__ is str and v.isascii()) and not _plain(v):
+                return False
+        return True
+    return False
+
+
+def _unplain_at(value: Any, path: str) -> tuple[str, str, bool] | None:
     c = value.__class__
     if c in _SCALARS:
         return None
@@ -406,20 +445,16 @@ def first_unplain(value: Any, path: str = "") -> tuple[str, str, bool] | None:
             if k.__class__ is not str:
                 return jpath(path, str(k)), f"a key that is {_python_type(k)}", True
             where = jpath(path, k)
-            found = _surrogate(k, where) or (None if v.__class__ in _SCALARS else first_unplain(v, where))
+            found = _surrogate(k, where) or _unplain_at(v, where)
             if found is not None:
                 return found
         return None
     if c is list:
         for i, v in enumerate(value):
-            if v.__class__ not in _SCALARS:
-                found = first_unplain(v, f"{path}[{i}]")
-                if found is not None:
-                    return found
+            found = _unplain_at(v, f"{path}[{i}]")
+            if found is not None:
+                return found
         return None
-    fields = getattr(value, "__pydantic_fields__", None)
-    if fields is not None:
-        return first_unplain({k: getattr(value, k) for k in fields}, path)
     return path, _python_type(value), True
 
 

@@ -26,7 +26,8 @@ Schema version: :data:`SCHEMA_VERSION`. The JSON Schema generated from these mod
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
@@ -626,3 +627,47 @@ def json_schema() -> dict[str, Any]:
     schema["$id"] = f"https://memconv.dev/schema/canonical-{SCHEMA_VERSION}.json"
     schema["title"] = f"memconv canonical item, schema {SCHEMA_VERSION}"
     return schema
+
+
+_TYPES: dict[type, tuple[tuple[str, tuple[type, ...] | None], ...]] = {}
+
+
+def _classes(ann: Any) -> tuple[type, ...] | None:
+    """The classes a value of annotation ``ann`` has once validated (None: any)."""
+    origin = get_origin(ann)
+    if origin is Annotated:
+        return _classes(get_args(ann)[0])
+    if origin is Union or origin is types.UnionType:
+        out: tuple[type, ...] = ()
+        for part in get_args(ann):
+            got = _classes(part)
+            if got is None:
+                return None
+            out += got
+        return out
+    if origin is Literal:
+        return tuple({type(a) for a in get_args(ann)})
+    if origin in (list, dict):
+        return (origin,)
+    if ann is None or ann is type(None):
+        return (type(None),)
+    if ann is float:
+        return (float, int)
+    return (ann,) if isinstance(ann, type) and ann is not object else None
+
+
+def fields_typed(record: BaseModel) -> bool:
+    """True when each field of ``record`` holds a value of its field's type at the top level (a string,
+    a list, a :class:`Scope`...; the items of a list are not looked at): what pydantic checked when the
+    record was built and does not check again when a field is assigned (``m.text = None``). Worked out
+    per class once; a few class tests a record."""
+    table = _TYPES.get(record.__class__)
+    if table is None:
+        table = _TYPES[record.__class__] = tuple((n, _classes(f.annotation))
+                                                 for n, f in type(record).model_fields.items())
+    values = record.__dict__
+    for name, allowed in table:
+        if allowed is not None and values.get(name).__class__ not in allowed and \
+                not isinstance(values.get(name), allowed):
+            return False
+    return True

@@ -33,7 +33,7 @@ from .io import AtomicOutput, Input, same_file
 from .localids import RunIds
 from .locking import destination_lock
 from .scratch import sweep, tag, temp_dir
-from .model import ITEM_ADAPTER, SCHEMA_VERSION, Base, Bundle, Header, Item
+from .model import ITEM_ADAPTER, SCHEMA_VERSION, Base, Bundle, Header, Item, fields_typed
 from .report import Report
 from .secrets import blank
 from .timeutil import parse_ts
@@ -257,6 +257,7 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
     report = report if report is not None else Report()
     fmt = registry.get(format)
     _check_destination(destination)
+    _check_timestamp(timestamp)
     if not isinstance(records, Iterable) or isinstance(records, (str, bytes)):
         raise UsageError(f"records: expected an iterable of records (or a Bundle with memconv.write); "
                          f"got {type(records).__name__}")
@@ -266,6 +267,17 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
                   fsync=fsync, wait=wait, target_version=target_version, timestamp=timestamp,
                   jsonl=line_form(fmt, str(destination), jsonl),
                   options=dict(write_options))
+
+
+def _named(n: int, x: Any) -> str:
+    """``records[3] (memory m1)``: a caller's record by its position, kind and id."""
+    return f"records[{n}] ({getattr(x, 'kind', '?')} {getattr(x, 'id', None) or '?'})"
+
+
+def _check_timestamp(timestamp: Any) -> None:
+    """Raises UsageError: a ``--timestamp`` that is not an ISO-8601 time."""
+    if timestamp is not None and (not isinstance(timestamp, str) or parse_ts(timestamp) is None):
+        raise UsageError(f"--timestamp {timestamp!r}: expected an ISO-8601 time, e.g. 2026-01-31T12:00:00Z")
 
 
 def _check_destination(destination: Any) -> None:
@@ -308,34 +320,33 @@ def _plain_records(records: Iterable[Any], report: Report) -> Iterator[Any]:
         if isinstance(x, Header):
             if header is not None or n > 0:  # streams chained (two iter_records): one header, as iter_records gives
                 if header is None or x.model_dump() != header.model_dump():
-                    report.warn(f"records[{n}]: a header after the first record ({x.source_system or 'no'} source "
-                                f"system); folded into the stream's first header, which stands", RECORD_FOLDED)
+                    report.warn(f"records[{n}]: a header after the stream's start ({x.source_system or 'no'} source "
+                                f"system); left out: the header the stream started with stands", RECORD_FOLDED)
                 continue
             if x.schema_version != SCHEMA_VERSION:  # the records were checked against this model
                 report.warn(f"records[{n}]: a header of canonical schema {x.schema_version!r}; the records are "
                             f"this memconv's model, written as schema {SCHEMA_VERSION}", VALUE_CHANGED)
                 x = x.model_copy(update={"schema_version": SCHEMA_VERSION})
             header = x
-        name = f"records[{n}] ({getattr(x, 'kind', '?')} {getattr(x, 'id', None) or '?'})"
-        if isinstance(given, Base):  # built by the caller, and maybe changed since: pydantic checks no assignment
-            try:
+        if isinstance(given, Base) and not fields_typed(x):  # changed since it was built: pydantic checks no
+            try:                                                # assignment; validated again for the error
                 x = type(x).model_validate(x.__dict__)
             except ValidationError as e:
                 err = e.errors()[0]
                 where = ".".join(str(p) for p in err["loc"]) or "?"
-                raise UsageError(f"{name}: {where}: {err['msg'].lower()}") from None
+                raise UsageError(f"{_named(n, x)}: {where}: {err['msg'].lower()}") from None
         found = first_unplain(x)
         if found is not None:
             where, what, fixable = found
             where = where.encode("utf-8", "backslashreplace").decode("utf-8")  # a key may hold the surrogate
             if not fixable:
-                raise UsageError(f"{name}: {where}: {what}, which UTF-8 JSON cannot hold")
+                raise UsageError(f"{_named(n, x)}: {where}: {what}, which UTF-8 JSON cannot hold")
             try:
                 x = type(x).model_validate(x.model_dump(mode="json"))
-            except (PydanticSerializationError, ValidationError) as e:
-                raise UsageError(f"{name}: {where}: {what}, which has no JSON form "
+            except (PydanticSerializationError, ValidationError, UnicodeDecodeError) as e:  # bytes not UTF-8
+                raise UsageError(f"{_named(n, x)}: {where}: {what}, which has no JSON form "
                                  f"({' '.join(str(e).split())[:160]})") from None
-            report.warn(f"{name}: {where}: {what}, not a JSON value; written in its JSON form as canonical JSON "
+            report.warn(f"{_named(n, x)}: {where}: {what}, not a JSON value; written in its JSON form as canonical JSON "
                         f"holds it (pydantic's JSON mode)", BAD_VALUE)
         given_records += not isinstance(x, Header)
         yield x
@@ -356,8 +367,13 @@ def _preflight_sidecar(side: Any, out: str, strategy: str | None, inputs: Sequen
     if side != "-" and (same_file(side, out) if out != "-" else False):
         raise UsageError(f"--passages {side}: is the output itself; name another file for the passages sidecar")
     for inp in inputs:
-        if getattr(inp, "path", None) is not None and same_file(str(inp.path), side):
-            raise UsageError(f"--passages {side}: is an input; name another file for the passages sidecar")
+        path = getattr(inp, "path", None)
+        if path is None:
+            continue
+        read_with = [str(path), *(c for f in registry.formats().values() for c in f.companions(str(path)))]
+        if any(same_file(p, side) for p in read_with if os.path.lexists(p)):
+            raise UsageError(f"--passages {side}: is an input (or a file read with one); name another file for "
+                             f"the passages sidecar")
     if strategy is None and side != "-" and os.path.lexists(side):
         raise DestinationExists(f"{side}: exists (the passages sidecar); choose --strategy merge|replace|skip, "
                                 f"or another --passages path")
@@ -505,8 +521,7 @@ def _write_set(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, 
     split = bool(options.get("split"))
     _preflight(fmt, out, strategy, split, dry_run, report, jsonl)
     _preflight_sidecar(options.get("passages"), out, strategy)
-    if timestamp is not None and (not isinstance(timestamp, str) or parse_ts(timestamp) is None):
-        raise UsageError(f"--timestamp {timestamp!r}: expected an ISO-8601 time, e.g. 2026-01-31T12:00:00Z")
+    _check_timestamp(timestamp)
     stream = blank(stream, report, keep=keep_secrets)  # kept values are still never printed
     if fmt.writes_folder and fmt.is_folder_output(out):
         options["keep_secrets"] = keep_secrets
@@ -687,6 +702,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     report = report if report is not None else Report()
     check_strategy(strategy)
     _check_destination(output)
+    _check_timestamp(options.get("timestamp"))
     for opt, value in (("jobs", jobs), ("max_records", max_records), ("max_bytes", max_bytes),
                        ("wait", options.get("wait", 0))):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (opt != "wait" and not isinstance(value, int)):

@@ -46,14 +46,25 @@ def _is_archive(inp: Input) -> str | None:
 
 
 def _claimed(inp: Input, format: str | None) -> bool:
-    """True when ``format`` (or, with none given, some format) reads ``inp`` as a whole."""
+    """True when ``format`` (or, with none given, some format) reads ``inp`` as a whole: its detector
+    claims it, or, named with ``--from``, it reads such inputs whole (:attr:`Format.reads_whole`)."""
     if format:
-        return registry.get(format).detect(inp) > 0
+        fmt = registry.get(format)
+        return fmt.reads_whole or fmt.detect(inp) > 0
     try:
         registry.detect(inp)
     except InputInvalid:
         return False
     return True
+
+
+def _companions(paths: list[str]) -> set[str]:
+    """The files that are read with another of ``paths`` (a Letta ``.af``'s passages sidecar)."""
+    out: set[str] = set()
+    for fmt in registry.formats().values():
+        for p in paths:
+            out.update(os.path.normpath(c) for c in fmt.companions(p))
+    return out
 
 
 def expand(inputs: list[Any], format: str | None, report: Report) -> list[Any]:
@@ -86,23 +97,36 @@ def expand(inputs: list[Any], format: str | None, report: Report) -> list[Any]:
 
 
 def _folder(inp: Input, report: Report) -> list[Input]:
+    """The inputs a folder stands for: its export files, and the folders and archives in it that a
+    format reads whole (a Letta bundle, an OpenMemory zip), which are not looked into."""
     root = str(inp.path)
-    found: list[Input] = []
-    for top, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(top, d)))
-        for f in sorted(files):
-            if f.startswith("."):
-                continue
-            path = os.path.join(top, f)
+    found: list[tuple[str, Input]] = []
+
+    def walk(folder: str) -> None:
+        for entry in sorted(os.listdir(folder)):
+            path = os.path.join(folder, entry)
             rel = os.path.relpath(path, root)
-            if os.path.islink(path) or not os.path.isfile(path):
-                report.warn(f"{inp.name}: {rel}: a link or not a regular file; not read", FILE_SKIPPED)
-            elif f.lower().endswith(EXPORT_ENDINGS):
-                found.append(Input(path))
+            if entry.startswith("."):
+                continue
+            if os.path.islink(path):
+                report.warn(f"{inp.name}: {rel}: a link; not followed", FILE_SKIPPED)
+            elif os.path.isdir(path):
+                sub = Input(path)
+                if _claimed(sub, None):
+                    found.append((path, sub))
+                else:
+                    walk(path)
+            elif not os.path.isfile(path):
+                report.warn(f"{inp.name}: {rel}: not a regular file; not read", FILE_SKIPPED)
+            elif entry.lower().endswith(EXPORT_ENDINGS) or (_is_archive(Input(path)) and _claimed(Input(path), None)):
+                found.append((path, Input(path)))
             else:
                 report.warn(f"{inp.name}: {rel}: not named as a memory export ({', '.join(EXPORT_ENDINGS[:4])}); "
                             f"not read", FILE_SKIPPED)
-    return found
+
+    walk(root)
+    side = _companions([p for p, _ in found])
+    return [i for p, i in found if os.path.normpath(p) not in side]
 
 
 def _archive(inp: Input, kind: str, report: Report) -> list[Input]:

@@ -57,16 +57,18 @@ def _key(rec: Any) -> str:
     return rec.session_id if rec.kind == "summary" and rec.session_id else rec.id
 
 
-def validate(path: str, format: str | None = None) -> Validation:
-    """Validate one file; problems are collected, not raised (except for an unreadable file).
+def validate(path: str | Input, format: str | None = None) -> Validation:
+    """Validate one file (a path, or an :class:`~memconv.io.Input` such as a member of an archive
+    :func:`memconv.several.expand` gave); problems are collected, not raised (except for an
+    unreadable file).
 
     Raises:
         InputUnreadable: the file cannot be read at all.
         UsageError: an unknown ``format``.
     """
-    result = Validation(name=path)
     named = registry.get(format) if format else None  # an unknown name is the caller's error, raised
-    inp = Input(path)
+    inp = path if isinstance(path, Input) else Input(path)
+    result = Validation(name=inp.name)
     try:
         fmt = named or registry.detect(inp)
     except MemconvError as e:
@@ -75,7 +77,7 @@ def validate(path: str, format: str | None = None) -> Validation:
     result.format = fmt.name
     report = Report()
     try:
-        items = iter_records([Input(path)], format=fmt.name, report=report)
+        items = iter_records([inp], format=fmt.name, report=report)
         header = next(items)
         result.version = header.source_format_version
         keyed = []
@@ -87,6 +89,6 @@ def validate(path: str, format: str | None = None) -> Validation:
         result.problems += duplicates(keyed)
     result.counts = dict(sorted(report.read.items()))
     result.warnings = list(report.warnings)
-    result.problems += [p for p in fmt.problems(Input(path)) if p not in result.problems]
+    result.problems += [p for p in fmt.problems(inp) if p not in result.problems]
     result.warnings = [w for w in result.warnings if w not in result.problems]  # listed once, as a problem
     return result
