@@ -634,6 +634,8 @@ _TYPES: dict[type, tuple[tuple[str, tuple[type, ...] | None], ...]] = {}
 
 def _classes(ann: Any) -> tuple[type, ...] | None:
     """The classes a value of annotation ``ann`` has once validated (None: any)."""
+    if ann is Any:  # a class of its own since Python 3.11, which isinstance refuses
+        return None
     origin = get_origin(ann)
     if origin is Annotated:
         return _classes(get_args(ann)[0])
