@@ -90,3 +90,25 @@ def test_a_memory_an_add_result_names_as_deleted_is_filtered_not_brought_back(tm
     r = run_cli(path, "--to", "canonical", "--jsonl", "-o", "-")
     assert r.returncode == 0 and b"Lives in Madrid" not in r.stdout
     assert b"results[1].event: DELETE" in r.stderr and b"1 filtered" in r.stderr
+
+
+def test_a_graph_add_result_reads_the_relations_it_added_and_filters_those_it_deleted(tmp_path):
+    """With a graph store, ``add()`` returns ``"relations": {"deleted_entities": [[...]],
+    "added_entities": [[...]]}`` (mem0ai 2.x ``MemoryGraph.add``, one inner list per query); it was
+    refused as "expected a list of relations"."""
+    doc = {"results": ADD_RESULT["results"][:1],
+           "relations": {"deleted_entities": [[{"source": "maria", "relationship": "lives_in", "target": "madrid"}]],
+                         "added_entities": [[{"source": "maria", "relationship": "loves", "target": "hiking"}],
+                                            []]}}
+    path = tmp_path / "add_graph.json"
+    path.write_text(json.dumps(doc))
+    out = tmp_path / "out.canonical.json"
+    report = memconv.convert(str(path), "canonical", str(out))
+    rels = [r for r in memconv.read(str(out)).records if r.kind == "relation"]
+    assert [(r.source, r.relationship, r.target) for r in rels] == [("maria", "loves", "hiking")]
+    assert report.ledger()["relation"] == {"read": 2, "native": 1, "side_channel": 0, "lost": 0, "filtered": 1}
+    assert any("relations.deleted_entities" in w and "1 relation(s)" in w for w in report.warnings)
+    bad = dict(doc, relations={"added_entities": [[{"source": "maria"}]]})
+    path.write_text(json.dumps(bad))
+    r = run_cli(path, "--to", "canonical", "-o", tmp_path / "bad.json")
+    assert r.returncode == 4 and b"relations.added_entities[0][0].relationship" in r.stderr

@@ -385,22 +385,65 @@ def relation_records(rels: Any, ctx: Ctx, path: str, variant: str, scope: dict[s
     Raises:
         InputInvalid: not a list, or a malformed relation (naming its index).
     """
-    if not isinstance(rels, list):
+    if isinstance(rels, dict) and rels and set(rels) <= set(ADD_RESULT_KEYS):
+        listed = _add_result_relations(rels, ctx, path)
+    elif not isinstance(rels, list):
         raise ctx.fail(path, f"expected a list of relations, got {json_type(rels)}")
+    else:
+        listed = [(f"{path}[{i}]", r) for i, r in enumerate(rels)]
     embedded = Embedded(ctx)
     out = []
     names: dict[str, str] = {}
-    for i, r in enumerate(rels):
-        s, _, t, _ = relation_parts(r, ctx, f"{path}[{i}]")
-        plain = relation_record(r, ctx, f"{path}[{i}]", variant, scope)
-        rec = embedded.row(plain, r, f"{path}[{i}]")
+    for where, r in listed:
+        s, _, t, _ = relation_parts(r, ctx, where)
+        plain = relation_record(r, ctx, where, variant, scope)
+        rec = embedded.row(plain, r, where)
         out.append(rec)
         if rec is plain:  # memconv's relations name their entities, which its list holds
-            names.setdefault(s, f"{path}[{i}].source")
-            names.setdefault(t, f"{path}[{i}].target")
+            names.setdefault(s, f"{where}.source")
+            names.setdefault(t, f"{where}.target")
     for name, where in names.items():
         yield entity_record(name, ctx, where, variant, scope)
     yield from out
+
+
+ADD_RESULT_KEYS = ("added_entities", "deleted_entities")
+"""The ``relations`` of a graph store's ``Memory.add()`` result (mem0ai 2.x ``MemoryGraph.add``):
+``{"deleted_entities": [[relation...]...], "added_entities": [[relation...]...]}``, one inner list per
+query the add ran."""
+
+
+def _add_result_relations(rels: dict[str, Any], ctx: Ctx, path: str) -> list[tuple[str, Any]]:
+    """The relations an ``add()`` result added, with their places (``relations.added_entities[0][1]``).
+    The ones it deleted are counted as read and filtered, with one warning: importing them would bring
+    back relations the store no longer holds.
+
+    Raises:
+        InputInvalid: a value that is not a list of lists, named.
+    """
+    out: list[tuple[str, Any]] = []
+    deleted = 0
+    for key in ADD_RESULT_KEYS:
+        groups = rels.get(key, [])
+        if not isinstance(groups, list):
+            raise ctx.fail(f"{path}.{key}", f"expected a list of lists of relations, got {json_type(groups)}")
+        for i, group in enumerate(groups):
+            items = group if isinstance(group, list) else [group]  # one query's rows, or a row alone
+            for j, r in enumerate(items):
+                where = f"{path}.{key}[{i}][{j}]" if isinstance(group, list) else f"{path}.{key}[{i}]"
+                if key == "added_entities":
+                    out.append((where, r))
+                else:
+                    relation_parts(r, ctx, where)  # checked as any relation
+                    deleted += 1
+    if deleted:
+        report = ctx.report
+        report.read["relation"] += deleted
+        filtered = report.info.setdefault("filtered", {})
+        filtered["relation"] = filtered.get("relation", 0) + deleted
+        report.warn(f"{ctx.name}: {path}.deleted_entities: mem0's add() result names {deleted} relation(s) it "
+                    f"deleted; not read as relations (counted as filtered)", RECORD_DROPPED)
+    return out
 
 
 class CommonScope:
