@@ -226,3 +226,12 @@ def test_fields_typed_knows_every_field_of_every_record_kind():
     m = Memory(id="m", text="t")
     m.scope = Scope()
     assert fields_typed(m)
+
+
+def test_passages_for_a_target_without_a_sidecar_is_that_usage_error_even_onto_a_file(tmp_path):
+    """It was checked as a sidecar first: an existing file there gave exit 8 (exists), not the usage
+    error that names the format the option is for."""
+    taken = tmp_path / "taken.jsonl"
+    taken.write_text("x\n")
+    r = run_cli(ALICE, "--to", "mem0", "-o", tmp_path / "o.json", "--passages", taken)
+    assert r.returncode == 2 and b"'passages' is for letta" in r.stderr and taken.read_text() == "x\n"

@@ -722,11 +722,11 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
     for inp in inputs:
         if inp.path is not None and same_file(str(inp.path), out):
             raise UsageError(f"{out}: the output is the input; write to another path")
-    _preflight_sidecar(options.get("passages"), out, strategy, inputs)
     fmt = registry.get(to)  # fail on an unknown target before reading anything
     write_opts = {k: options.pop(k) for k in WRITE_KEYWORDS if k in options}
     write_opts["jsonl"] = line_form(fmt, out, write_opts.get("jsonl", False))
-    _check_options(fmt, options)
+    _check_options(fmt, options)  # first: a passages option for a target without a sidecar is refused as such
+    _preflight_sidecar(options.get("passages"), out, strategy, inputs)
     _preflight(fmt, out, strategy, bool(options.get("split")), dry_run, report, write_opts.get("jsonl", False))
     check_bytes(inputs, max_bytes)
     since_dt = parse_since(since)
