@@ -404,8 +404,7 @@ class _Writer:
         when it wrote a Letta file, and its blocks and system message): the source never had it.
         Counted ``filtered`` in the ledger, with one warning at the end."""
         self.left_out[rec.kind] = self.left_out.get(rec.kind, 0) + 1
-        filtered = self.report.info.setdefault("filtered", {})
-        filtered[rec.kind] = filtered.get(rec.kind, 0) + 1
+        self.report.filter(rec.kind)
 
     def finish(self, version: str) -> None:
         if self.repeated_summaries:

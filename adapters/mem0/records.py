@@ -275,9 +275,7 @@ class Embedded:
         (``info["filtered"]``), with a warning naming the place (the first :data:`MAX_ID_NOTES`, then
         one line for the rest): importing it would bring the deleted memory back."""
         report = self.ctx.report
-        report.read["memory"] += 1
-        filtered = report.info.setdefault("filtered", {})
-        filtered["memory"] = filtered.get("memory", 0) + 1
+        report.filter("memory", read=True)
         self.deleted += 1
         if self.deleted <= MAX_ID_NOTES:
             report.warn(f"{self.ctx.name}: {place_of(path, 'event')}: DELETE: mem0's add() result names memory "
@@ -437,11 +435,8 @@ def _add_result_relations(rels: dict[str, Any], ctx: Ctx, path: str) -> list[tup
                     relation_parts(r, ctx, where)  # checked as any relation
                     deleted += 1
     if deleted:
-        report = ctx.report
-        report.read["relation"] += deleted
-        filtered = report.info.setdefault("filtered", {})
-        filtered["relation"] = filtered.get("relation", 0) + deleted
-        report.warn(f"{ctx.name}: {path}.deleted_entities: mem0's add() result names {deleted} relation(s) it "
+        ctx.report.filter("relation", deleted, read=True)
+        ctx.report.warn(f"{ctx.name}: {path}.deleted_entities: mem0's add() result names {deleted} relation(s) it "
                     f"deleted; not read as relations (counted as filtered)", RECORD_DROPPED)
     return out
 

@@ -126,7 +126,7 @@ class _Selection:
         self.exclude = exclude
         self.rename = rename
         self.report = report
-        self.filtered = report.info.setdefault("filtered", {})
+        report.info.setdefault("filtered", {})  # present, if empty, whenever a selection ran
         self.kept_agents: set[str] = set()      # ids and names of kept agents
         self.owners: set[str] = set()           # kept agents' ids and names, and --agent names no agent record has
         self.kept_refs: set[str] = set()        # block/tool/source/group ids referenced by kept agents
@@ -143,7 +143,7 @@ class _Selection:
         self.agent_names: list[str] = []        # names of the input's agents, for the error message
 
     def drop(self, rec: Any) -> None:
-        self.filtered[rec.kind] = self.filtered.get(rec.kind, 0) + 1
+        self.report.filter(rec.kind)
         self.removed[rec.kind].add(rec.id)
         if rec.kind == "entity":
             self.removed_entity_names.add(rec.name)

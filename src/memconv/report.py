@@ -120,6 +120,15 @@ class Report:
             c = self.placed[kind] = Counter()
         c[where] += count
 
+    def filter(self, kind: ItemKind, count: int = 1, *, read: bool = False) -> None:
+        """Count ``count`` records of ``kind`` as left out on purpose (``info["filtered"]``: a selection
+        option, memconv's own scaffolding, what the source says was deleted). ``read``: the records were
+        read but never reached the stream (a reader leaves them out), so they count as read too."""
+        filtered = self.info.setdefault("filtered", {})
+        filtered[kind] = filtered.get(kind, 0) + count
+        if read:
+            self.read[kind] += count
+
     def unplace(self, kind: ItemKind, where: str, count: int = 1) -> None:
         """Take back ``count`` records of ``kind`` placed ``where`` (a writer that leaves out, at the end,
         records it had placed when they came: it counts them again, e.g. as ``info["filtered"]``)."""
