@@ -669,7 +669,8 @@ def fields_typed(record: BaseModel) -> bool:
                                                  for n, f in type(record).model_fields.items())
     values = record.__dict__
     for name, allowed in table:
-        if allowed is not None and values.get(name).__class__ not in allowed and \
-                not isinstance(values.get(name), allowed):
-            return False
+        if allowed is not None:
+            v = values.get(name)
+            if v.__class__ not in allowed and not isinstance(v, allowed):
+                return False
     return True

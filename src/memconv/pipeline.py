@@ -262,6 +262,7 @@ def write_records(records: Iterable[Any], format: str, destination: str | os.Pat
         raise UsageError(f"records: expected an iterable of records (or a Bundle with memconv.write); "
                          f"got {type(records).__name__}")
     _check_options(fmt, write_options, reads=False)  # nothing is read: a read option would do nothing
+    _preflight_sidecar(write_options.get("passages"), str(destination), strategy)
     return _write(_plain_records(records, report), fmt, str(destination), report=report, strategy=check_strategy(strategy),
                   dry_run=dry_run, fail_on_loss=fail_on_loss, compress=compress, keep_secrets=keep_secrets,
                   fsync=fsync, wait=wait, target_version=target_version, timestamp=timestamp,
@@ -364,13 +365,13 @@ def _preflight_sidecar(side: Any, out: str, strategy: str | None, inputs: Sequen
     if not side:
         return
     side = str(side)
-    if side != "-" and (same_file(side, out) if out != "-" else False):
+    if same_file(side, out):  # ("-" is never the same file)
         raise UsageError(f"--passages {side}: is the output itself; name another file for the passages sidecar")
     for inp in inputs:
         path = getattr(inp, "path", None)
         if path is None:
             continue
-        read_with = [str(path), *(c for f in registry.formats().values() for c in f.companions(str(path)))]
+        read_with = [str(path), *registry.companions(str(path))]
         if any(same_file(p, side) for p in read_with if os.path.lexists(p)):
             raise UsageError(f"--passages {side}: is an input (or a file read with one); name another file for "
                              f"the passages sidecar")
@@ -520,8 +521,6 @@ def _write_set(stream: Iterable[Any], fmt: Format, out: str, *, report: Report, 
     written instead of running the writer on ``stream``)."""
     split = bool(options.get("split"))
     _preflight(fmt, out, strategy, split, dry_run, report, jsonl)
-    _preflight_sidecar(options.get("passages"), out, strategy)
-    _check_timestamp(timestamp)
     stream = blank(stream, report, keep=keep_secrets)  # kept values are still never printed
     if fmt.writes_folder and fmt.is_folder_output(out):
         options["keep_secrets"] = keep_secrets

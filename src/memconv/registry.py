@@ -99,6 +99,12 @@ def formats() -> dict[str, Format]:
     return dict(_load())
 
 
+def companions(path: str) -> list[str]:
+    """The files any format would read or write beside ``path`` (a Letta ``.af``'s passages sidecar):
+    what goes with a file, whatever its format."""
+    return [c for fmt in _load().values() for c in fmt.companions(path)]
+
+
 def get(name: str) -> Format:
     """The adapter called ``name``.
 

@@ -30,6 +30,9 @@ EXPORT_ENDINGS = (".json", ".jsonl", ".ndjson", ".af", ".json.gz", ".jsonl.gz", 
 
 ZIP_MAGIC = b"PK\x03\x04"
 
+NOT_AN_EXPORT = f"not named as a memory export ({', '.join(EXPORT_ENDINGS[:4])}); not read"
+"""What a ``file-skipped`` warning says of a file of a folder or archive that is not read."""
+
 
 def _is_archive(inp: Input) -> str | None:
     """``"zip"`` or ``"tar"`` for an input file that is one (a gzipped tar too), else None."""
@@ -56,15 +59,6 @@ def _claimed(inp: Input, format: str | None) -> bool:
     except InputInvalid:
         return False
     return True
-
-
-def _companions(paths: list[str]) -> set[str]:
-    """The files that are read with another of ``paths`` (a Letta ``.af``'s passages sidecar)."""
-    out: set[str] = set()
-    for fmt in registry.formats().values():
-        for p in paths:
-            out.update(os.path.normpath(c) for c in fmt.companions(p))
-    return out
 
 
 def expand(inputs: list[Any], format: str | None, report: Report) -> list[Any]:
@@ -118,14 +112,15 @@ def _folder(inp: Input, report: Report) -> list[Input]:
                     walk(path)
             elif not os.path.isfile(path):
                 report.warn(f"{inp.name}: {rel}: not a regular file; not read", FILE_SKIPPED)
-            elif entry.lower().endswith(EXPORT_ENDINGS) or (_is_archive(Input(path)) and _claimed(Input(path), None)):
-                found.append((path, Input(path)))
             else:
-                report.warn(f"{inp.name}: {rel}: not named as a memory export ({', '.join(EXPORT_ENDINGS[:4])}); "
-                            f"not read", FILE_SKIPPED)
+                file = Input(path)
+                if entry.lower().endswith(EXPORT_ENDINGS) or (_is_archive(file) and _claimed(file, None)):
+                    found.append((path, file))
+                else:
+                    report.warn(f"{inp.name}: {rel}: {NOT_AN_EXPORT}", FILE_SKIPPED)
 
     walk(root)
-    side = _companions([p for p, _ in found])
+    side = {os.path.normpath(c) for p, _ in found for c in registry.companions(p)}  # read with their file
     return [i for p, i in found if os.path.normpath(p) not in side]
 
 
@@ -134,13 +129,10 @@ def _archive(inp: Input, kind: str, report: Report) -> list[Input]:
         members = read_zip(inp.name, fh) if kind == "zip" else read_tar(inp.name, fh)
     found: list[Input] = []
     for name in sorted(members):
-        base = name.rsplit("/", 1)[-1]
-        if base.startswith(".") or any(part.startswith(".") for part in name.split("/")[:-1]) \
-                or name.startswith("__MACOSX/"):
-            continue
-        if not base.lower().endswith(EXPORT_ENDINGS):
-            report.warn(f"{inp.name}: {name}: not named as a memory export ({', '.join(EXPORT_ENDINGS[:4])}); "
-                        f"not read", FILE_SKIPPED)
+        if any(part.startswith(".") for part in name.split("/")) or name.startswith("__MACOSX/"):
+            continue  # hidden, or the resource forks macOS zips add
+        if not name.lower().endswith(EXPORT_ENDINGS):
+            report.warn(f"{inp.name}: {name}: {NOT_AN_EXPORT}", FILE_SKIPPED)
             continue
         member = Input("-", stdin=io.BytesIO(members[name]))
         member.name = f"{inp.name}:{name}"
