@@ -115,7 +115,7 @@ class _Writer:
         self.repeated_summaries: list[str] = []
         self.left_out: dict[str, int] = {}
         self._sids: dict[str, tuple[Agent, str]] = {}  # agent id -> (the agent, its session id), per message
-        self._skips: dict[tuple[str, bool], set[str]] = {}  # (kind, agent_id kept) -> what embed leaves out
+        self._skips: dict[tuple[str, bool], frozenset[str]] = {}  # (kind, agent_id kept) -> what embed leaves out
 
     # ------------------------------------------------------------------ helpers
 
@@ -134,7 +134,7 @@ class _Writer:
         skip = self._skips.get((rec.kind, keep_agent))
         if skip is None:
             skip = native_fields(rec.kind) | {"kind"}
-            skip = self._skips[(rec.kind, keep_agent)] = skip - {"agent_id"} if keep_agent else skip
+            skip = self._skips[(rec.kind, keep_agent)] = frozenset(skip - {"agent_id"} if keep_agent else skip)
         data = set_fields(rec, skip)
         data = {"kind": rec.kind, "id": rec.id, **{k: v for k, v in data.items() if k != "id"}}
         into[EMBED_KEY] = data

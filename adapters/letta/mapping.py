@@ -201,6 +201,8 @@ LINE_VERBATIM: dict[str, dict[str, str]] = {
     for kind, t in SIDECAR_LINES.items()}
 
 _SKIP = frozenset({"kind", "id", "provenance", "extras"})
+_LINE_SKIP: dict[tuple[str, bool], frozenset[str]] = {}
+"""Per kind (and Letta passage or not), what the sidecar line's ``memconv`` leaves out, worked out once."""
 
 
 OWNER_MARK = "scope_agent_id"
@@ -224,9 +226,10 @@ def source_block(rec: Any, default_system: str, *, letta_passage: bool = False,
     Read back by :func:`adapters.letta.reader.passage_from_letta`.
     """
     kind = rec.kind
-    skip = set(_SKIP) | set(LINE_VERBATIM.get(kind, {}))
-    if letta_passage:
-        skip.add("tags")
+    skip = _LINE_SKIP.get((kind, letta_passage))
+    if skip is None:
+        skip = _LINE_SKIP[(kind, letta_passage)] = frozenset({*_SKIP, *LINE_VERBATIM.get(kind, {}),
+                                                              *(("tags",) if letta_passage else ())})
     fields = set_fields(rec, skip)
     owner = False
     scope = fields.get("scope")

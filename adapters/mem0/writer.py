@@ -138,6 +138,9 @@ _NO_MEM0_KEY = {"memory": ("title", "tags", "concepts"), "relation": ("weight", 
 
 _NATIVE = {**ITEM_NATIVE, **ROW_NATIVE}
 
+_EMBED_SKIP: dict[str, frozenset[str]] = {}
+"""Per kind, what :func:`embed` leaves out, worked out once."""
+
 _OPTIONAL = tuple((key, f.startswith("scope."), f.removeprefix("scope.")) for key, f in ITEM_OPTIONAL.items())
 """:data:`.shape.ITEM_OPTIONAL` as ``(item key, on the scope?, attribute)``, worked out once."""
 
@@ -149,7 +152,8 @@ def embed(rec: Base, system: str) -> dict[str, Any]:
     (:data:`.mapping.ITEM_NATIVE`, :data:`.mapping.ROW_NATIVE`) and vectors (JSON types).
     A record without provenance gets ``{"system": system}`` (the stream's source system), so that the
     record read back is written again the same way."""
-    skip = _NATIVE[rec.kind] | NO_VECTORS | {"kind", "id"}
+    skip = _EMBED_SKIP.get(rec.kind) or _EMBED_SKIP.setdefault(rec.kind, frozenset(_NATIVE[rec.kind] | NO_VECTORS
+                                                                                 | {"kind", "id"}))
     out: dict[str, Any] = {"kind": rec.kind, "id": rec.id}
     if rec.provenance is None:
         out["provenance"] = {"system": system}

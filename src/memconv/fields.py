@@ -17,7 +17,7 @@ from typing import Any, Collection, Mapping, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputInvalid
-from .model import MARKERS, Base
+from .model import MARKERS, Base, value_classes
 from .secrets import blank_named, is_secret_key
 
 ABSENT = "$absent"
@@ -110,21 +110,42 @@ def build(cls: type[T], src: str, path: str, /, *, _places: Mapping[str, str] | 
 
 
 _MISSING = object()
-_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+_PLANS: dict[tuple[type, frozenset[str]], tuple[tuple[str, Any, bool], ...]] = {}
 
 
-def _fields_of(cls: type[BaseModel]) -> tuple[tuple[str, Any], ...]:
-    """``(field, default)`` of each field of ``cls`` in its order: the default as pydantic's
-    ``exclude_defaults`` compares it (a ``default_factory`` called; a model default as its set fields),
-    or ``_MISSING`` for a required field. Worked out once per class."""
-    out = []
-    for name, f in cls.model_fields.items():
-        d = _MISSING if f.is_required() else f.get_default(call_default_factory=True)
-        if isinstance(d, BaseModel):
-            d = set_fields(d, ())
-        out.append((name, d))
-    got = _FIELDS[cls] = tuple(out)
-    return got
+def _default_of(f: Any) -> Any:
+    """A field's default as pydantic's ``exclude_defaults`` compares it (a ``default_factory`` called; a
+    model default as its set fields), or ``_MISSING`` for a required field."""
+    d = _MISSING if f.is_required() else f.get_default(call_default_factory=True)
+    return set_fields(d, frozenset()) if isinstance(d, BaseModel) else d
+
+
+def _plan(cls: type[BaseModel], skip: frozenset[str]) -> tuple[tuple[str, Any, bool], ...]:
+    """``(field, default, compare?)`` of each field of ``cls`` not in ``skip``, in the model's order
+    (``compare``: the default is something other than None, so a set value may still equal it). Worked
+    out once per class and skip set."""
+    plan = tuple((name, d, d is not _MISSING and d is not None)
+                 for name, f in cls.model_fields.items() if name not in skip for d in (_default_of(f),))
+    _PLANS[(cls, skip)] = plan
+    return plan
+
+
+_PLAIN: dict[type, bool] = {}
+_SCALARS = {str, int, float, bool, type(None)}
+
+
+def _nested(m: BaseModel) -> dict[str, Any]:
+    """:func:`set_fields` of a model held in a field (``scope``, ``provenance``). A class whose fields
+    all default to None and hold no model: its values that are not None (its ``__dict__`` is in field
+    order, as pydantic builds it)."""
+    cls = m.__class__
+    plain = _PLAIN.get(cls)
+    if plain is None:
+        plain = _PLAIN[cls] = all(d is None or d is _MISSING for _, d, _ in _plan(cls, frozenset())) and all(
+            set(value_classes(f.annotation) or (object,)) <= _SCALARS for f in cls.model_fields.values())
+    if not plain:
+        return set_fields(m, frozenset())
+    return {k: v for k, v in m.__dict__.items() if v is not None}
 
 
 def set_fields(rec: BaseModel, skip: Collection[str]) -> dict[str, Any]:
@@ -132,7 +153,8 @@ def set_fields(rec: BaseModel, skip: Collection[str]) -> dict[str, Any]:
     from the record's attributes without pydantic's serializer: every field not in ``skip`` that is
     not None and not its default, a nested model (``scope``, ``provenance``) as its own set fields, in
     the model's field order. Runs once per record a writer embeds (the AgentMemory, mem0 and Letta
-    writers' ``memconv`` key), where ``model_dump`` cost 8 µs a record.
+    writers' ``memconv`` key), where ``model_dump`` cost 8 µs a record. ``skip``: best a frozenset the
+    caller keeps (the plan for a class and skip set is worked out once).
 
     The values are the record's own (not copied): the caller serialises them and does not change them.
     They are JSON already: readers build records from parsed JSON, and
@@ -140,16 +162,19 @@ def set_fields(rec: BaseModel, skip: Collection[str]) -> dict[str, Any]:
     its JSON form. (``tests/test_fields.py`` checks this against ``model_dump`` on every record of the
     shared fixtures and on generated ones.)
     """
-    fields = _FIELDS.get(rec.__class__) or _fields_of(rec.__class__)
+    if skip.__class__ is not frozenset:
+        skip = frozenset(skip)
+    cls = rec.__class__
+    plan = _PLANS.get((cls, skip)) or _plan(cls, skip)  # type: ignore[arg-type]
     values = rec.__dict__
     out: dict[str, Any] = {}
-    for name, default in fields:
+    for name, default, compare in plan:
         v = values.get(name)
-        if v is None or name in skip:
+        if v is None:
             continue
         if isinstance(v, BaseModel):
-            v = set_fields(v, ())
-        if default is not _MISSING and v == default:
+            v = _nested(v)
+        if compare and v == default:
             continue
         out[name] = v
     return out

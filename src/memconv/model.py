@@ -632,17 +632,17 @@ def json_schema() -> dict[str, Any]:
 _TYPES: dict[type, tuple[tuple[str, tuple[type, ...] | None], ...]] = {}
 
 
-def _classes(ann: Any) -> tuple[type, ...] | None:
+def value_classes(ann: Any) -> tuple[type, ...] | None:
     """The classes a value of annotation ``ann`` has once validated (None: any)."""
     if ann is Any:  # a class of its own since Python 3.11, which isinstance refuses
         return None
     origin = get_origin(ann)
     if origin is Annotated:
-        return _classes(get_args(ann)[0])
+        return value_classes(get_args(ann)[0])
     if origin is Union or origin is types.UnionType:
         out: tuple[type, ...] = ()
         for part in get_args(ann):
-            got = _classes(part)
+            got = value_classes(part)
             if got is None:
                 return None
             out += got
@@ -665,7 +665,7 @@ def fields_typed(record: BaseModel) -> bool:
     per class once; a few class tests a record."""
     table = _TYPES.get(record.__class__)
     if table is None:
-        table = _TYPES[record.__class__] = tuple((n, _classes(f.annotation))
+        table = _TYPES[record.__class__] = tuple((n, value_classes(f.annotation))
                                                  for n, f in type(record).model_fields.items())
     values = record.__dict__
     for name, allowed in table:
