@@ -17,6 +17,8 @@ Writes:
   letta_100k_messages_varied.af                   Letta AgentFileSchema as a real agent file varies: 4 agents,
                                                   400 blocks, 12 tools, 100k messages of every role with
                                                   reasoning and text parts, tool calls and their returns
+  mem0_8x25k_varied/                              a folder of 8 mem0 get_all dumps of 25k varied items each
+                                                  (several inputs: one part each under --jobs)
   agentmemory_50k_500k_varied.json                AgentMemory ExportData as a real store varies: 1,000 sessions
                                                   of uneven size, observations of every type with facts,
                                                   memories of every type with versions, summaries
@@ -114,6 +116,25 @@ def write_mem0_varied(path: str, n: int, seed: int = 20261207) -> None:
         for i in range(n):
             f.write((b",\n" if i else b"\n") + orjson.dumps(varied_item(i, rng)))
         f.write(b"\n]}\n")
+
+
+def write_mem0_varied_shards(path: str, shards: int, n: int, seed: int = 20261208) -> None:
+    """A folder of ``shards`` mem0 ``get_all`` documents holding ``n`` varied items between them (as a
+    store dumped user by user, or page by page): ``dump-01.json``... (read as several inputs)."""
+    import random
+
+    rng = random.Random(seed)
+    tmp = path + ".part"
+    os.makedirs(tmp, exist_ok=True)
+    i = 0
+    for k in range(shards):
+        with open(os.path.join(tmp, f"dump-{k + 1:02d}.json"), "wb") as f:
+            f.write(b'{"results": [')
+            for j in range(n // shards):
+                f.write((b",\n" if j else b"\n") + orjson.dumps(varied_item(i, rng)))
+                i += 1
+            f.write(b"\n]}\n")
+    os.rename(tmp, path)
 
 
 def write_mem0_varied_lines(path: str, n: int, seed: int = 20261207) -> None:
@@ -471,13 +492,16 @@ def main() -> None:
         ("canonical_1m_varied.jsonl", lambda p: write_canonical_varied(p, 1_000_000 // k)),
         ("mem0_1m_varied.jsonl", lambda p: write_mem0_varied_lines(p, 1_000_000 // k)),
         ("letta_100k_messages_varied.af", lambda p: write_letta_varied(p, 100_000 // k, 400 // k)),
+        ("mem0_8x25k_varied", lambda p: write_mem0_varied_shards(p, 8, 200_000 // k)),
         ("agentmemory_50k_500k_varied.json", lambda p: write_agentmemory_varied(p, 50_000 // k, 500_000 // k)),
     ]
     for name, fn in jobs:
         path = os.path.join(args.out, name)
         if not os.path.exists(path):
             fn(path)
-        print(f"{path}: {os.path.getsize(path) / 1e6:.1f} MB")
+        size = sum(os.path.getsize(os.path.join(path, f)) for f in os.listdir(path)) if os.path.isdir(path) \
+            else os.path.getsize(path)
+        print(f"{path}: {size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ FILES = {
     "mem0_lines_varied": "mem0_1m_varied.jsonl",
     "letta_varied": "letta_100k_messages_varied.af",
     "agentmemory_varied": "agentmemory_50k_500k_varied.json",
+    "mem0_shards_varied": "mem0_8x25k_varied",
 }
 
 # The floor child: read the bytes, orjson.loads, orjson.dumps, write the bytes; or, for JSON-L, the
@@ -74,40 +75,44 @@ FILES = {
 # of its time in collections that rescan the growing heap (3-4x slower here), which would make the
 # floor slower than the least work a converter must do.
 FLOOR_CODE = r"""
-import gc, sys, orjson
+import gc, os, sys, orjson
 gc.disable()  # a floor: the cyclic GC rescanning a whole parsed document is not work a converter must do
 mode, src, dst = sys.argv[1:4]
-if mode == "json":
-    with open(src, "rb") as f:
-        data = f.read()
-    obj = orjson.loads(data)
-    out = orjson.dumps(obj)
-    with open(dst, "wb") as f:
-        f.write(out)
-    def n(x):
-        return len(x) if isinstance(x, list) else 0
-    if isinstance(obj, list):
-        count = len(obj)
-    elif "results" in obj:                      # mem0 get_all
-        count = n(obj["results"])
-    elif "agents" in obj:                       # Letta AgentFileSchema
-        count = sum(1 + n(a.get("messages")) for a in obj["agents"])
-        count += sum(n(obj.get(k)) for k in ("blocks", "tools", "sources", "files", "groups", "mcp_servers"))
-    elif "memories" in obj:                     # AgentMemory ExportData
-        obs = obj.get("observations") or {}
-        count = n(obj.get("sessions")) + n(obj.get("memories")) + n(obj.get("summaries"))
-        count += sum(n(v) for v in obs.values()) if isinstance(obs, dict) else n(obs)
+def one(src):
+    if mode == "json":
+        with open(src, "rb") as f:
+            data = f.read()
+        obj = orjson.loads(data)
+        out = orjson.dumps(obj)
+        with open(dst, "wb") as f:
+            f.write(out)
+        def n(x):
+            return len(x) if isinstance(x, list) else 0
+        if isinstance(obj, list):
+            count = len(obj)
+        elif "results" in obj:                      # mem0 get_all
+            count = n(obj["results"])
+        elif "agents" in obj:                       # Letta AgentFileSchema
+            count = sum(1 + n(a.get("messages")) for a in obj["agents"])
+            count += sum(n(obj.get(k)) for k in ("blocks", "tools", "sources", "files", "groups", "mcp_servers"))
+        elif "memories" in obj:                     # AgentMemory ExportData
+            obs = obj.get("observations") or {}
+            count = n(obj.get("sessions")) + n(obj.get("memories")) + n(obj.get("summaries"))
+            count += sum(n(v) for v in obs.values()) if isinstance(obs, dict) else n(obs)
+        else:
+            count = 0
     else:
         count = 0
-else:
-    count = 0
-    with open(src, "rb") as f, open(dst, "wb") as g:
-        for line in f:
-            g.write(orjson.dumps(orjson.loads(line)) + b"\n")
-            count += 1
-    with open(src, "rb") as f:
-        if b'"kind":"header"' in f.readline():
-            count -= 1
+        with open(src, "rb") as f, open(dst, "wb") as g:
+            for line in f:
+                g.write(orjson.dumps(orjson.loads(line)) + b"\n")
+                count += 1
+        with open(src, "rb") as f:
+            if b'"kind":"header"' in f.readline():
+                count -= 1
+    return count
+# a folder of inputs: each file in name order, as memconv reads them
+count = sum(one(os.path.join(src, f)) for f in sorted(os.listdir(src))) if os.path.isdir(src) else one(src)
 print(count)
 """
 
@@ -248,6 +253,18 @@ def cases(small: bool) -> list[Case]:
                      "mem0", "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT", "--jobs", "2"], "out.jsonl",
                      targets=["jobs", *speed]),
             ]
+    shards = s("8 dumps of 25k", "8 dumps of 2.5k")
+    for to, args, name in (("canonical", ["--to", "canonical", "--jsonl", "-o", "OUT"], "out.jsonl"),
+                           ("mem0", ["--to", "mem0", "-o", "OUT"], "out.json")):
+        what = "canonical JSON-L" if to == "canonical" else "mem0"
+        out += [  # several inputs (a folder): one part each under --jobs (memconv.jobs)
+            Case(f"mem0-8x25k-varied-to-{to}{'-jsonl' if to == 'canonical' else ''}",
+                 f"mem0 get_all folder, {shards} varied → {what}", "mem0_shards_varied", "mem0", to, args, name,
+                 targets=["floor", "rss"]),
+            Case(f"jobs2-mem0-8x25k-varied-to-{to}{'-jsonl' if to == 'canonical' else ''}",
+                 f"mem0 get_all folder, {shards} varied → {what}, --jobs 2", "mem0_shards_varied", "mem0", to,
+                 [*args, "--jobs", "2"], name, targets=["jobs", "floor", "rss"]),
+        ]
     out += [
         Case("mem0-jsonl-1m-varied-to-canonical-jsonl", f"mem0 {can} varied JSON-L → canonical JSON-L",
              "mem0_lines_varied", "mem0", "canonical", ["--to", "canonical", "--jsonl", "-o", "OUT"], "out.jsonl",
@@ -360,11 +377,17 @@ def peer_version() -> str | None:
         return None
 
 
+def files_of(path: str) -> list[str]:
+    """The input files of ``path``: itself, or a folder's files in name order (several inputs)."""
+    return [os.path.join(path, f) for f in sorted(os.listdir(path))] if os.path.isdir(path) else [path]
+
+
 def warm(path: str) -> None:
-    """Read a file once so every child finds it in the page cache (not timed)."""
-    with open(path, "rb") as f:
-        while f.read(1 << 24):
-            pass
+    """Read an input (a file, or a folder's files) once so every child finds it in the page cache (not timed)."""
+    for name in files_of(path):
+        with open(name, "rb") as f:
+            while f.read(1 << 24):
+                pass
 
 
 def machine() -> dict[str, Any]:
@@ -575,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"memconv startup (python -m memconv formats): {start.wall:.2f} s, {start.rss_mb:.0f} MB")
         for i, case in enumerate(selected, 1):
             path = os.path.join(small_dir if case.small_data else data_dir, FILES[case.key])
-            size = os.path.getsize(path)
+            size = sum(os.path.getsize(f) for f in files_of(path))
             row: dict[str, Any] = {"name": case.name, "conversion": case.label, "input": path,
                                    "input_mb": size / MB, "targets": case.targets, "peer": case.peer,
                                    "loadavg_1min_at_start": os.getloadavg()[0]}

@@ -23,7 +23,7 @@ import memconv
 from memconv import jobs as parallel, registry
 from memconv.errors import InputInvalid
 
-from helpers import run_cli
+from helpers import FIXTURES, run_cli
 
 TIMESTAMP = "2026-01-01T00:00:00.000Z"
 WORDS = ["café", "用户", "hiking", "jazz", "☕", "budget", "Привет", "مرحبا", "über"]
@@ -398,3 +398,122 @@ def test_cut_list_cuts_between_items_and_gives_up_past_its_bound(tmp_path, monke
     assert len(parallel.cut_list(str(vast), 2, start, end)) == 2  # the cut after b, 100 KB on
     monkeypatch.setattr(parallel, "MAX_CUT_SCAN", 1 << 12)
     assert parallel.cut_list(str(vast), 2, start, end) == [(start, end)]
+
+
+# ---------------------------------------------------------------- several inputs: one part each
+
+
+def _several(srcs, tmp_path, to, jsonl, jobs=2, **kw):
+    ext = "jsonl" if jsonl else "json"
+    out1, out2 = tmp_path / f"one.{to}.{ext}", tmp_path / f"many.{to}.{ext}"
+    names = [str(s) for s in srcs]
+    r1 = memconv.convert(names, to, str(out1), jsonl=jsonl, timestamp=TIMESTAMP, **kw)
+    r2 = memconv.convert(names, to, str(out2), jsonl=jsonl, timestamp=TIMESTAMP, jobs=jobs, **kw)
+    return out1.read_bytes(), out2.read_bytes(), r1, r2
+
+
+@pytest.mark.parametrize("to, jsonl", [("mem0", False), ("mem0", True), ("canonical", True)],
+                         ids=["mem0", "mem0-jsonl", "canonical-jsonl"])
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_several_inputs_one_part_each_equal_one_process(tmp_path, to, jsonl, jobs):
+    """Five mem0 dumps (``get_all`` documents, one gzipped, one indented) converted by ``jobs`` workers,
+    one input each: the output is the serial one byte for byte, the report the same, its inputs listed
+    in the order given."""
+    rng = random.Random(60 + jobs)
+    srcs = []
+    for k in range(5):
+        items = [_item(rng, 1000 * k + i) for i in range(rng.randint(150, 400))]
+        if k == 1:
+            import gzip
+            path = tmp_path / f"dump{k}.json.gz"
+            path.write_bytes(gzip.compress(json.dumps({"results": items}).encode()))
+        elif k == 3:
+            path = _get_all(tmp_path / f"dump{k}.json", items, indent=2)
+        else:
+            path = _get_all(tmp_path / f"dump{k}.json", items)
+        srcs.append(path)
+    one, many, r1, r2 = _several(srcs, tmp_path, to, jsonl, jobs)
+    assert r2.info["jobs"]["serial"] is None and r2.info["jobs"]["workers"] == jobs
+    assert many == one
+    _same_report(r1, r2)
+    assert [e["name"] for e in r2.info["inputs"]] == [str(s) for s in srcs]
+
+
+def test_several_inputs_from_a_folder_take_the_parallel_path(tmp_path):
+    """A folder of dumps (:mod:`memconv.several`) is several inputs: read by workers, joined in path order."""
+    rng = random.Random(70)
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for k in range(3):
+        _get_all(folder / f"{k}.json", [_item(rng, 1000 * k + i) for i in range(300)])
+    one, many, r1, r2 = _several([folder], tmp_path, "canonical", True)
+    assert r2.info["jobs"]["serial"] is None
+    assert many == one
+    _same_report(r1, r2)
+
+
+def test_the_same_input_twice_gives_way(tmp_path):
+    """Two inputs holding the same memories: the serial writer gives the later ones new ids (a warning),
+    which no part can know of alone, so the serial run does the work."""
+    rng = random.Random(71)
+    src = _get_all(tmp_path / "a.json", [_item(rng, i) for i in range(300)])
+    one, many, r1, r2 = _several([src, src], tmp_path, "mem0", False)
+    assert r2.info["jobs"]["serial"] == "an id of memories in two parts"
+    assert many == one
+    assert any("new ids" in w for w in r2.warnings)
+
+
+def test_an_empty_input_among_several_gives_way(tmp_path):
+    rng = random.Random(72)
+    a = _get_all(tmp_path / "a.json", [_item(rng, i) for i in range(300)])
+    b = _get_all(tmp_path / "b.json", [])
+    one, many, r1, r2 = _several([a, b], tmp_path, "canonical", True)
+    assert r2.info["jobs"]["serial"] == "part 2 warned"
+    assert many == one
+    _same_report(r1, r2)
+
+
+def test_a_mem0_jsonl_among_get_all_documents_gives_way(tmp_path):
+    """A JSON-L dump reads another header (variant) than a ``get_all`` document: the serial run decides."""
+    rng = random.Random(75)
+    a = _get_all(tmp_path / "a.json", [_item(rng, i) for i in range(300)])
+    b = tmp_path / "b.jsonl"
+    b.write_text("".join(json.dumps(_item(rng, 1000 + i)) + "\n" for i in range(300)), encoding="utf-8")
+    one, many, r1, r2 = _several([a, b], tmp_path, "mem0", False)
+    assert r2.info["jobs"]["serial"] == "part 2 read another header than part 1"
+    assert many == one
+
+
+def test_file_local_ids_in_a_later_input_give_way(tmp_path):
+    """Two canonical files with Letta's file-local ids (``agent-0``...): the serial run qualifies the second
+    one's (``agent-0@2``); its part gives way, and the output is the serial one."""
+    af = sorted((FIXTURES / "letta").glob("*memgpt_agent.af"))[0]
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    memconv.convert(str(af), "canonical", str(a), jsonl=True, timestamp=TIMESTAMP)
+    memconv.convert(str(af), "canonical", str(b), jsonl=True, timestamp=TIMESTAMP)
+    one, many, r1, r2 = _several([a, b], tmp_path, "canonical", True)
+    assert "file-local id" in r2.info["jobs"]["serial"]
+    assert many == one and b'"agent-0@2"' in many
+
+
+def test_inputs_of_two_formats_are_converted_in_one_process(tmp_path):
+    rng = random.Random(73)
+    a = _get_all(tmp_path / "a.json", [_item(rng, i) for i in range(300)])
+    b = _write(tmp_path / "b.jsonl", [_memory(rng, 5000 + i) for i in range(300)])
+    one, many, r1, r2 = _several([a, b], tmp_path, "canonical", True)
+    assert r2.info["jobs"] == {"workers": 1, "serial": "inputs of several formats"}
+    assert many == one
+
+
+def test_a_header_with_top_level_fields_gives_way_for_mem0(tmp_path):
+    """mem0 dumps whose documents carry ``count``/``next`` beside ``results`` (the Platform's pages): the
+    mem0 writer writes those once for the whole run, so the parts are not joined."""
+    rng = random.Random(74)
+    srcs = []
+    for k in range(2):
+        p = tmp_path / f"page{k}.json"
+        p.write_text(json.dumps({"count": 600, "next": None, "results": [_item(rng, 1000 * k + i) for i in range(300)]}))
+        srcs.append(p)
+    one, many, r1, r2 = _several(srcs, tmp_path, "mem0", True)
+    assert r2.info["jobs"]["workers"] == 1 and r2.info["jobs"]["serial"]
+    assert many == one

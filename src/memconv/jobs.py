@@ -3,6 +3,13 @@
 The serial pipeline (:mod:`memconv.pipeline`) stays the definition of the output: the parallel path is
 taken only where its output is byte for byte the serial one, and it checks that after the fact.
 
+**Several inputs** (``memconv a.json b.json ... --jobs N``, or a folder of exports): each local input
+is one part, read whole by a worker as the serial run reads it, ``N`` parts at a time, and the parts
+are joined in the inputs' order, under the same rules as below; the inputs are of one format,
+canonical or mem0, at least :data:`MIN_BYTES` together, compressed or not. A part that starts with a
+file-local id (``agent-0``) gives way: the serial run qualifies such ids by what came before
+(:mod:`memconv.localids`).
+
 **Where it applies** (:func:`eligible`): one local, uncompressed input of at least :data:`MIN_BYTES`,
 either JSON-L (canonical or mem0: one record a line) or a mem0 ``get_all`` document that is one list
 (``{"results": [...]}`` and nothing else), written as the line form of ``canonical`` or ``mem0``
@@ -52,8 +59,11 @@ from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any, BinaryIO, Callable, Iterator
 
+import orjson
+
 from .io import Input
 from .jsonstream import BETWEEN, list_span
+from .localids import LOCAL_ID
 from .logmessages import OTHER, LogMessage
 from .report import Report
 
@@ -100,21 +110,27 @@ def eligible(jobs: int, inputs: list[Any], source: Any, target: Any, *, jsonl: b
     when :func:`run` may cut it.
 
     ``inputs``: the :class:`~memconv.io.Input` objects; ``source``, ``target``: the detected input
-    format and the output's (:class:`~memconv.format.Format`: their ``listed_document`` and
-    ``document_frame`` say which documents are cut and joined).
+    format (of every input, when there are several) and the output's (:class:`~memconv.format.Format`:
+    their ``listed_document`` and ``document_frame`` say which documents are cut and joined).
     """
-    if len(inputs) != 1 or not isinstance(inputs[0], Input) or inputs[0].path is None or inputs[0].is_dir:
-        return "not one local file"
-    inp = inputs[0]
-    if inp.is_gzip:
-        return "a compressed input is read in one stream"
-    if (inp.size() or 0) < MIN_BYTES:
-        return f"under {MIN_BYTES >> 20} MiB"
-    lines = source.name in SOURCES and _is_lines(inp)
-    listed = not lines and source.listed_document is not None and \
-        list_span(str(inp.path), *source.listed_document) is not None
-    if not lines and not listed:
-        return "only JSON-L (canonical or mem0) and a mem0 get_all of one list are cut into ranges"
+    if not inputs or not all(isinstance(i, Input) and i.path is not None and not i.is_dir for i in inputs):
+        return "not local files" if len(inputs) > 1 else "not one local file"
+    if len(inputs) > 1:  # one part per input, each read whole
+        if source.name not in SOURCES:
+            return "several inputs of canonical or mem0 only"
+        if sum(os.path.getsize(i.path) for i in inputs) < MIN_BYTES:
+            return f"under {MIN_BYTES >> 20} MiB"
+    else:
+        inp = inputs[0]
+        if inp.is_gzip:
+            return "a compressed input is read in one stream"
+        if (inp.size() or 0) < MIN_BYTES:
+            return f"under {MIN_BYTES >> 20} MiB"
+        lines = source.name in SOURCES and _is_lines(inp)
+        listed = not lines and source.listed_document is not None and \
+            list_span(str(inp.path), *source.listed_document) is not None
+        if not lines and not listed:
+            return "only JSON-L (canonical or mem0) and a mem0 get_all of one list are cut into ranges"
     if target.name not in TARGETS or not (jsonl or (target.name == source.name and target.document_frame)):
         return "the target's line form (--jsonl, canonical or mem0), or mem0's document form from mem0, only"
     if strategy or selecting or options.get("split"):
@@ -260,7 +276,6 @@ def _header_line(path: str) -> bytes:
     """The file's first line when it is a canonical header record (BOM and all), else ``b""``."""
     with open(path, "rb") as fh:
         line = fh.readline()
-    import orjson
     try:
         obj = orjson.loads(line.removeprefix(b"\xef\xbb\xbf"))
     except orjson.JSONDecodeError:
@@ -285,7 +300,8 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
 
     report = _Strict()
     try:
-        inp = RangeInput(task["path"], task["start"], task["end"], task["prefix"], task["suffix"])
+        inp = Input(task["path"]) if task["whole"] else \
+            RangeInput(task["path"], task["start"], task["end"], task["prefix"], task["suffix"])
         if task["listed"]:  # its bytes between prefix and suffix are items of the file's one list
             inp.list_part = (task["path"], task["start"], task["end"])
         fmt = registry.get(task["to"])
@@ -293,10 +309,10 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
                             jsonl=task["jsonl"], output_path=task["output_path"],
                             extra={**task["options"], "keep_secrets": task["keep_secrets"]})
         with recording() as guards, open(task["out"], "wb") as fh, _depth_guard(report):
-            watch = _Watch(inp, task["from"], task["to"])
+            watch = _Watch(inp, task["from"], task["to"], task.get("ordinal", 1))
             stream = watch(iter_records([inp], format=task["from"], report=report, max_records=0))
             fmt.write(_with_header(blank(stream, report, keep=task["keep_secrets"])), fh, opts)
-        if watch.header_lines and inp.header_inside:
+        if watch.header_lines and not task["whole"] and inp.header_inside:
             raise GiveWay("holds a header line")
         ids: dict[str, list[bytes]] = {}
         for guard in guards:
@@ -336,24 +352,33 @@ class _Watch:
     """Passes a part's records on, keeping its header, and stops the part (:class:`GiveWay`) at a
     canonical header line met inside its range, or at a record other than a memory where the part is
     mem0's (a mem0 input's relations take the scope of the whole listing) or goes to mem0 (the mem0
-    writer looks up agents, and writes history and relations at the end)."""
+    writer looks up agents, and writes history and relations at the end). A part that is a whole
+    input after the first (``ordinal`` > 1) stops when its first record has a file-local id
+    (:data:`memconv.localids.LOCAL_ID`): whether the serial run qualifies its ids depends on the
+    inputs before it (:class:`memconv.localids.RunIds`)."""
 
-    def __init__(self, inp: RangeInput, source: str, target: str):
+    def __init__(self, inp: Input, source: str, target: str, ordinal: int = 1):
         self.inp = inp
-        self.header_lines = source == "canonical"  # only canonical JSON-L has header lines
+        self.header_lines = isinstance(inp, RangeInput) and source == "canonical"  # only canonical JSON-L has them
         self.memories_only = "mem0" in (source, target)
+        self.ordinal = ordinal
         self.header: bytes | None = None
 
     def __call__(self, items: Iterator[Any]) -> Iterator[Any]:
+        first = True
         for item in items:
-            if self.header_lines and self.inp.header_inside:
+            if self.header_lines and self.inp.header_inside:  # type: ignore[attr-defined]
                 raise GiveWay("holds a header line")
             kind = item.kind
             if kind == "header":
                 self.header = item.model_dump_json().encode()
-            elif self.memories_only and kind != "memory":
-                raise GiveWay(f"met a {kind} record: the mem0 writer and reader join records other than "
-                              f"memories across the stream")
+            else:
+                if first and self.ordinal > 1 and LOCAL_ID.match(item.id):
+                    raise GiveWay("starts with a file-local id, which the serial run may qualify")
+                first = False
+                if self.memories_only and kind != "memory":
+                    raise GiveWay(f"met a {kind} record: the mem0 writer and reader join records other than "
+                                  f"memories across the stream")
             yield item
 
 
@@ -370,37 +395,52 @@ def _hash_seed(seed: str) -> Iterator[None]:
             os.environ["PYTHONHASHSEED"] = old
 
 
-def run(jobs: int, inp: Input, source: Any, target: Any, scratch: str, *, target_version: str | None,
-        timestamp: str | None, jsonl: bool, keep_secrets: bool, output_path: str | None, max_records: int,
+def run(jobs: int, inputs: Input | list[Input], source: Any, target: Any, scratch: str, *,
+        target_version: str | None, timestamp: str | None, jsonl: bool, keep_secrets: bool,
+        output_path: str | None, max_records: int,
         options: dict[str, Any]) -> tuple[Callable[[BinaryIO, Report], None] | None, int, str | None]:
-    """Convert ``inp`` (of format ``source`` to format ``target``, :class:`~memconv.format.Format` objects
-    :func:`eligible` accepted) in ``jobs`` worker processes into parts under ``scratch``.
+    """Convert ``inputs`` (one input, or several of one format; format ``source`` to format ``target``,
+    :class:`~memconv.format.Format` objects :func:`eligible` accepted) in ``jobs`` worker processes into
+    parts under ``scratch``: one input is cut into ``jobs`` ranges; several are one part each, read whole
+    (the input's position in the run with it), ``jobs`` at a time.
 
     Returns:
         ``(join, workers, None)``: ``join(out, report)`` writes the joined output to ``out`` and adds the
         parts' reports to ``report``; or ``(None, 1, why)`` when the serial run must do the conversion
         (``why`` says what the parts met).
     """
-    path, to = str(inp.path), target.name
-    span = list_span(path, *source.listed_document) if source.listed_document and not _is_lines(inp) else None
-    if span is not None:  # a document of one list: each part is a document of some of its items
-        prefix, suffix = span[0], b"]}"
-        ranges = cut_list(path, jobs, span[1], span[2])
+    inputs = inputs if isinstance(inputs, list) else [inputs]
+    to = target.name
+    common = {"from": source.name, "to": to, "target_version": target_version, "timestamp": timestamp,
+              "jsonl": jsonl, "output_path": output_path, "options": dict(options), "keep_secrets": keep_secrets}
+    if len(inputs) > 1:
+        tasks = [{**common, "path": str(inp.path), "whole": True, "ordinal": k, "listed": False,
+                  "out": os.path.join(scratch, f"part-{k:04d}")} for k, inp in enumerate(inputs, 1)]
     else:
-        prefix, suffix = _header_line(path) if source.name == "canonical" else b"", b""
-        ranges = cut(path, jobs, len(prefix))
-    if len(ranges) < 2:
-        return None, 1, "one range"
-    tasks = [{"path": path, "start": a, "end": b, "prefix": prefix, "suffix": suffix, "from": source.name, "to": to,
-              "out": os.path.join(scratch, f"part-{i:04d}"), "target_version": target_version,
-              "timestamp": timestamp, "jsonl": jsonl, "output_path": output_path, "options": dict(options),
-              "keep_secrets": keep_secrets, "listed": span is not None} for i, (a, b) in enumerate(ranges)]
+        path = str(inputs[0].path)
+        span = list_span(path, *source.listed_document) if source.listed_document and not _is_lines(inputs[0]) \
+            else None
+        if span is not None:  # a document of one list: each part is a document of some of its items
+            prefix, suffix = span[0], b"]}"
+            ranges = cut_list(path, jobs, span[1], span[2])
+        else:
+            prefix, suffix = _header_line(path) if source.name == "canonical" else b"", b""
+            ranges = cut(path, jobs, len(prefix))
+        if len(ranges) < 2:
+            return None, 1, "one range"
+        tasks = [{**common, "path": path, "start": a, "end": b, "prefix": prefix, "suffix": suffix, "whole": False,
+                  "out": os.path.join(scratch, f"part-{i:04d}"), "listed": span is not None}
+                 for i, (a, b) in enumerate(ranges)]
+    workers = min(jobs, len(tasks))
     try:
-        results = _map(tasks)
+        results = _map(tasks, workers)
     except (OSError, RuntimeError) as e:  # no processes to be had, or one died (BrokenProcessPool)
         return None, 1, f"workers could not run ({e})"
     frame = target.document_frame if not jsonl and target.document_frame else (b"", b"")
-    why = _why_serial(results, max_records) or _unframed(tasks, *frame)
+    why = _why_serial(results, max_records, whole=len(inputs) > 1) or _unframed(tasks, *frame)
+    if not why and len(inputs) > 1 and to != "canonical" and results[0]["header"] and \
+            orjson.loads(results[0]["header"]).get("extras"):
+        why = "the inputs' header holds top-level fields of their documents, which the writer writes once"
     if why:
         return None, 1, why
 
@@ -418,8 +458,10 @@ def run(jobs: int, inp: Input, source: Any, target: Any, scratch: str, *, target
                 part.seek(skip)
                 _copy(part, out, size - skip - (len(closing) if i < last else 0))
             report.absorb(res["report"])
+        if len(inputs) > 1:  # each part read one input: the run's list of inputs is theirs, in order
+            report.info["inputs"] = [e for res in results for e in res["report"].info.get("inputs", [])]
 
-    return join, len(tasks), None
+    return join, workers, None
 
 
 def _copy(src: BinaryIO, dst: BinaryIO, n: int) -> None:
@@ -446,15 +488,15 @@ def _unframed(tasks: list[dict[str, Any]], opening: bytes, closing: bytes) -> st
     return None
 
 
-def _map(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """:func:`_work` on each task, one worker process each; the results in task order.
+def _map(tasks: list[dict[str, Any]], workers: int) -> list[dict[str, Any]]:
+    """:func:`_work` on each task in ``workers`` processes; the results in task order.
 
     An exception in the parent while it waits (an interrupt, :class:`~memconv.errors.Interrupted`)
     stops the workers at once rather than waiting for their parts (``ProcessPoolExecutor`` has no
     public way to before Python 3.14's ``terminate_workers``: its ``_processes`` are terminated).
     """
     with _hash_seed(str(random.randrange(1, 1 << 32))):
-        pool = ProcessPoolExecutor(max_workers=len(tasks), mp_context=get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
         try:
             futures = [pool.submit(_work, t) for t in tasks]  # the workers start here, under the seed
         except BaseException:
@@ -489,14 +531,15 @@ def children_peak_rss_mb() -> float | None:
     return round(kib / 1024, 1) if kib else None
 
 
-def _why_serial(results: list[dict[str, Any]], max_records: int) -> str | None:
+def _why_serial(results: list[dict[str, Any]], max_records: int, whole: bool = False) -> str | None:
+    """Why the parts cannot be joined (:func:`run`; ``whole``: each part is a whole input), or None."""
     for i, res in enumerate(results, 1):
         if res["give_way"] and res["give_way"] != "stopped":
             return f"part {i} {res['give_way']}"
     for i, res in enumerate(results, 1):
         if res["header"] != results[0]["header"]:
             return f"part {i} read another header than part 1"
-        if sum(res["report"].read.values()) < MIN_PART_RECORDS:
+        if not whole and sum(res["report"].read.values()) < MIN_PART_RECORDS:
             return f"part {i} holds fewer than {MIN_PART_RECORDS} records"
     if max_records and sum(sum(r["report"].read.values()) for r in results) > max_records:
         return "over --max-records"

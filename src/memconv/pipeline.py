@@ -23,7 +23,8 @@ from pydantic_core import PydanticSerializationError
 
 from . import registry
 from .commit import OutputSet, is_special, resolve
-from .errors import DestinationExists, InputInvalid, LossRefused, OutputUnwritable, UsageError, memconv_cause
+from .errors import (DestinationExists, InputInvalid, LossRefused, MemconvError, OutputUnwritable, UsageError,
+                     memconv_cause)
 from .filters import parse_kinds, parse_since, select
 from .format import Format, ReadOptions, WriteOptions
 from .progress import progress
@@ -673,7 +674,8 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
         keep_secrets: do not blank secrets (:mod:`memconv.secrets`).
         max_records, max_bytes: guards (:mod:`memconv.guards`; 0 turns one off).
         show_progress: draw progress on stderr (:mod:`memconv.progress`).
-        jobs: worker processes for a large canonical JSON-L input written as JSON-L (:mod:`memconv.jobs`;
+        jobs: worker processes for a large JSON-L or mem0 ``get_all`` input, or several inputs of canonical
+            or mem0 (one part each), written as JSON-L or as mem0's document (:mod:`memconv.jobs`;
             the output is byte for byte the one of ``jobs=1``, and the serial run does the work where it
             could differ; ``report.info["jobs"]`` says which ran). The command line's ``--jobs``
             defaults to the number of cores; here the default is 1, as a library should not start
@@ -757,9 +759,14 @@ def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, 
     from . import jobs as parallel
 
     report: Report = write_kw["report"]
-    source = registry.get(from_) if from_ else registry.detect(inputs[0]) if len(inputs) == 1 and \
-        isinstance(inputs[0], Input) else None
-    why = "several inputs" if source is None else "read options" if read_opts else parallel.eligible(
+    local = all(isinstance(i, Input) and i.path is not None and not i.is_dir for i in inputs)
+    try:
+        sources = {registry.get(from_) if from_ else registry.detect(i) for i in inputs} if local else set()
+    except MemconvError:  # the serial run reports it, in its order
+        sources, local = set(), False
+    source = sources.pop() if len(sources) == 1 else None
+    why = ("inputs of several formats" if sources else "not local files") if source is None else \
+        "read options" if read_opts else parallel.eligible(
         jobs, inputs, source, fmt, jsonl=write_kw["jsonl"], strategy=write_kw["strategy"],
         selecting=selecting, options=write_kw["options"], target_version=write_kw["target_version"])
     if why is None:
@@ -767,7 +774,7 @@ def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, 
         folder = os.path.dirname(real) or "." if out != "-" and not is_special(real) else None
         scratch = temp_dir(folder) if folder else tempfile.mkdtemp(prefix=f".{tag()}", suffix=".d")
         try:
-            join, workers, why = parallel.run(jobs, inputs[0], source, fmt, scratch,
+            join, workers, why = parallel.run(jobs, list(inputs), source, fmt, scratch,
                                               target_version=write_kw["target_version"],
                                               timestamp=write_kw["timestamp"], jsonl=write_kw["jsonl"],
                                               keep_secrets=write_kw["keep_secrets"],
