@@ -300,7 +300,10 @@ class _Writer:
             v = getattr(scope if in_scope else rec, attr)
             if v is not None:
                 values[key] = v
-        return restore(values, rec.extra(SYSTEM), ITEM_ORDER)
+        extras = rec.extras.get(SYSTEM)
+        if not extras:  # (most items: read with every core key, in mem0's order) what restore gives then
+            return {k: values[k] for k in ordered_keys(tuple(values), ITEM_ORDER)}
+        return restore(values, extras, ITEM_ORDER)
 
     def foreign_item(self, rec: Any, kind: RecordKind, agent: Agent | None = None,
                      adds: dict[str, Any] | None = None, source: Base | None = None) -> dict[str, Any]:
