@@ -580,3 +580,47 @@ def test_a_front_matter_list_is_read_as_a_list(tmp_path):
     assert block.metadata["frontmatter"]["tags"] == ["a", "b"]
     r = run_cli(root, "--to", "canonical", "-o", tmp_path / "o.jsonl")
     assert b"indented line" not in r.stderr
+
+
+def test_front_matter_as_letta_server_writes_it_is_read_whole(tmp_path):
+    """Letta's server wrote block files with ``yaml.dump`` (letta 0.16.8 ``block_markdown.py``), which folds
+    a long description over indented lines and writes non-default metadata as a mapping; it read them
+    back with ``yaml.safe_load``. memconv reads those keys as YAML does (the description was cut at its
+    first line, the mapping an empty string, with no loss reported), with a warning naming the line.
+    A key without indented lines keeps Letta Code's reading (its quotes stay)."""
+    from memconv.report import Report
+
+    root = tmp_path / "mem"
+    (root / "system").mkdir(parents=True)
+    (root / "system" / "persona.md").write_text(
+        "---\ndescription: 'The persona block: Stores details about your current persona, guiding\n"
+        "  how you behave and respond.'\nmetadata:\n  source: ade\n  rank: 2\n---\nI am Letta.", encoding="utf-8")
+    (root / "system" / "human.md").write_text(
+        "---\ndescription: Who I am, what I value, and how I work with people. This\n  evolves as I learn.\n"
+        "read_only: true\n---\nBody.", encoding="utf-8")
+    (root / "system" / "skills.md").write_text("---\ndescription: 'Skills: an index'\n---\nList.", encoding="utf-8")
+    report = Report()
+    blocks = {b.label: b for b in list(memconv.iter_records(str(root), report=report))[1:] if b.kind == "block"}
+    assert blocks["persona"].description == ("The persona block: Stores details about your current persona, "
+                                             "guiding how you behave and respond.")
+    assert blocks["persona"].metadata == {"frontmatter": {"metadata": {"source": "ade", "rank": 2}}}
+    assert blocks["human"].description == ("Who I am, what I value, and how I work with people. This evolves "
+                                           "as I learn.")
+    assert blocks["human"].read_only is True
+    assert blocks["skills"].description == "'Skills: an index'"
+    text = "\n".join(report.warnings)
+    assert "system/persona.md: line 3: description: indented lines read as YAML" in text
+    assert "system/persona.md: line 5: metadata: indented lines read as YAML" in text
+    assert "system/human.md: line 3: description" in text
+
+
+def test_indented_lines_that_are_not_yaml_are_ignored_with_a_warning(tmp_path):
+    from memconv.report import Report
+
+    root = tmp_path / "mem"
+    (root / "system").mkdir(parents=True)
+    (root / "system" / "a.md").write_text("---\ndescription: a: b\n  c: [\n---\nBody.", encoding="utf-8")
+    report = Report()
+    (block,) = [b for b in list(memconv.iter_records(str(root), report=report))[1:] if b.kind == "block"]
+    assert block.description == "a: b"  # as Letta Code reads it
+    assert any("line 3: an indented line in the front matter is ignored" in w for w in report.warnings)

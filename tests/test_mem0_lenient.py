@@ -112,3 +112,34 @@ def test_a_graph_add_result_reads_the_relations_it_added_and_filters_those_it_de
     path.write_text(json.dumps(bad))
     r = run_cli(path, "--to", "canonical", "-o", tmp_path / "bad.json")
     assert r.returncode == 4 and b"relations.added_entities[0][0].relationship" in r.stderr
+
+
+def test_values_of_another_type_are_kept_verbatim_not_refused(tmp_path):
+    """mem0's Platform quickstart (docs at 5b9b65c) shows items whose ``metadata`` is the string "None"; an
+    export with a number as ``user_id`` or a string as ``categories`` is the same class. The file was
+    refused whole (exit 4). Each such value is now read as absent, kept verbatim in the record's extras
+    (so mem0 gets the item back as it was), with a warning naming its place."""
+    items = [{"id": "a1", "memory": "likes tea", "user_id": "u1", "hash": "h", "metadata": "None",
+              "created_at": "2024-07-26T00:25:16-07:00", "updated_at": None},
+             {"id": "a2", "memory": "walks", "user_id": 42, "hash": None, "metadata": {"k": 1},
+              "categories": "food", "created_at": None, "updated_at": None},
+             {"id": "a3", "memory": "reads", "user_id": "u1", "hash": "h3", "metadata": None,
+              "created_at": None, "updated_at": None}]
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({"results": items}))
+    report = memconv.Report()
+    mems = [r for r in list(memconv.iter_records(str(src), report=report))[1:]]
+    assert [m.metadata for m in mems] == [None, {"k": 1}, None]
+    assert mems[0].extra("mem0")["metadata"] == "None" and mems[1].extra("mem0")["user_id"] == 42
+    assert mems[1].scope.user_id is None and mems[1].categories is None
+    text = "\n".join(report.warnings)
+    assert "results[0].metadata: a string" in text and "results[1].user_id: a number" in text
+    assert "results[1].categories: a string" in text and "results[2]" not in text
+    out = tmp_path / "out.json"
+    memconv.convert(str(src), "mem0", str(out))
+    assert json.loads(out.read_text())["results"] == items  # key for key, as read
+    via = tmp_path / "via.jsonl"
+    memconv.convert(str(src), "canonical", str(via), jsonl=True)
+    back = tmp_path / "back.json"
+    memconv.convert(str(via), "mem0", str(back))
+    assert json.loads(back.read_text())["results"] == items

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+import orjson
+
 SIDECAR = ".memconv.json"
 """The hidden file at the folder's root where memconv keeps what the front matter has no key for."""
 
@@ -166,6 +168,7 @@ def parse(text: str, exact: bool = False) -> Parsed:
     if not exact:
         out.body = out.body.strip()
     last: str | None = None
+    indented: dict[str, int] = {}  # key -> the first indented line under it that is not a list item
     for n, line in enumerate(m.group(1).split("\n"), 2):
         if not line.strip():
             continue
@@ -174,6 +177,9 @@ def parse(text: str, exact: bool = False) -> Parsed:
             held = out.keys.get(last) if last is not None else None
             if (item == "-" or item.startswith("- ")) and last not in ALLOWED_KEYS and (held == "" or isinstance(held, list)):
                 out.keys[last] = [*(held or []), item[1:].strip()]  # a YAML list, as parseFrontmatter reads it
+                continue
+            if last is not None:
+                indented.setdefault(last, n)
                 continue
             out.problems.append(f"line {n}: an indented line in the front matter is ignored")
             continue
@@ -188,6 +194,46 @@ def parse(text: str, exact: bool = False) -> Parsed:
         out.keys[key] = value.strip()
         out.key_lines[key] = n
         last = key
-    if not out.keys.get("description", "").strip():
+    if indented:
+        _yaml_values(m.group(1), indented, out)
+    if not str(out.keys.get("description", "")).strip():
         out.problems.append("line 2: no 'description' (Letta Code requires a non-empty one)")
     return out
+
+
+def _yaml_values(front: str, indented: dict[str, int], out: Parsed) -> None:
+    """The values of the keys with indented lines under them (``indented``: key -> the first such line),
+    read as YAML: a long value folded over several lines, or a mapping, as Letta's server writes front
+    matter (letta 0.16.8 ``services/memory_repo/block_markdown.py``: ``yaml.dump``, read back with
+    ``yaml.safe_load``). Letta Code's own parser reads such a key's first line only. When the front
+    matter is no YAML mapping, the indented lines are ignored, each named in ``out.problems``."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(front)
+    except yaml.YAMLError:
+        data = None
+    for key, n in indented.items():
+        if not isinstance(data, dict) or key not in data:
+            out.problems.append(f"line {n}: an indented line in the front matter is ignored (the front matter is "
+                                f"not YAML either)")
+            continue
+        value = _plain(data[key])
+        if key in ALLOWED_KEYS:
+            value = ("true" if value else "false") if isinstance(value, bool) else "" if value is None else \
+                value if isinstance(value, str) else orjson.dumps(value).decode()
+        out.keys[key] = value
+        out.problems.append(f"line {n}: {key}: indented lines read as YAML reads them (a value folded over "
+                            f"several lines, or a mapping, as Letta's server writes front matter); Letta Code's "
+                            f"own parser reads the first line only")
+
+
+def _plain(value: Any) -> Any:
+    """A YAML value as JSON: dates and other scalars YAML types as their text, keys as strings."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -15,7 +15,7 @@ from memconv.fields import ABSENT, build, split
 from memconv.jsonutil import json_type, json_type_at
 from memconv.model import RECORD_ADAPTER, RECORD_TYPES, Base, Entity, HistoryEvent, Memory, Provenance, Relation
 from memconv.report import Report
-from memconv.logmessages import DERIVED_ID, KEY_MOVED, MEMCONV_DATA_INVALID, RECORD_DROPPED
+from memconv.logmessages import BAD_VALUE, DERIVED_ID, KEY_MOVED, MEMCONV_DATA_INVALID, RECORD_DROPPED
 
 from .mapping import EMBED_KEY, ITEM_NATIVE, KEPT_KINDS, ROW_NATIVE
 from .shape import (EVENTS, HISTORY_KEYS, HISTORY_KEYS_TS, HISTORY_ORDER, ITEM_CORE, ITEM_CORE_TS, ITEM_OPTIONAL,
@@ -149,17 +149,29 @@ def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
     scope: dict[str, Any] = {}
     extras: dict[str, Any] = {}
     n_core = 0
+    bad: list[str] = []
     for k, v in obj.items():
         if k in core:
+            if v is not None and k != "memory" and not _typed(k, v):
+                bad.append(k)  # kept verbatim, as if absent (so the item is written back with it)
+                extras[k] = v
+                continue
             fields[core[k]] = v
             n_core += 1
         elif k in _OPTIONAL_TO and v is not None:
+            if not _typed(k, v):
+                bad.append(k)
+                extras[k] = v
+                continue
             in_scope, name = _OPTIONAL_TO[k]
             (scope if in_scope else fields)[name] = v
         else:
             extras[k] = v
     if n_core < len(core):  # the core keys the item lacks: written back without them
-        extras[ABSENT] = [k for k in core if k not in obj]
+        extras[ABSENT] = [k for k in core if k not in fields.keys() and (k not in obj or k in bad)] \
+            if bad else [k for k in core if k not in obj]
+    if bad:
+        _bad_values(ctx, path, obj, bad)
     rid = take_id(ctx, obj, path, extras)
     meta = fields.get("metadata")
     mtype = meta.get("memory_type") if isinstance(meta, dict) and isinstance(meta.get("memory_type"), str) else None
@@ -169,6 +181,33 @@ def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
     return build(Memory, ctx.name, path, id=rid, provenance=ctx.prov_data(rid, variant + (TS_SUFFIX if ts else "")),
                  extras={SYSTEM: extras} if extras else {}, scope=scope, memory_type=mtype,
                  _keys=_ALL_TS if ts else _ALL, **fields)
+
+
+def _typed(key: str, value: Any) -> bool:
+    """True when an item's ``key`` holds a value of the type mem0 gives it: ``metadata`` an object,
+    ``categories`` a list of strings, every other key of the item's table a string."""
+    if key == "metadata":
+        return isinstance(value, dict)
+    if key == "categories":
+        return isinstance(value, list) and all(isinstance(c, str) for c in value)
+    return isinstance(value, str)
+
+
+def _bad_values(ctx: Ctx, path: str, obj: dict[str, Any], keys: list[str]) -> None:
+    """Warn of an item's values of another type than mem0 gives them (``"metadata": "None"``, as mem0's
+    Platform docs show one; a number as a ``user_id``): each is read as absent and kept verbatim in the
+    record's extras, so a mem0 output gets it back as it was. The first :data:`MAX_ID_NOTES` items are
+    named, then one line; ``report.info["mem0_bad_values"]`` counts them."""
+    n = ctx.report.info.get("mem0_bad_values", 0) + 1
+    ctx.report.info["mem0_bad_values"] = n
+    if n <= MAX_ID_NOTES:
+        shown = ", ".join(f"{place_of(path, k)}: {json_type(obj[k])}" for k in keys)
+        ctx.report.warn(f"{ctx.name}: {shown}: not of the type mem0 gives it (metadata an object, categories a list "
+                        f"of strings, the other keys strings); kept as it is for mem0, not read as the "
+                        f"memory's own", BAD_VALUE)
+    elif n == MAX_ID_NOTES + 1:
+        ctx.report.warn(f"{ctx.name}: more items with values of another type than mem0 gives them, each kept as "
+                        f"it is (the count is in --report: mem0_bad_values)", BAD_VALUE)
 
 
 LEAKED_KEYS = ("text_lemmatized", "actor_id", "role", "attributed_to")
