@@ -362,14 +362,15 @@ def test_bytes_that_are_not_utf8_exit_3_with_their_place(tmp_path):
 
 
 @pytest.mark.parametrize("name, data, place", [
-    ("item.json", b'{"results":[{"id":"a1","memory":"x","user_id":7}]}', b"results[0].user_id:"),
+    ("item.json", b'{"results":[{"id":"a1","memory":7,"user_id":"u"}]}', b"results[0].memory:"),
     ("history.json", b'[{"id":"h1","memory_id":"m1","event":"ADD","new_memory":["x"],"old_memory":null,'
                      b'"created_at":"2025-01-01T00:00:00Z","updated_at":null,"is_deleted":0}]', b"[0].new_memory:"),
     ("cut.jsonl", b'{"id":"a","memory":"x"}\n{"id":"b","memory":\n', b"line 2, column 20:"),
 ])
 def test_errors_name_the_inputs_own_place(tmp_path, name, data, place):
-    """The place an error names is the input's (``user_id``, ``new_memory``, where a cut line ends), not
-    the canonical field it would fill (``scope.user_id``, ``new_text``) or the start of the next line."""
+    """The place an error names is the input's (``memory``, ``new_memory``, where a cut line ends), not
+    the canonical field it would fill (``text``, ``new_text``) or the start of the next line. (A number as
+    a ``user_id`` is read now, kept as it is: ``test_mem0_lenient``.)"""
     src = tmp_path / name
     src.write_bytes(data)
     r = run_cli(src, "--to", "canonical", "-o", tmp_path / "o.jsonl")

@@ -566,3 +566,25 @@ def test_a_system_message_memconv_adds_is_dated_when_its_agent_was_created(tmp_p
         times[run] = [m["created_at"] for m in firsts]
     assert times["a"][0] == times["b"][0] == "2025-03-01T10:00:00+00:00"
     assert times["a"][1] != times["b"][1] and times["a"][1].startswith("2026-01-01T00:00:00")
+
+
+def test_a_trimmed_llm_config_gets_the_keys_letta_requires(tmp_path):
+    """An ``AgentState`` pasted with its configs trimmed (``{"model": "deepseek-chat"}``; found in a user's
+    issue): Letta's importer requires ``model_endpoint_type`` and ``context_window`` of an ``llm_config``, and
+    ``embedding_model`` and ``embedding_dim`` of an ``embedding_config``, and would refuse the whole file.
+    The missing keys are taken from letta/letta-free's configs, with a warning naming them; the given
+    ones stay."""
+    import memconv
+    from memconv.model import Agent, Header
+
+    agent = Agent(id="agent-0", name="giraffe", llm_config={"model": "deepseek-chat", "context_window": None},
+                  embedding_config={"embedding_endpoint_type": "ollama"})
+    out = tmp_path / "out.af"
+    report = memconv.write_records([Header(source_system="canonical"), agent], "letta", str(out))
+    got = json.loads(out.read_text())["agents"][0]
+    assert got["llm_config"] == {"model": "deepseek-chat", "context_window": 30000, "model_endpoint_type": "openai"}
+    assert got["embedding_config"] == {"embedding_endpoint_type": "ollama", "embedding_model": "letta-free",
+                                       "embedding_dim": 1536}
+    text = "\n".join(report.warnings)
+    assert "llm_config has no model_endpoint_type, context_window (Letta requires them)" in text
+    assert "embedding_config has no embedding_model, embedding_dim" in text

@@ -92,12 +92,17 @@ from memconv.logmessages import (ID_RENUMBERED, INACTIVE_AS_LIVE, RECORD_BUILT, 
                                  REFERENCE_DROPPED, REFERENCE_UNRESOLVED, SHAPE_CONVERTED, VALUE_CHANGED)
 
 from .archival import ArchivalRecords, Owner
-from .entities import EntitySerialisers, from_v2, ordered
+from .entities import LETTA_FREE_EMBEDDING_CONFIG, EntitySerialisers, from_v2, ordered
 from .ids import FileLocalIds, renumber
 from .mapping import MAPPING
 from .shape import (AGENT_KEYS, ARCHIVAL_TOOL_NAMES, CORE_MEMORY_BLOCK_CHAR_LIMIT, ID_RE, LETTA_FREE_LLM_CONFIG,
                     MESSAGE_KEYS, REVISION_ONLY, SIDECAR_SHA256_KEY, SYSTEM, TOP_LEVEL_LISTS, TOP_LEVEL_ORDER,
                     V2_AGENT_KEYS, V2_MESSAGE_KEYS, WRITE_REVISION, WRITE_VERSION, dedup, safe_name)
+
+LLM_REQUIRED = ("model", "model_endpoint_type", "context_window")
+"""Keys of ``llm_config`` Letta's importer requires (letta 0.16.8 ``schemas/llm_config.py`` ``LLMConfig``)."""
+EMBEDDING_REQUIRED = ("embedding_endpoint_type", "embedding_model", "embedding_dim")
+"""Keys of ``embedding_config`` it requires (``schemas/embedding_config.py`` ``EmbeddingConfig``)."""
 
 SIDECAR_KINDS = ("memory", "passage", "session", "observation", "summary", "relation")
 SMALL = ("agent", "group", "block", "tool", "source", "file", "mcp_server", "skill", "session")
@@ -607,6 +612,21 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
             out = flagged if flagged else [e.new for e in entries]
         return out
 
+    def _complete(self, config: dict[str, Any], required: tuple[str, ...], default: dict[str, Any],
+                  where: str) -> dict[str, Any]:
+        """``config`` with the keys Letta's importer requires (``required``) that it lacks or holds null
+        taken from ``default`` (letta/letta-free's), with a warning naming them: a config trimmed by hand
+        (an ``AgentState`` pasted with ``{"model": "deepseek-chat"}`` alone) would make Letta refuse the
+        whole file (letta 0.16.8 ``LLMConfig``: ``model``, ``model_endpoint_type``, ``context_window``;
+        ``EmbeddingConfig``: ``embedding_endpoint_type``, ``embedding_model``, ``embedding_dim``)."""
+        missing = [k for k in required if config.get(k) is None]
+        if not missing:
+            return config
+        self.report.warn(f"letta: {where} has no {', '.join(missing)} (Letta requires them); wrote "
+                         f"letta/letta-free's ({', '.join(f'{k}={default[k]!r}' for k in missing)}); set the "
+                         f"model after import", VALUE_CHANGED)
+        return {**config, **{k: default[k] for k in missing}}
+
     def _agent(self, a: Agent, i: int) -> dict[str, Any]:
         exact = from_v2(a)
         new_id = self.new_ids[id(a)]
@@ -666,11 +686,14 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
             llm = dict(LETTA_FREE_LLM_CONFIG)
             self.report.warn(f"letta: {where} has no llm_config (Letta requires one); wrote letta/letta-free's",
                              VALUE_CHANGED)
+        llm = self._complete(llm, LLM_REQUIRED, LETTA_FREE_LLM_CONFIG, f"{where}: llm_config")
+        emb = self._complete(a.embedding_config, EMBEDDING_REQUIRED, LETTA_FREE_EMBEDDING_CONFIG,
+                             f"{where}: embedding_config") if a.embedding_config else a.embedding_config
         obj = {
             "name": name, "memory_blocks": [], "tools": [], "tool_ids": refs["tool_ids"],
             "source_ids": refs["source_ids"], "folder_ids": None, "block_ids": refs["block_ids"],
             "tool_rules": self._tool_rules(a.tool_rules, where), "tags": list(a.tags), "system": a.system,
-            "agent_type": a.agent_type or "letta_v1_agent", "llm_config": llm, "embedding_config": a.embedding_config,
+            "agent_type": a.agent_type or "letta_v1_agent", "llm_config": llm, "embedding_config": emb,
             "initial_message_sequence": None, "include_base_tools": False, "include_multi_agent_tools": False,
             "include_base_tool_rules": False, "include_default_source": False, "description": a.description,
             "metadata": a.metadata, "model": None if a.llm_config else a.model,
