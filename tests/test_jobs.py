@@ -517,3 +517,78 @@ def test_a_header_with_top_level_fields_gives_way_for_mem0(tmp_path):
     one, many, r1, r2 = _several(srcs, tmp_path, "mem0", True)
     assert r2.info["jobs"]["workers"] == 1 and r2.info["jobs"]["serial"]
     assert many == one
+
+
+# ---------------------------------------------------------------- what a part cannot write alone
+
+
+def _with_exported_at(src, dst):
+    lines = src.read_text(encoding="utf-8").splitlines()
+    head = json.loads(lines[0])
+    head["exported_at"] = "2025-05-05T00:00:00Z"
+    dst.write_text("\n".join([json.dumps(head), *lines[1:]]) + "\n", encoding="utf-8")
+    return dst
+
+
+@pytest.mark.parametrize("several, jsonl", [(False, True), (True, True), (True, False)],
+                         ids=["one-input-mem0-jsonl", "several-mem0-jsonl", "several-mem0-documents"])
+def test_a_header_with_an_export_time_gives_way_for_mem0(tmp_path, several, jsonl):
+    """The mem0 writer keeps a header's export time (and other systems' header fields) once, as the first
+    entry of its ``memconv`` list (a JSON-L line first). Each part wrote it: three header lines in the
+    JSON-L, and in the document a ``memconv`` list inside which the later parts' items landed, so that a
+    JSON parser saw a third of the memories (found by a review of the parallel path). The serial run
+    does such a conversion now. (The documents are mem0 files memconv wrote from such a stream.)"""
+    rng = random.Random(80)
+    srcs = []
+    for k in range(3 if several else 1):
+        plain = _write(tmp_path / f"plain{k}.jsonl", [_memory(rng, 10_000 * k + i) for i in range(900)])
+        src = _with_exported_at(plain, tmp_path / f"in{k}.jsonl")
+        if not jsonl:
+            doc = tmp_path / f"in{k}.json"
+            memconv.convert(str(src), "mem0", str(doc))
+            src = doc
+        srcs.append(src)
+    one, many, r1, r2 = _several(srcs, tmp_path, "mem0", jsonl) if several else _both_to(srcs[0], tmp_path, "mem0", jsonl)
+    assert "writes once" in r2.info["jobs"]["serial"]
+    assert many == one
+    if not jsonl:
+        assert len(json.loads(many)["results"]) == 900 * len(srcs)
+
+
+def test_a_markdown_output_is_written_in_one_process(tmp_path):
+    rng = random.Random(81)
+    src = _write(tmp_path / "in.jsonl", [_memory(rng, i) for i in range(600)])
+    r = memconv.convert(str(src), "mem0", str(tmp_path / "out.md"), jsonl=True, jobs=2)
+    assert r.info["jobs"] == {"workers": 1, "serial": "a Markdown output (mem0's Markdown export) is written in one "
+                                                      "process"}
+    assert (tmp_path / "out.md").read_text().count("<!-- memconv") == 1
+
+
+def test_the_report_names_inputs_as_given(tmp_path, monkeypatch):
+    rng = random.Random(82)
+    monkeypatch.chdir(tmp_path)
+    a = _get_all(tmp_path / "a.json", [_item(rng, i) for i in range(300)])
+    b = _get_all(tmp_path / "b.json", [_item(rng, 1000 + i) for i in range(300)])
+    for given in (["./a.json"], ["./a.json", "sub/../b.json"]):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        one, many, r1, r2 = _several(given, tmp_path, "canonical", True)
+        assert r2.info["jobs"]["serial"] is None
+        assert [e["name"] for e in r2.info["inputs"]] == given == [e["name"] for e in r1.info["inputs"]]
+        (tmp_path / "one.canonical.jsonl").unlink()
+        (tmp_path / "many.canonical.jsonl").unlink()
+    assert a.exists() and b.exists()
+
+
+def test_secrets_the_parts_met_are_hidden_in_what_the_parent_prints(tmp_path):
+    """The secrets stage registers each secret it blanks, so that the report and messages never show it;
+    under --jobs it ran in the workers only, and the parent printed them in clear."""
+    from memconv.transport import redact
+
+    secret = f"sk-{random.Random().getrandbits(64):016x}"
+    rng = random.Random(83)
+    lines = [{"kind": "agent", "id": "ag-x1", "name": "helper", "secrets": {"OPENAI_API_KEY": secret}}]
+    lines += [_memory(rng, i) for i in range(600)]
+    src = _write(tmp_path / "in.jsonl", lines)
+    r = memconv.convert(str(src), "canonical", str(tmp_path / "o.jsonl"), jsonl=True, jobs=2)
+    assert r.info["jobs"]["serial"] is None
+    assert redact(f"key {secret}") == "key ***"

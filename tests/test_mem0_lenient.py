@@ -143,3 +143,51 @@ def test_values_of_another_type_are_kept_verbatim_not_refused(tmp_path):
     back = tmp_path / "back.json"
     memconv.convert(str(via), "mem0", str(back))
     assert json.loads(back.read_text())["results"] == items
+
+
+def _cli(tmp_path, name, **env):
+    doc = {"status": "success", **env}
+    path = tmp_path / name
+    path.write_text(json.dumps(doc, indent=2))
+    return path
+
+
+def test_the_mem0_cli_json_output_is_read(tmp_path):
+    """``mem0 search ... --output json`` prints an envelope (mem0ai/mem0 ``cli/node/src/output.ts``
+    ``formatJsonEnvelope``; the example of ``docs/platform/cli.mdx``). It was "format not recognised".
+    Its items are read as a search; the envelope's scope is given to each item that has none (the CLI
+    names it once), with a warning; its other keys are the document's top-level fields."""
+    src = _cli(tmp_path, "search.json", command="search", duration_ms=134, scope={"user_id": "alice"}, count=2,
+               data=[{"id": "abc-123", "memory": "User prefers dark mode", "score": 0.97, "created_at": "2026-01-15",
+                      "categories": ["preferences"]},
+                     {"id": "def-456", "memory": "Uses vim", "score": 0.81, "user_id": "bob"}])
+    report = memconv.Report()
+    items = list(memconv.iter_records(str(src), report=report))
+    assert items[0].source_variant == "search"
+    assert [(m.id, m.scope.user_id, m.categories) for m in items[1:]] == [("abc-123", "alice", ["preferences"]),
+                                                                          ("def-456", "bob", None)]
+    assert any("scope: user_id=alice" in w and "given to the 1 item(s)" in w for w in report.warnings)
+    r = run_cli(src, "--to", "agentmemory", "-o", tmp_path / "am.json", "--report", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    losses = json.loads((tmp_path / "r.json").read_text())["losses"]
+    assert any(l["kind"] == "header" and set(l.get("fields", [])) >= {"status", "command", "scope"} for l in losses)
+
+
+def test_mem0_cli_add_output_leaves_deleted_memories_out(tmp_path):
+    src = _cli(tmp_path, "add.json", command="add", duration_ms=210,
+               data=[{"id": "m1", "memory": "Likes tea", "event": "ADD"}, {"id": "m0", "memory": "Likes coffee",
+                                                                          "event": "DELETE"}])
+    report = memconv.Report()
+    items = list(memconv.iter_records(str(src), report=report))
+    assert [m.id for m in items[1:]] == ["m1"] and report.info["filtered"]["memory"] == 1
+    assert any("data[1].event: DELETE" in w for w in report.warnings)
+
+
+def test_mem0_cli_output_without_memories_is_refused_with_its_reason(tmp_path):
+    err = _cli(tmp_path, "err.json", command="search", error="Invalid API key", data=None)
+    err.write_text(err.read_text().replace('"success"', '"error"'))
+    r = run_cli(err, "--to", "canonical", "-o", tmp_path / "o.jsonl")
+    assert r.returncode == 4 and b"the mem0 CLI reported 'error' for 'search': Invalid API key" in r.stderr
+    ent = _cli(tmp_path, "ent.json", command="entity list", data=[{"name": "alice", "type": "user"}])
+    r = run_cli(ent, "--to", "canonical", "-o", tmp_path / "o.jsonl")
+    assert r.returncode == 4 and b"output of 'entity list' holds no memories" in r.stderr

@@ -128,3 +128,29 @@ def test_secret_key_names():
         assert is_secret_key(k), k
     for k in ("max_tokens", "token_count", "keys", "monkey", "note", "handle", "model_endpoint"):
         assert not is_secret_key(k), k
+
+
+def test_the_report_file_hides_secrets_inside_strings_only_and_escapes_undecodable_names(tmp_path, monkeypatch):
+    """A secret whose value is ``false`` made the report invalid JSON (``"dry_run": ***``); a file name with
+    bytes that are not UTF-8 crashed it (exit 70). Secrets are now hidden inside strings, and such a
+    name shows its bytes escaped."""
+    import json as _json
+
+    from memconv import transport
+    from memconv.report import Report, write_report
+    from memconv.transport import register_secret
+
+    monkeypatch.setattr(transport, "_SECRETS", set())  # this test's secrets only, gone after it
+    register_secret("false")
+    register_secret("s3cr3t-value")
+    r = Report()
+    r.read["memory"] += 1
+    r.info["inputs"] = [{"name": "caf\udce9.json", "format": "mem0"}]
+    r.info["dry_run"] = False
+    r.warn("a message naming s3cr3t-value")
+    path = tmp_path / "r.json"
+    write_report(str(path), r, inputs=["caf\udce9.json"], output="-", dry_run=False)
+    doc = _json.loads(path.read_text())
+    assert doc["dry_run"] is False
+    assert doc["inputs"][0]["name"] == "caf\\xe9.json"
+    assert "s3cr3t-value" not in path.read_text() and "***" in path.read_text()

@@ -28,14 +28,14 @@ from .markdown import read_markdown, sniff_markdown, wants_markdown, write_markd
 from .openmemory import read_openmemory_zip
 from .reader import LISTED_DOCUMENT, read_document, read_jsonl
 from .records import line_kind
-from .shape import HISTORY_KEYS, ITEM_CORE, ITEM_OPTIONAL, MIGRATION_KIND, OPENMEMORY_MARKERS, SYSTEM
+from .shape import CLI_KEYS, HISTORY_KEYS, ITEM_CORE, ITEM_OPTIONAL, MIGRATION_KIND, OPENMEMORY_MARKERS, SYSTEM
 from .writer import DOCUMENT_FRAME, write_mem0
 
 _FOREIGN_KEYS = ("agents", "core_memory", "in_context_message_indices", "sessions", "observations", "format")
 """Top-level keys of other formats' documents (Letta, AgentMemory ExportData, canonical JSON)."""
 
 _SCORES = {"markdown": 90, "migration": 95, "openmemory_zip": 90, "openmemory": 90, "results": 90, "history_list": 85,
-           "history_table": 85, "jsonl": 85, "list": 80, "item": 80}
+           "history_table": 85, "jsonl": 85, "list": 80, "item": 80, "cli": 85}
 MINE = 95
 """Score of a document memconv's mem0 writer marked as its own (the ``memconv`` list or an item's
 ``metadata.memconv``): above Letta's loose hints, which the Letta records kept inside can match."""
@@ -143,6 +143,8 @@ def sniff(inp: Input) -> tuple[str | None, int]:
             return ("history_table", _SCORES["history_table"]) if line_kind(row) == "history" else (None, 0)
         if "id" in keys and isinstance(scalars.get("memory"), str):
             return "item", MINE if _marked(first) else _SCORES["item"]
+        if all(k in keys for k in CLI_KEYS):  # the mem0 CLI's JSON output (--output json, --agent)
+            return "cli", _SCORES["cli"]
         return None, 0
     if text[:1] == b"[":
         item = first_value(text, "item")
@@ -168,7 +170,8 @@ class Mem0Format(Format):
     extensions = (".json", ".jsonl", ".zip")
     read_versions = ("OSS 0.1.x-2.2.1 (v1.1 {results[, relations]}, v1.0 bare list, get, history, "
                      "TypeScript history), Platform v3 pages, OpenMemory export 1, migration file 1, JSON-L, "
-                     "the mem0 plugin's Markdown export (mem0-export-<project>-<date>.md)")
+                     "the mem0 plugin's Markdown export (mem0-export-<project>-<date>.md), the mem0 CLI's JSON "
+                     "output (list, search, get, add)")
     write_versions = ("v1.1 get_all {results[, relations, history, memconv]} (default), v1.0 bare list, JSON-L, "
                       "the mem0 plugin's Markdown export (-o mem0-export-<project>-<date>.md, or --target-version "
                       "markdown)")

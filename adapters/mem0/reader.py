@@ -62,13 +62,14 @@ from memconv.jsonutil import (BOM, dumps, ijson_backend, json_lines, json_type, 
 from memconv.model import SMALL_KINDS, Base, Header, Memory
 from memconv.report import Report
 from memconv.spool import Handles, Spool
-from memconv.logmessages import COUNT_MISMATCH, DUPLICATE_KEY, INCOMPLETE_INPUT
+from memconv.logmessages import COUNT_MISMATCH, DUPLICATE_KEY, INCOMPLETE_INPUT, KEY_MOVED
 
 from .mapping import EMBED_KEY
 from .openmemory import openmemory_record, read_openmemory
 from .records import (CommonScope, Ctx, Embedded, entity_record, event_record, item_record, kept_record, line_kind,
                       relation_parts, relation_record, relation_records)
-from .shape import MIGRATION_KIND, OPENMEMORY_MARKERS, PAGE_KEYS, SYSTEM, TOP_K_DEFAULTS
+from .shape import (CLI_KEYS, CLI_MEMORY_COMMANDS, ITEM_OPTIONAL, MIGRATION_KIND, OPENMEMORY_MARKERS, PAGE_KEYS,
+                    SYSTEM, TOP_K_DEFAULTS)
 
 SMALL_BYTES = 8 * 1024 * 1024
 """Documents up to this many bytes are parsed whole; larger (and gzipped) ones are streamed."""
@@ -90,8 +91,10 @@ HEAD_BYTES = 256 * 1024
 
 def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]], has_relations: bool,
                  relations: Any, first: Any, history: Iterable[tuple[int, Any]] = (),
-                 kept: Iterable[tuple[int, Any]] = ()) -> Iterator[Any]:
-    """A ``{"results": [...]}`` document: OSS ``get_all``/``search`` or a Platform page.
+                 kept: Iterable[tuple[int, Any]] = (), path: str = "results", page: bool | None = None) -> Iterator[Any]:
+    """A ``{"results": [...]}`` document: OSS ``get_all``/``search`` or a Platform page (``path``: the
+    items' list in messages, ``data`` for the CLI's output, :func:`read_cli`; ``page``: whether it is a
+    Platform page, when the top-level keys do not say).
 
     Args:
         top: the other top-level keys (``count``/``next``/``previous``...), kept in the header's
@@ -106,7 +109,7 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
     Warns: a Platform page that is not the whole listing; a ``get_all`` of exactly 20 or 100 items
     (mem0's default ``top_k``/``limit``, which truncates silently).
     """
-    page = any(k in top for k in PAGE_KEYS)
+    page = any(k in top for k in PAGE_KEYS) if page is None else page
     dest = has_relations and isinstance(relations, list) and any(
         isinstance(r, dict) and "destination" in r and "target" not in r for r in relations)
     search = (isinstance(first, dict) and "score" in first) or dest
@@ -135,7 +138,7 @@ def read_results(ctx: Ctx, top: dict[str, Any], items: Iterable[tuple[int, Any]]
         embedded = Embedded(ctx)
         n = 0
         for i, obj in items:
-            rec = embedded.record(obj, f"results[{i}]", variant)
+            rec = embedded.record(obj, f"{path}[{i}]", variant)
             n += 1
             if rec is not None:
                 if has_relations and isinstance(rec, Memory) and rec.came_from(SYSTEM):  # the listing's scope, for its graph
@@ -253,15 +256,61 @@ def read_parsed(doc: Any, ctx: Ctx) -> Iterator[Any]:
         elif "id" in doc and "memory" in doc:
             yield Header(source_system=SYSTEM, source_variant="get")
             yield Embedded(ctx).record(doc, "$", "get")
+        elif all(k in doc for k in CLI_KEYS):
+            yield from read_cli(doc, ctx)
         else:
             raise ctx.fail("", 'not a mem0 document: expected "results" (get_all, search, Platform page), '
-                               'a memory item ("id", "memory"), an OpenMemory export ("memories", "export_meta") '
-                               f'or "kind": "{MIGRATION_KIND}"')
+                               'a memory item ("id", "memory"), an OpenMemory export ("memories", "export_meta"), '
+                               f'"kind": "{MIGRATION_KIND}" or the mem0 CLI\'s JSON ("status", "command", "data")')
     elif isinstance(doc, list):
         yield from read_list(ctx, enumerate(doc), doc[0] if doc else None)
     else:
         raise ctx.fail("", f"not a mem0 document: expected a JSON object or list, got {json_type(doc)}")
 
+
+
+def read_cli(doc: dict[str, Any], ctx: Ctx) -> Iterator[Any]:
+    """The JSON the mem0 CLI prints (``mem0 list|search|get|add --output json``, or ``--agent``; mem0ai/mem0
+    ``cli/node/src/output.ts``): ``{"status", "command", "duration_ms"?, "scope"?, "count"?, "data"}``. Its
+    ``data`` is read as a ``get_all`` (``search`` when the items carry ``score``) of those items; the
+    envelope's other keys are the document's top-level fields (kept in the header, as a Platform page's
+    ``count``). The CLI leaves the scope out of each item (``--agent`` keeps ``id``, ``memory``,
+    ``created_at``, ``categories``): the envelope's ``scope`` (``user_id``, ``agent_id``, ``app_id``,
+    ``run_id``) is given to each item that has no value of its own for a key, with a warning.
+
+    Raises:
+        InputInvalid: an error envelope (``status`` other than success), or a command whose ``data`` holds
+            no memories (``entity list``, ``event list``, ``delete``...), or ``data`` of another shape.
+    """
+    command, status = doc.get("command"), doc.get("status")
+    if status != "success":
+        raise ctx.fail("status", f"the mem0 CLI reported {status!r} for {command!r}"
+                                 f"{': ' + str(doc['error']) if doc.get('error') else ''}; no memories to read")
+    data = doc.get("data")
+    if command not in CLI_MEMORY_COMMANDS:
+        raise ctx.fail("command", f"mem0 CLI output of {command!r} holds no memories (expected the output of "
+                                  f"{', '.join(CLI_MEMORY_COMMANDS)})")
+    items = [data] if command == "get" and isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ctx.fail("data", f"expected a list of memory items, got {json_type(data)}")
+    scope = doc.get("scope") if isinstance(doc.get("scope"), dict) else {}
+    scope = {k: v for k, v in scope.items() if k in ITEM_OPTIONAL and isinstance(v, str) and v}
+    given = 0
+    if scope:
+        out = []
+        for item in items:
+            if isinstance(item, dict) and any(item.get(k) is None for k in scope):
+                item = {**item, **{k: v for k, v in scope.items() if item.get(k) is None}}
+                given += 1
+            out.append(item)
+        items = out
+    if given:
+        ctx.report.warn(f"{ctx.name}: scope: {', '.join(f'{k}={v}' for k, v in scope.items())}: the mem0 CLI names "
+                        f"the scope once, not on each item; given to the {given} item(s) without their own",
+                        KEY_MOVED)
+    top = {k: v for k, v in doc.items() if k != "data"}
+    yield from read_results(ctx, top, ((i, it) for i, it in enumerate(items)), False, None,
+                            items[0] if items else None, path="data", page=False)
 
 
 def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:

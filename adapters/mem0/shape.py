@@ -131,3 +131,13 @@ def mem0_id(system: str, rid: str) -> str:
 def md5_hex(text: str) -> str:
     """mem0's ``hash``: ``hashlib.md5(text.encode()).hexdigest()``."""
     return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+CLI_KEYS = ("status", "command", "data")
+"""Keys of the JSON envelope the mem0 CLI prints with ``--output json`` or ``--agent`` (mem0ai/mem0
+``cli/node/src/output.ts`` ``formatJsonEnvelope``/``formatAgentEnvelope``: ``status``, ``command``, then
+``duration_ms``, ``scope``, ``count``, ``error`` when set, and ``data``)."""
+
+CLI_MEMORY_COMMANDS = ("list", "search", "get", "add")
+"""The CLI commands whose ``data`` holds memory items (a list, or one item for ``get``; ``add`` lists
+``{id, memory, event}``); ``scope`` names the user, agent, app or run they belong to."""

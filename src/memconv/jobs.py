@@ -105,13 +105,15 @@ def default_jobs() -> int:
 
 
 def eligible(jobs: int, inputs: list[Any], source: Any, target: Any, *, jsonl: bool, strategy: str | None,
-             selecting: bool, options: dict[str, Any], target_version: str | None = None) -> str | None:
+             selecting: bool, options: dict[str, Any], target_version: str | None = None,
+             output: str = "") -> str | None:
     """Why this conversion (asked for with ``jobs`` > 1) runs in one process (a short reason), or None
     when :func:`run` may cut it.
 
     ``inputs``: the :class:`~memconv.io.Input` objects; ``source``, ``target``: the detected input
     format (of every input, when there are several) and the output's (:class:`~memconv.format.Format`:
-    their ``listed_document`` and ``document_frame`` say which documents are cut and joined).
+    their ``listed_document`` and ``document_frame`` say which documents are cut and joined); ``output``:
+    the output path (``-o``).
     """
     if not inputs or not all(isinstance(i, Input) and i.path is not None and not i.is_dir for i in inputs):
         return "not local files" if len(inputs) > 1 else "not one local file"
@@ -137,6 +139,8 @@ def eligible(jobs: int, inputs: list[Any], source: Any, target: Any, *, jsonl: b
         return "--strategy, --split and the selection options see the whole stream"
     if target_version:
         return "--target-version"
+    if output.lower().endswith(".md"):
+        return "a Markdown output (mem0's Markdown export) is written in one process"
     return None
 
 
@@ -302,6 +306,7 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
     try:
         inp = Input(task["path"]) if task["whole"] else \
             RangeInput(task["path"], task["start"], task["end"], task["prefix"], task["suffix"])
+        inp.name = task["name"]  # as the user gave it (./x.json), for the report and messages
         if task["listed"]:  # its bytes between prefix and suffix are items of the file's one list
             inp.list_part = (task["path"], task["start"], task["end"])
         fmt = registry.get(task["to"])
@@ -323,9 +328,10 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
                         buckets[h & (ID_BUCKETS - 1)].append(h)
                 got = ids.setdefault(coll, [b""] * ID_BUCKETS)
                 ids[coll] = [a + b.tobytes() for a, b in zip(got, buckets)]
+        from .transport import _SECRETS
         return {"report": Report(**{f: getattr(report, f) for f in ("read", "written", "placed", "losses",
                                                                       "warnings", "info")}),
-                "ids": ids, "header": watch.header, "give_way": None}
+                "ids": ids, "header": watch.header, "give_way": None, "secrets": sorted(_SECRETS)}
     except GiveWay as e:  # what the serial run must decide: stop here, at once
         return _gave_way(str(e))
     except Exception as e:  # noqa: BLE001 - any failure: the serial run reports it properly
@@ -414,7 +420,7 @@ def run(jobs: int, inputs: Input | list[Input], source: Any, target: Any, scratc
     common = {"from": source.name, "to": to, "target_version": target_version, "timestamp": timestamp,
               "jsonl": jsonl, "output_path": output_path, "options": dict(options), "keep_secrets": keep_secrets}
     if len(inputs) > 1:
-        tasks = [{**common, "path": str(inp.path), "whole": True, "ordinal": k, "listed": False,
+        tasks = [{**common, "path": str(inp.path), "name": inp.name, "whole": True, "ordinal": k, "listed": False,
                   "out": os.path.join(scratch, f"part-{k:04d}")} for k, inp in enumerate(inputs, 1)]
     else:
         path = str(inputs[0].path)
@@ -428,7 +434,8 @@ def run(jobs: int, inputs: Input | list[Input], source: Any, target: Any, scratc
             ranges = cut(path, jobs, len(prefix))
         if len(ranges) < 2:
             return None, 1, "one range"
-        tasks = [{**common, "path": path, "start": a, "end": b, "prefix": prefix, "suffix": suffix, "whole": False,
+        tasks = [{**common, "path": path, "name": inputs[0].name, "start": a, "end": b, "prefix": prefix,
+                  "suffix": suffix, "whole": False,
                   "out": os.path.join(scratch, f"part-{i:04d}"), "listed": span is not None}
                  for i, (a, b) in enumerate(ranges)]
     workers = min(jobs, len(tasks))
@@ -438,11 +445,18 @@ def run(jobs: int, inputs: Input | list[Input], source: Any, target: Any, scratc
         return None, 1, f"workers could not run ({e})"
     frame = target.document_frame if not jsonl and target.document_frame else (b"", b"")
     why = _why_serial(results, max_records, whole=len(inputs) > 1) or _unframed(tasks, *frame)
-    if not why and len(inputs) > 1 and to != "canonical" and results[0]["header"] and \
-            orjson.loads(results[0]["header"]).get("extras"):
-        why = "the inputs' header holds top-level fields of their documents, which the writer writes once"
+    if not why and to == "mem0" and results[0]["header"]:
+        head = orjson.loads(results[0]["header"])
+        if head.get("extras") or head.get("exported_at"):
+            why = ("the header holds what the mem0 writer writes once (an export time, a document's top-level "
+                   "fields)")
     if why:
         return None, 1, why
+
+    from .transport import register_secret
+    for res in results:  # the secrets the parts met, hidden in what this process prints (the report...)
+        for secret in res.get("secrets", ()):
+            register_secret(secret)
 
     def join(out: BinaryIO, report: Report) -> None:
         opening, closing = frame

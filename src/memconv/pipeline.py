@@ -768,7 +768,7 @@ def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, 
     why = ("inputs of several formats" if sources else "not local files") if source is None else \
         "read options" if read_opts else parallel.eligible(
         jobs, inputs, source, fmt, jsonl=write_kw["jsonl"], strategy=write_kw["strategy"],
-        selecting=selecting, options=write_kw["options"], target_version=write_kw["target_version"])
+        selecting=selecting, options=write_kw["options"], target_version=write_kw["target_version"], output=out)
     if why is None:
         real = resolve(out) if out != "-" else out
         folder = os.path.dirname(real) or "." if out != "-" and not is_special(real) else None

@@ -340,4 +340,23 @@ def write_report(path: str, report: Report, *, inputs: list[str], output: str, d
     from .transport import redact
 
     with AtomicOutput(path, compress=False) as fh:  # no secret value met on the way is printed here either
-        fh.write(redact(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()).encode())
+        fh.write(orjson.dumps(_shown(doc, redact), option=orjson.OPT_INDENT_2))
+
+
+def _shown(value: Any, redact: Any) -> Any:
+    """``value`` (the report's JSON) with each string, key or value, as it may be shown: every secret met on
+    the way hidden (:func:`memconv.transport.redact`: inside strings only, so a secret such as ``false``
+    cannot turn a JSON ``false`` into text), and a name holding bytes that are not UTF-8 (a file name,
+    kept by Python as lone surrogates) with those bytes escaped (``\\xe9``)."""
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            except UnicodeEncodeError:  # a lone surrogate of another range (a JSON "\ud800" escape)
+                value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return redact(value)
+    if isinstance(value, dict):
+        return {_shown(k, redact): _shown(v, redact) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_shown(v, redact) for v in value]
+    return value
