@@ -156,6 +156,7 @@ def write_markdown(items: Iterable[Any], out: BinaryIO, options: WriteOptions) -
         lines += ["---", body, "", ""]
         out.write("\n".join(lines).encode("utf-8"))
         report.wrote(f"mem0:markdown:{kind}")
+        report.place(kind, "native")  # a block of its own (what it has beyond the export's keys in its memconv: key)
 
 
 def read_markdown(data: bytes, name: str, report: Any) -> Iterator[Any]:
@@ -179,7 +180,11 @@ def read_markdown(data: bytes, name: str, report: Any) -> Iterator[Any]:
     if m:
         project = m.group(1)
     pieces = _DELIM.split(text)
-    delims = [1] + [text[: mt.start()].count("\n") + 1 for mt in _DELIM.finditer(text)]  # line of each ---
+    delims, line_no, last = [1], 1, 0  # the line of each --- (counted on from the one before: one pass)
+    for mt in _DELIM.finditer(text):
+        line_no += text.count("\n", last, mt.start())
+        last = mt.start()
+        delims.append(line_no)
     pre = pieces[0].strip()
     if pre.startswith(PREAMBLE) and pre.endswith("-->"):
         try:
