@@ -35,6 +35,9 @@ import memconv
 from memconv.jsonutil import loads
 from memconv.model import Agent, Header, Memory, Message, Passage, Provenance
 from memconv.report import Report
+from memconv.adapters.letta.entities import LETTA_FREE_EMBEDDING_CONFIG
+from memconv.adapters.letta.shape import LETTA_FREE_LLM_CONFIG
+from memconv.adapters.letta.writer import EMBEDDING_REQUIRED, LLM_REQUIRED
 
 from strategies_formats import agent_streams, episodic_records, mem0_streams
 
@@ -428,6 +431,13 @@ def _dedup(xs: list[str]) -> list[str]:
     return list(dict.fromkeys(x for x in xs if x))
 
 
+def _completed(config, required, default):
+    """``config`` as the Letta writer completes it: the required keys it lacks (or holds null) from ``default``."""
+    if not config:
+        return config
+    return {**config, **{k: default[k] for k in required if config.get(k) is None}}
+
+
 def _check_letta(items: list[Any], back: Any, report: Report, sidecar: bytes | None = None) -> None:
     """The whole of a Letta-like stream against the agent file (and sidecar) it became.
 
@@ -498,11 +508,12 @@ def _check_letta(items: list[Any], back: Any, report: Report, sidecar: bytes | N
         assert ba.name == safe_name(a.name), where  # characters Letta refuses become _ (warned)
         assert (ba.description, ba.system) == (a.description, a.system), where
         assert ba.agent_type == (a.agent_type or "letta_v1_agent"), where  # Letta requires one
-        if a.llm_config:
-            assert _same(ba.llm_config, a.llm_config), where
+        if a.llm_config:  # the keys Letta's importer requires and the config lacks: letta-free's (warned)
+            assert _same(ba.llm_config, _completed(a.llm_config, LLM_REQUIRED, LETTA_FREE_LLM_CONFIG)), where
         else:  # Letta requires an llm_config: letta/letta-free's is written (warned)
             assert ba.llm_config["handle"] == LETTA_FREE_HANDLE, where
-        assert _same(ba.embedding_config, a.embedding_config), where
+        assert _same(ba.embedding_config, _completed(a.embedding_config, EMBEDDING_REQUIRED,
+                                                     LETTA_FREE_EMBEDDING_CONFIG)), where
         # model / embedding: null beside an llm_config / embedding_config, as Letta's exporter writes;
         # the handle is in the config
         for fld, cfg in (("model", a.llm_config), ("embedding", a.embedding_config)):
