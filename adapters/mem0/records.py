@@ -152,14 +152,16 @@ def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
     bad: list[str] = []
     for k, v in obj.items():
         if k in core:
-            if v is not None and k != "memory" and not _typed(k, v):
+            c = v.__class__  # (a string, or metadata an object: most values; _typed decides the rest)
+            if v is not None and k != "memory" and (c is not dict if k == "metadata" else c is not str) \
+                    and not _typed(k, v):
                 bad.append(k)  # kept verbatim, as if absent (so the item is written back with it)
                 extras[k] = v
                 continue
             fields[core[k]] = v
             n_core += 1
         elif k in _OPTIONAL_TO and v is not None:
-            if not _typed(k, v):
+            if (v.__class__ is not str or k == "categories") and not _typed(k, v):
                 bad.append(k)
                 extras[k] = v
                 continue
