@@ -624,3 +624,61 @@ def test_indented_lines_that_are_not_yaml_are_ignored_with_a_warning(tmp_path):
     (block,) = [b for b in list(memconv.iter_records(str(root), report=report))[1:] if b.kind == "block"]
     assert block.description == "a: b"  # as Letta Code reads it
     assert any("line 3: an indented line in the front matter is ignored" in w for w in report.warnings)
+
+
+def _folder_with_files(root: Path) -> Path:
+    (root / "system").mkdir(parents=True)
+    (root / "mods").mkdir()
+    (root / "system" / "persona.md").write_text("---\ndescription: who\n---\nI help.", encoding="utf-8")
+    (root / "mods" / "tool.ts").write_text("export const x = 1;\n", encoding="utf-8")
+    (root / "profile.png").write_bytes(bytes(range(256)) * 4)
+    (root / ".letta").mkdir()
+    (root / ".letta" / "config.json").write_text("{}")  # hidden: Letta Code's own, not read
+    return root
+
+
+@pytest.mark.parametrize("form", ["folder", "zip"])
+def test_files_that_hold_no_block_travel_with_the_folder(tmp_path, form):
+    """A memory folder's other files (an agent's scripts, images; found in real Letta Code memory
+    repositories) were not read: a folder converted to a folder lost them with one warning and no loss
+    counted, and an archive of it lost them in silence. They are read as raw records now: a Letta Code
+    folder gets them back byte for byte at their paths; a target with no place for them reports them
+    lost whole, by path."""
+    import zipfile
+
+    root = _folder_with_files(tmp_path / "mem")
+    src = root
+    if form == "zip":
+        src = tmp_path / "mem.zip"
+        with zipfile.ZipFile(src, "w") as zf:
+            for p in sorted(root.rglob("*")):
+                if p.is_file():
+                    zf.write(p, f"mem/{p.relative_to(root).as_posix()}")
+    raws = [r for r in memconv.read(str(src)).records if r.kind == "raw"]
+    assert [(r.id, sorted(r.data)) for r in raws] == [("mods/tool.ts", ["path", "text"]),
+                                                      ("profile.png", ["base64", "path"])]
+    out = tmp_path / "out"
+    r = run_cli(src, "--to", "letta-memfs", "-o", out, "--report", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    assert (out / "mods" / "tool.ts").read_bytes() == (root / "mods" / "tool.ts").read_bytes()
+    assert (out / "profile.png").read_bytes() == (root / "profile.png").read_bytes()
+    assert not (out / ".letta").exists()
+    assert json.loads((tmp_path / "r.json").read_text())["ledger"]["raw"] == {
+        "read": 2, "native": 2, "side_channel": 0, "lost": 0, "filtered": 0}
+    r = run_cli(src, "--to", "letta", "-o", tmp_path / "o.af", "--report", tmp_path / "r2.json")
+    assert r.returncode == 0 and b"2 raw record(s), whole (letta-memfs files)" in r.stderr
+    assert json.loads((tmp_path / "r2.json").read_text())["ledger"]["raw"]["lost"] == 2
+
+
+def test_a_file_record_with_an_unsafe_path_is_kept_in_the_sidecar(tmp_path):
+    from memconv.model import Block, Header, Raw
+
+    recs = [Header(), Block(id="block-0", label="persona", value="v", description="d"),
+            Raw(id="x", system="letta-memfs", collection="files", data={"path": "../escape.txt", "text": "t"}),
+            Raw(id="y", system="letta-memfs", collection="files", data={"path": ".git/config", "text": "t"})]
+    out = tmp_path / "out"
+    report = memconv.write_records(recs, "letta-memfs", str(out))
+    assert not (tmp_path / "escape.txt").exists() and not (out / ".git").exists()
+    assert report.ledger()["raw"]["side_channel"] == 2
+    side = json.loads((out / ".memconv.json").read_text())
+    assert sorted(r["id"] for r in side["records"] if r["kind"] == "raw") == ["x", "y"]

@@ -125,10 +125,11 @@ class LettaMemfsFormat(Format):
         if inp.is_dir:
             root = inp.path
             assert root is not None
-            files = folder_files(root, inp.name, report)
+            others: dict[str, bytes] = {}
+            files = folder_files(root, inp.name, report, others)
             agent_name = _agent_name(root)
             yield from read_files(inp.name, files, report, variant="folder", agent_name=agent_name,
-                                  history_root=root if history else None)
+                                  history_root=root if history else None, others=others)
             return
         raw = inp.raw_peek(4)
         with inp.open_raw() as fh:
@@ -143,8 +144,9 @@ class LettaMemfsFormat(Format):
         for end in ARCHIVE_ENDINGS:
             if stem.endswith(end):
                 stem = stem[: -len(end)]
-        yield from read_files(inp.name, archive_root(members, inp.name, report), report, variant=variant,
-                              agent_name=stem or "agent")
+        others = {}
+        yield from read_files(inp.name, archive_root(members, inp.name, report, others), report, variant=variant,
+                              agent_name=stem or "agent", others=others)
 
     def problems(self, inp: Input) -> list[str]:
         """What Letta Code's pre-commit hook would refuse in the folder (``memconv validate``): a block

@@ -24,6 +24,9 @@ _KINDS: dict[str, tuple[str | None, str]] = {
     "memory": ("reference/<system>/<scope>/<type>/<id>.md", "a detached block the agent can open; the record "
                                                             "itself is kept in the sidecar"),
     "skill": ("skills/<name>/", "one file per skill file; the record in the sidecar"),
+    "raw": ("<path> (a memory folder's own files), else .memconv.json records[]",
+            "a file of a memory folder that holds no block (letta-memfs raw 'files': an image, a script) goes "
+            "back to its path, byte for byte; any other raw record is kept whole in the sidecar"),
 }
 for _k in MAPPED_FIELDS:
     _KINDS.setdefault(_k, (_SIDE, "kept whole in the sidecar (Letta Code's folder has no place for it)"))

@@ -16,6 +16,7 @@ block file in every commit (first parent), oldest first, as canonical history ev
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from datetime import datetime, timedelta, timezone
@@ -25,11 +26,11 @@ from typing import Any, Iterator
 import orjson
 from pydantic import ValidationError
 
-from memconv.model import KIND_ORDER, RECORD_ADAPTER, Agent, Block, Header, HistoryEvent, Provenance, Skill
+from memconv.model import KIND_ORDER, RECORD_ADAPTER, Agent, Block, Header, HistoryEvent, Provenance, Raw, Skill
 from memconv.logmessages import (BAD_VALUE, EDITED_SINCE_WRITTEN, FILE_SKIPPED, FRONT_MATTER_PROBLEM,
                                  MEMCONV_DATA_INVALID, NOT_UTF8, OPTION_IGNORED)
 
-from .shape import (FRONT_MATTER_KEYS, DETACHED_ESCAPE, SIDECAR, SIDECAR_FORMAT, SKILLS_DIR, SYSTEM_DIR, is_hidden, parse, path_to_label,
+from .shape import (FILES, FRONT_MATTER_KEYS, DETACHED_ESCAPE, SIDECAR, SIDECAR_FORMAT, SKILLS_DIR, SYSTEM_DIR, is_hidden, parse, path_to_label,
                     unescape_label)
 
 SYSTEM = "letta-memfs"
@@ -44,9 +45,12 @@ def _utf8_name(rel: str) -> bool:
     return True
 
 
-def folder_files(root: Path, name: str, report: Any) -> dict[str, bytes]:
+def folder_files(root: Path, name: str, report: Any, others: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """The files of a memory folder that memconv reads: ``.md`` files and skills not hidden, and the
-    sidecar; ``{relative path: bytes}``. Links are not followed (a warning names each)."""
+    sidecar; ``{relative path: bytes}``. Links are not followed (a warning names each). ``others``
+    receives the folder's other files that are not hidden (an agent's images, scripts, tables: Letta
+    Code keeps them in the memory's repository but reads no block from them); without it they are
+    counted in a warning."""
     files: dict[str, bytes] = {}
     skipped = 0
     for dirpath, dirs, names in os.walk(root):
@@ -81,6 +85,9 @@ def folder_files(root: Path, name: str, report: Any) -> dict[str, bytes]:
             if rel == SIDECAR or rel.endswith(".md") or rel.startswith(SKILLS_DIR + "/"):
                 with open(full, "rb") as fh:
                     files[rel] = fh.read()
+            elif others is not None:
+                with open(full, "rb") as fh:
+                    others[rel] = fh.read()
             else:
                 skipped += 1
     if skipped:
@@ -94,9 +101,12 @@ OWN_FOLDERS = frozenset({SYSTEM_DIR, SKILLS_DIR, "reference", DETACHED_ESCAPE})
 ``_detached/``): an archive whose only top folder is one of these is the memory folder, not inside one."""
 
 
-def archive_root(members: dict[str, bytes], name: str = "", report: Any = None) -> dict[str, bytes]:
+def archive_root(members: dict[str, bytes], name: str = "", report: Any = None,
+                 others: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """Members of a tar or zip with a single top folder (``memory/system/...``) taken from inside it;
-    a member whose name is not UTF-8 is left out (with a warning through ``report``)."""
+    a member whose name is not UTF-8 is left out (with a warning through ``report``). ``others``
+    receives the members that are not hidden and are no block, skill or sidecar (as
+    :func:`folder_files`)."""
     bad = [m for m in members if not _utf8_name(m)]
     for m in bad:
         del members[m]
@@ -110,9 +120,11 @@ def archive_root(members: dict[str, bytes], name: str = "", report: Any = None) 
     if len(tops) == 1 and all("/" in m for m in names) and not tops & OWN_FOLDERS:
         top = tops.pop() + "/"
         members = {m[len(top):]: data for m, data in members.items() if m.startswith(top)}
-    return {m: d for m, d in members.items()
-            if not m.endswith("/") and (m == SIDECAR or not is_hidden(m))
-            and (m == SIDECAR or m.endswith(".md") or m.startswith(SKILLS_DIR + "/"))}
+    kept = {m: d for m, d in members.items() if not m.endswith("/") and (m == SIDECAR or not is_hidden(m))}
+    if others is not None:
+        others.update((m, d) for m, d in kept.items()
+                      if not (m == SIDECAR or m.endswith(".md") or m.startswith(SKILLS_DIR + "/")))
+    return {m: d for m, d in kept.items() if m == SIDECAR or m.endswith(".md") or m.startswith(SKILLS_DIR + "/")}
 
 
 def _text(name: str, path: str, data: bytes, report: Any) -> str | None:
@@ -152,7 +164,7 @@ def _record(name: str, where: str, data: Any, report: Any) -> Any:
 
 
 def read_files(name: str, files: dict[str, bytes], report: Any, *, variant: str, agent_name: str,
-               history_root: Path | None = None) -> Iterator[Any]:
+               history_root: Path | None = None, others: dict[str, bytes] | None = None) -> Iterator[Any]:
     """Yield a :class:`Header` then the records of one memory folder given as its files.
 
     Args:
@@ -161,7 +173,8 @@ def read_files(name: str, files: dict[str, bytes], report: Any, *, variant: str,
         history_root: a git repository whose commits give history events (None: no history).
 
     Problems in a file (no front matter, an unknown key, a bad ``limit``) are warnings naming the file
-    and the line: Letta Code reads such files, so memconv does too.
+    and the line: Letta Code reads such files, so memconv does too. ``others``: the folder's other files
+    (:func:`folder_files`), each read as a :class:`~memconv.model.Raw` record (:func:`file_record`).
     """
     side = _sidecar(name, files, report)
     header = Header(source_system=SYSTEM, source_variant=variant)
@@ -256,9 +269,23 @@ def read_files(name: str, files: dict[str, bytes], report: Any, *, variant: str,
         events = list(read_history(name, history_root, ids, report))
     order = {k: i for i, k in enumerate(KIND_ORDER)}
     out.sort(key=lambda r: position.get(id(r), len(kept_files)))  # stable: new files stay in path order
-    everything = sorted(records + out + events, key=lambda r: order.get(r.kind, len(order)))
+    raws = [file_record(path, data, variant) for path, data in sorted((others or {}).items())]
+    everything = sorted(records + out + events + raws, key=lambda r: order.get(r.kind, len(order)))
     yield header
     yield from everything
+
+
+def file_record(path: str, data: bytes, variant: str) -> Raw:
+    """A file of the memory folder that holds no block (an image, a script, a table the agent keeps in its
+    memory's repository) as a :class:`~memconv.model.Raw` record: id and ``data.path`` its path in the
+    folder, ``data.text`` its text when it is UTF-8, else ``data.base64``. The Letta Code writer puts it
+    back at its path; other targets report it lost whole (their mapping tables)."""
+    try:
+        body: dict[str, Any] = {"text": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        body = {"base64": base64.b64encode(data).decode("ascii")}
+    return Raw(id=path, system=SYSTEM, collection=FILES, data={"path": path, **body},
+               provenance=Provenance(system=SYSTEM, id=path, variant=variant))
 
 
 def _restore(name: str, path: str, text: str, meta: dict[str, Any], sha: str, label: str, moved: bool,

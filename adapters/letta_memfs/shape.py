@@ -39,6 +39,9 @@ SIDECAR_VERSION = 1
 SYSTEM_DIR = "system"
 DETACHED_ESCAPE = "_detached"
 SKILLS_DIR = "skills"
+FILES = "files"
+"""The :class:`~memconv.model.Raw` collection of a memory folder's files that hold no block (an image, a
+script, a table the agent keeps in its memory's repository)."""
 LETTA_DEFAULT_LIMIT = 100000
 """Letta's default block limit (``CORE_MEMORY_BLOCK_CHAR_LIMIT``, letta 0.16.8 ``constants.py``): what a
 block without a ``limit`` gets, so a file need not say it."""

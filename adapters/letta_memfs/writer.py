@@ -12,6 +12,7 @@ request) and :class:`StagedFolder` swaps it into place; :func:`write_archive` wr
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -31,7 +32,8 @@ from memconv.strategies import Plan
 from memconv.logmessages import SEVERAL_AGENTS
 
 from .mapping import BLOCK_FILE, MAPPING, MEMORY_FILE
-from .shape import (SIDECAR, SIDECAR_FORMAT, SIDECAR_VERSION, SKILLS_DIR, escape_label, is_hidden, label_to_path,
+from .reader import SYSTEM
+from .shape import (FILES, SIDECAR, SIDECAR_FORMAT, SIDECAR_VERSION, SKILLS_DIR, escape_label, is_hidden, label_to_path,
                     path_to_label, render)
 
 _TEXT_FIELD = {"block": "value", "memory": "text", "passage": "text"}
@@ -63,6 +65,26 @@ class Built:
         self.files: dict[str, bytes] = {}
         self.sidecar: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
+
+
+def _file_of(rec: Any) -> bytes | None:
+    """The bytes of a folder file read as a :class:`~memconv.model.Raw` record
+    (:func:`.reader.file_record`), or None when the record is no such file or its path is not a safe
+    relative path for one (absolute, ``..``, hidden, a block's ``.md``, the skills folder)."""
+    data = rec.data if isinstance(rec.data, dict) else {}
+    path = data.get("path")
+    if rec.system != SYSTEM or rec.collection != FILES or not isinstance(path, str) or not path \
+            or path.startswith("/") or "\\" in path or path.endswith(".md") or path.startswith(SKILLS_DIR + "/") \
+            or any(seg in ("", ".", "..") or seg.startswith(".") for seg in path.split("/")):
+        return None
+    if isinstance(data.get("text"), str):
+        return data["text"].encode("utf-8", "surrogateescape")
+    if isinstance(data.get("base64"), str):
+        try:
+            return base64.b64decode(data["base64"], validate=True)
+        except ValueError:
+            return None
+    return None
 
 
 def build(items: Iterable[Any], options: WriteOptions) -> Built:
@@ -101,8 +123,17 @@ def build(items: Iterable[Any], options: WriteOptions) -> Built:
         kind = item.kind
         if kind not in kinds_seen:
             continue
+        if kind == "raw":  # a file of a memory folder that holds no block: back at its path
+            data, path = _file_of(item), item.data.get("path") if isinstance(item.data, dict) else None
+            if data is not None and isinstance(path, str) and path.lower() not in taken:
+                MAPPING.account(item, report, place="native")
+                taken[path.lower()] = path
+                out.files[path] = data
+                report.wrote("letta-memfs:file")
+                continue
         # counted where it lands: a file of the folder, or only .memconv.json (memconv's side channel)
-        MAPPING.account(item, report, place="side_channel" if kind == "skill" and not item.files else True)
+        MAPPING.account(item, report, place="side_channel" if kind == "raw" or kind == "skill" and not item.files
+                        else True)
         if kind == "agent":
             agents.append(item.name)
             if main_agent is None:
