@@ -682,3 +682,21 @@ def test_a_file_record_with_an_unsafe_path_is_kept_in_the_sidecar(tmp_path):
     assert report.ledger()["raw"]["side_channel"] == 2
     side = json.loads((out / ".memconv.json").read_text())
     assert sorted(r["id"] for r in side["records"] if r["kind"] == "raw") == ["x", "y"]
+
+
+def test_front_matter_with_yaml_aliases_is_not_expanded(tmp_path):
+    """Nested YAML aliases would expand a few lines into billions of values; such front matter is not read
+    as YAML (its indented lines are ignored, with a warning), and the conversion ends at once."""
+    from memconv.report import Report
+
+    root = tmp_path / "mem"
+    (root / "system").mkdir(parents=True)
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"] + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]" for i in range(8)]
+    (root / "system" / "p.md").write_text("---\ndescription: d\nmetadata:\n" + "\n".join("  " + l for l in lines)
+                                         + "\n---\nBody.", encoding="utf-8")
+    report = Report()
+    (block,) = [b for b in list(memconv.iter_records(str(root), report=report))[1:] if b.kind == "block"]
+    assert block.description == "d" and block.value == "Body."
+    assert any("an indented line in the front matter is ignored (the front matter is not YAML either)" in w
+               for w in report.warnings)

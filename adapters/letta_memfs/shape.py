@@ -212,8 +212,17 @@ def _yaml_values(front: str, indented: dict[str, int], out: Parsed) -> None:
     matter is no YAML mapping, the indented lines are ignored, each named in ``out.problems``."""
     import yaml
 
+    class NoAliases(yaml.SafeLoader):
+        """``yaml.safe_load`` without aliases (``*a``): a few nested ones would make a mapping of billions
+        of values out of a few lines (Letta's server never writes one)."""
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.YAMLError("an alias")
+            return super().compose_node(parent, index)
+
     try:
-        data = yaml.safe_load(front)
+        data = yaml.load(front, Loader=NoAliases)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError:
         data = None
     for key, n in indented.items():
