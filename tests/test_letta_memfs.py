@@ -586,8 +586,10 @@ def test_front_matter_as_letta_server_writes_it_is_read_whole(tmp_path):
     """Letta's server wrote block files with ``yaml.dump`` (letta 0.16.8 ``block_markdown.py``), which folds
     a long description over indented lines and writes non-default metadata as a mapping; it read them
     back with ``yaml.safe_load``. memconv reads those keys as YAML does (the description was cut at its
-    first line, the mapping an empty string, with no loss reported), with a warning naming the line.
-    A key without indented lines keeps Letta Code's reading (its quotes stay)."""
+    first line, the mapping an empty string, with no loss reported), with a warning naming the line; and
+    a description the server quoted (a value with ``: ``) or wrote as ``null`` (no description), as YAML
+    reads it too (it kept the quotes, and read "null" as text). Any other value is read as Letta Code
+    reads it."""
     from memconv.report import Report
 
     root = tmp_path / "mem"
@@ -599,6 +601,8 @@ def test_front_matter_as_letta_server_writes_it_is_read_whole(tmp_path):
         "---\ndescription: Who I am, what I value, and how I work with people. This\n  evolves as I learn.\n"
         "read_only: true\n---\nBody.", encoding="utf-8")
     (root / "system" / "skills.md").write_text("---\ndescription: 'Skills: an index'\n---\nList.", encoding="utf-8")
+    (root / "system" / "none.md").write_text("---\ndescription: null\nread_only: false\n---\nText.", encoding="utf-8")
+    (root / "system" / "plain.md").write_text("---\ndescription: it's a 'plain' one: as is\n---\nT.", encoding="utf-8")
     report = Report()
     blocks = {b.label: b for b in list(memconv.iter_records(str(root), report=report))[1:] if b.kind == "block"}
     assert blocks["persona"].description == ("The persona block: Stores details about your current persona, "
@@ -607,7 +611,9 @@ def test_front_matter_as_letta_server_writes_it_is_read_whole(tmp_path):
     assert blocks["human"].description == ("Who I am, what I value, and how I work with people. This evolves "
                                            "as I learn.")
     assert blocks["human"].read_only is True
-    assert blocks["skills"].description == "'Skills: an index'"
+    assert blocks["skills"].description == "Skills: an index"
+    assert blocks["none"].description is None
+    assert blocks["plain"].description == "it's a 'plain' one: as is"
     text = "\n".join(report.warnings)
     assert "system/persona.md: line 3: description: indented lines read as YAML" in text
     assert "system/persona.md: line 5: metadata: indented lines read as YAML" in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import tarfile
 import zipfile
@@ -143,3 +144,22 @@ def test_a_folder_named_with_from_letta_memfs_is_read_whole(tmp_path):
     (folder / "system").rename(folder / "core")  # no marker of Letta Code's left: its detector is unsure
     report = memconv.convert(str(folder), "canonical", str(tmp_path / "o.json"), from_="letta-memfs")
     assert [i["name"] for i in report.info["inputs"]] == [str(folder)] and report.read["block"] >= 1
+
+
+def test_the_report_file_gives_each_input_its_own_path_and_hash(tmp_path):
+    """A folder given with a file: the report paired the inputs it read (the folder's members, then the
+    file) with the arguments given, so a member got the file's path and sha256."""
+    import hashlib
+
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for k in range(2):
+        (folder / f"{k}.json").write_text(json.dumps({"results": [{"id": f"m{k}", "memory": f"text {k}"}]}))
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"results": [{"id": "m9", "memory": "nine"}]}))
+    r = run_cli(folder, one, "--to", "canonical", "-o", tmp_path / "o.jsonl", "--report", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    entries = json.loads((tmp_path / "r.json").read_text())["inputs"]
+    assert [os.path.basename(e["path"]) for e in entries] == ["0.json", "1.json", "one.json"]
+    for e in entries:
+        assert e["sha256"] == hashlib.sha256(open(e["path"], "rb").read()).hexdigest()

@@ -688,7 +688,7 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
                              VALUE_CHANGED)
         llm = self._complete(llm, LLM_REQUIRED, LETTA_FREE_LLM_CONFIG, f"{where}: llm_config")
         emb = self._complete(a.embedding_config, EMBEDDING_REQUIRED, LETTA_FREE_EMBEDDING_CONFIG,
-                             f"{where}: embedding_config") if a.embedding_config else a.embedding_config
+                             f"{where}: embedding_config") if a.embedding_config else None  # {}: none, as null
         obj = {
             "name": name, "memory_blocks": [], "tools": [], "tool_ids": refs["tool_ids"],
             "source_ids": refs["source_ids"], "folder_ids": None, "block_ids": refs["block_ids"],

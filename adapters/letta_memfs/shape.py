@@ -24,6 +24,7 @@ attached on the way back). A label segment that is not a safe file name is perce
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -199,9 +200,31 @@ def parse(text: str, exact: bool = False) -> Parsed:
         last = key
     if indented:
         _yaml_values(m.group(1), indented, out)
+    desc = out.keys.get("description")
+    if not exact and "description" not in indented and isinstance(desc, str):
+        quoted, value = yaml_scalar(desc)
+        if quoted:
+            out.keys["description"] = value or ""
+            out.problems.append(f"line {out.key_lines['description']}: description: {desc[:40]!r} read as YAML reads "
+                                f"it ({'null: no description' if value is None else 'its quotes taken off'}), as "
+                                f"Letta's server wrote it; Letta Code's own parser reads the text as it is")
     if not str(out.keys.get("description", "")).strip():
         out.problems.append("line 2: no 'description' (Letta Code requires a non-empty one)")
     return out
+
+
+def _yaml_load(text: str) -> Any:
+    """``yaml.safe_load`` of ``text`` without aliases (``*a``: a few nested ones would make a mapping of
+    billions of values out of a few lines; Letta's server never writes one). Raises ``yaml.YAMLError``."""
+    import yaml
+
+    class NoAliases(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.YAMLError("an alias")
+            return super().compose_node(parent, index)
+
+    return yaml.load(text, Loader=NoAliases)  # noqa: S506 - a SafeLoader
 
 
 def _yaml_values(front: str, indented: dict[str, int], out: Parsed) -> None:
@@ -212,17 +235,8 @@ def _yaml_values(front: str, indented: dict[str, int], out: Parsed) -> None:
     matter is no YAML mapping, the indented lines are ignored, each named in ``out.problems``."""
     import yaml
 
-    class NoAliases(yaml.SafeLoader):
-        """``yaml.safe_load`` without aliases (``*a``): a few nested ones would make a mapping of billions
-        of values out of a few lines (Letta's server never writes one)."""
-
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if self.check_event(yaml.AliasEvent):
-                raise yaml.YAMLError("an alias")
-            return super().compose_node(parent, index)
-
     try:
-        data = yaml.load(front, Loader=NoAliases)  # noqa: S506 - a SafeLoader
+        data = _yaml_load(front)
     except yaml.YAMLError:
         data = None
     for key, n in indented.items():
@@ -233,15 +247,39 @@ def _yaml_values(front: str, indented: dict[str, int], out: Parsed) -> None:
         value = _plain(data[key])
         if key in ALLOWED_KEYS:
             value = ("true" if value else "false") if isinstance(value, bool) else "" if value is None else \
-                value if isinstance(value, str) else orjson.dumps(value).decode()
+                value if isinstance(value, str) else str(value) if isinstance(value, (int, float)) else \
+                orjson.dumps(value, default=str).decode()
         out.keys[key] = value
         out.problems.append(f"line {n}: {key}: indented lines read as YAML reads them (a value folded over "
                             f"several lines, or a mapping, as Letta's server writes front matter); Letta Code's "
                             f"own parser reads the first line only")
 
 
+_QUOTED = re.compile(r"""^(?:'.*'|".*"|null|~)$""", re.S)
+
+
+def yaml_scalar(value: str) -> tuple[bool, str | None]:
+    """``(True, text)`` for a front matter value Letta's server wrote as YAML quotes it (``'Skills: an
+    index'``: ``yaml.dump`` quotes a value holding ``: ``) or as ``null`` (a block with no description),
+    read as YAML reads it (None for null); ``(False, None)`` for any other value (read as it is, as
+    Letta Code does)."""
+    import yaml
+
+    if not _QUOTED.match(value):
+        return False, None
+    try:
+        got = _yaml_load("v: " + value)
+    except yaml.YAMLError:
+        return False, None
+    v = got.get("v") if isinstance(got, dict) else None
+    return (True, v) if v is None or isinstance(v, str) else (False, None)
+
+
 def _plain(value: Any) -> Any:
-    """A YAML value as JSON: dates and other scalars YAML types as their text, keys as strings."""
+    """A YAML value as JSON: dates, non-finite numbers and other scalars YAML types as their text, keys as
+    strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):

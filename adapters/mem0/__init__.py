@@ -171,7 +171,7 @@ class Mem0Format(Format):
     read_versions = ("OSS 0.1.x-2.2.1 (v1.1 {results[, relations]}, v1.0 bare list, get, history, "
                      "TypeScript history), Platform v3 pages, OpenMemory export 1, migration file 1, JSON-L, "
                      "the mem0 plugin's Markdown export (mem0-export-<project>-<date>.md), the mem0 CLI's JSON "
-                     "output (list, search, get, add)")
+                     "envelope (list, search, get, add with --agent; list --output json)")
     write_versions = ("v1.1 get_all {results[, relations, history, memconv]} (default), v1.0 bare list, JSON-L, "
                       "the mem0 plugin's Markdown export (-o mem0-export-<project>-<date>.md, or --target-version "
                       "markdown)")

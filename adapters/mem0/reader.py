@@ -62,7 +62,7 @@ from memconv.jsonutil import (BOM, dumps, ijson_backend, json_lines, json_type, 
 from memconv.model import SMALL_KINDS, Base, Header, Memory
 from memconv.report import Report
 from memconv.spool import Handles, Spool
-from memconv.logmessages import COUNT_MISMATCH, DUPLICATE_KEY, INCOMPLETE_INPUT, KEY_MOVED
+from memconv.logmessages import COUNT_MISMATCH, DUPLICATE_KEY, INCOMPLETE_INPUT, KEY_MOVED, OTHER, RECORD_DROPPED
 
 from .mapping import EMBED_KEY
 from .openmemory import openmemory_record, read_openmemory
@@ -270,11 +270,12 @@ def read_parsed(doc: Any, ctx: Ctx) -> Iterator[Any]:
 
 
 def read_cli(doc: dict[str, Any], ctx: Ctx) -> Iterator[Any]:
-    """The JSON the mem0 CLI prints (``mem0 list|search|get|add --output json``, or ``--agent``; mem0ai/mem0
+    """The JSON envelope the mem0 CLI prints (``mem0 list|search|get|add --agent``, ``mem0 list --output json``; mem0ai/mem0
     ``cli/node/src/output.ts``): ``{"status", "command", "duration_ms"?, "scope"?, "count"?, "data"}``. Its
     ``data`` is read as a ``get_all`` (``search`` when the items carry ``score``) of those items; the
-    envelope's other keys are the document's top-level fields (kept in the header, as a Platform page's
-    ``count``). The CLI leaves the scope out of each item (``--agent`` keeps ``id``, ``memory``,
+    envelope's other keys (``status``, ``command``, ``duration_ms``, ``count``) say how the command ran and
+    are not kept (a warning names them); an add the Platform queued (``{"status": "PENDING", "event_id"}``)
+    holds no memory yet and is skipped with a warning. The CLI leaves the scope out of each item (``--agent`` keeps ``id``, ``memory``,
     ``created_at``, ``categories``): the envelope's ``scope`` (``user_id``, ``agent_id``, ``app_id``,
     ``run_id``) is given to each item that has no value of its own for a key, with a warning.
 
@@ -293,6 +294,15 @@ def read_cli(doc: dict[str, Any], ctx: Ctx) -> Iterator[Any]:
     items = [data] if command == "get" and isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ctx.fail("data", f"expected a list of memory items, got {json_type(data)}")
+    queued = [i for i, it in enumerate(items) if isinstance(it, dict) and it.get("status") == "PENDING"
+              and "memory" not in it]
+    if queued:  # `mem0 add --agent` on the Platform: the add runs later, and says so by its event id
+        ctx.report.warn(f"{ctx.name}: data[{queued[0]}]{' and ' + str(len(queued) - 1) + ' more' if len(queued) > 1 else ''}: "
+                        f"an add the Platform queued (status PENDING, event_id "
+                        f"{items[queued[0]].get('event_id')!r}): no memory yet; nothing to read there "
+                        f"(`mem0 event status <event_id>` tells what it added)", RECORD_DROPPED)
+        skip = set(queued)
+        items = [it for i, it in enumerate(items) if i not in skip]
     scope = doc.get("scope") if isinstance(doc.get("scope"), dict) else {}
     scope = {k: v for k, v in scope.items() if k in ITEM_OPTIONAL and isinstance(v, str) and v}
     given = 0
@@ -308,8 +318,10 @@ def read_cli(doc: dict[str, Any], ctx: Ctx) -> Iterator[Any]:
         ctx.report.warn(f"{ctx.name}: scope: {', '.join(f'{k}={v}' for k, v in scope.items())}: the mem0 CLI names "
                         f"the scope once, not on each item; given to the {given} item(s) without their own",
                         KEY_MOVED)
-    top = {k: v for k, v in doc.items() if k != "data"}
-    yield from read_results(ctx, top, ((i, it) for i, it in enumerate(items)), False, None,
+    envelope = [k for k in doc if k not in ("data", "scope")]
+    ctx.report.warn(f"{ctx.name}: the mem0 CLI's envelope ({', '.join(envelope)}) says how the command ran, not "
+                    f"what a memory holds; not kept", OTHER)
+    yield from read_results(ctx, {}, ((i, it) for i, it in enumerate(items)), False, None,
                             items[0] if items else None, path="data", page=False)
 
 

@@ -134,7 +134,7 @@ def md5_hex(text: str) -> str:
 
 
 CLI_KEYS = ("status", "command", "data")
-"""Keys of the JSON envelope the mem0 CLI prints with ``--output json`` or ``--agent`` (mem0ai/mem0
+"""Keys of the JSON envelope the mem0 CLI prints with ``--agent`` (and ``list --output json``; mem0ai/mem0
 ``cli/node/src/output.ts`` ``formatJsonEnvelope``/``formatAgentEnvelope``: ``status``, ``command``, then
 ``duration_ms``, ``scope``, ``count``, ``error`` when set, and ``data``)."""
 

@@ -116,7 +116,8 @@ def cli() -> None:
 @click.option("-O", "--option", "format_options", multiple=True, metavar="NAME=VALUE",
               help="An option of the target format (see `memconv formats`), e.g. -O check_caps=false (repeatable).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
-              help="Worker processes for a large canonical JSON-L input written as JSON-L (default: the cores, "
+              help="Worker processes for a large JSON-L input (canonical or mem0), a mem0 get_all document, or "
+                   "several inputs of canonical or mem0, written as JSON-L or mem0's document (default: the cores, "
                    "at most 8); the output is the same as with --jobs 1.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings, progress or loss report on stderr.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")

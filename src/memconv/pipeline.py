@@ -765,7 +765,8 @@ def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, 
     except MemconvError:  # the serial run reports it, in its order
         sources, local = set(), False
     source = sources.pop() if len(sources) == 1 else None
-    why = ("inputs of several formats" if sources else "not local files") if source is None else \
+    why = ("inputs of several formats" if sources else "not local files (or a folder read whole, or an input of "
+                                                       "no known format)") if source is None else \
         "read options" if read_opts else parallel.eligible(
         jobs, inputs, source, fmt, jsonl=write_kw["jsonl"], strategy=write_kw["strategy"],
         selecting=selecting, options=write_kw["options"], target_version=write_kw["target_version"], output=out)

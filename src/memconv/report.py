@@ -14,6 +14,7 @@ late (mem0's graph entities) place them themselves with :meth:`Report.place`.
 from __future__ import annotations
 
 import copy
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
@@ -316,7 +317,6 @@ def write_report(path: str, report: Report, *, inputs: list[str], output: str, d
     Adds to :meth:`Report.to_dict`: memconv version, time (UTC), each input's sha256 (files only),
     the output's sha256 (files only, after a real run), and whether it was a dry run.
     """
-    import os
     from datetime import datetime, timezone
 
     import orjson
@@ -325,8 +325,11 @@ def write_report(path: str, report: Report, *, inputs: list[str], output: str, d
     from .io import AtomicOutput
 
     data = report.to_dict()
-    for entry, spec in zip(data.get("inputs", []), inputs):
-        if spec != "-" and os.path.isfile(spec):
+    given = set(inputs)
+    for entry in data.get("inputs", []):
+        spec = entry.get("name")  # the input's own name: a path as given, or a folder's member path
+        if isinstance(spec, str) and spec != "-" and os.path.isfile(spec) and (spec in given or not given or
+                                                                              _under_any(spec, given)):
             entry["sha256"] = sha256_file(spec)
             entry["path"] = os.path.abspath(spec)
     out: dict = {"path": None if output == "-" else os.path.abspath(output)}
@@ -341,6 +344,12 @@ def write_report(path: str, report: Report, *, inputs: list[str], output: str, d
 
     with AtomicOutput(path, compress=False) as fh:  # no secret value met on the way is printed here either
         fh.write(orjson.dumps(_shown(doc, redact), option=orjson.OPT_INDENT_2))
+
+
+def _under_any(path: str, roots: Iterable[str]) -> bool:
+    """True when ``path`` lies in one of the folders ``roots`` (a member of a folder given as an input)."""
+    real = os.path.realpath(path)
+    return any(os.path.isdir(r) and real.startswith(os.path.realpath(r).rstrip(os.sep) + os.sep) for r in roots)
 
 
 def _shown(value: Any, redact: Any) -> Any:
