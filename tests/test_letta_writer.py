@@ -588,3 +588,15 @@ def test_a_trimmed_llm_config_gets_the_keys_letta_requires(tmp_path):
     text = "\n".join(report.warnings)
     assert "llm_config has no model_endpoint_type, context_window (Letta requires them)" in text
     assert "embedding_config has no embedding_model, embedding_dim" in text
+
+
+def test_a_config_with_a_handle_and_no_model_takes_the_model_from_the_handle(tmp_path):
+    import memconv
+    from memconv.model import Agent, Header
+
+    agent = Agent(id="agent-0", name="g", llm_config={"handle": "openai/gpt-4o", "context_window": 128000,
+                                                      "model_endpoint_type": "openai"})
+    out = tmp_path / "out.af"
+    memconv.write_records([Header(source_system="canonical"), agent], "letta", str(out))
+    got = json.loads(out.read_text())["agents"][0]["llm_config"]
+    assert got["model"] == "gpt-4o" and got["handle"] == "openai/gpt-4o"

@@ -435,6 +435,9 @@ def _completed(config, required, default):
     """``config`` as the Letta writer completes it: the required keys it lacks (or holds null) from ``default``."""
     if not config:
         return config
+    if "model" in required and config.get("model") is None and isinstance(config.get("handle"), str) \
+            and "/" in config["handle"]:
+        config = {**config, "model": config["handle"].split("/", 1)[1]}  # the handle names the model
     return {**config, **{k: default[k] for k in required if config.get(k) is None}}
 
 

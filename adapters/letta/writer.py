@@ -686,6 +686,8 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
             llm = dict(LETTA_FREE_LLM_CONFIG)
             self.report.warn(f"letta: {where} has no llm_config (Letta requires one); wrote letta/letta-free's",
                              VALUE_CHANGED)
+        if llm.get("model") is None and isinstance(llm.get("handle"), str) and "/" in llm["handle"]:
+            llm = {**llm, "model": llm["handle"].split("/", 1)[1]}  # the handle names it: provider/model
         llm = self._complete(llm, LLM_REQUIRED, LETTA_FREE_LLM_CONFIG, f"{where}: llm_config")
         emb = self._complete(a.embedding_config, EMBEDDING_REQUIRED, LETTA_FREE_EMBEDDING_CONFIG,
                              f"{where}: embedding_config") if a.embedding_config else None  # {}: none, as null

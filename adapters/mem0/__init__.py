@@ -35,7 +35,7 @@ _FOREIGN_KEYS = ("agents", "core_memory", "in_context_message_indices", "session
 """Top-level keys of other formats' documents (Letta, AgentMemory ExportData, canonical JSON)."""
 
 _SCORES = {"markdown": 90, "migration": 95, "openmemory_zip": 90, "openmemory": 90, "results": 90, "history_list": 85,
-           "history_table": 85, "jsonl": 85, "list": 80, "item": 80, "cli": 85}
+           "history_table": 85, "jsonl": 85, "list": 80, "item": 80, "cli": 60}
 MINE = 95
 """Score of a document memconv's mem0 writer marked as its own (the ``memconv`` list or an item's
 ``metadata.memconv``): above Letta's loose hints, which the Letta records kept inside can match."""

@@ -62,7 +62,8 @@ from memconv.jsonutil import (BOM, dumps, ijson_backend, json_lines, json_type, 
 from memconv.model import SMALL_KINDS, Base, Header, Memory
 from memconv.report import Report
 from memconv.spool import Handles, Spool
-from memconv.logmessages import COUNT_MISMATCH, DUPLICATE_KEY, INCOMPLETE_INPUT, KEY_MOVED, OTHER, RECORD_DROPPED
+from memconv.logmessages import (COUNT_MISMATCH, DUPLICATE_KEY, INCOMPLETE_INPUT, KEY_DROPPED, KEY_MOVED,
+                                 RECORD_DROPPED)
 
 from .mapping import EMBED_KEY
 from .openmemory import openmemory_record, read_openmemory
@@ -320,7 +321,7 @@ def read_cli(doc: dict[str, Any], ctx: Ctx) -> Iterator[Any]:
                         KEY_MOVED)
     envelope = [k for k in doc if k not in ("data", "scope")]
     ctx.report.warn(f"{ctx.name}: the mem0 CLI's envelope ({', '.join(envelope)}) says how the command ran, not "
-                    f"what a memory holds; not kept", OTHER)
+                    f"what a memory holds; not kept", KEY_DROPPED)
     yield from read_results(ctx, {}, ((i, it) for i, it in enumerate(items)), False, None,
                             items[0] if items else None, path="data", page=False)
 

@@ -76,6 +76,8 @@ UNKNOWN_KEY = _m("unknown-key", "a key the format's schema does not have; memcon
                                 "the same format back, and other formats lose it")
 KEY_MOVED = _m("key-moved", "a key has no place where it was given; memconv moves it to where the target or the "
                             "source's own API keeps it (into or out of metadata)")
+KEY_DROPPED = _m("key-dropped", "a key of the input says how it was made, not what a record holds (the mem0 CLI's "
+                                "status, command, duration); memconv does not keep it, and names it")
 FRONT_MATTER_PROBLEM = _m("front-matter-problem", "a memory file's front matter is not as Letta Code writes it "
                                                   "(missing, malformed, an unknown key, no description); memconv "
                                                   "reads the file as the warning says")
