@@ -180,3 +180,14 @@ def test_block_lines_are_right_far_into_a_long_export(tmp_path):
     items = list(memconv.iter_records(str(src), report=report))
     assert len(items) == 3001
     assert any("line 21001: a block with no text" in w for w in report.warnings)
+
+
+def test_a_memory_with_no_text_is_counted_in_the_side_channel(tmp_path):
+    """mem0's import skips a block with no text; memconv writes it (and reads it back), so the ledger counts
+    it in memconv's side channel, not as native."""
+    from memconv.model import Header, Memory
+
+    out = tmp_path / "mem0-export-p-2026-01-01.md"
+    report = memconv.write_records([Header(), Memory(id="a", text="tea"), Memory(id="b", text="")], "mem0", str(out))
+    assert report.ledger()["memory"] == {"read": 2, "native": 1, "side_channel": 1, "lost": 0, "filtered": 0}
+    assert [m.id for m in memconv.read(str(out)).records] == ["a", "b"]
