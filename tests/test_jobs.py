@@ -592,3 +592,14 @@ def test_secrets_the_parts_met_are_hidden_in_what_the_parent_prints(tmp_path):
     r = memconv.convert(str(src), "canonical", str(tmp_path / "o.jsonl"), jsonl=True, jobs=2)
     assert r.info["jobs"]["serial"] is None
     assert redact(f"key {secret}") == "key ***"
+
+
+def test_progress_says_the_workers_run_and_counts_when_they_are_joined(tmp_path, capsys):
+    """``--progress`` drew nothing under --jobs (the workers draw nothing); the parent now says that they
+    run, and draws the closing count once the parts are joined."""
+    rng = random.Random(84)
+    src = _write(tmp_path / "in.jsonl", [_memory(rng, i) for i in range(600)])
+    r = memconv.convert(str(src), "canonical", str(tmp_path / "o.jsonl"), jsonl=True, jobs=2, show_progress=True)
+    assert r.info["jobs"]["serial"] is None
+    err = capsys.readouterr().err
+    assert "memconv: converting in 2 worker processes" in err and "memconv: 600 records (" in err and "done" in err

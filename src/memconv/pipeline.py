@@ -27,7 +27,7 @@ from .errors import (DestinationExists, InputInvalid, LossRefused, MemconvError,
                      memconv_cause)
 from .filters import parse_kinds, parse_since, select
 from .format import Format, ReadOptions, WriteOptions
-from .progress import progress
+from .progress import in_workers, progress
 from .remote import RemoteInput, is_remote, parse as parse_remote
 from .guards import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, check_bytes, check_count
 from .io import AtomicOutput, Input, same_file
@@ -740,7 +740,7 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
                     jsonl=write_opts.get("jsonl", False), options=options)
     if jobs > 1:
         done = _convert_jobs(jobs, inputs, from_, fmt, out, read_opts, max_records,
-                             bool(agents or user_ids or since or exclude or rename), write_kw)
+                             bool(agents or user_ids or since or exclude or rename), write_kw, show_progress)
         if done is not None:
             return done
     stream: Iterable[Any] = iter_records(inputs, format=from_, report=report, max_records=max_records,
@@ -753,9 +753,10 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
 
 def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, out: str,
                   read_opts: dict[str, Any], max_records: int, selecting: bool,
-                  write_kw: dict[str, Any]) -> Report | None:
+                  write_kw: dict[str, Any], show_progress: bool = False) -> Report | None:
     """:func:`convert` in ``jobs`` worker processes (:mod:`memconv.jobs`); None when the serial run
-    must do it (the reason in ``report.info["jobs"]``)."""
+    must do it (the reason in ``report.info["jobs"]``). ``show_progress``: say that the workers run, and
+    the count once they are joined (:func:`memconv.progress.in_workers`)."""
     from . import jobs as parallel
 
     report: Report = write_kw["report"]
@@ -775,6 +776,7 @@ def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, 
         folder = os.path.dirname(real) or "." if out != "-" and not is_special(real) else None
         scratch = temp_dir(folder) if folder else tempfile.mkdtemp(prefix=f".{tag()}", suffix=".d")
         try:
+            shown = in_workers(min(jobs, len(inputs)) if len(inputs) > 1 else jobs, show_progress)
             join, workers, why = parallel.run(jobs, list(inputs), source, fmt, scratch,
                                               target_version=write_kw["target_version"],
                                               timestamp=write_kw["timestamp"], jsonl=write_kw["jsonl"],
@@ -784,7 +786,9 @@ def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, 
             if join is not None:
                 report.info["jobs"] = {"workers": workers, "serial": None,
                                        "worker_peak_rss_mb": parallel.children_peak_rss_mb()}
-                return _write(iter(()), fmt, out, produce=join, **write_kw)
+                done = _write(iter(()), fmt, out, produce=join, **write_kw)
+                shown(sum(report.read.values()))
+                return done
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     report.info["jobs"] = {"workers": 1, "serial": why}

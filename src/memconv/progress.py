@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Callable, Iterable, Iterator, TextIO
 
 INTERVAL = 0.5
 
@@ -34,6 +34,23 @@ def _draw(items: Iterable[Any], out: TextIO) -> Iterator[Any]:
     elapsed = max(time.monotonic() - start, 1e-9)  # a closing line, also for runs too short to redraw
     out.write(f"\rmemconv: {n:,} records ({n / elapsed:,.0f}/s), done\n")
     out.flush()
+
+
+def in_workers(workers: int, enabled: bool, stream: TextIO | None = None) -> Callable[[int], None]:
+    """For a conversion in worker processes (``--jobs``), which draw nothing while they run: say so now,
+    and return ``done(n)``, which draws the closing line (``memconv: N records (R/s), done``) once the
+    parts are joined. Nothing when not ``enabled``."""
+    if not enabled:
+        return lambda n: None
+    out = stream or sys.stderr
+    start = time.monotonic()
+    out.write(f"memconv: converting in {workers} worker processes (no count while they run)\n")
+    out.flush()
+
+    def done(n: int) -> None:
+        out.write(f"memconv: {n:,} records ({n / max(time.monotonic() - start, 1e-9):,.0f}/s), done\n")
+        out.flush()
+    return done
 
 
 def wanted(flag: bool, quiet: bool, stream: TextIO | None = None) -> bool:
