@@ -75,7 +75,7 @@ def _file_of(rec: Any) -> bytes | None:
     path = data.get("path")
     if rec.system != SYSTEM or rec.collection != FILES or not isinstance(path, str) or not path \
             or path.startswith("/") or "\\" in path or path.endswith(".md") or path.startswith(SKILLS_DIR + "/") \
-            or any(seg in ("", ".", "..") or seg.startswith(".") for seg in path.split("/")):
+            or is_hidden(path) or "" in path.split("/"):  # (is_hidden: ".", ".." and dot files too)
         return None
     if isinstance(data.get("text"), str):
         return data["text"].encode("utf-8", "surrogateescape")

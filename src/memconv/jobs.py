@@ -115,7 +115,7 @@ def eligible(jobs: int, inputs: list[Any], source: Any, target: Any, *, jsonl: b
     their ``listed_document`` and ``document_frame`` say which documents are cut and joined); ``output``:
     the output path (``-o``).
     """
-    if not inputs or not all(isinstance(i, Input) and i.path is not None and not i.is_dir for i in inputs):
+    if not inputs or not local_files(inputs):
         return "not local files" if len(inputs) > 1 else "not one local file"
     if len(inputs) > 1:  # one part per input, each read whole
         if source.name not in SOURCES:
@@ -142,6 +142,12 @@ def eligible(jobs: int, inputs: list[Any], source: Any, target: Any, *, jsonl: b
     if output.lower().endswith(".md"):
         return "a Markdown output (mem0's Markdown export) is written in one process"
     return None
+
+
+def local_files(inputs: list[Any]) -> bool:
+    """True when every input is a local file (an :class:`~memconv.io.Input` with a path, not a folder):
+    what a worker can open again by its path."""
+    return all(isinstance(i, Input) and i.path is not None and not i.is_dir for i in inputs)
 
 
 def _is_lines(inp: Input) -> bool:
@@ -328,10 +334,10 @@ def _work(task: dict[str, Any]) -> dict[str, Any]:
                         buckets[h & (ID_BUCKETS - 1)].append(h)
                 got = ids.setdefault(coll, [b""] * ID_BUCKETS)
                 ids[coll] = [a + b.tobytes() for a, b in zip(got, buckets)]
-        from .transport import _SECRETS
+        from .transport import registered_secrets
         return {"report": Report(**{f: getattr(report, f) for f in ("read", "written", "placed", "losses",
                                                                       "warnings", "info")}),
-                "ids": ids, "header": watch.header, "give_way": None, "secrets": sorted(_SECRETS)}
+                "ids": ids, "header": watch.header, "give_way": None, "secrets": registered_secrets()}
     except GiveWay as e:  # what the serial run must decide: stop here, at once
         return _gave_way(str(e))
     except Exception as e:  # noqa: BLE001 - any failure: the serial run reports it properly
@@ -403,12 +409,14 @@ def _hash_seed(seed: str) -> Iterator[None]:
 
 def run(jobs: int, inputs: Input | list[Input], source: Any, target: Any, scratch: str, *,
         target_version: str | None, timestamp: str | None, jsonl: bool, keep_secrets: bool,
-        output_path: str | None, max_records: int,
-        options: dict[str, Any]) -> tuple[Callable[[BinaryIO, Report], None] | None, int, str | None]:
+        output_path: str | None, max_records: int, options: dict[str, Any],
+        started: Callable[[int], None] = lambda workers: None,
+        ) -> tuple[Callable[[BinaryIO, Report], None] | None, int, str | None]:
     """Convert ``inputs`` (one input, or several of one format; format ``source`` to format ``target``,
     :class:`~memconv.format.Format` objects :func:`eligible` accepted) in ``jobs`` worker processes into
     parts under ``scratch``: one input is cut into ``jobs`` ranges; several are one part each, read whole
-    (the input's position in the run with it), ``jobs`` at a time.
+    (the input's position in the run with it), ``jobs`` at a time. ``started(workers)`` is called as the
+    workers start (:func:`memconv.progress.in_workers`).
 
     Returns:
         ``(join, workers, None)``: ``join(out, report)`` writes the joined output to ``out`` and adds the
@@ -439,6 +447,7 @@ def run(jobs: int, inputs: Input | list[Input], source: Any, target: Any, scratc
                   "out": os.path.join(scratch, f"part-{i:04d}"), "listed": span is not None}
                  for i, (a, b) in enumerate(ranges)]
     workers = min(jobs, len(tasks))
+    started(workers)
     try:
         results = _map(tasks, workers)
     except (OSError, RuntimeError) as e:  # no processes to be had, or one died (BrokenProcessPool)

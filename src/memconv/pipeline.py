@@ -760,11 +760,11 @@ def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, 
     from . import jobs as parallel
 
     report: Report = write_kw["report"]
-    local = all(isinstance(i, Input) and i.path is not None and not i.is_dir for i in inputs)
     try:
-        sources = {registry.get(from_) if from_ else registry.detect(i) for i in inputs} if local else set()
+        sources = {registry.get(from_) if from_ else registry.detect(i) for i in inputs} \
+            if parallel.local_files(inputs) else set()
     except MemconvError:  # the serial run reports it, in its order
-        sources, local = set(), False
+        sources = set()
     source = sources.pop() if len(sources) == 1 else None
     why = ("inputs of several formats" if sources else "not local files (or a folder read whole, or an input of "
                                                        "no known format)") if source is None else \
@@ -776,8 +776,8 @@ def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, 
         folder = os.path.dirname(real) or "." if out != "-" and not is_special(real) else None
         scratch = temp_dir(folder) if folder else tempfile.mkdtemp(prefix=f".{tag()}", suffix=".d")
         try:
-            shown = in_workers(min(jobs, len(inputs)) if len(inputs) > 1 else jobs, show_progress)
-            join, workers, why = parallel.run(jobs, list(inputs), source, fmt, scratch,
+            started, done = in_workers(show_progress)
+            join, workers, why = parallel.run(jobs, list(inputs), source, fmt, scratch, started=started,
                                               target_version=write_kw["target_version"],
                                               timestamp=write_kw["timestamp"], jsonl=write_kw["jsonl"],
                                               keep_secrets=write_kw["keep_secrets"],
@@ -786,9 +786,9 @@ def _convert_jobs(jobs: int, inputs: list[Any], from_: str | None, fmt: Format, 
             if join is not None:
                 report.info["jobs"] = {"workers": workers, "serial": None,
                                        "worker_peak_rss_mb": parallel.children_peak_rss_mb()}
-                done = _write(iter(()), fmt, out, produce=join, **write_kw)
-                shown(sum(report.read.values()))
-                return done
+                written = _write(iter(()), fmt, out, produce=join, **write_kw)
+                done(sum(report.read.values()))
+                return written
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     report.info["jobs"] = {"workers": 1, "serial": why}

@@ -36,21 +36,23 @@ def _draw(items: Iterable[Any], out: TextIO) -> Iterator[Any]:
     out.flush()
 
 
-def in_workers(workers: int, enabled: bool, stream: TextIO | None = None) -> Callable[[int], None]:
-    """For a conversion in worker processes (``--jobs``), which draw nothing while they run: say so now,
-    and return ``done(n)``, which draws the closing line (``memconv: N records (R/s), done``) once the
-    parts are joined. Nothing when not ``enabled``."""
+def in_workers(enabled: bool, stream: TextIO | None = None) -> tuple[Callable[[int], None], Callable[[int], None]]:
+    """For a conversion in worker processes (``--jobs``), which draw nothing while they run:
+    ``(started, done)``. ``started(workers)`` says they run; ``done(n)`` draws the closing line
+    (``memconv: N records (R/s), done``) once the parts are joined. Both do nothing when not ``enabled``."""
     if not enabled:
-        return lambda n: None
+        return (lambda workers: None), (lambda n: None)
     out = stream or sys.stderr
     start = time.monotonic()
-    out.write(f"memconv: converting in {workers} worker processes (no count while they run)\n")
-    out.flush()
+
+    def started(workers: int) -> None:
+        out.write(f"memconv: converting in {workers} worker processes (no count while they run)\n")
+        out.flush()
 
     def done(n: int) -> None:
         out.write(f"memconv: {n:,} records ({n / max(time.monotonic() - start, 1e-9):,.0f}/s), done\n")
         out.flush()
-    return done
+    return started, done
 
 
 def wanted(flag: bool, quiet: bool, stream: TextIO | None = None) -> bool:

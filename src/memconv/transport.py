@@ -45,6 +45,12 @@ def register_secret(value: str | None) -> None:
         _SECRETS.add(value)
 
 
+def registered_secrets() -> list[str]:
+    """The secrets :func:`register_secret` has been given in this process (a ``--jobs`` worker hands them to
+    its parent, which registers them in turn)."""
+    return sorted(_SECRETS)
+
+
 def redact(text: Any) -> str:
     """``text`` with every registered secret replaced by ``***``."""
     s = str(text)
