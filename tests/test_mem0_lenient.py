@@ -205,3 +205,6 @@ def test_a_mem0_cli_add_the_platform_queued_holds_no_memory_yet(tmp_path):
     items = list(memconv.iter_records(str(src), report=report))
     assert [m.id for m in items[1:]] == ["m1"]
     assert any("data[0]: an add the Platform queued (status PENDING, event_id 'ev-123')" in w for w in report.warnings)
+    bad = _cli(tmp_path, "bad.json", command="add", data=[{"status": "PENDING", "event_id": "ev-1"}, {"id": "m1", "memory": 7}])
+    r = run_cli(bad, "--to", "canonical", "-o", tmp_path / "o.jsonl")
+    assert r.returncode == 4 and b"data[1].memory:" in r.stderr, r.stderr  # the item's own place, after a skip

@@ -302,19 +302,16 @@ def read_cli(doc: dict[str, Any], ctx: Ctx) -> Iterator[Any]:
                         f"an add the Platform queued (status PENDING, event_id "
                         f"{items[queued[0]].get('event_id')!r}): no memory yet; nothing to read there "
                         f"(`mem0 event status <event_id>` tells what it added)", RECORD_DROPPED)
-        skip = set(queued)
-        items = [it for i, it in enumerate(items) if i not in skip]
+    skip = set(queued)
+    pairs = [(i, it) for i, it in enumerate(items) if i not in skip]  # each item keeps its place, data[i]
     scope = doc.get("scope") if isinstance(doc.get("scope"), dict) else {}
     scope = {k: v for k, v in scope.items() if k in ITEM_OPTIONAL and isinstance(v, str) and v}
     given = 0
     if scope:
-        out = []
-        for item in items:
+        for n, (i, item) in enumerate(pairs):
             if isinstance(item, dict) and any(item.get(k) is None for k in scope):
-                item = {**item, **{k: v for k, v in scope.items() if item.get(k) is None}}
+                pairs[n] = (i, {**item, **{k: v for k, v in scope.items() if item.get(k) is None}})
                 given += 1
-            out.append(item)
-        items = out
     if given:
         ctx.report.warn(f"{ctx.name}: scope: {', '.join(f'{k}={v}' for k, v in scope.items())}: the mem0 CLI names "
                         f"the scope once, not on each item; given to the {given} item(s) without their own",
@@ -322,8 +319,7 @@ def read_cli(doc: dict[str, Any], ctx: Ctx) -> Iterator[Any]:
     envelope = [k for k in doc if k not in ("data", "scope")]
     ctx.report.warn(f"{ctx.name}: the mem0 CLI's envelope ({', '.join(envelope)}) says how the command ran, not "
                     f"what a memory holds; not kept", KEY_DROPPED)
-    yield from read_results(ctx, {}, ((i, it) for i, it in enumerate(items)), False, None,
-                            items[0] if items else None, path="data", page=False)
+    yield from read_results(ctx, {}, pairs, False, None, pairs[0][1] if pairs else None, path="data", page=False)
 
 
 def read_streamed(inp: Input, ctx: Ctx, shape: str) -> Iterator[Any]:
