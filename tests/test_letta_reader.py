@@ -73,6 +73,38 @@ def test_pre_0_6_46_in_context_flags():
     assert [m.in_context for m in bundle.of("message")] == [bool(m.get("in_context")) for m in doc["messages"]]
 
 
+def test_pre_0_6_46_flags_out_of_time_order_give_one_system_prompt_first(tmp_path):
+    """A 0.6.43 file whose messages are not in time order (as memgpt_agent_with_convo at agent-file
+    da3e10e is: its system prompt 57th, after a system_alert): the flags do not say the context's order,
+    so it is read as Letta keeps a context, the prompt first and the rest by created_at, with a warning;
+    the Letta writer then adds no second system prompt."""
+    path = LETTA / "agent-file-history__legacy-v0.6.43__memgpt_agent.af"
+    doc = _doc(path)
+    msgs = doc["messages"]
+    for i, m in enumerate(msgs):
+        m["created_at"] = f"2025-03-24T03:0{i}:00"
+    alert = json.loads(json.dumps(msgs[1]))
+    alert.update(role="system", created_at="2025-03-24T02:59:30", in_context=True,
+                 content=[{"type": "text", "text": '{"type": "system_alert", "message": "summary"}'}])
+    alert.pop("text", None)
+    msgs[:] = [msgs[2], msgs[3], alert, msgs[1], msgs[0]]  # the prompt (made at 03:00) last in the file
+    src = tmp_path / "shuffled.af"
+    src.write_text(json.dumps(doc))
+    report = memconv.Report()
+    agent = memconv.read(src, report=report).of("agent")[0]
+    # the prompt (file index 4) first, though the alert (2) is older; then by created_at: alert 02:59,
+    # assistant 03:01 (3), tool 03:02 (0), user 03:03 (1)
+    assert agent.in_context_message_ids == ["message-4", "message-2", "message-3", "message-0", "message-1"]
+    assert any("do not say the context's order" in w and "messages[4]" in w for w in report.warnings)
+    out = tmp_path / "out.af"
+    r = memconv.convert(str(src), "letta", str(out))
+    assert not any("no system message in context" in w for w in r.warnings)
+    a = json.loads(out.read_text())["agents"][0]
+    roles = {m["id"]: m["role"] for m in a["messages"]}
+    assert [roles[i] for i in a["in_context_message_ids"]] == ["system", "system", "assistant", "tool", "user"]
+    assert len(a["messages"]) == 5
+
+
 @pytest.mark.parametrize("name", ["customer_service.af", "memgpt_agent.af"])
 def test_double_encoded_files_are_read_with_a_warning(name):
     raw = json.loads((LETTA / name).read_bytes())

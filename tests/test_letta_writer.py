@@ -600,3 +600,33 @@ def test_a_config_with_a_handle_and_no_model_takes_the_model_from_the_handle(tmp
     memconv.write_records([Header(source_system="canonical"), agent], "letta", str(out))
     got = json.loads(out.read_text())["agents"][0]["llm_config"]
     assert got["model"] == "gpt-4o" and got["handle"] == "openai/gpt-4o"
+
+
+def test_dropped_tool_rules_count_their_agent_once(tmp_path):
+    """Four rules letta 0.16.8 would refuse (a child rule without ``children``, as 0.6.43 files hold
+    them, and a rule of an unknown type) are dropped, each warned of; the loss counts the one agent that
+    loses them, as the ledger counts agents, not four."""
+    rules = [{"type": "constrain_child_tools", "tool_name": f"t{i}"} for i in range(3)]
+    rules += [{"type": "no_such_rule", "tool_name": "t9"}, {"type": "run_first", "tool_name": "send_message"}]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in [
+        {"kind": "header"}, {"kind": "agent", "id": "agent-0", "name": "a", "tool_rules": rules}]) + "\n")
+    out = tmp_path / "out.af"
+    report = memconv.convert(str(src), "letta", str(out))
+    loss = report.to_dict()["losses"]
+    assert [(l["kind"], l["field"], l["count"]) for l in loss if l["field"] == "tool_rules"] == [("agent", "tool_rules", 1)]
+    assert sum("dropped" in w and "rule" in w for w in report.warnings) == 4
+    agent = json.loads(out.read_text())["agents"][0]
+    assert agent["tool_rules"] == [{"tool_name": "send_message", "type": "run_first"}]
+
+
+def test_the_agent_built_for_unscoped_memories_is_named_in_words(tmp_path):
+    """Memories with no scope get a built agent; the warning says so in words (it read "of mem0 none
+    'mem0'", a placeholder's look)."""
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({"results": [{"id": "m1", "memory": "likes tea", "hash": None, "metadata": None,
+                                            "created_at": None, "updated_at": None}]}))
+    report = memconv.convert(str(src), "letta", str(tmp_path / "out.af"))
+    built = [w for w in report.warnings if "built agent" in w]
+    assert len(built) == 1 and "1 mem0 archival record(s) that name no user, agent or project" in built[0], built
+    assert "none" not in built[0]

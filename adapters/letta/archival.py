@@ -208,8 +208,9 @@ class ArchivalRecords:
             if o.name != base:
                 self.report.warn(f"letta: agent name {base!r} is not one Letta accepts (letters, digits, _, space, "
                                  f"' and -); written as {o.name!r}", VALUE_CHANGED)
-            self.report.warn(f"letta: built agent {o.name!r} ({o.new_id}) for {o.count} archival record(s) of "
-                             f"{systems} {kind} {val!r} (letta/letta-free model, no embedding_config)", RECORD_BUILT)
+            whose = "that name no user, agent or project" if kind == "none" else f"of {kind} {val!r}"
+            self.report.warn(f"letta: built agent {o.name!r} ({o.new_id}) for {o.count} {systems} archival record(s) "
+                             f"{whose} (letta/letta-free model, no embedding_config)", RECORD_BUILT)
         return result
 
     # ------------------------------------------------------------------ sidecar

@@ -69,27 +69,33 @@ class EntitySerialisers:
     report: Any
 
     def _tool_rules(self, rules: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
+        """An agent's tool rules as letta 0.16.8 takes them; a rule it would refuse is dropped with a
+        warning naming it, and the agent counted once as losing some of its ``tool_rules`` (the count of
+        a loss is of records, here agents, not of rules)."""
         out = []
+        dropped: list[str] = []
         for r in rules:
             t = r.get("type")
             spec = TOOL_RULE_KEYS.get(t) if isinstance(t, str) else None
             if spec is None or not isinstance(r.get("tool_name"), str):
                 self.report.warn(f"letta: {where}: tool rule {r!r} is not one letta 0.16.8 knows; dropped",
                                  RECORD_DROPPED)
-                self.report.lost("agent", "tool_rules", "a tool rule letta 0.16.8 does not know")
+                dropped.append("a tool rule letta 0.16.8 does not know")
                 continue
             allowed, required = spec
             missing = [k for k in required if r.get(k) is None]
             if missing:
                 self.report.warn(f"letta: {where}: {t} rule on {r['tool_name']!r} lacks {missing} (required by "
                                  f"letta 0.16.8); dropped", RECORD_DROPPED)
-                self.report.lost("agent", "tool_rules", "a tool rule without a key letta 0.16.8 requires")
+                dropped.append("a tool rule without a key letta 0.16.8 requires")
                 continue
             rule = {k: r[k] for k in ("tool_name", "type", "prompt_template", *allowed) if k in r}
             for k, v in r.items():
                 if k not in rule:
                     self._drop("agent", f"tool_rules.{k}", v)
             out.append(rule)
+        if dropped:
+            self.report.lost("agent", "tool_rules", " or ".join(dict.fromkeys(dropped)))
         return out
 
     def _files_agents(self, items: list[Any], agent_id: str, where: str, strict: bool) -> list[Any]:

@@ -28,8 +28,9 @@ from memconv.model import (Agent, Block, File, Group, Header, McpServer, Memory,
                            Provenance, Relation, Session, Skill, Source, Summary, Tool)
 from memconv.report import Report
 from memconv.uniqueids import Fingerprints
-from memconv.logmessages import (BAD_VALUE, INCOMPLETE_INPUT, MEMCONV_DATA_INVALID, REFERENCE_UNRESOLVED, UNKNOWN_KEY,
-                                 VERSION_GUESSED)
+from memconv.logmessages import (BAD_VALUE, INCOMPLETE_INPUT, MEMCONV_DATA_INVALID, REFERENCE_UNRESOLVED,
+                                 SHAPE_CONVERTED, UNKNOWN_KEY, VERSION_GUESSED)
+from memconv.timeutil import conversation_keys
 
 from .mapping import LINE_VERBATIM, OWNER_MARK, SIDECAR_KINDS
 from .shape import (SYSTEM, REVISION_ONLY, AGENT_KEYS, BLOCK_KEYS, FILE_KEYS, GROUP_KEYS, KNOWN_REVISIONS, LEGACY_VERSIONS,
@@ -382,7 +383,7 @@ def read_legacy(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]
                                f"{ix!r} is not an index into messages (0..{len(messages) - 1})")
         in_ctx_ids = [f"message-{ix}" for ix in indices]
     elif any(isinstance(m, dict) and "in_context" in m for m in messages):
-        in_ctx_ids = [f"message-{i}" for i, m in enumerate(messages) if isinstance(m, dict) and m.get("in_context")]
+        in_ctx_ids = _flagged_context(ctx, messages)
     else:
         in_ctx_ids = [f"message-{i}" for i in range(len(messages))]
 
@@ -431,6 +432,50 @@ def read_legacy(doc: dict[str, Any], name: str, report: Report) -> Iterator[Any]
         msg = _message(ctx, m, path, rid, agent_id="agent-0", in_context=rid in in_ctx, provenance_id=None)
         msg.provenance.id = None
         yield msg
+
+
+def _flagged_context(ctx: _Ctx, messages: list[Any]) -> list[str]:
+    """The context of a pre-0.6.46 legacy file, which marks it with per-message ``in_context`` flags
+    and so does not say its order (``messages`` is not in time order; 0.6.46 replaced the flags with
+    ``in_context_message_indices`` for this, commit 612956a28). Letta keeps a context as the system
+    prompt, then the conversation in time: the flagged messages are put in that order, by
+    ``created_at`` (one without a time right after the one before it), the system prompt first (the
+    first flagged ``system`` message that is not a packed JSON ``system_alert``, else the first
+    ``system`` one). Without this the writer found no system message first, and added a second system
+    prompt to the context. A changed order is warned of (``shape-converted``).
+
+    Returns:
+        the ids (``message-<index>``) of the flagged messages, in that order.
+    """
+    flagged = [i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("in_context")]
+    keys = conversation_keys([t if isinstance(t := messages[i].get("created_at"), str) else None for i in flagged])
+    order = [i for _, i in sorted(zip(keys, flagged), key=lambda p: p[0])]
+    systems = [i for i in order if messages[i].get("role") == "system"]
+    prompt = next((i for i in systems if not _message_text(messages[i]).lstrip().startswith("{")),
+                  systems[0] if systems else None)
+    if prompt is not None:
+        order.remove(prompt)
+        order.insert(0, prompt)
+    if order != flagged:
+        ctx.report.warn(f"{ctx.name}: messages: the in_context flags of a file before letta 0.6.46 do not say the "
+                        f"context's order; read as Letta keeps a context: the system prompt "
+                        f"(messages[{prompt}]) first, then by created_at" if prompt is not None else
+                        f"{ctx.name}: messages: the in_context flags of a file before letta 0.6.46 do not say the "
+                        f"context's order; read by created_at", SHAPE_CONVERTED)
+    return [f"message-{i}" for i in order]
+
+
+def _message_text(m: dict[str, Any]) -> str:
+    """A legacy message's text: its ``text``, else its first text content part's (``""`` when none)."""
+    if isinstance(m.get("text"), str):
+        return m["text"]
+    content = m.get("content")
+    if isinstance(content, str):
+        return content
+    for part in content if isinstance(content, list) else ():
+        if isinstance(part, dict) and isinstance(part.get("text"), str):
+            return part["text"]
+    return ""
 
 
 # ---------------------------------------------------------------- AgentState, bundles, passages

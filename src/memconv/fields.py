@@ -85,8 +85,8 @@ def build(cls: type[T], src: str, path: str, /, *, _places: Mapping[str, str] | 
             when the place is secret-bearing (:func:`memconv.secrets.is_secret_key`: ``secrets``,
             ``token``, ``api_key``...) or the value holds a credential (a URL's ``user:PASS@``...).
     """
-    try:
-        return cls(**fields)
+    try:  # what cls(**fields) runs, without BaseModel.__init__'s frame (no model here has its own __init__)
+        return cls.__pydantic_validator__.validate_python(fields)
     except ValidationError as e:
         err = e.errors()[0]
         if _places is None and _keys is not None:

@@ -42,8 +42,11 @@ the mem0 writer looks up agents, and writes history and relations at the end); a
 not framed as the join expects; the records outnumber ``--max-records``. The report's ``info["jobs"]``
 says which path ran and why.
 
-Workers are started with ``spawn`` (no fork of a parent holding locks or threads), under a fixed
-``PYTHONHASHSEED`` so that their id fingerprints compare.
+Workers are started by ``fork`` where that is safe (Linux, and the parent runs no other thread: no
+lock can be held across the fork), so that they begin with memconv already imported; elsewhere with
+``spawn``, under a fixed ``PYTHONHASHSEED`` so that their id fingerprints compare (a forked worker has
+its parent's). Either way a worker starts with the default signal handlers (:func:`_worker_start`), as
+a fresh process would: a Ctrl-C or the parent's ``terminate`` ends it.
 
 Measured on the 2-core benchmark machine: see ``benchmarks/run.py`` (the ``--jobs`` rows).
 """
@@ -52,7 +55,11 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import random
+import signal
+import sys
+import threading
 from array import array
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -511,17 +518,66 @@ def _unframed(tasks: list[dict[str, Any]], opening: bytes, closing: bytes) -> st
     return None
 
 
+def start_context() -> Any:
+    """How workers are started: ``fork`` on Linux when this process runs one thread (a worker then
+    begins with memconv imported: 0.2 to 0.3 s less a run on the benchmark machine), else ``spawn``
+    (a library caller with threads of its own, a notebook, macOS, Windows)."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return get_context("fork")
+    return get_context("spawn")
+
+
+def _worker_start() -> None:
+    """A worker's signal handlers: SIGTERM and SIGHUP end it at once (a forked worker would otherwise
+    run the command line's, :mod:`memconv.signals`), and SIGINT is ignored: a Ctrl-C reaches the whole
+    process group, and the parent, which handles it, terminates its workers. (A worker interrupted
+    while it sends a long traceback back, then terminated, would leave half a message in the pool's
+    pipe, and the pool would wait for the rest for ever.)"""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _work_in_file(task: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_work`, its result pickled into a file beside the part's output (``<out>.result``):
+    what goes back through the pool's pipe is a small dict (``give_way``, ``result_file``), written
+    in one piece (POSIX writes a pipe's first 4,096 bytes at once). A worker terminated while it
+    sent a long result left half a message there, and the parent's pool waited for the rest for ever;
+    :func:`_loaded` reads the file back."""
+    res = _work(task)
+    if res["give_way"]:
+        return res
+    path = task["out"] + ".result"
+    try:
+        with open(path, "wb") as fh:
+            pickle.dump(res, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError as e:  # a full disk: the serial run says so properly
+        return _gave_way(f"failed ({type(e).__name__})")
+    return {"give_way": None, "result_file": path}
+
+
+def _loaded(res: dict[str, Any]) -> dict[str, Any]:
+    """A part's result as :func:`_work` returned it (read back from :func:`_work_in_file`'s file)."""
+    path = res.get("result_file")
+    if path is None:
+        return res
+    with open(path, "rb") as fh:
+        return pickle.load(fh)  # noqa: S301 - written by this run's own worker, in its scratch folder
+
+
 def _map(tasks: list[dict[str, Any]], workers: int) -> list[dict[str, Any]]:
-    """:func:`_work` on each task in ``workers`` processes; the results in task order.
+    """:func:`_work` on each task in ``workers`` processes (through :func:`_work_in_file`); the results in
+    task order.
 
     An exception in the parent while it waits (an interrupt, :class:`~memconv.errors.Interrupted`)
     stops the workers at once rather than waiting for their parts (``ProcessPoolExecutor`` has no
     public way to before Python 3.14's ``terminate_workers``: its ``_processes`` are terminated).
     """
     with _hash_seed(str(random.randrange(1, 1 << 32))):
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=start_context(), initializer=_worker_start)
         try:
-            futures = [pool.submit(_work, t) for t in tasks]  # the workers start here, under the seed
+            futures = [pool.submit(_work_in_file, t) for t in tasks]  # the workers start here, under the seed
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -531,8 +587,8 @@ def _map(tasks: list[dict[str, Any]], workers: int) -> list[dict[str, Any]]:
             if done.result()["give_way"]:
                 stop = True
                 break
-        return [f.result() if f.done() and not f.cancelled() else _gave_way("stopped")
-                for f in futures] if stop else [f.result() for f in futures]
+        return [_loaded(f.result()) if f.done() and not f.cancelled() else _gave_way("stopped")
+                for f in futures] if stop else [_loaded(f.result()) for f in futures]
     except BaseException:
         stop = True
         raise
