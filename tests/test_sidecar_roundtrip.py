@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 
 import memconv
+from memconv import registry
+from memconv.io import Input
 from memconv.diff import compare
 from memconv.model import Header, Memory, Observation, Provenance, Scope
 
@@ -119,3 +121,24 @@ def test_superseded_memories_are_named_when_the_target_has_no_such_state(tmp_pat
     for to in ("mem0", "letta"):
         report = memconv.convert(str(AM_FULL), to=to, output=str(tmp_path / f"out.{to}"))
         assert any(f"{n} AgentMemory memories are superseded" in w for w in report.warnings), (to, report.warnings)
+
+
+def test_a_sidecar_on_its_own_is_read_as_letta_passages(tmp_path):
+    """The ``<stem>.passages.jsonl`` sidecar, moved away from its ``.af`` (or renamed), is recognised and
+    read as the passages it holds (it was "format not recognised", and ``--from letta`` parsed it as one
+    document: "more data after the end of the JSON document")."""
+    memconv.convert(str(MEM0_GET_ALL), to="letta", output=str(tmp_path / "agent.af"))
+    side = tmp_path / "agent.passages.jsonl"
+    n = len(json.loads(MEM0_GET_ALL.read_bytes())["results"])
+    assert len(side.read_text().splitlines()) == n
+    alone = tmp_path / "moved"
+    alone.mkdir()
+    for name in ("kept.passages.jsonl", "archival.jsonl"):
+        (alone / name).write_bytes(side.read_bytes())
+        assert registry.detect(Input(alone / name)).name == "letta"
+        out = tmp_path / f"{name}.mem0.json"
+        report = memconv.convert(str(alone / name), to="mem0", output=str(out))
+        assert report.ledger()["memory"]["read"] == n and report.ledger()["memory"]["native"] == n
+        back = {m["id"]: m for m in json.loads(out.read_bytes())["results"]}
+        for m in json.loads(MEM0_GET_ALL.read_bytes())["results"]:
+            assert back[m["id"]] == m

@@ -11,9 +11,10 @@ or tarball holding ``agent.json``, or a list of passages.
 from __future__ import annotations
 
 import hashlib
-
 import re
 from typing import Any, BinaryIO, Iterable, Iterator
+
+import orjson
 
 from memconv.mapping import ReadTable
 from memconv.archive import read_tar
@@ -101,6 +102,8 @@ class LettaFormat(Format):
             return 75
         if text[:1] == b"[" and _PASSAGE_HINT.search(head) and b'"text"' in head:
             return 60
+        if _passage_lines(inp):
+            return 60
         if text[:1] == b'"' and _DOUBLE_HINT.search(head):
             return 85
         return 40 if named and text[:1] in (b"{", b'"') else 0
@@ -121,6 +124,10 @@ class LettaFormat(Format):
             with inp.open_raw() as fh:
                 members = read_tar(inp.name, fh)
             yield from _read_bundle_members(inp.name, members, report)
+            return
+        if _passage_lines(inp):  # a passages sidecar on its own
+            yield Header(source_system="letta", source_variant="passages")
+            yield from read_sidecar(inp, report)
             return
         if _streamable(inp):
             doc, messages = light_document(inp, report)
@@ -190,6 +197,24 @@ class LettaFormat(Format):
 STREAM_BYTES = 8 * 1024 * 1024
 """``AgentFileSchema`` files from this size on are streamed (:mod:`.stream`); smaller ones are parsed
 whole, which also checks them for duplicate keys."""
+
+
+def _passage_lines(inp: Input) -> bool:
+    """True for Letta passages one a line, as memconv's sidecar holds them (``<stem>.passages.jsonl``),
+    given on their own: the first line is a whole JSON object with a string ``text`` and no key of an
+    agent file, and another line follows it (or the file is named as a sidecar)."""
+    if inp.is_dir:
+        return False
+    head = inp.peek(256 * 1024).lstrip(b"\xef\xbb\xbf \t\r\n")
+    first, sep, rest = head.partition(b"\n")
+    if first[:1] != b"{" or not (rest.strip()[:1] == b"{" or (sep and inp.name.endswith(SIDECAR_SUFFIX))):
+        return False
+    try:
+        obj = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return (isinstance(obj, dict) and isinstance(obj.get("text"), str) and "kind" not in obj
+            and obj.keys().isdisjoint(("agents", "core_memory", "messages", "memory")))
 
 
 def _streamable(inp: Input) -> bool:

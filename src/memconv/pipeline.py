@@ -679,10 +679,11 @@ def convert(source: Source | Sequence[Source], to: str, output: str | os.PathLik
             the output is byte for byte the one of ``jobs=1``, and the serial run does the work where it
             could differ; ``report.info["jobs"]`` says which ran). The command line's ``--jobs``
             defaults to the number of cores; here the default is 1, as a library should not start
-            processes unasked. The workers are started with ``spawn``, which imports the calling
-            script's main module again: a script that passes ``jobs`` > 1 must call :func:`convert`
-            under ``if __name__ == "__main__":`` (else the workers cannot start, and the serial run
-            does the work).
+            processes unasked. On Linux, from a process that runs one thread, the workers are forked;
+            elsewhere (threads of the caller's own, macOS, Windows) they are started with ``spawn``,
+            which imports the calling script's main module again: a script that passes ``jobs`` > 1
+            should call :func:`convert` under ``if __name__ == "__main__":`` (else spawned workers
+            cannot start, and the serial run does the work).
         source_token / target_token: tokens of live systems named as input / as ``output``
             (default: the system's environment variable, :mod:`memconv.remote`).
         options: :func:`write_records` options and adapter options (``split``, ``passages``...);
