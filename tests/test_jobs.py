@@ -241,6 +241,28 @@ def test_a_signal_while_workers_run_stops_them_and_leaves_nothing(tmp_path, sig,
     assert [q.name for q in tmp_path.iterdir() if "memconv-" in q.name] == []
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_end_with_a_parent_killed_outright(tmp_path):
+    """SIGKILL (or the OOM killer) on the parent: its workers end too, rather than waiting for work for
+    ever with what they inherited (a forked worker holds the parent's open files)."""
+    rng = random.Random(17)
+    src = _write(tmp_path / "in.jsonl", [_memory(rng, i) for i in range(80000)])
+    p = subprocess.Popen([sys.executable, "-m", "memconv", str(src), "--to", "mem0", "--jsonl", "-o",
+                          str(tmp_path / "out.jsonl"), "-j", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline and p.poll() is None:
+        workers |= {c for c in _children(p.pid)}
+        time.sleep(0.05)
+    assert len(workers) == 2, "the workers were not seen"
+    p.kill()
+    p.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while not all(_gone(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(_gone(w) for w in workers)
+
+
 # ---------------------------------------------------------------- mem0 inputs: get_all documents and JSON-L
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

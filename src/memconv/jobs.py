@@ -523,20 +523,37 @@ def start_context() -> Any:
     begins with memconv imported: 0.2 to 0.3 s less a run on the benchmark machine), else ``spawn``
     (a library caller with threads of its own, a notebook, macOS, Windows)."""
     if sys.platform.startswith("linux") and threading.active_count() == 1:
+        for stream in (sys.stdout, sys.stderr):  # nothing of the parent's buffered output is copied into a worker
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
         return get_context("fork")
     return get_context("spawn")
 
 
-def _worker_start() -> None:
+def _worker_start(parent: int = 0) -> None:
     """A worker's signal handlers: SIGTERM and SIGHUP end it at once (a forked worker would otherwise
     run the command line's, :mod:`memconv.signals`), and SIGINT is ignored: a Ctrl-C reaches the whole
     process group, and the parent, which handles it, terminates its workers. (A worker interrupted
     while it sends a long traceback back, then terminated, would leave half a message in the pool's
-    pipe, and the pool would wait for the rest for ever.)"""
+    pipe, and the pool would wait for the rest for ever.) On Linux a worker also ends when ``parent``
+    (the pid that started it) does."""
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        # a worker ends with its parent (PR_SET_PDEATHSIG): a parent killed outright (SIGKILL, the OOM
+        # killer) left its workers waiting for work for ever, holding what they inherited
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if parent and os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 def _work_in_file(task: dict[str, Any]) -> dict[str, Any]:
@@ -575,7 +592,8 @@ def _map(tasks: list[dict[str, Any]], workers: int) -> list[dict[str, Any]]:
     public way to before Python 3.14's ``terminate_workers``: its ``_processes`` are terminated).
     """
     with _hash_seed(str(random.randrange(1, 1 << 32))):
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=start_context(), initializer=_worker_start)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=start_context(), initializer=_worker_start,
+                                   initargs=(os.getpid(),))
         try:
             futures = [pool.submit(_work_in_file, t) for t in tasks]  # the workers start here, under the seed
         except BaseException:
