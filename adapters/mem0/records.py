@@ -128,61 +128,110 @@ _ALL_TS = {**ITEM_CORE_TS, **ITEM_OPTIONAL}
 """Every key an item's table can name, for the places of a validation error (:func:`memconv.fields.build`)."""
 
 
+_CORE, _SCOPE, _FIELD, _EXTRA, _ID = range(5)
+
+
+class _Layout:
+    """What an item's key list decides, worked out once per distinct list (the items of one store share
+    a handful): whether its times are camelCase (TypeScript OSS); where each key goes (``places``, in
+    the item's key order: ``(key, field, where, check)``, ``where`` one of a core key, a scope key, an
+    optional field, the extras or the id, ``check`` the type :func:`_typed` wants: ``str``, ``dict``,
+    ``list`` or None for the text, checked by the caller); the core keys it lacks, in the table's order;
+    and whether its keys are out of mem0's order."""
+
+    __slots__ = ("ts", "core", "places", "absent", "reordered")
+
+    def __init__(self, keys: tuple[str, ...]):
+        self.ts = ("createdAt" in keys or "updatedAt" in keys) and "created_at" not in keys \
+            and "updated_at" not in keys
+        core = self.core = ITEM_CORE_TS if self.ts else ITEM_CORE
+        places: list[tuple[str, str | None, int, str | None]] = []
+        for k in keys:
+            if k in core:
+                places.append((k, core[k], _CORE, None if k == "memory" else "dict" if k == "metadata" else "str"))
+            elif k in _OPTIONAL_TO:
+                in_scope, name = _OPTIONAL_TO[k]
+                places.append((k, name, _SCOPE if in_scope else _FIELD, "list" if k == "categories" else "str"))
+            else:
+                places.append((k, None, _ID if k == "id" else _EXTRA, None))
+        self.places = tuple(places)
+        self.absent = [k for k in core if k not in keys]
+        self.reordered = list(keys) != ordered(list(keys))
+
+
+_LAYOUTS: dict[tuple[str, ...], _Layout] = {}
+MAX_LAYOUTS = 4096
+"""Distinct key lists whose :class:`_Layout` is kept (items with ever new keys are laid out each time)."""
+
+
 def item_record(obj: Any, ctx: Ctx, path: str, variant: str) -> Memory:
     """A canonical :class:`Memory` from one mem0 memory item (OSS, Platform, TypeScript OSS, or a
     migration-file record).
+
+    Each key of the item's table (:data:`.shape.ITEM_CORE`, :data:`.shape.ITEM_OPTIONAL`) goes to its
+    canonical field (the scope keys to ``scope``); a value of another type than mem0 gives it, an
+    optional key that is null, and every other key are kept verbatim in ``extras["mem0"]``, with the
+    core keys the item lacks (``$absent``), an integer id (``$int``) and a key order other than mem0's
+    (``$order``), so the mem0 writer puts the item back as it was.
 
     Raises:
         InputInvalid: not an object, no string ``id``/``memory``, or a field of the wrong type.
     """
     if not isinstance(obj, dict):
         raise ctx.fail(path, f"expected a memory item (an object), got {json_type(obj)}")
-    ts = ("createdAt" in obj or "updatedAt" in obj) and "created_at" not in obj and "updated_at" not in obj
     obj = unleak(obj, ctx, path)
     text = obj.get("memory")
     if not isinstance(text, str):
         raise ctx.fail(place_of(path, "memory"), f"expected the memory text (a string), got {json_type_at(obj, 'memory')}")
-    # memconv.fields.split with the item's key table (its core keys, and its optional keys that are set),
-    # in one pass: the scope keys go straight to the scope (this runs once per item of a mem0 store)
-    core = ITEM_CORE_TS if ts else ITEM_CORE
+    keys = tuple(obj)
+    lay = _LAYOUTS.get(keys)
+    if lay is None:
+        lay = _Layout(keys)
+        if len(_LAYOUTS) < MAX_LAYOUTS:
+            _LAYOUTS[keys] = lay
+    # memconv.fields.split with the item's key table, in one pass, as its layout says (this runs once per
+    # item of a mem0 store)
     fields: dict[str, Any] = {}
     scope: dict[str, Any] = {}
     extras: dict[str, Any] = {}
-    n_core = 0
     bad: list[str] = []
-    for k, v in obj.items():
-        if k in core:
-            c = v.__class__  # (a string, or metadata an object: most values; _typed decides the rest)
-            if v is not None and k != "memory" and (c is not dict if k == "metadata" else c is not str) \
-                    and not _typed(k, v):
+    for (k, name, where, check), v in zip(lay.places, obj.values()):
+        if where >= _EXTRA:
+            if where == _EXTRA:
+                extras[k] = v
+            continue
+        if v is None:
+            if where == _CORE:
+                fields[name] = None  # type: ignore[index]
+            else:
+                extras[k] = None  # an optional key present but null: comes back as null
+            continue
+        if check is not None:  # (a string, or metadata an object: most values; _typed decides the rest)
+            c = v.__class__
+            if (check == "list" or (c is not dict if check == "dict" else c is not str)) and not _typed(k, v):
                 bad.append(k)  # kept verbatim, as if absent (so the item is written back with it)
                 extras[k] = v
                 continue
-            fields[core[k]] = v
-            n_core += 1
-        elif k in _OPTIONAL_TO and v is not None:
-            if (v.__class__ is not str or k == "categories") and not _typed(k, v):
-                bad.append(k)
-                extras[k] = v
-                continue
-            in_scope, name = _OPTIONAL_TO[k]
-            (scope if in_scope else fields)[name] = v
+        if where == _SCOPE:
+            scope[name] = v  # type: ignore[index]
         else:
-            extras[k] = v
-    if n_core < len(core):  # the core keys the item lacks: written back without them
-        extras[ABSENT] = [k for k in core if k not in fields.keys() and (k not in obj or k in bad)] \
-            if bad else [k for k in core if k not in obj]
+            fields[name] = v  # type: ignore[index]
     if bad:
+        if lay.absent or any(k in lay.core for k in bad):
+            extras[ABSENT] = [k for k in lay.core if k not in obj or k in bad]
         _bad_values(ctx, path, obj, bad)
-    rid = take_id(ctx, obj, path, extras)
+    elif lay.absent:  # the core keys the item lacks: written back without them
+        extras[ABSENT] = lay.absent[:]
+    rid = obj.get("id")
+    if rid.__class__ is not str or not rid:
+        rid = take_id(ctx, obj, path, extras)
     meta = fields.get("metadata")
     mtype = meta.get("memory_type") if isinstance(meta, dict) and isinstance(meta.get("memory_type"), str) else None
-    order = list(obj)
-    if order != ordered(order):
-        extras["$order"] = order
-    return build(Memory, ctx.name, path, id=rid, provenance=ctx.prov_data(rid, variant + (TS_SUFFIX if ts else "")),
+    if lay.reordered:
+        extras["$order"] = list(keys)
+    return build(Memory, ctx.name, path, id=rid, provenance=ctx.prov_data(rid, variant + (TS_SUFFIX if lay.ts else "")),
                  extras={SYSTEM: extras} if extras else {}, scope=scope, memory_type=mtype,
-                 _keys=_ALL_TS if ts else _ALL, **fields)
+                 _keys=_ALL_TS if lay.ts else _ALL, **fields)
 
 
 def _typed(key: str, value: Any) -> bool:
