@@ -271,6 +271,30 @@ def test_failure_mid_push_is_reported_and_a_retry_leaves_no_duplicates(live_lett
     assert passages_of(live_letta, done["id"]) == passages_of(live_letta, source["id"])  # 4, none twice
 
 
+def test_a_replace_cut_off_among_the_passages_keeps_the_old_agent(live_letta: LettaServer, source: dict[str, Any],
+                                                                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--strategy replace`` deletes the old agent of that name last, once the new one has its passages:
+    cut off after two of four passages (the server refusing one, or a signal), the old agent and its
+    passages are all still there (they were deleted before the passages went in, and lost), and a second
+    replace leaves one whole agent. A stand-in transport makes the fault half-way."""
+    url = source["url"]
+    name, f = pulled_as(source, tmp_path, "rep")
+    memconv.convert([f], "letta", url)
+    [old] = by_name(live_letta, name)
+    monkeypatch.setenv("MEMCONV_HTTP_BACKOFF", "0.01")
+    monkeypatch.setattr(transport, "TRANSPORT_WRAPPER", lambda inner: _DiesAfter(inner, 2))
+    with pytest.raises(PartialWrite) as e:
+        memconv.convert([f], "letta", url, strategy="replace")
+    assert "--strategy replace" in e.value.message and "old agents deleted" not in e.value.message
+    monkeypatch.setattr(transport, "TRANSPORT_WRAPPER", None)
+    agents = by_name(live_letta, name)
+    assert old["id"] in {a["id"] for a in agents} and len(agents) == 2  # the old one whole, the new one half
+    assert passages_of(live_letta, old["id"]) == passages_of(live_letta, source["id"])
+    memconv.convert([f], "letta", url, strategy="replace")
+    [new] = by_name(live_letta, name)
+    assert new["id"] != old["id"] and passages_of(live_letta, new["id"]) == passages_of(live_letta, source["id"])
+
+
 def test_import_overrides_and_secrets(live_letta: LettaServer, tmp_path: Path) -> None:
     c = live_letta.client
     assert c is not None

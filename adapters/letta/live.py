@@ -34,8 +34,9 @@ Agents of the input are matched with the server's by name. **Strategies on a liv
 
 * none: an agent whose name exists stops the push before anything is written (exit 8);
 * ``skip``: such an agent is left as it is, and nothing of the input's is written for it;
-* ``replace``: the input's agent is imported, then the old one(s) of that name are deleted (in this
-  order, so a failed import loses nothing);
+* ``replace``: the input's agent is imported and its passages added, then the old one(s) of that name
+  are deleted (in this order, so a failed import, a passage the server refuses or a signal half-way
+  loses nothing: the old agent is there until the new one is whole);
 * ``merge``: the existing agent's blocks are updated by label (value, limit, description, read-only
   through ``PATCH /agents/{id}/core-memory/blocks/{label}``; identical blocks are left alone; missing
   labels are created with ``POST /blocks/`` and attached), and the passages it lacks are added
@@ -676,15 +677,9 @@ def _execute(api: LettaAPI, url: RemoteURL, doc: dict[str, Any], targets: list[_
                 t.server_id = by_local.get(t.local)
                 log.add("agents imported")
                 done.append({"name": t.name, "id": t.server_id, "action": "imported"})
-            for t in imports:
-                if t.action == "replace":
-                    hint = ("Run the same command again with --strategy replace: it deletes every agent of that name "
-                            "and imports it once more.")
-                    for e in t.existing:
-                        api.delete_agent(e["id"])
-                        log.add("old agents deleted")
-                        done.append({"name": t.name, "id": e["id"], "action": "deleted"})
-            hint = "Run the same command again with --strategy merge to add what is missing without duplicates."
+            if any(t.action == "replace" for t in imports):
+                hint = ("Run the same command again with --strategy replace: it deletes every agent of that name "
+                        "and imports it once more.")
         for t in targets:
             if t.action != "merge":
                 continue
@@ -704,6 +699,12 @@ def _execute(api: LettaAPI, url: RemoteURL, doc: dict[str, Any], targets: list[_
                 log.add(f"passages into {t.name!r}")
             if t.passage_ops:
                 note(_Opts(extra), f"letta: {len(t.passage_ops)} passage(s) into {t.name!r}")
+        for t in targets:  # last: the old agents go once the new ones are whole
+            if t.action == "replace":
+                for e in t.existing:
+                    api.delete_agent(e["id"])
+                    log.add("old agents deleted")
+                    done.append({"name": t.name, "id": e["id"], "action": "deleted"})
     except (MemconvError, OSError) as e:
         raise log.fail(e, hint, report) from None
     for k, n in log.steps.items():
