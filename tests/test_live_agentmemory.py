@@ -185,6 +185,10 @@ def test_pull_past_the_16_mib_frame_reads_collection_by_collection(tmp_path: Pat
                                 "updatedAt": "2026-01-02T00:00:00.000Z"} for i in range(3)]
     doc["crystals"] = [{"id": "crys_1", "narrative": "c", "keyOutcomes": [], "filesAffected": [], "lessons": [],
                         "sourceActionIds": [], "createdAt": "2026-01-02T00:00:00.000Z"}]
+    # a session's own summary text (session/start's title sets it): one session with a SessionSummary too,
+    # whose text the sessions route shadows, and one with the text alone (it was refused: "got a string")
+    doc["sessions"][1]["summary"] = "Fix the 🐛 in parser — 第一"
+    doc["sessions"][3]["summary"] = "shadowed by its SessionSummary"
     doc["lessons"] = [{"id": "lsn_1", "content": "l", "context": "", "confidence": 0.5, "reinforcements": 0,
                        "source": "manual", "sourceIds": [], "tags": [], "createdAt": "2026-01-02T00:00:00.000Z",
                        "updatedAt": "2026-01-02T00:00:00.000Z", "decayRate": 0.05}]
@@ -199,7 +203,9 @@ def test_pull_past_the_16_mib_frame_reads_collection_by_collection(tmp_path: Pat
     assert {(b, o["id"]) for b, rows in pulled["observations"].items() for o in rows} == \
         {(b, o["id"]) for b, rows in doc["observations"].items() for o in rows}
     assert [s["sessionId"] for s in pulled["summaries"]] == ["ses_00003"]
-    assert "summary" not in json.dumps(pulled["sessions"])
+    assert {s["id"]: s["summary"] for s in pulled["sessions"] if "summary" in s} == {"ses_00001": "Fix the 🐛 in parser — 第一"}
+    assert any("1 session(s) with their SessionSummary in place of their own summary text" in w
+               for w in report.warnings)
     assert sorted(r["id"] for r in pulled["semanticMemories"]) == ["sem_0", "sem_1", "sem_2"]
     assert [r["id"] for r in pulled["crystals"]] == ["crys_1"]
     routes = report.info["agentmemory_routes"]

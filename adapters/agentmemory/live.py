@@ -182,7 +182,8 @@ def export_by_collection(t: Transport, url: RemoteURL, options: Any) -> dict[str
     #1228; src/triggers/api.ts of 0.9.29):
 
     * ``/agentmemory/sessions?agentId=*`` (every session; its summary, when it has one, rides along as
-      ``summary``: taken out into ``summaries``);
+      ``summary``, an object, over the session's own ``summary`` text: taken out into ``summaries``, with
+      a warning that the text of those sessions cannot be read; a string ``summary`` is the session's own);
     * ``/agentmemory/observations?sessionId=ID&agentId=*`` for each session;
     * ``/agentmemory/memories?agentId=*&limit=N&offset=K`` (paged: 5000 a page, the route's cap, halved
       while the engine drops the answer);
@@ -199,9 +200,18 @@ def export_by_collection(t: Transport, url: RemoteURL, options: Any) -> dict[str
     scope = {"agentId": "*"}
     sessions = _listed(t, url, "/agentmemory/sessions", "sessions", scope)
     summaries: list[Any] = []
+    shadowed = 0
     for s in sessions:
-        if isinstance(s, dict) and "summary" in s:
+        # the route puts a session's SessionSummary (an object) over the session's own summary text (a
+        # string, set by session/start's title): only an object is a summary to take out
+        if isinstance(s, dict) and isinstance(s.get("summary"), dict):
             summaries.append(s.pop("summary"))
+            shadowed += 1
+    if shadowed:
+        report.warn(f"{url.display}: GET /agentmemory/sessions answers {shadowed} session(s) with their "
+                    f"SessionSummary in place of their own summary text (AgentMemory 0.9.29 api::sessions), and "
+                    f"the store's export is too large to read them whole: the summary text of those sessions, "
+                    f"where they had one, is not read", INCOMPLETE_INPUT)
     note(options, f"agentmemory: {len(sessions)} session(s); reading their observations")
     observations: dict[str, list[Any]] = {}
     for s in sessions:
