@@ -267,6 +267,26 @@ def test_replace_in_parts_leaves_exactly_the_input(big: Path, agentmemory_server
     assert srv.counts()["sessions"] == 40
 
 
+def test_replace_into_a_store_past_the_frame_says_what_it_cannot_count(tmp_path: Path,
+                                                                     agentmemory_server: AgentMemoryWorker) -> None:
+    """A store too large for one export answer is read collection by collection, and some collections
+    have no 0.9.29 route (lessons...): the plan cannot count them, and ``--strategy replace`` wipes them
+    with the rest. The warning says so before anything is sent (it said only "not read")."""
+    srv = agentmemory_server
+    srv.reset()
+    doc = export_doc(sessions=30, obs_per_session=2, memories=2400, text=7600)
+    doc["lessons"] = [{"id": "lsn_1", "content": "l", "context": "", "confidence": 0.5, "reinforcements": 0,
+                       "source": "manual", "sourceIds": [], "tags": [], "createdAt": "2026-01-02T00:00:00.000Z",
+                       "updatedAt": "2026-01-02T00:00:00.000Z", "decayRate": 0.05}]
+    load_in_parts(srv, doc, 2)
+    tiny = tmp_path / "tiny.json"
+    tiny.write_text(json.dumps(export_doc(sessions=1, memories=1, text=10)))
+    report = memconv.convert([tiny], "agentmemory", f"agentmemory+{srv.url}", strategy="replace", dry_run=True)
+    warning = next(w for w in report.warnings if "--strategy replace empties the whole store" in w)
+    assert "lessons" in warning and "deleted too" in warning
+    assert srv.counts()["memories"] == 2400  # a dry run: nothing sent
+
+
 @pytest.mark.parametrize("mode", ["http500", "success_false"])
 def test_failure_mid_push_is_reported_and_a_retry_leaves_no_duplicates(big: Path, tmp_path: Path, mode: str) -> None:
     """In-process stand-in: the real worker cannot be made to answer 500 or ``success: false`` to the

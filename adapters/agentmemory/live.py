@@ -277,6 +277,7 @@ def export_by_collection(t: Transport, url: RemoteURL, options: Any) -> dict[str
                 f"{', '.join(routes)}. Not read (no 0.9.29 route lists them whole): {', '.join(missing)}",
                 INCOMPLETE_INPUT)
     report.info["agentmemory_routes"] = routes
+    report.info["agentmemory_unread"] = missing
     return doc
 
 
@@ -378,6 +379,12 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
                                             f"choose --strategy merge|replace|skip (nothing was sent)")
             plan = _plan(old, new, strategy or "skip")
             plan.strategy = strategy
+            unread = report.info.get("agentmemory_unread")
+            if strategy == "replace" and unread:
+                # the plan counts what could be read; AgentMemory's replace wipes every collection
+                report.warn(f"{url.display}: --strategy replace empties the whole store, and these collections of "
+                            f"it could not be read, so the plan does not count what they hold: "
+                            f"{', '.join(unread)}; whatever is there is deleted too", INCOMPLETE_INPUT)
             report.info["remote"] = {"parts": len(paths)}
             if dry:
                 return plan
