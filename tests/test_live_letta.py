@@ -255,11 +255,16 @@ def test_failure_mid_push_is_reported_and_a_retry_leaves_no_duplicates(live_lett
     name, f = pulled_as(source, tmp_path, "cut")
     monkeypatch.setenv("MEMCONV_HTTP_BACKOFF", "0.01")
     monkeypatch.setattr(transport, "TRANSPORT_WRAPPER", lambda inner: _DiesAfter(inner, 2))
+    report = memconv.Report()
     with pytest.raises(PartialWrite) as e:
-        memconv.convert([f], "letta", url)
+        memconv.convert([f], "letta", url, report=report)
     assert e.value.exit_code == ExitCode.PARTIAL == 10
     msg = e.value.message
     assert "1 agents imported" in msg and f"2 passages into {name!r}" in msg and "--strategy merge" in msg
+    assert "under way when it failed may have been carried out" in msg
+    # the report's written is what the server confirmed, not what the push prepared (4 passages)
+    assert report.written == {"letta:agents imported": 1, f"letta:passages into {name!r}": 2}
+    assert report.info["prepared"]
     [half] = by_name(live_letta, name)
     assert sum(passages_of(live_letta, half["id"]).values()) == 2
     monkeypatch.setattr(transport, "TRANSPORT_WRAPPER", None)  # the server is back

@@ -227,17 +227,27 @@ class WriteLog:
 
     def fail(self, error: Exception, hint: str, report: Any = None) -> Exception:
         """The exception to raise for ``error``: ``error`` itself when nothing was written, else a
-        :class:`~memconv.errors.PartialWrite` saying what was written and how to finish (``hint``)."""
+        :class:`~memconv.errors.PartialWrite` saying what was written and how to finish (``hint``).
+
+        The report's ``written`` then holds what the server confirmed (``<system>:<step>``, the steps of
+        :meth:`add`), not what the push had prepared, which moves to ``info["prepared"]``; the request
+        under way when the push failed may have been carried out by the server all the same (a server
+        finishes a request whose client has gone), and the message says so."""
         from .errors import MemconvError, PartialWrite
         from .transport import redact
 
         if report is not None:
             report.info["remote_written"] = dict(self.steps)
+            if report.written:  # counted as the push was prepared, not as the server took it
+                report.info["prepared"] = dict(report.written)
+                report.written.clear()
+                report.written.update({f"{self.url.system}:{k}": n for k, n in self.steps.items()})
         if self.empty:
             return error
         msg = error.message if isinstance(error, MemconvError) else f"{type(error).__name__}: {error}"
         return PartialWrite(redact(f"{self.url.display}: the push failed part-way: {msg}. Written before the "
-                                   f"failure: {self.describe()}. {hint}"))
+                                   f"failure: {self.describe()} (the request under way when it failed may have "
+                                   f"been carried out as well). {hint}"))
 
 
 __all__ = ["RemoteInput", "RemoteURL", "SYSTEMS", "TOKEN_ENV", "WriteLog", "check_loss", "is_remote", "note",
