@@ -142,3 +142,35 @@ def test_a_sidecar_on_its_own_is_read_as_letta_passages(tmp_path):
         back = {m["id"]: m for m in json.loads(out.read_bytes())["results"]}
         for m in json.loads(MEM0_GET_ALL.read_bytes())["results"]:
             assert back[m["id"]] == m
+
+
+def test_an_af_and_its_sidecar_given_together_read_each_passage_once(tmp_path):
+    """``memconv agent.af agent.passages.jsonl`` (a shell's ``./*``): the sidecar goes with the ``.af``
+    and is read with it, once, with a warning; read also as an input of its own, every passage was two
+    memories (found by review once a sidecar alone could be read)."""
+    memconv.convert(str(MEM0_GET_ALL), to="letta", output=str(tmp_path / "agent.af"))
+    n = len(json.loads(MEM0_GET_ALL.read_bytes())["results"])
+    for order in (["agent.af", "agent.passages.jsonl"], ["agent.passages.jsonl", "agent.af"]):
+        out = tmp_path / "out.json"
+        out.unlink(missing_ok=True)
+        report = memconv.convert([str(tmp_path / f) for f in order], to="mem0", output=str(out))
+        assert report.ledger()["memory"]["read"] == n
+        assert len(json.loads(out.read_bytes())["results"]) == n
+        assert any("read with" in w and "agent.af" in w for w in report.warnings)
+
+
+def test_json_lines_with_a_text_key_are_not_taken_for_letta_passages(tmp_path):
+    """Any JSON-L whose objects have a ``text`` (reviews, a dump of messages) is not a Letta input: a
+    passage line names its owner (``agent_id``, ``archive_id``) or has a ``passage-`` id, and no ``role``."""
+    import pytest
+
+    from memconv.errors import InputInvalid
+
+    reviews = tmp_path / "reviews.jsonl"
+    reviews.write_text('{"text": "great movie", "label": 1}\n{"text": "bad", "label": 0}\n')
+    messages = tmp_path / "messages.jsonl"
+    messages.write_text('{"agent_id": "a", "role": "user", "text": "hi"}\n{"agent_id": "a", "role": "assistant", '
+                        '"text": "hello"}\n')
+    for f in (reviews, messages):
+        with pytest.raises(InputInvalid):
+            registry.detect(Input(f))

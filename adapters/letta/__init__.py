@@ -201,8 +201,10 @@ whole, which also checks them for duplicate keys."""
 
 def _passage_lines(inp: Input) -> bool:
     """True for Letta passages one a line, as memconv's sidecar holds them (``<stem>.passages.jsonl``),
-    given on their own: the first line is a whole JSON object with a string ``text`` and no key of an
-    agent file, and another line follows it (or the file is named as a sidecar)."""
+    given on their own: the first line is a whole JSON object with a string ``text``, a passage's
+    owner (``agent_id`` or ``archive_id``) or a ``passage-`` id, and no key of an agent file or a
+    message (``role``); and another line follows it, or the file is named as a sidecar. (Any JSON-L
+    with a ``text`` is not: a dump of reviews or of messages is no Letta input.)"""
     if inp.is_dir:
         return False
     head = inp.peek(256 * 1024).lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -213,8 +215,9 @@ def _passage_lines(inp: Input) -> bool:
         obj = orjson.loads(first)
     except orjson.JSONDecodeError:
         return False
-    return (isinstance(obj, dict) and isinstance(obj.get("text"), str) and "kind" not in obj
-            and obj.keys().isdisjoint(("agents", "core_memory", "messages", "memory")))
+    return (isinstance(obj, dict) and isinstance(obj.get("text"), str)
+            and ("agent_id" in obj or "archive_id" in obj or str(obj.get("id", "")).startswith("passage-"))
+            and obj.keys().isdisjoint(("kind", "role", "agents", "core_memory", "messages", "memory")))
 
 
 def _streamable(inp: Input) -> bool:

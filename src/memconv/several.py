@@ -20,7 +20,7 @@ from typing import Any
 
 from . import registry
 from .archive import read_tar, read_zip
-from .errors import InputInvalid
+from .errors import InputInvalid, MemconvError
 from .io import Input
 from .logmessages import FILE_SKIPPED
 from .report import Report
@@ -87,6 +87,38 @@ def expand(inputs: list[Any], format: str | None, report: Report) -> list[Any]:
                                f"memory folder, an OpenMemory backup), holding no file named as an export "
                                f"({', '.join(EXPORT_ENDINGS[:4])}) to read one by one")
         out.extend(found)
+    return _without_companions(out, format, report)
+
+
+def _without_companions(inputs: list[Any], format: str | None, report: Report) -> list[Any]:
+    """``inputs`` less the files another of them is read with (a Letta ``.af``'s passages sidecar, given
+    beside it: ``memconv agent.af agent.passages.jsonl``, a shell's ``./*``), each with a ``file-skipped``
+    warning: read twice, every passage was two memories. A folder's files are sorted so already."""
+    local = [(os.path.normpath(str(i.path)), i) for i in inputs if isinstance(i, Input) and i.path is not None
+             and not i.is_dir]
+    if len(local) < 2:
+        return inputs
+    given = {p for p, _ in local}
+    owner: dict[str, str] = {}
+    for p, inp in local:
+        try:
+            fmt = registry.get(format) if format else registry.detect(inp)
+        except (MemconvError, ValueError, OSError):  # (the input's own error comes when it is read)
+            continue
+        for c in fmt.companions(p):
+            c = os.path.normpath(c)
+            if c in given and c != p:
+                owner.setdefault(c, inp.name)
+    if not owner:
+        return inputs
+    out = []
+    for inp in inputs:
+        p = os.path.normpath(str(inp.path)) if isinstance(inp, Input) and inp.path is not None else None
+        if p in owner:
+            report.warn(f"{inp.name}: read with {owner[p]}, the file it goes with; not read as an input of its own",
+                        FILE_SKIPPED)
+            continue
+        out.append(inp)
     return out
 
 
