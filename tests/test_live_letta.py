@@ -300,6 +300,31 @@ def test_a_replace_cut_off_among_the_passages_keeps_the_old_agent(live_letta: Le
     assert new["id"] != old["id"] and passages_of(live_letta, new["id"]) == passages_of(live_letta, source["id"])
 
 
+def test_a_block_edited_in_letta_comes_back_from_a_built_agent(live_letta: LettaServer, tmp_path: Path) -> None:
+    """mem0 memories pushed to Letta get an agent memconv builds (tag ``memconv``); its human block is
+    then edited in Letta. Pulled to AgentMemory, the agent and its edited block are kept (they were left
+    out as memconv's scaffolding, counted filtered): the real server keeps the block's
+    ``metadata.memconv_built`` mark, which tells the edit."""
+    user = f"u-{uuid.uuid4().hex[:8]}"
+    src = tmp_path / "m.json"
+    src.write_text(json.dumps({"results": [{"id": str(uuid.uuid4()), "memory": "likes green tea", "hash": None,
+                                            "metadata": None, "created_at": None, "updated_at": None,
+                                            "user_id": user}]}))
+    url = f"letta+{live_letta.url}"
+    memconv.convert([src], "letta", url)
+    [agent] = by_name(live_letta, f"mem0 {user}")
+    state = live_letta.agent(agent["id"])
+    human = next(b for b in state["blocks"] if b["label"] == "human")
+    assert (human.get("metadata") or {}).get("memconv_built")  # the server kept the mark
+    assert live_letta.client is not None
+    r = live_letta.client.patch(f"/v1/blocks/{human['id']}", json={"value": f"USER EDITED: {user} is the PM"})
+    assert r.status_code == 200, r.text
+    out = tmp_path / "back.json"
+    report = memconv.convert([f"{url}/agents/{agent['id']}"], "agentmemory", out)
+    assert f"USER EDITED: {user} is the PM" in out.read_text()
+    assert report.ledger()["agent"]["native"] == 1
+
+
 def test_import_overrides_and_secrets(live_letta: LettaServer, tmp_path: Path) -> None:
     c = live_letta.client
     assert c is not None

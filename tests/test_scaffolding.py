@@ -50,3 +50,33 @@ def test_a_built_agent_with_a_conversation_is_kept(tmp_path):
     assert _counts(doc)["sessions"] == _counts(json.loads(SRC.read_text()))["sessions"] + 1
     assert any(o["narrative"] == "hello" for rows in doc["observations"].values() for o in rows)
     assert report.ledger()["agent"]["native"] == 1 and report.unaccounted() == {}
+
+
+def test_a_built_agent_whose_block_was_edited_is_kept(tmp_path):
+    """The user edited a block of the built agent in Letta ("USER EDITED: ..."): the block's value is no
+    longer the one memconv wrote (its ``metadata.memconv_built`` mark says which), so it is the user's
+    own words. AgentMemory gets the agent and its blocks as any agent's (they were left out, counted
+    filtered: found against a real Letta server); mem0 gets the block as a memory, the unedited one
+    still in memconv's list only."""
+    af = tmp_path / "a.af"
+    memconv.convert(str(SRC), "letta", str(af))
+    doc = json.loads(af.read_text())
+    built = next(a for a in doc["agents"] if "memconv" in a["tags"])
+    human = next(b for b in doc["blocks"] if b["id"] in built["block_ids"] and b["label"] == "human")
+    assert human["metadata"]["memconv_built"]
+    unedited = tmp_path / "same.json"
+    assert memconv.convert(str(af), "agentmemory", str(unedited)).ledger()["block"]["filtered"] == 2
+    human["value"] = "USER EDITED: Ana is the PM of the billing project; deadline 2027-01-15"
+    af.write_text(json.dumps(doc))
+    out = tmp_path / "back.json"
+    report = memconv.convert(str(af), "agentmemory", str(out))
+    ledger = report.ledger()
+    assert ledger["agent"]["native"] == 1 and ledger["agent"].get("filtered", 0) == 0
+    assert ledger["block"].get("filtered", 0) == 0
+    assert "USER EDITED" in out.read_text()
+    assert not any("left out" in w for w in report.warnings)
+    m0 = tmp_path / "back.mem0.json"
+    report = memconv.convert(str(af), "mem0", str(m0))
+    texts = [r["memory"] for r in json.loads(m0.read_text())["results"]]
+    assert any(t.startswith("USER EDITED") for t in texts)
+    assert report.ledger()["block"]["native"] == 1 and report.ledger()["block"]["side_channel"] == 1

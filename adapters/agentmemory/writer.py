@@ -357,6 +357,9 @@ class _Writer:
                     self.built[rec.agent_id].append(rec)
                     continue
                 self.promote(rec.agent_id)  # a conversation of its own: a real agent, written as one
+            if kind == "block" and self.built and rec.edited_since_built():
+                for agent_id in [a for a, agent in self.built_agents.items() if rec.id in agent.block_ids]:
+                    self.promote(agent_id)  # the user's own words since: the agent and its blocks are kept
             if kind == "agent":
                 self.agents[rec.id] = rec
             elif kind in ("group", "block", "tool", "source", "file", "mcp_server", "skill", "session"):
@@ -389,8 +392,9 @@ class _Writer:
                 sp.close()
 
     def promote(self, agent_id: str) -> None:
-        """An agent memconv built that has a conversation of its own (used in Letta since): written as
-        any agent, with the system messages held back for it."""
+        """An agent memconv built that has a conversation of its own, or a block edited (used in Letta
+        since: :meth:`memconv.model.Block.edited_since_built`): written as any agent, with the system
+        messages held back for it."""
         held = self.built.pop(agent_id)
         agent = self.built_agents.pop(agent_id)
         self.agents[agent_id] = agent

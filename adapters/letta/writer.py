@@ -83,7 +83,7 @@ from memconv.errors import UnsupportedVersion
 from memconv.fields import ABSENT, absent_keys, join
 from memconv.format import WriteOptions
 from memconv.mapping import account_header
-from memconv.model import Agent, Group, Header, Message, Provenance, RecordKind, is_marker
+from memconv.model import BUILT_MARK, Agent, Group, Header, Message, Provenance, RecordKind, built_mark, is_marker
 from memconv.report import Report
 from memconv.spool import Spool
 from memconv.timeutil import parse_ts
@@ -793,9 +793,10 @@ class LettaWriter(ArchivalRecords, EntitySerialisers):
                    f"answering questions about the past, and store new ones with archival_memory_insert.")
         hb, pb = self.ids["block"].fresh(), self.ids["block"].fresh()
         self.built_blocks += [{"value": human, "limit": max(CORE_MEMORY_BLOCK_CHAR_LIMIT, len(human)), "label": "human",
-                    "read_only": False, "description": None, "metadata": {}, "id": hb},
+                    "read_only": False, "description": None, "metadata": {BUILT_MARK: built_mark(human)}, "id": hb},
                    {"value": persona, "limit": max(CORE_MEMORY_BLOCK_CHAR_LIMIT, len(persona)), "label": "persona",
-                    "read_only": False, "description": None, "metadata": {}, "id": pb}]
+                    "read_only": False, "description": None, "metadata": {BUILT_MARK: built_mark(persona)},
+                    "id": pb}]
         sys_id = self.msg_ids.fresh()
         self.pre[i] = [self._system_message(sys_id, o.new_id, SYSTEM_MESSAGE_PLACEHOLDER.format(name=o.name),
                                             LETTA_FREE_LLM_CONFIG)]

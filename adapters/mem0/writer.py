@@ -357,8 +357,8 @@ class _Writer:
             self.keep(b)
             return
         owners = self.block_owners.get(b.id) or []
-        if owners and all(a.built_by_memconv() for a in owners):
-            self.built_blocks += 1  # memconv's own scaffolding, not a memory of the user's
+        if owners and all(a.built_by_memconv() for a in owners) and not b.edited_since_built():
+            self.built_blocks += 1  # memconv's own scaffolding, not a memory of the user's (unless edited since)
             self.keep(b)
             return
         MAPPING.account(b, self.report)

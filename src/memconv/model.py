@@ -177,6 +177,18 @@ class Agent(Base):
         return "memconv" in self.tags and isinstance(meta, dict) and "scope" in meta
 
 
+BUILT_MARK = "memconv_built"
+"""The ``metadata`` key of a block memconv builds for an agent it builds (the Letta writer, around
+archival records): :func:`built_mark` of the value it wrote, so an edit made in Letta since is seen."""
+
+
+def built_mark(value: str) -> str:
+    """The first 16 hex digits of the SHA-256 of ``value`` (UTF-8): what :data:`BUILT_MARK` holds."""
+    import hashlib
+
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 class Block(Base):
     """A core-memory block (Letta ``BlockSchema`` / legacy ``core_memory[]``).
 
@@ -196,6 +208,14 @@ class Block(Base):
     tags: list[str] | None = None
     created_at: str | None = None
     updated_at: str | None = None
+
+    def edited_since_built(self) -> bool:
+        """True for a block memconv built (its ``metadata`` holds :data:`BUILT_MARK`, the mark of the
+        value it was built with: :func:`built_mark`) whose value has been changed since, in Letta: the
+        user's own words now, which a writer keeps as any block's. False for an unchanged one, and for a
+        block with no mark (any other, or one built before the mark was written)."""
+        mark = (self.metadata or {}).get(BUILT_MARK)
+        return isinstance(mark, str) and mark != built_mark(self.value)
 
 
 class Scope(BaseModel):
