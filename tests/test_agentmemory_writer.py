@@ -238,3 +238,28 @@ def test_an_empty_system_prompt_or_description_comes_back_empty_not_missing(tmp_
     back = {a.name: (a.system, a.description) for a in memconv.read(str(out)).of("agent")}
     assert back == {"blank": ("", ""), "unset": (None, None), "set": ("You help.", "A helper.")}
     check_export(json.loads(out.read_text()))
+
+
+def test_an_observation_id_two_sessions_share_comes_back_through_canonical(tmp_path):
+    """AgentMemory keys observations per session, so two sessions may hold ``obs_m1``; canonical keys
+    them per kind and gives the second ``obs_m1~2`` (its provenance keeps ``obs_m1``). Written back to
+    AgentMemory, each has its own id again (it was ``obs_m1~2``, a second record on a merge push; found
+    against the real 0.9.29 worker)."""
+    import copy
+
+    doc = json.loads((FIXTURES / "agentmemory" / "example_full.json").read_text())
+    buckets = doc["observations"]
+    first, second = list(buckets)[:2]
+    twin = copy.deepcopy(buckets[first][0])
+    twin["sessionId"] = second
+    buckets[second].append(twin)
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(doc))
+    canon = tmp_path / "c.json"
+    memconv.convert(str(src), "canonical", str(canon))
+    assert f'{twin["id"]}~2' in canon.read_text()
+    out = tmp_path / "back.json"
+    memconv.convert(str(canon), "agentmemory", str(out))
+    back = json.loads(out.read_text())["observations"]
+    assert [o["id"] for o in back[second]].count(twin["id"]) == 1
+    assert not any("~2" in o["id"] for rows in back.values() for o in rows)

@@ -202,7 +202,9 @@ class _Writer:
             values = {k: _js_number(getattr(o, f)) for k, f in OBSERVATION_KEYS.items()}
             if "sessionId" in ext or "sessionId" in absent_keys(ext.get(ABSENT)):
                 del values["sessionId"]  # the row's own sessionId differed from its bucket key, or was absent
-            obj = {"id": self.ids.claim("observations", o.id, o.session_id), **join(values, ext)}
+            # its AgentMemory id (provenance): unique within its session there, where canonical, whose ids
+            # are unique per kind, gave an id that two sessions share a new one (obs_m1 -> obs_m1~2)
+            obj = {"id": self.ids.claim("observations", o.original_id, o.session_id), **join(values, ext)}
         else:
             obj = OBSERVATION_OUT.fill({"id": self.ids.claim("observations", o.id, o.session_id)}, o, self)
             self.embed(o, obj)
