@@ -263,3 +263,19 @@ def test_an_observation_id_two_sessions_share_comes_back_through_canonical(tmp_p
     back = json.loads(out.read_text())["observations"]
     assert [o["id"] for o in back[second]].count(twin["id"]) == 1
     assert not any("~2" in o["id"] for rows in back.values() for o in rows)
+
+
+def test_an_observation_id_changed_in_canonical_on_purpose_is_kept(tmp_path):
+    """Only an id canonical derived from the AgentMemory one (``obs_x~2``) goes back to it: an id a user
+    gave in a canonical file stays theirs (found by review)."""
+    canon = tmp_path / "c.jsonl"
+    memconv.convert(str(FIXTURES / "agentmemory" / "example_full.json"), "canonical", str(canon), jsonl=True)
+    lines = [json.loads(x) for x in canon.read_text().splitlines()]
+    obs = next(r for r in lines if r.get("kind") == "observation")
+    old = obs["id"]
+    obs["id"] = "obs_renamed_1"
+    canon.write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+    out = tmp_path / "back.json"
+    memconv.convert(str(canon), "agentmemory", str(out))
+    ids = [o["id"] for rows in json.loads(out.read_text())["observations"].values() for o in rows]
+    assert "obs_renamed_1" in ids and old not in ids

@@ -335,3 +335,19 @@ def test_ls(agentmemory_server: AgentMemoryWorker) -> None:
                                                                            "/work/p2": 1}
     p = cli("ls", f"agentmemory+{srv.url}")
     assert b"observations" in p.stdout and b"12" in p.stdout
+
+
+def test_the_unread_collections_of_a_source_are_not_said_of_the_target(tmp_path: Path,
+                                                                      agentmemory_server: AgentMemoryWorker) -> None:
+    """A source store read collection by collection marks what it could not read; a replace push into a
+    small target, read whole, must not warn that the target's collections went uncounted (the mark
+    was the source's; found by review with two stand-in servers; here the source's mark is set as the
+    pull sets it)."""
+    srv = agentmemory_server
+    srv.reset()
+    tiny = tmp_path / "tiny.json"
+    tiny.write_text(json.dumps(export_doc(sessions=1, memories=1, text=10)))
+    report = memconv.Report()
+    report.info["agentmemory_unread"] = ["profiles"]  # what a pull past the frame leaves
+    memconv.convert([tiny], "agentmemory", f"agentmemory+{srv.url}", strategy="replace", dry_run=True, report=report)
+    assert not any("empties the whole store" in w for w in report.warnings)

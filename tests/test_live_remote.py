@@ -313,3 +313,38 @@ def test_exports_of_several_agents_make_one_document_with_unique_ids() -> None:
     assert set(a2["in_context_message_ids"]) <= {m["id"] for m in a2["messages"]}
     recs = list(read_document(doc, "combined", Report()))  # the reader's reference checks pass
     assert sum(getattr(r, "kind", "") == "agent" for r in recs) == 2
+
+
+def test_replace_keeps_an_old_agent_whose_new_one_the_import_did_not_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stand-in Letta API answers one agent id for two imported agents (Letta warned COUNT_MISMATCH):
+    the agent with no known new id gets no passages, and its old agent of that name is not deleted
+    (it was: "the old agent stays until the new one is whole" did not hold; found by review)."""
+    from memconv import Report
+    from memconv.adapters.letta import live
+
+    class API:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def import_af(self, body: bytes, form: dict[str, str]) -> list[str]:
+            self.calls.append("import")
+            return ["agent-new-A"]
+
+        def add_passage(self, agent_id: str, body: Any) -> None:
+            self.calls.append(f"passage {agent_id}")
+
+        def delete_agent(self, agent_id: str) -> None:
+            self.calls.append(f"delete {agent_id}")
+
+    def target(local: str, name: str, old: str) -> Any:
+        t = live._Target({"id": local, "name": name}, [], [{"text": "p"}])
+        t.action, t.existing, t.passage_ops = "replace", [{"id": old}], [{"text": f"passage of {name}"}]
+        return t
+
+    monkeypatch.setattr(live, "_passage_body", lambda p, report: p)
+    api, report = API(), Report()
+    doc = {"agents": [{"id": "agent-0", "name": "alpha"}, {"id": "agent-1", "name": "beta"}]}
+    live._execute(api, parse("letta+http://127.0.0.1:1"), doc,
+                  [target("agent-0", "alpha", "old-A"), target("agent-1", "beta", "old-B")], {}, None, report)
+    assert api.calls == ["import", "passage agent-new-A", "delete old-A"]
+    assert any("answered 1 agent id(s) for 2" in w for w in report.warnings)

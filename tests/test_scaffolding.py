@@ -80,3 +80,33 @@ def test_a_built_agent_whose_block_was_edited_is_kept(tmp_path):
     texts = [r["memory"] for r in json.loads(m0.read_text())["results"]]
     assert any(t.startswith("USER EDITED") for t in texts)
     assert report.ledger()["block"]["native"] == 1 and report.ledger()["block"]["side_channel"] == 1
+
+
+def test_an_edited_built_block_before_its_agent_keeps_the_agent_and_goes_to_mem0_under_its_scope(tmp_path):
+    """A canonical stream where the edited block comes before its built agent keeps the agent all the
+    same; and mem0 gets the edited block under the scope the agent was built for (``user_id``), not
+    under the agent name memconv made up (both found by review)."""
+    af = tmp_path / "a.af"
+    mem0_src = FIXTURES / "mem0" / "get_all_v11.json"
+    memconv.convert(str(mem0_src), "letta", str(af))
+    doc = json.loads(af.read_text())
+    built = next(a for a in doc["agents"] if "memconv" in a["tags"])
+    human = next(b for b in doc["blocks"] if b["id"] in built["block_ids"] and b["label"] == "human")
+    human["value"] = "USER EDITED: prefers tea"
+    af.write_text(json.dumps(doc))
+    canon = tmp_path / "c.jsonl"
+    memconv.convert(str(af), "canonical", str(canon), jsonl=True)
+    lines = canon.read_text().splitlines()
+    agents = [x for x in lines if json.loads(x).get("kind") == "agent"]
+    rest = [x for x in lines if json.loads(x).get("kind") != "agent"]
+    blocks_end = max(i for i, x in enumerate(rest) if json.loads(x).get("kind") == "block")
+    canon.write_text("\n".join(rest[:blocks_end + 1] + agents + rest[blocks_end + 1:]) + "\n")
+    out = tmp_path / "back.json"
+    report = memconv.convert(str(canon), "agentmemory", str(out))
+    assert report.ledger()["agent"]["native"] == 1 and "USER EDITED" in out.read_text()
+    m0 = tmp_path / "m.json"
+    memconv.convert(str(af), "mem0", str(m0))
+    [item] = [r for r in json.loads(m0.read_text())["results"] if r["memory"].startswith("USER EDITED")]
+    scope = built["metadata"]["memconv"]["scope"]
+    ((key, value),) = scope.items()
+    assert item.get(f"{key}_id") == value and "agent_id" not in item

@@ -16,7 +16,7 @@ from memconv.io import Input
 from memconv.diff import compare
 from memconv.model import Header, Memory, Observation, Provenance, Scope
 
-from helpers import FIXTURES
+from helpers import FIXTURES, LETTA
 
 MEM0_GET_ALL = FIXTURES / "mem0" / "get_all_v11.json"
 AM_FULL = FIXTURES / "agentmemory" / "example_full.json"
@@ -174,3 +174,29 @@ def test_json_lines_with_a_text_key_are_not_taken_for_letta_passages(tmp_path):
     for f in (reviews, messages):
         with pytest.raises(InputInvalid):
             registry.detect(Input(f))
+
+
+def test_a_sidecar_given_beside_its_af_is_left_to_it_only_when_the_af_reads_it(tmp_path, monkeypatch):
+    """Given by an absolute path beside a relative ``.af``, the sidecar is still the ``.af``'s (paths are
+    compared resolved); beside an ``.af`` that records it was written without one (stale), or beside a
+    passages file, it is read as an input of its own (it was skipped, and its passages lost). Found by
+    review."""
+    memconv.convert(str(MEM0_GET_ALL), to="letta", output=str(tmp_path / "agent.af"))
+    n = len(json.loads(MEM0_GET_ALL.read_bytes())["results"])
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "o1.json"
+    report = memconv.convert(["agent.af", str(tmp_path / "agent.passages.jsonl")], to="mem0", output=str(out))
+    assert report.ledger()["memory"]["read"] == n
+    # an agent file written without a sidecar (it records "" for it): the file beside it is not its
+    plain = tmp_path / "plain.af"
+    memconv.convert(str(LETTA / "customer_service.af"), to="letta", output=str(plain))
+    assert json.loads(plain.read_text())["metadata"].get("memconv_passages_sha256") == ""
+    (tmp_path / "plain.passages.jsonl").write_bytes((tmp_path / "agent.passages.jsonl").read_bytes())
+    report = memconv.convert(["plain.af", "plain.passages.jsonl"], to="canonical", output=str(tmp_path / "o2.jsonl"),
+                             jsonl=True)
+    assert report.read["memory"] == n and not any("read with" in w for w in report.warnings)
+    for name in ("p.jsonl", "p.passages.jsonl"):  # a passages file and its namesake: both are read
+        (tmp_path / name).write_bytes((tmp_path / "agent.passages.jsonl").read_bytes())
+    report = memconv.convert(["p.jsonl", "p.passages.jsonl"], to="canonical", output=str(tmp_path / "o3.jsonl"),
+                             jsonl=True)
+    assert report.read["memory"] == 2 * n

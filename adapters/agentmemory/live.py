@@ -369,6 +369,7 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
                 for coll, ks in keys_of(orjson.loads(fh.read())).items():
                     new.setdefault(coll, []).extend(ks)
         with _transport(url, options, "target") as t:
+            report.info.pop("agentmemory_unread", None)  # (a source read before may have set it)
             old = keys_of(export_all(t, url, options))
             if strategy is None:
                 clash = {c: len(set(old.get(c, [])) & set(ks)) for c, ks in new.items()}

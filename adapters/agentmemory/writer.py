@@ -28,6 +28,7 @@ ids (``ses_``/``obs_``/``mem_`` + 20 hex of a SHA-256), so output is determinist
 
 from __future__ import annotations
 
+import re
 from array import array
 from typing import Any, BinaryIO, Iterable
 
@@ -89,6 +90,17 @@ def choose_version(options: WriteOptions, header: Header) -> str:
     return v
 
 
+
+def _own_id(o: Any) -> str:
+    """The id an observation read from AgentMemory is written under: its AgentMemory id (provenance),
+    unique within its session there, where canonical, whose ids are unique per kind, gave an id two
+    sessions share a new one (``obs_m1`` -> ``obs_m1~2``, :mod:`memconv.uniqueids`); the canonical id
+    itself when it is not derived so (an id changed on purpose in a canonical file)."""
+    pid = o.provenance.id if o.provenance is not None else None
+    if isinstance(pid, str) and pid and o.id != pid and re.fullmatch(re.escape(pid) + r"~[0-9]+", o.id):
+        return pid
+    return o.id
+
 class _Writer:
     def __init__(self, out: BinaryIO, options: WriteOptions):
         self.out = out
@@ -111,6 +123,7 @@ class _Writer:
         self.ids = UniqueIds(self.report, SYSTEM, derived_id)
         self.built: dict[str, list[Message]] = {}  # agent id -> its messages held back
         self.built_agents: dict[str, Agent] = {}
+        self.edited_built: set[str] = set()  # ids of built blocks edited since (Block.edited_since_built)
         self.summary_sessions = Fingerprints()
         self.repeated_summaries: list[str] = []
         self.left_out: dict[str, int] = {}
@@ -202,9 +215,7 @@ class _Writer:
             values = {k: _js_number(getattr(o, f)) for k, f in OBSERVATION_KEYS.items()}
             if "sessionId" in ext or "sessionId" in absent_keys(ext.get(ABSENT)):
                 del values["sessionId"]  # the row's own sessionId differed from its bucket key, or was absent
-            # its AgentMemory id (provenance): unique within its session there, where canonical, whose ids
-            # are unique per kind, gave an id that two sessions share a new one (obs_m1 -> obs_m1~2)
-            obj = {"id": self.ids.claim("observations", o.original_id, o.session_id), **join(values, ext)}
+            obj = {"id": self.ids.claim("observations", _own_id(o), o.session_id), **join(values, ext)}
         else:
             obj = OBSERVATION_OUT.fill({"id": self.ids.claim("observations", o.id, o.session_id)}, o, self)
             self.embed(o, obj)
@@ -350,7 +361,7 @@ class _Writer:
         self.report.info["target"] = {"format": "agentmemory", "version": version}
         for rec in it:
             kind = rec.kind
-            if kind == "agent" and rec.built_by_memconv():
+            if kind == "agent" and rec.built_by_memconv() and self.edited_built.isdisjoint(rec.block_ids):
                 self.built[rec.id] = []
                 self.built_agents[rec.id] = rec
                 continue
@@ -359,9 +370,10 @@ class _Writer:
                     self.built[rec.agent_id].append(rec)
                     continue
                 self.promote(rec.agent_id)  # a conversation of its own: a real agent, written as one
-            if kind == "block" and self.built and rec.edited_since_built():
+            if kind == "block" and rec.edited_since_built():  # the user's own words since: its agent is kept
+                self.edited_built.add(rec.id)  # (an agent that comes later: not held back as built)
                 for agent_id in [a for a, agent in self.built_agents.items() if rec.id in agent.block_ids]:
-                    self.promote(agent_id)  # the user's own words since: the agent and its blocks are kept
+                    self.promote(agent_id)
             if kind == "agent":
                 self.agents[rec.id] = rec
             elif kind in ("group", "block", "tool", "source", "file", "mcp_server", "skill", "session"):

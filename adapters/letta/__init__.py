@@ -18,7 +18,8 @@ import orjson
 
 from memconv.mapping import ReadTable
 from memconv.archive import read_tar
-from memconv.errors import InputInvalid
+from memconv.errors import InputInvalid, MemconvError
+from memconv.jsonstream import stream_value
 from memconv.format import Format, Option, ReadOptions, WriteOptions
 from memconv.io import Input, read_all
 from memconv.jsonutil import loads
@@ -178,6 +179,22 @@ class LettaFormat(Format):
     def companions(self, output_path: str) -> list[str]:
         """The passages sidecar ``<stem>.passages.jsonl`` beside the ``.af``."""
         return [str(sidecar_path(output_path))]
+
+    def read_with(self, inp: Input) -> list[str]:
+        """The passages sidecar beside ``inp`` when :meth:`read` reads it: ``inp`` is an agent file (not
+        passages itself) and does not record that it was written without one (``metadata`` is found
+        with a streamed pass, as :meth:`read` takes it)."""
+        if inp.path is None or inp.is_dir or _passage_lines(inp):
+            return []
+        side = sidecar_path(inp.path)
+        if side == inp.path or not side.is_file():
+            return []
+        try:
+            meta = stream_value(inp, "metadata")
+        except MemconvError:  # (the input's own error comes when it is read)
+            return []
+        recorded = meta.get(SIDECAR_SHA256_KEY) if isinstance(meta, dict) else None
+        return [] if recorded == "" else [str(side)]
 
     def merge(self, existing: Input, new: Input, out: BinaryIO, strategy: str, options: WriteOptions) -> Any:
         """Agents by name, blocks by label within an agent; see :mod:`.merge`."""

@@ -262,9 +262,4 @@ class ArchivalRecords:
 def built_scope(a: Agent) -> tuple[str, str] | None:
     """The owner key an agent memconv built in an earlier conversion stands for (tag ``memconv``,
     ``metadata.memconv.scope`` of one key: ``("agent", "Ada")``), or None for any other agent."""
-    meta = (a.metadata or {}).get("memconv")
-    scope = meta.get("scope") if isinstance(meta, dict) else None
-    if "memconv" in a.tags and isinstance(scope, dict) and len(scope) == 1:
-        ((sk, sv),) = scope.items()
-        return (str(sk), str(sv))
-    return None
+    return a.built_for()

@@ -699,8 +699,8 @@ def _execute(api: LettaAPI, url: RemoteURL, doc: dict[str, Any], targets: list[_
                 log.add(f"passages into {t.name!r}")
             if t.passage_ops:
                 note(_Opts(extra), f"letta: {len(t.passage_ops)} passage(s) into {t.name!r}")
-        for t in targets:  # last: the old agents go once the new ones are whole
-            if t.action == "replace":
+        for t in targets:  # last: the old agents go once the new ones are whole (and known: an id answered)
+            if t.action == "replace" and t.server_id is not None:
                 for e in t.existing:
                     api.delete_agent(e["id"])
                     log.add("old agents deleted")

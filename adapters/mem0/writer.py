@@ -66,7 +66,7 @@ from memconv.fields import join, set_fields
 from memconv.jsonutil import dumps
 from memconv.format import WriteOptions
 from memconv.mapping import account_header
-from memconv.model import Agent, Base, Header, Memory, RecordKind, is_marker
+from memconv.model import Agent, Base, Header, Memory, RecordKind, Scope, is_marker
 from memconv.spool import Handles, Spool, write_joined
 from memconv.uniqueids import UniqueIds
 from memconv.logmessages import BUILT_RECORD_LEFT_OUT, INACTIVE_AS_LIVE, RECORD_DROPPED
@@ -364,7 +364,13 @@ class _Writer:
         MAPPING.account(b, self.report)
         as_memory = Memory(id=b.id, provenance=b.provenance, text=b.value, metadata=b.metadata, tags=b.tags,
                            created_at=b.created_at, updated_at=b.updated_at)
-        for agent in self.block_owners.get(b.id) or [None]:
+        scopes = [a.built_for() for a in owners]
+        if owners and all(k is not None and k[0] in ("user", "agent") for k in scopes):
+            # a built agent's block edited since: the user's words, under the scope the agent was built
+            # for (user_id alice), not the agent memconv named ("mem0 alice"), which mem0 never had
+            as_memory.scope = Scope(**{f"{k[0]}_id": k[1] for k in scopes if k is not None})
+            owners = []
+        for agent in owners or [None]:
             self.emit_item(self.foreign_item(as_memory, "block", agent=agent, adds={"block_label": b.label},
                                              source=b))
 

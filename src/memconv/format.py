@@ -161,6 +161,12 @@ class Format:
         ``--strategy`` an existing one is refused like an existing destination."""
         return []
 
+    def read_with(self, inp: Input) -> list[str]:
+        """Files a read of ``inp`` reads too (a Letta ``.af``'s passages sidecar beside it, when it
+        belongs to it): a run that is also given one of them as an input of its own leaves it to this
+        one (:mod:`memconv.several`), so nothing is read twice."""
+        return []
+
     def is_folder_output(self, path: str) -> bool:
         """True when ``-o path`` is a folder this adapter writes (only when :attr:`writes_folder`)."""
         return False

@@ -176,6 +176,17 @@ class Agent(Base):
         meta = (self.metadata or {}).get("memconv")
         return "memconv" in self.tags and isinstance(meta, dict) and "scope" in meta
 
+    def built_for(self) -> tuple[str, str] | None:
+        """The scope an agent memconv built stands for (:meth:`built_by_memconv`; its
+        ``metadata.memconv.scope`` of one key: ``("user", "alice")``, ``("agent", "Ada")``,
+        ``("project", "/work/app")``), or None for any other agent."""
+        meta = (self.metadata or {}).get("memconv")
+        scope = meta.get("scope") if isinstance(meta, dict) else None
+        if "memconv" in self.tags and isinstance(scope, dict) and len(scope) == 1:
+            ((key, value),) = scope.items()
+            return (str(key), str(value))
+        return None
+
 
 BUILT_MARK = "memconv_built"
 """The ``metadata`` key of a block memconv builds for an agent it builds (the Letta writer, around

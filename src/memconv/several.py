@@ -94,7 +94,7 @@ def _without_companions(inputs: list[Any], format: str | None, report: Report) -
     """``inputs`` less the files another of them is read with (a Letta ``.af``'s passages sidecar, given
     beside it: ``memconv agent.af agent.passages.jsonl``, a shell's ``./*``), each with a ``file-skipped``
     warning: read twice, every passage was two memories. A folder's files are sorted so already."""
-    local = [(os.path.normpath(str(i.path)), i) for i in inputs if isinstance(i, Input) and i.path is not None
+    local = [(os.path.realpath(str(i.path)), i) for i in inputs if isinstance(i, Input) and i.path is not None
              and not i.is_dir]
     if len(local) < 2:
         return inputs
@@ -105,15 +105,15 @@ def _without_companions(inputs: list[Any], format: str | None, report: Report) -
             fmt = registry.get(format) if format else registry.detect(inp)
         except (MemconvError, ValueError, OSError):  # (the input's own error comes when it is read)
             continue
-        for c in fmt.companions(p):
-            c = os.path.normpath(c)
+        for c in fmt.read_with(inp):
+            c = os.path.realpath(c)
             if c in given and c != p:
                 owner.setdefault(c, inp.name)
     if not owner:
         return inputs
     out = []
     for inp in inputs:
-        p = os.path.normpath(str(inp.path)) if isinstance(inp, Input) and inp.path is not None else None
+        p = os.path.realpath(str(inp.path)) if isinstance(inp, Input) and inp.path is not None else None
         if p in owner:
             report.warn(f"{inp.name}: read with {owner[p]}, the file it goes with; not read as an input of its own",
                         FILE_SKIPPED)
