@@ -136,7 +136,7 @@ def test_mem0_target_with_agents_gives_way(tmp_path):
     recs = [{"kind": "agent", "id": "agent-1", "name": "Ada"}] + [_memory(rng, i) for i in range(2000)]
     src = _write(tmp_path / "in.jsonl", recs)
     one, many, r1, r2 = _both(src, tmp_path, "mem0")
-    assert "the mem0 writer" in r2.info["jobs"]["serial"]
+    assert "the mem0 reader or writer joins records other than memory records" in r2.info["jobs"]["serial"]
     assert many == one
 
 
@@ -615,7 +615,8 @@ def test_a_markdown_output_is_written_in_one_process(tmp_path):
     rng = random.Random(81)
     src = _write(tmp_path / "in.jsonl", [_memory(rng, i) for i in range(600)])
     r = memconv.convert(str(src), "mem0", str(tmp_path / "out.md"), jsonl=True, jobs=2)
-    assert r.info["jobs"] == {"workers": 1, "serial": "a Markdown output (mem0's Markdown export) is written in one "
+    assert r.info["jobs"] == {"workers": 1, "serial": "a .md output (another document of mem0's, Format.whole_outputs) "
+                                                      "is written in one "
                                                       "process"}
     assert (tmp_path / "out.md").read_text().count("<!-- memconv") == 1
 

@@ -67,6 +67,8 @@ class CanonicalFormat(Format):
 
     name = "canonical"
     line_form = True
+    record_lines = True
+    header_line = True
     title = "memconv canonical model (JSON or JSON-L), the lossless pivot"
     system = "canonical"
     extensions = (".jsonl", ".ndjson", ".canonical.json")

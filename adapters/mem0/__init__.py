@@ -165,6 +165,10 @@ class Mem0Format(Format):
     line_form = True
     listed_document = LISTED_DOCUMENT
     document_frame = DOCUMENT_FRAME
+    record_lines = True
+    part_kinds = frozenset({"memory"})  # relations take a listing's scope; the writer joins agents and history
+    header_once = True  # the export time and a document's top-level fields (writer.header_blob)
+    whole_outputs = (".md",)  # the Markdown export (.markdown.wants_markdown)
     title = "mem0 get_all/search/get/history JSON, JSON-L, Platform pages, OpenMemory backups"
     system = "mem0"
     extensions = (".json", ".jsonl", ".zip")

@@ -143,6 +143,26 @@ class Format:
     """What the writer's default document form puts before the first item and after the last when it
     writes items in stream order joined by ``,\n`` and nothing else (mem0's ``get_all`` v1.1): ``--jobs``
     joins its parts' items between them (:mod:`memconv.jobs`). None: parts of that form are not joined."""
+    record_lines: ClassVar[bool] = False
+    """True when the JSON-L form holds one record a line, each read on its own and written in stream
+    order (canonical, mem0): ``--jobs`` cuts such an input at line ends, and joins such outputs
+    (:mod:`memconv.jobs`)."""
+    header_line: ClassVar[bool] = False
+    """True when the JSON-L form carries the stream's header as a line (canonical: first, and one per input
+    joined): ``--jobs`` leaves it out of every part but the first, and a part whose range holds one gives
+    way."""
+    part_kinds: ClassVar[frozenset[str] | None] = None
+    """The record kinds a ``--jobs`` part may hold when this format is the input or the output, where the
+    reader or the writer joins the others across the whole stream (mem0: memories only; its relations
+    take the listing's common scope, its writer names agents and writes history at the end). None:
+    every kind."""
+    header_once: ClassVar[bool] = False
+    """True when the writer writes part of the header once per stream (mem0: the export time, another
+    system's or a document's top-level fields): ``--jobs`` parts that carry such a header give way to
+    the one-process run, since each part would write it."""
+    whole_outputs: ClassVar[tuple[str, ...]] = ()
+    """Endings of output names (lower case) the writer writes as another whole document than its line or
+    default form (mem0's Markdown export, ``.md``): always in one process."""
     reads_whole: ClassVar[bool] = False
     """True when a folder or an archive named with ``--from`` is this format's as a whole even where
     :meth:`detect` is unsure of it (Letta Code's memory folder holds any files); otherwise a folder or

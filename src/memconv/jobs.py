@@ -81,11 +81,6 @@ workers costs more than they save."""
 MAX_JOBS = 8
 """At most this many workers (each holds its own flat working set, about 60 MB)."""
 
-TARGETS = ("canonical", "mem0")
-"""Targets whose line form writes each record on its own lines, in stream order."""
-
-SOURCES = ("canonical", "mem0")
-"""Input formats whose JSON-L is one record a line, each read on its own."""
 
 MAX_CUT_SCAN = 16 << 20
 """How far past a cut's place (16 MiB) :func:`cut_list` looks for the next ``},{`` before it gives up that
@@ -125,8 +120,8 @@ def eligible(jobs: int, inputs: list[Any], source: Any, target: Any, *, jsonl: b
     if not inputs or not local_files(inputs):
         return "not local files" if len(inputs) > 1 else "not one local file"
     if len(inputs) > 1:  # one part per input, each read whole
-        if source.name not in SOURCES:
-            return "several inputs of canonical or mem0 only"
+        if not source.record_lines:
+            return "several inputs of a format of one record a line (canonical or mem0) only"
         if sum(os.path.getsize(i.path) for i in inputs) < MIN_BYTES:
             return f"under {MIN_BYTES >> 20} MiB"
     else:
@@ -135,19 +130,20 @@ def eligible(jobs: int, inputs: list[Any], source: Any, target: Any, *, jsonl: b
             return "a compressed input is read in one stream"
         if (inp.size() or 0) < MIN_BYTES:
             return f"under {MIN_BYTES >> 20} MiB"
-        lines = source.name in SOURCES and _is_lines(inp)
+        lines = source.record_lines and _is_lines(inp)
         listed = not lines and source.listed_document is not None and \
             list_span(str(inp.path), *source.listed_document) is not None
         if not lines and not listed:
             return "only JSON-L (canonical or mem0) and a mem0 get_all of one list are cut into ranges"
-    if target.name not in TARGETS or not (jsonl or (target.name == source.name and target.document_frame)):
+    if not target.record_lines or not (jsonl or (target.name == source.name and target.document_frame)):
         return "the target's line form (--jsonl, canonical or mem0), or mem0's document form from mem0, only"
     if strategy or selecting or options.get("split"):
         return "--strategy, --split and the selection options see the whole stream"
     if target_version:
         return "--target-version"
-    if output.lower().endswith(".md"):
-        return "a Markdown output (mem0's Markdown export) is written in one process"
+    if target.whole_outputs and output.lower().endswith(target.whole_outputs):
+        return f"a {os.path.splitext(output)[1]} output (another document of {target.name}'s, " \
+               f"Format.whole_outputs) is written in one process"
     return None
 
 
@@ -369,17 +365,23 @@ class _Strict(Report):
 
 class _Watch:
     """Passes a part's records on, keeping its header, and stops the part (:class:`GiveWay`) at a
-    canonical header line met inside its range, or at a record other than a memory where the part is
-    mem0's (a mem0 input's relations take the scope of the whole listing) or goes to mem0 (the mem0
-    writer looks up agents, and writes history and relations at the end). A part that is a whole
+    header line met inside its range (:attr:`~memconv.format.Format.header_line`: canonical), or at a
+    record of a kind the input's or the output's format joins across the stream
+    (:attr:`~memconv.format.Format.part_kinds`: mem0 takes memories only, since a mem0 input's relations
+    take the scope of the whole listing, and the mem0 writer looks up agents and writes history and
+    relations at the end). A part that is a whole
     input after the first (``ordinal`` > 1) stops when its first record has a file-local id
     (:data:`memconv.localids.LOCAL_ID`): whether the serial run qualifies its ids depends on the
     inputs before it (:class:`memconv.localids.RunIds`)."""
 
     def __init__(self, inp: Input, source: str, target: str, ordinal: int = 1):
         self.inp = inp
-        self.header_lines = isinstance(inp, RangeInput) and source == "canonical"  # only canonical JSON-L has them
-        self.memories_only = "mem0" in (source, target)
+        from . import registry
+
+        self.header_lines = isinstance(inp, RangeInput) and registry.get(source).header_line
+        held = {name: k for name in dict.fromkeys((source, target)) if (k := registry.get(name).part_kinds) is not None}
+        self.kinds: frozenset[str] | None = frozenset.intersection(*held.values()) if held else None
+        self.joiners = " and ".join(held)
         self.ordinal = ordinal
         self.header: bytes | None = None
 
@@ -395,9 +397,10 @@ class _Watch:
                 if first and self.ordinal > 1 and LOCAL_ID.match(item.id):
                     raise GiveWay("starts with a file-local id, which the serial run may qualify")
                 first = False
-                if self.memories_only and kind != "memory":
-                    raise GiveWay(f"met a {kind} record: the mem0 writer and reader join records other than "
-                                  f"memories across the stream")
+                if self.kinds is not None and kind not in self.kinds:
+                    raise GiveWay(f"met a {kind} record: the {self.joiners} reader or writer joins records other "
+                                  f"than {' and '.join(sorted(self.kinds))} records across the stream "
+                                  f"(Format.part_kinds)")
             yield item
 
 
@@ -461,11 +464,11 @@ def run(jobs: int, inputs: Input | list[Input], source: Any, target: Any, scratc
         return None, 1, f"workers could not run ({e})"
     frame = target.document_frame if not jsonl and target.document_frame else (b"", b"")
     why = _why_serial(results, max_records, whole=len(inputs) > 1) or _unframed(tasks, *frame)
-    if not why and to == "mem0" and results[0]["header"]:
+    if not why and target.header_once and results[0]["header"]:
         head = orjson.loads(results[0]["header"])
         if head.get("extras") or head.get("exported_at"):
-            why = ("the header holds what the mem0 writer writes once (an export time, a document's top-level "
-                   "fields)")
+            why = (f"the header holds what the {target.name} writer writes once (an export time, a document's "
+                   f"top-level fields)")
     if why:
         return None, 1, why
 
@@ -481,8 +484,8 @@ def run(jobs: int, inputs: Input | list[Input], source: Any, target: Any, scratc
             with open(task["out"], "rb") as part:
                 size = os.fstat(part.fileno()).st_size
                 skip = len(opening) if i else 0
-                if i and to == "canonical":
-                    skip = len(part.readline())  # the header line the canonical writer puts first in every part
+                if i and target.header_line:
+                    skip = len(part.readline())  # the header line the writer puts first in every part
                 if i and opening:
                     out.write(b",\n")  # the items of a document's parts, joined as one list
                 part.seek(skip)

@@ -24,8 +24,12 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-LINE_TARGETS = {"canonical": ".canonical.jsonl", "mem0": ".mem0.jsonl"}
-"""Targets with a line form, whose shard outputs join into one file, and the suffix of each output."""
+def line_targets() -> list[str]:
+    """The formats whose JSON-L is one record a line in stream order
+    (:attr:`~memconv.format.Format.record_lines`): their shard outputs join into one file."""
+    from . import registry
+
+    return sorted(name for name, f in registry.formats().items() if f.record_lines)
 
 
 def convert_shard(src: str, to: str, out_dir: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -41,11 +45,11 @@ def convert_shard(src: str, to: str, out_dir: str, options: dict[str, Any] | Non
     """
     from .pipeline import convert
 
-    if to not in LINE_TARGETS:
-        raise _usage(f"--to {to}: sharded conversion writes JSON-L; targets with a line form: "
-                     f"{', '.join(sorted(LINE_TARGETS))}")
+    targets = line_targets()
+    if to not in targets:
+        raise _usage(f"--to {to}: sharded conversion writes JSON-L; targets with a line form: {', '.join(targets)}")
     stem = Path(src).name.split(".")[0]
-    out = str(Path(out_dir) / f"{stem}{LINE_TARGETS[to]}")
+    out = str(Path(out_dir) / f"{stem}.{to}.jsonl")
     report = convert(src, to, out, jsonl=True, **(options or {}))
     return {"shard": src, "output": out, "report": report.to_dict(), "pid": os.getpid()}
 
