@@ -280,3 +280,73 @@ def test_letta_blocks_and_passages_keep_their_letta_fields_in_a_store(tmp_path: 
     assert blocks(back) == blocks(orig) and len(blocks(orig)) == 2
     assert passages(back) == passages(orig) and len(passages(orig)) == 3
     assert not back.of("agent")
+
+
+def test_replacing_a_store_with_its_own_dump_leaves_its_history(tmp_path: Path, emb: EmbeddingServer) -> None:
+    """A ``get_all`` dump holds no history. ``--strategy replace`` with the store's own dump deleted the
+    history of every memory it rewrote (found with real mem0ai 2.2.1 output): a memory the input gives
+    no history of keeps the store's now, and the plan counts the history rows a replace deletes."""
+    a = make_config(tmp_path, "a", emb)
+    ids = seed(a)
+    items, rows = snapshot(a)
+    dump = tmp_path / "get_all.json"
+    dump.write_text(json.dumps({"results": list(items.values())}))
+    report = memconv.convert([dump], "mem0", f"mem0+config:{a}", strategy="replace")
+    assert report.info["plan"]["collections"].get("history", {}).get("delete", 0) == 0
+    assert snapshot(a) == (items, rows)
+    m = memory(a)
+    try:
+        assert [h["event"] for h in m.history(ids["updated"])] == ["ADD", "UPDATE"]
+    finally:
+        close(m)
+
+
+def test_a_merge_that_changes_a_text_writes_the_update_row(tmp_path: Path, emb: EmbeddingServer) -> None:
+    """mem0 writes an UPDATE history row whenever it changes a memory (``_update_memory``); a merge push
+    that rewrites a text writes one too (old text -> new), and a key an item and its metadata both give
+    keeps the metadata's, reported lost rather than overwritten in silence."""
+    a = make_config(tmp_path, "a", emb)
+    ids = seed(a)
+    items, _ = snapshot(a)
+    item = dict(items[ids["updated"]])
+    item["memory"] = "I am vegan, allergic to peanuts, and live in Québec."
+    item["hash"] = None
+    item["categories"] = None  # a Platform item's own key, over metadata.categories
+    item["metadata"] = {**(item.get("metadata") or {}), "categories": ["food", "préférences"]}
+    src = tmp_path / "one.json"
+    src.write_text(json.dumps({"results": [item]}))
+    report = memconv.convert([src], "mem0", f"mem0+config:{a}", strategy="merge")
+    m = memory(a)
+    try:
+        hist = m.history(ids["updated"])
+        assert [h["event"] for h in hist] == ["ADD", "UPDATE", "UPDATE"]
+        assert hist[-1]["old_memory"] == "I am vegan and allergic to peanuts." and \
+            hist[-1]["new_memory"] == item["memory"]
+        assert m.get(ids["updated"])["metadata"]["categories"] == ["food", "préférences"]
+    finally:
+        close(m)
+    assert any("categories" in json.dumps(l) for l in report.to_dict()["losses"]), report.to_dict()["losses"]
+
+
+def test_a_pull_reads_only_its_own_store_s_history(tmp_path: Path, emb: EmbeddingServer) -> None:
+    """Two stores sharing one history file (mem0's default $MEM0_DIR/history.db when the config names
+    none): a pull of one read the other's rows too (found with real mem0ai). Only its memories' rows and
+    deleted memories' rows are read; the rest is warned of."""
+    a, b = make_config(tmp_path, "a", emb), make_config(tmp_path, "b", emb)
+    shared = str(tmp_path / "shared-history.db")
+    for cfg in (a, b):
+        c = json.loads(cfg.read_text())
+        c["history_db_path"] = shared
+        cfg.write_text(json.dumps(c))
+    ids = seed(a)
+    m = memory(b)
+    try:
+        b_ids = [m.add(f"b memory {i}", user_id="bee", infer=False)["results"][0]["id"] for i in range(3)]
+    finally:
+        close(m)
+    out = tmp_path / "a.jsonl"
+    report = memconv.convert([f"mem0+config:{a}"], "canonical", str(out), jsonl=True)
+    events = [json.loads(x) for x in out.read_text().splitlines() if '"kind":"event"' in x]
+    assert not {e["memory_id"] for e in events} & set(b_ids)
+    assert ids["deleted"] in {e["memory_id"] for e in events}  # a deleted memory's rows are still read
+    assert any("3 memories that are neither in this store nor deleted" in w for w in report.warnings)

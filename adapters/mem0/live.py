@@ -50,7 +50,7 @@ from memconv.format import ReadOptions, WriteOptions
 from memconv.remote import RemoteURL, WriteLog, check_loss, note, resolve_token, staging_options
 from memconv.strategies import Plan, merge_keyed
 from memconv.transport import Transport, redact, register_secret
-from memconv.logmessages import KEY_MOVED, UNSCOPED_RECORD
+from memconv.logmessages import INCOMPLETE_INPUT, KEY_MOVED, UNSCOPED_RECORD
 
 PROMOTED = ("user_id", "agent_id", "run_id", "actor_id", "role", "attributed_to", "expiration_date")
 """Payload keys ``get_all`` copies to the top level of an item (mem0ai 2.x), in its order."""
@@ -193,9 +193,16 @@ def _sqlite(m: Any) -> sqlite3.Connection | None:
     return conn if isinstance(conn, sqlite3.Connection) else None
 
 
-def history_rows(m: Any, ids: Iterable[str]) -> list[dict[str, Any]]:
-    """Every history row: the whole SQLite ``history`` table (also the rows of deleted memories),
-    else ``m.db.get_history(id)`` for each of ``ids``."""
+def history_rows(m: Any, ids: Iterable[str], report: Any = None, name: str = "mem0") -> list[dict[str, Any]]:
+    """The store's history rows: from the SQLite ``history`` table, the rows of its memories (``ids``,
+    the live ones) and of deleted memories (rows with no live memory whose last event is ``DELETE``),
+    else ``m.db.get_history(id)`` for each of ``ids``.
+
+    mem0 keeps every store's history in one file unless the config names one (``history_db_path``,
+    default ``$MEM0_DIR/history.db``), and reads it by memory id (``SQLiteManager.get_history``). Rows
+    of a memory that is not deleted and not in this store are another store's: they are not read, and
+    ``report`` is warned with their count (a deleted memory's rows cannot be told apart, and are read).
+    """
     conn = _sqlite(m)
     if conn is not None:
         lock = getattr(m.db, "_lock", None)
@@ -206,11 +213,22 @@ def history_rows(m: Any, ids: Iterable[str]) -> list[dict[str, Any]]:
                 rows = conn.execute(sql).fetchall()
         else:
             rows = conn.execute(sql).fetchall()
-        out = []
+        live = set(ids)
+        deleted = {r[HISTORY_COLUMNS.index("memory_id")] for r in rows
+                   if r[HISTORY_COLUMNS.index("event")] == "DELETE"}
+        out, others = [], set()
         for r in rows:
             row = dict(zip(HISTORY_COLUMNS, r))
+            mid = row["memory_id"]
+            if mid not in live and mid not in deleted:
+                others.add(mid)
+                continue
             row["is_deleted"] = bool(row["is_deleted"])
             out.append(row)
+        if others and report is not None:
+            report.warn(f"{name}: the history file holds rows of {len(others)} memories that are neither in this "
+                        f"store nor deleted (another store's: mem0 keeps every store's history in one file unless "
+                        f"the config names one, history_db_path); not read", INCOMPLETE_INPUT)
         return out
     out = []
     for i in ids:
@@ -237,7 +255,8 @@ def pull(url: RemoteURL, options: ReadOptions) -> Iterator[Any]:
     with open_memory(url) as m:
         try:
             items = [item_of(p) for p in points(m)]
-            rows = [] if "event" in skip else history_rows(m, [i["id"] for i in items])
+            rows = [] if "event" in skip else history_rows(m, [i["id"] for i in items], options.report,
+                                                              url.display)
         except MemconvError:
             raise
         except Exception as e:
@@ -336,6 +355,10 @@ def payload_of(item: dict[str, Any], report: Any) -> dict[str, Any]:
     p: dict[str, Any] = dict(item.get("metadata") or {})
     moved = [k for k in item if k not in ITEM_KEYS]
     for k in moved:
+        if k in p and p[k] != item[k]:  # mem0's payload is flat: one value a key; the metadata's stays
+            report.lost("memory", "extras.mem0", f"the item's own {k!r} and its metadata's have one place in a "
+                                                 f"mem0 payload; the metadata's is kept", names=[k])
+            continue
         p[k] = item[k]
     if moved:
         report.warn(f"mem0: item keys {sorted(set(moved))} have no place in a self-hosted store's payload; "
@@ -358,6 +381,15 @@ def _add_row(item: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
             "new_memory": payload["data"], "event": "ADD", "created_at": payload["created_at"],
             "updated_at": payload["updated_at"], "is_deleted": False, "actor_id": payload.get("actor_id"),
             "role": payload.get("role")}
+
+
+def _update_row(mid: str, old: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """The history row mem0's ``_update_memory`` writes when a memory's text changes (``UPDATE``, old
+    text -> new), for a memory the push rewrites with another text and no history of its own."""
+    return {"id": str(uuid.uuid5(NAMESPACE, f"{mid}:UPDATE:{payload['hash']}")), "memory_id": mid,
+            "old_memory": old.get("data"), "new_memory": payload["data"], "event": "UPDATE",
+            "created_at": old.get("created_at") or payload["created_at"], "updated_at": payload["updated_at"],
+            "is_deleted": False, "actor_id": payload.get("actor_id"), "role": payload.get("role")}
 
 
 def _embed(m: Any, texts: list[str]) -> list[list[float]]:
@@ -432,7 +464,8 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
     with open_memory(url) as m:
         try:
             existing = {str(p.id): dict(getattr(p, "payload", None) or {}) for p in points(m)}
-            old_rows = {r["id"] for r in history_rows(m, list(existing)) if isinstance(r, dict) and r.get("id")}
+            old_rows = {r["id"]: str(r.get("memory_id")) for r in history_rows(m, list(existing))
+                        if isinstance(r, dict) and r.get("id")}
         except MemconvError:
             raise
         except Exception as e:
@@ -453,11 +486,19 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
         with_history = {str(r.get("memory_id")) for r in new_rows}
         rows = list(new_rows) + [_add_row(by_id[i], payloads[i]) for i in ids
                                  if i in write_ids and i not in with_history and i not in existing]
-        dropped_rows = set(delete_ids) | ({i for i in write_ids if i in existing} if strategy == "replace" else set())
-        kept_old = old_rows if strategy != "replace" else set()
+        # a memory rewritten with another text keeps its history and gains the UPDATE row mem0 writes
+        rows += [_update_row(i, existing[i], payloads[i]) for i in ids if i in write_ids and i in existing
+                 and i not in with_history and existing[i].get("data") != payloads[i]["data"]]
+        # replace: the history of the memories it deletes goes, and of those the input gives a history of
+        # (theirs replaces it); a memory the input gives no history of keeps the store's (a get_all dump
+        # holds none: replacing a store with its own dump leaves it as it was)
+        dropped_rows = set(delete_ids) | ({i for i in write_ids if i in existing and i in with_history}
+                                          if strategy == "replace" else set())
+        kept_old = {r for r, mid in old_rows.items() if mid not in dropped_rows}
         fresh_rows = [r for r in rows if r.get("id") not in kept_old]
         plan.add("history", "insert", len(fresh_rows))
         plan.add("history", "skip", len(rows) - len(fresh_rows))
+        plan.add("history", "delete", sum(1 for mid in old_rows.values() if mid in dropped_rows))
         if dry:
             return plan
         _write(m, url, options, ids, write_ids, existing, delete_ids, payloads, fresh_rows, dropped_rows)
