@@ -350,3 +350,16 @@ def test_a_pull_reads_only_its_own_store_s_history(tmp_path: Path, emb: Embeddin
     assert not {e["memory_id"] for e in events} & set(b_ids)
     assert ids["deleted"] in {e["memory_id"] for e in events}  # a deleted memory's rows are still read
     assert any("3 memories that are neither in this store nor deleted" in w for w in report.warnings)
+
+
+def test_a_push_reports_the_source_document_s_fields_without_a_ledger_row(tmp_path: Path,
+                                                                          emb: EmbeddingServer) -> None:
+    """An AgentMemory file pushed into a store: its document's top-level fields (``pagination``) have no
+    place there and are reported lost by name; the header is no record, so the ledger has no row for it
+    (it had ``read 0, lost 1``)."""
+    a = make_config(tmp_path, "a", emb)
+    src = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "agentmemory" / "example_full.json"
+    report = memconv.convert([src], "mem0", f"mem0+config:{a}")
+    assert "header" not in report.ledger() and report.unaccounted() == {}
+    [loss] = [l for l in report.to_dict()["losses"] if l["kind"] == "header"]
+    assert loss["fields"] == ["agentmemory.pagination"]

@@ -431,6 +431,7 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
         new_rows: list[dict[str, Any]] = []
         relations = 0
         kept: dict[str, int] = {}
+        head: dict[str, Any] = {}
         with open(path, "rb") as fh:
             for raw in fh:
                 if not raw.strip():
@@ -444,6 +445,8 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
                 elif kind == "memconv":
                     k = str(obj["memconv"].get("kind"))
                     kept[k] = kept.get(k, 0) + 1
+                    if k == "header":
+                        head = obj["memconv"]
                 else:
                     relations += 1
     embedded_rows = sum(1 for r in new_rows if isinstance(r.get("memconv"), dict))
@@ -451,8 +454,19 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
         report.lost("event", "memconv", "a store's history table has fixed columns: the source ids, provenance and "
                                         "extras of other systems' history events are not kept", embedded_rows)
     for k, n in kept.items():
-        report.lost(k, "*", "a mem0 store holds memories and their history only (a file keeps these records in "
-                            "its memconv list)", n, was="side_channel")
+        if k == "header":  # the source document's top-level fields (not a record: no ledger row)
+            extras = head.get("extras") if isinstance(head.get("extras"), dict) else {}
+            report.lost("header", "extras", "a mem0 store has no place for the source document's top-level fields "
+                                            "(a file keeps them in its memconv list)",
+                        names=[f"{system}.{key}" for system, fields in extras.items() if isinstance(fields, dict)
+                               for key in fields] or ["header"], was=None)
+            continue
+        why = "a mem0 store holds memories and their history only (a file keeps these records in its memconv list)"
+        side = min(n, report.placed.get(k, {}).get("side_channel", 0))  # where the writer placed them: its
+        if side:                                                       # list, or native (an entity of a
+            report.lost(k, "*", why, side, was="side_channel")         # relation, also kept whole there)
+        if n - side:
+            report.lost(k, "*", why, n - side, was="native")
     if relations:
         report.lost("relation", "*", "memconv writes a self-hosted store's vector memories and history, not its "
                                      "graph store", relations)
