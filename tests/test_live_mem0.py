@@ -344,10 +344,19 @@ def test_a_pull_reads_only_its_own_store_s_history(tmp_path: Path, emb: Embeddin
         b_ids = [m.add(f"b memory {i}", user_id="bee", infer=False)["results"][0]["id"] for i in range(3)]
     finally:
         close(m)
+    m = memory(b)  # b deletes one of its memories, and a push brings it back under its id: live again
+    try:
+        back = dict(m.get(b_ids[0]))
+        m.delete(b_ids[0])
+    finally:
+        close(m)
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps({"results": [back]}))
+    memconv.convert([again], "mem0", f"mem0+config:{b}", strategy="merge")
     out = tmp_path / "a.jsonl"
     report = memconv.convert([f"mem0+config:{a}"], "canonical", str(out), jsonl=True)
     events = [json.loads(x) for x in out.read_text().splitlines() if '"kind":"event"' in x]
-    assert not {e["memory_id"] for e in events} & set(b_ids)
+    assert not {e["memory_id"] for e in events} & set(b_ids)  # (b_ids[0]: a DELETE row, but not its last)
     assert ids["deleted"] in {e["memory_id"] for e in events}  # a deleted memory's rows are still read
     assert any("3 memories that are neither in this store nor deleted" in w for w in report.warnings)
 
@@ -362,4 +371,41 @@ def test_a_push_reports_the_source_document_s_fields_without_a_ledger_row(tmp_pa
     report = memconv.convert([src], "mem0", f"mem0+config:{a}")
     assert "header" not in report.ledger() and report.unaccounted() == {}
     [loss] = [l for l in report.to_dict()["losses"] if l["kind"] == "header"]
-    assert loss["fields"] == ["agentmemory.pagination"]
+    assert loss["fields"] == ["agentmemory.pagination", "exported_at"]
+
+
+def test_changes_back_and_forth_each_get_their_update_row_last(tmp_path: Path, emb: EmbeddingServer) -> None:
+    """Three merge pushes of one memory, A -> B -> A -> B: three UPDATE rows, each after the store's
+    earlier ones (an id per change: one derived from the new text alone was dropped by INSERT OR IGNORE,
+    and one dated by the item's own updated_at sorted before later changes; found by review)."""
+    a = make_config(tmp_path, "a", emb)
+    ids = seed(a)
+    items, _ = snapshot(a)
+    base = dict(items[ids["updated"]])
+    texts = ["Text B.", "I am vegan and allergic to peanuts.", "Text B."]
+    for text in texts:
+        src = tmp_path / "one.json"
+        src.write_text(json.dumps({"results": [{**base, "memory": text, "hash": None}]}))
+        memconv.convert([src], "mem0", f"mem0+config:{a}", strategy="merge")
+    m = memory(a)
+    try:
+        hist = m.history(ids["updated"])
+        assert [h["event"] for h in hist] == ["ADD", "UPDATE", "UPDATE", "UPDATE", "UPDATE"]
+        assert [h["new_memory"] for h in hist[-3:]] == texts
+        assert m.get(ids["updated"])["memory"] == hist[-1]["new_memory"]
+    finally:
+        close(m)
+
+
+def test_item_keys_over_metadata_are_one_loss_of_one_memory(tmp_path: Path, emb: EmbeddingServer) -> None:
+    """Two item keys that the metadata also gives: one memory loses them (count 1, both named); neither is
+    said to be written as metadata (found by review)."""
+    a = make_config(tmp_path, "a", emb)
+    item = {"id": "00000000-0000-4000-8000-000000000001", "memory": "likes tea", "user_id": "u",
+            "categories": None, "immutable": True, "metadata": {"categories": ["food"], "immutable": False}}
+    src = tmp_path / "one.json"
+    src.write_text(json.dumps({"results": [item]}))
+    report = memconv.convert([src], "mem0", f"mem0+config:{a}")
+    [loss] = [l for l in report.to_dict()["losses"] if l["field"] == "extras.mem0"]
+    assert loss["count"] == 1 and sorted(loss["fields"]) == ["categories", "immutable"]
+    assert not any("written as metadata" in w for w in report.warnings)

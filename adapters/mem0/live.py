@@ -214,8 +214,10 @@ def history_rows(m: Any, ids: Iterable[str], report: Any = None, name: str = "me
         else:
             rows = conn.execute(sql).fetchall()
         live = set(ids)
-        deleted = {r[HISTORY_COLUMNS.index("memory_id")] for r in rows
-                   if r[HISTORY_COLUMNS.index("event")] == "DELETE"}
+        last: dict[Any, Any] = {}  # each memory's last event (the rows are in time order)
+        for r in rows:
+            last[r[HISTORY_COLUMNS.index("memory_id")]] = r[HISTORY_COLUMNS.index("event")]
+        deleted = {mid for mid, event in last.items() if event == "DELETE"}
         out, others = [], set()
         for r in rows:
             row = dict(zip(HISTORY_COLUMNS, r))
@@ -353,12 +355,14 @@ def _lemmatize(text: str) -> str:
 def payload_of(item: dict[str, Any], report: Any) -> dict[str, Any]:
     """The vector-store payload mem0 writes for ``item`` (``_create_memory``), its metadata flat."""
     p: dict[str, Any] = dict(item.get("metadata") or {})
-    moved = [k for k in item if k not in ITEM_KEYS]
+    # mem0's payload is flat: one value a key; where the item and its metadata both give one, the
+    # metadata's stays and the item's is lost (one memory, the keys named)
+    clashing = [k for k in item if k not in ITEM_KEYS and k in p and p[k] != item[k]]
+    if clashing:
+        report.lost("memory", "extras.mem0", "an item key its metadata also gives has one place in a mem0 payload; "
+                                             "the metadata's value is kept", names=clashing)
+    moved = [k for k in item if k not in ITEM_KEYS and k not in clashing]
     for k in moved:
-        if k in p and p[k] != item[k]:  # mem0's payload is flat: one value a key; the metadata's stays
-            report.lost("memory", "extras.mem0", f"the item's own {k!r} and its metadata's have one place in a "
-                                                 f"mem0 payload; the metadata's is kept", names=[k])
-            continue
         p[k] = item[k]
     if moved:
         report.warn(f"mem0: item keys {sorted(set(moved))} have no place in a self-hosted store's payload; "
@@ -383,12 +387,16 @@ def _add_row(item: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
             "role": payload.get("role")}
 
 
-def _update_row(mid: str, old: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+def _update_row(mid: str, old: dict[str, Any], payload: dict[str, Any], now: str) -> dict[str, Any]:
     """The history row mem0's ``_update_memory`` writes when a memory's text changes (``UPDATE``, old
-    text -> new), for a memory the push rewrites with another text and no history of its own."""
-    return {"id": str(uuid.uuid5(NAMESPACE, f"{mid}:UPDATE:{payload['hash']}")), "memory_id": mid,
+    text -> new, ``created_at`` the memory's, ``updated_at`` the time of the change: ``now``, the push's,
+    so it sorts after the store's earlier rows), for a memory the push rewrites with another text and
+    no history of its own. Its id is one per change (the texts and ``now``): a later change back and
+    forth is a row of its own, not one ``INSERT OR IGNORE`` drops."""
+    key = f"{mid}:UPDATE:{old.get('data')}\x1f{payload['data']}\x1f{now}"
+    return {"id": str(uuid.uuid5(NAMESPACE, key)), "memory_id": mid,
             "old_memory": old.get("data"), "new_memory": payload["data"], "event": "UPDATE",
-            "created_at": old.get("created_at") or payload["created_at"], "updated_at": payload["updated_at"],
+            "created_at": old.get("created_at") or payload["created_at"], "updated_at": now,
             "is_deleted": False, "actor_id": payload.get("actor_id"), "role": payload.get("role")}
 
 
@@ -459,7 +467,8 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
             report.lost("header", "extras", "a mem0 store has no place for the source document's top-level fields "
                                             "(a file keeps them in its memconv list)",
                         names=[f"{system}.{key}" for system, fields in extras.items() if isinstance(fields, dict)
-                               for key in fields] or ["header"], was=None)
+                               for key in fields] + (["exported_at"] if head.get("exported_at") else [])
+                        or ["header"], was=None)
             continue
         why = "a mem0 store holds memories and their history only (a file keeps these records in its memconv list)"
         side = min(n, report.placed.get(k, {}).get("side_channel", 0))  # where the writer placed them: its
@@ -501,7 +510,8 @@ def push(items: Iterable[Any], url: RemoteURL, options: WriteOptions) -> Plan:
         rows = list(new_rows) + [_add_row(by_id[i], payloads[i]) for i in ids
                                  if i in write_ids and i not in with_history and i not in existing]
         # a memory rewritten with another text keeps its history and gains the UPDATE row mem0 writes
-        rows += [_update_row(i, existing[i], payloads[i]) for i in ids if i in write_ids and i in existing
+        now = datetime.now(timezone.utc).isoformat()
+        rows += [_update_row(i, existing[i], payloads[i], now) for i in ids if i in write_ids and i in existing
                  and i not in with_history and existing[i].get("data") != payloads[i]["data"]]
         # replace: the history of the memories it deletes goes, and of those the input gives a history of
         # (theirs replaces it); a memory the input gives no history of keeps the store's (a get_all dump

@@ -448,7 +448,7 @@ def run(jobs: int, inputs: Input | list[Input], source: Any, target: Any, scratc
             prefix, suffix = span[0], b"]}"
             ranges = cut_list(path, jobs, span[1], span[2])
         else:
-            prefix, suffix = _header_line(path) if source.name == "canonical" else b"", b""
+            prefix, suffix = _header_line(path) if source.header_line else b"", b""
             ranges = cut(path, jobs, len(prefix))
         if len(ranges) < 2:
             return None, 1, "one range"
