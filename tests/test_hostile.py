@@ -390,6 +390,26 @@ def test_ten_thousand_deep_nesting_is_refused(tmp_path, name, data, to):
     assert err.count("memconv: error:") == 1 and "Traceback" not in err and not out.exists()
 
 
+@pytest.mark.parametrize("name, data", [
+    ("deep.jsonl", b'{"kind":"header"}\n{"kind":"memory","id":"m","text":"t","metadata":{"a":' + DEEP[5000:-5000]
+     + b"}}\n"),
+    ("deep_am.json", b'{"version":"0.9.29","exportedAt":"x","sessions":[],"observations":{},"memories":[{"id":"m","x":'
+     + DEEP[5000:-5000] + b'}],"summaries":[]}'),
+])
+def test_deep_nesting_is_one_line_in_validate_and_inspect_too(tmp_path, name, data):
+    """``validate`` and ``inspect`` read through other paths than a conversion (the format's own checks
+    read the input again): 5,000 levels were an internal error there, exit 70 (found by a fuzz run)."""
+    src = tmp_path / name
+    src.write_bytes(data)
+    proc = run_cli("validate", src)
+    err, out = proc.stderr.decode(), proc.stdout.decode()
+    deep = ("nested more than", "depth limit exceeded")  # (a line's own parser says it with its line and column)
+    assert proc.returncode == 1 and any(d in out + err for d in deep) and "internal error" not in out + err, out + err
+    proc = run_cli("inspect", src)
+    err = proc.stderr.decode()
+    assert proc.returncode == 4 and err.count("memconv: error:") == 1 and any(d in err for d in deep), err
+
+
 def test_failure_in_the_middle_of_a_write_leaves_the_destination_byte_identical(tmp_path, monkeypatch):
     """The writer has already written part of the new document when it fails."""
     from memconv.adapters.agentmemory import writer

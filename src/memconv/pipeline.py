@@ -145,33 +145,34 @@ def iter_records(sources: Source | Sequence[Source], format: str | None = None,
     total = 0
     run_ids = RunIds()
     try:
-        for ordinal, (inp, fmt) in enumerate(zip(inputs, fmts), 1):
-            opts = ReadOptions(report=report, extra=dict(read_options))
-            entry: dict[str, Any] = {"name": inp.name, "format": fmt.name}
-            report.info["inputs"].append(entry)
-            items = fmt.pull(inp.url, opts) if isinstance(inp, RemoteInput) else fmt.read(inp, opts)
-            items = run_ids.stream(items, ordinal)  # another file's agent-0 becomes agent-0@2
-            first = next(items, None)
-            if not isinstance(first, Header):
-                raise InputInvalid(f"{inp.name}: the {fmt.name} reader yielded no header (a bug in the adapter)")
-            entry["version"] = first.source_format_version
-            entry["variant"] = first.source_variant
-            if not header_sent:
-                header_sent = True
-                yield first
-            counts = report.read
-            before = total
-            for rec in items:
-                counts[rec.kind] += 1
-                total += 1
-                if max_records and total > max_records:
-                    check_count(counts, max_records)
-                yield rec
-            if getattr(inp, "transcoded", None):
-                report.warn(f"{inp.name}: {inp.transcoded} text (it starts with a byte order mark); read as such, "
-                            f"written as UTF-8", TRANSCODED)
-            if total == before:  # an empty stream is valid, but say so: the output holds nothing of it
-                report.warn(f"{inp.name}: no records read (an empty {fmt.name} input)", EMPTY_INPUT)
+        with _depth_guard(report):  # a value nested too deep: one line naming the input, for every caller
+            for ordinal, (inp, fmt) in enumerate(zip(inputs, fmts), 1):
+                opts = ReadOptions(report=report, extra=dict(read_options))
+                entry: dict[str, Any] = {"name": inp.name, "format": fmt.name}
+                report.info["inputs"].append(entry)
+                items = fmt.pull(inp.url, opts) if isinstance(inp, RemoteInput) else fmt.read(inp, opts)
+                items = run_ids.stream(items, ordinal)  # another file's agent-0 becomes agent-0@2
+                first = next(items, None)
+                if not isinstance(first, Header):
+                    raise InputInvalid(f"{inp.name}: the {fmt.name} reader yielded no header (a bug in the adapter)")
+                entry["version"] = first.source_format_version
+                entry["variant"] = first.source_variant
+                if not header_sent:
+                    header_sent = True
+                    yield first
+                counts = report.read
+                before = total
+                for rec in items:
+                    counts[rec.kind] += 1
+                    total += 1
+                    if max_records and total > max_records:
+                        check_count(counts, max_records)
+                    yield rec
+                if getattr(inp, "transcoded", None):
+                    report.warn(f"{inp.name}: {inp.transcoded} text (it starts with a byte order mark); read as such, "
+                                f"written as UTF-8", TRANSCODED)
+                if total == before:  # an empty stream is valid, but say so: the output holds nothing of it
+                    report.warn(f"{inp.name}: no records read (an empty {fmt.name} input)", EMPTY_INPUT)
     finally:
         for inp in inputs:
             inp.close()

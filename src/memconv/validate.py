@@ -14,7 +14,7 @@ from typing import Any
 from . import registry
 from .errors import MemconvError
 from .io import Input
-from .pipeline import iter_records
+from .pipeline import _depth_guard, iter_records
 from .report import Report
 from .uniqueids import duplicates
 
@@ -89,6 +89,11 @@ def validate(path: str | Input, format: str | None = None) -> Validation:
         result.problems += duplicates(keyed)
     result.counts = dict(sorted(report.read.items()))
     result.warnings = list(report.warnings)
-    result.problems += [p for p in fmt.problems(inp) if p not in result.problems]
+    try:
+        with _depth_guard(report):  # the format's own checks read the input again
+            more = fmt.problems(inp)
+    except MemconvError as e:  # what the read above met already, as a problem
+        more = [e.message]
+    result.problems += [p for p in more if p not in result.problems]
     result.warnings = [w for w in result.warnings if w not in result.problems]  # listed once, as a problem
     return result
