@@ -706,3 +706,26 @@ def test_memories_kept_by_the_structure_pass_read_as_their_own_pass_reads_them(t
             list(reader.read_export(Input(bad), Report()))
         messages.append(str(e.value))
     assert messages[0] == messages[1] and "memories[0]" in messages[0], messages
+
+
+def test_a_long_version_and_a_vast_integer_are_said_in_a_short_line(tmp_path):
+    """A version string of 5,000 characters was echoed whole in the error; an integer of 401 digits was
+    "expected number, got a number (1000...)" in full (both found by a fuzz run)."""
+    from memconv.errors import UnsupportedVersion
+
+    base = {"version": "0.9.29", "exportedAt": "2026-01-01T00:00:00.000Z", "sessions": [], "observations": {},
+            "memories": [], "summaries": []}
+    src = tmp_path / "long.json"
+    src.write_text(json.dumps({**base, "version": "A" * 5000}))
+    with pytest.raises(UnsupportedVersion) as e:
+        memconv.read(src)
+    assert len(e.value.message) < 600 and "AAA..." in e.value.message
+    mem = {"id": "mem_1", "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-01T00:00:00.000Z",
+           "type": "fact", "title": "t", "content": "c", "concepts": [], "files": [], "sessionIds": [],
+           "strength": 1, "version": 10 ** 400, "isLatest": True}
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({**base, "memories": [mem]}))
+    from memconv.validate import validate
+    lines = validate(str(big)).problems + validate(str(big)).warnings
+    assert any("an integer of 401 digits, beyond what a JavaScript number holds exactly" in w for w in lines), lines
+    assert all(len(w) < 600 for w in lines)

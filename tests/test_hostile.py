@@ -243,7 +243,7 @@ def test_zip_guards():
     assert len(bomb.getvalue()) < 100_000  # a real compression bomb: tiny file, large member
     with pytest.raises(memconv.errors.LimitExceeded, match="uncompressed"):
         archive.read_zip("z", io.BytesIO(bomb.getvalue()), archive.Caps(member_bytes=1 << 20))
-    with pytest.raises(memconv.errors.InputInvalid, match="not a readable zip"):
+    with pytest.raises(memconv.errors.InputUnreadable, match="not a readable zip"):  # exit 3, as bad gzip
         archive.read_zip("z", io.BytesIO(b"PK\x03\x04 not really"))
 
 
@@ -481,3 +481,35 @@ def test_memconv_markers_of_the_wrong_type_in_a_canonical_file_are_no_internal_e
                     assert "\n" not in e.message
                 except Exception as e:
                     raise AssertionError(f"{src.name}: {marker} = {wrong!r}, to {to}: {type(e).__name__}: {e}") from e
+
+
+def test_a_pipe_given_as_a_path_is_read_and_an_endless_device_refused(tmp_path):
+    """A FIFO (a shell's ``<(zcat x.json.gz)``, ``/dev/stdin`` on a pipe) named as the input was an
+    internal error ("not seekable"): it is read once, as standard input is. A path to ``/dev/zero``
+    (found by a fuzz run, as a symlinked agent file) never ended: it is refused, exit 3."""
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+    doc = b'{"results": [{"id": "a", "memory": "likes tea", "user_id": "u"}]}'
+
+    def feed() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(doc)
+
+    t = threading.Thread(target=feed)
+    t.start()
+    proc = subprocess.run([sys.executable, "-m", "memconv", str(fifo), "--to", "canonical", "--jsonl"],
+                          capture_output=True, timeout=60)
+    t.join(timeout=10)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b'"text":"likes tea"' in proc.stdout
+    link = tmp_path / "agent.af"
+    link.symlink_to("/dev/zero")
+    proc = subprocess.run([sys.executable, "-m", "memconv", str(link), "--to", "mem0", "-o", str(tmp_path / "o.json")],
+                          capture_output=True, timeout=60)
+    err = proc.stderr.decode()
+    assert proc.returncode == 3 and "is a device, not a file" in err and not (tmp_path / "o.json").exists(), err

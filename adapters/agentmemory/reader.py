@@ -586,6 +586,8 @@ class _Reader:
         elif not isinstance(v, str) or v not in SUPPORTED_VERSIONS:
             shown = repr(v) if isinstance(v, str) else f"{json_type(v)} {v!r}" if not isinstance(
                 v, (dict, list)) else json_type(v)
+            if len(shown) > 60:  # a value of any length: the line stays one line to read
+                shown = shown[:57] + "..."
             why = ("0.7.8 is refused, as AgentMemory refuses it (its 0.7.9 release replaced 0.7.8 in "
                    "supportedVersions)" if v == "0.7.8" else
                    f"exact strings only: {allow_list()}")

@@ -460,8 +460,11 @@ def _got(v: Any) -> str:
         return "null"
     if isinstance(v, bool):
         return "a boolean"
+    if isinstance(v, int) and abs(v) > 2 ** 53:  # past Number.MAX_SAFE_INTEGER: not the number it says there
+        return f"an integer of {len(str(abs(v)))} digits, beyond what a JavaScript number holds exactly"
     if isinstance(v, (int, float)):
-        return f"a number ({v!r})"
+        shown = repr(v)
+        return f"a number ({shown if len(shown) <= 40 else shown[:37] + '...'})"
     if isinstance(v, str):
         shown = v if len(v) <= 40 else v[:37] + "..."
         return f"a string ({shown!r})"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from .errors import InputInvalid, LimitExceeded
+from .errors import InputInvalid, InputUnreadable, LimitExceeded
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ def read_tar(archive: str, fileobj: BinaryIO, caps: Caps = DEFAULT_CAPS) -> dict
     """Regular-file members of a (possibly gzipped) tar as ``{normalised path: bytes}``.
 
     Raises:
-        InputInvalid: not a tar, or a member with an unsafe path or a link.
+        InputUnreadable: not a tar, or a truncated or corrupt one (exit 3). InputInvalid: a member with an
+            unsafe path or a link.
         LimitExceeded: over a cap.
     """
     out: dict[str, bytes] = {}
@@ -81,9 +82,9 @@ def read_tar(archive: str, fileobj: BinaryIO, caps: Caps = DEFAULT_CAPS) -> dict
                 used += len(data)
                 out[name] = data
     except tarfile.TarError as e:
-        raise InputInvalid(f"{archive}: not a readable tar archive ({e})") from None
+        raise InputUnreadable(f"{archive}: not a readable tar archive ({e})") from None
     except (EOFError, zlib.error, OSError) as e:
-        raise InputInvalid(f"{archive}: truncated or corrupt tar archive ({e})") from None
+        raise InputUnreadable(f"{archive}: truncated or corrupt tar archive ({e})") from None
     return out
 
 
@@ -91,7 +92,8 @@ def read_zip(archive: str, fileobj: BinaryIO, caps: Caps = DEFAULT_CAPS) -> dict
     """Regular-file members of a zip as ``{normalised path: bytes}``.
 
     Raises:
-        InputInvalid: not a zip, a bad CRC, or a member with an unsafe path or a link.
+        InputUnreadable: not a zip, or a bad CRC (exit 3, as a corrupt gzip). InputInvalid: a member with
+            an unsafe path or a link.
         LimitExceeded: over a cap.
     """
     out: dict[str, bytes] = {}
@@ -113,7 +115,7 @@ def read_zip(archive: str, fileobj: BinaryIO, caps: Caps = DEFAULT_CAPS) -> dict
                 used += len(data)
                 out[name] = data
     except zipfile.BadZipFile as e:
-        raise InputInvalid(f"{archive}: not a readable zip archive ({e})") from None
+        raise InputUnreadable(f"{archive}: not a readable zip archive ({e})") from None
     except (EOFError, OSError, zlib.error) as e:
-        raise InputInvalid(f"{archive}: corrupt zip archive ({e})") from None
+        raise InputUnreadable(f"{archive}: corrupt zip archive ({e})") from None
     return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import stat
 import shutil
 import sys
 import tempfile
@@ -25,6 +26,26 @@ from .errors import InputUnreadable
 
 GZIP_MAGIC = b"\x1f\x8b"
 PEEK_BYTES = 64 * 1024
+
+
+def _endless_device(path: Path) -> bool:
+    """True for a character or block device other than ``/dev/null`` and a terminal (``/dev/zero``,
+    ``/dev/urandom``, a disk): no export, and reading one never ends. A pipe, a FIFO (a shell's
+    ``<(...)``), a terminal and ``/dev/null`` are read."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    if not (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) or os.path.realpath(path) == os.devnull:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False  # (the open that reads it says why)
+    try:
+        return not os.isatty(fd)
+    finally:
+        os.close(fd)
 
 
 class Input:
@@ -51,6 +72,7 @@ class Input:
         self.spec = str(spec)
         self._stdin = stdin
         self._spool: str | None = None
+        self._pipe: Path | None = None  # a path that is no file or folder, read once into the spool
         self._peek: bytes | None = None
         if self.spec == "-":
             self.path: Path | None = None
@@ -62,6 +84,14 @@ class Input:
                 raise InputUnreadable(f"{self.name}: no such file or folder")
             if not os.access(self.path, os.R_OK):
                 raise InputUnreadable(f"{self.name}: permission denied")
+            if _endless_device(self.path):
+                raise InputUnreadable(f"{self.name}: is a device, not a file (give an export file, or - for "
+                                      f"standard input)")
+            if not self.path.is_dir() and not self.path.is_file():
+                # a pipe, a FIFO (a shell's <(zcat x.gz)), /dev/stdin, /dev/null: read once and kept, as
+                # standard input is (they cannot be read twice, nor sought in; that was an internal error)
+                self._pipe = self.path
+                self.path = None
 
     @property
     def is_dir(self) -> bool:
@@ -71,6 +101,12 @@ class Input:
     def _raw_path(self) -> str:
         if self.path is not None:
             return str(self.path)
+        if self._spool is None and self._pipe is not None:
+            try:
+                with open(self._pipe, "rb") as src:
+                    self._spool = _spool(src)
+            except OSError as e:
+                raise InputUnreadable(f"{self.name}: {e.strerror or e}") from None
         if self._spool is None:
             src = self._stdin or getattr(sys.stdin, "buffer", None)
             if src is None:  # a text stream with no bytes under it (io.StringIO, a notebook): its text as UTF-8
