@@ -208,3 +208,17 @@ def test_a_mem0_cli_add_the_platform_queued_holds_no_memory_yet(tmp_path):
     bad = _cli(tmp_path, "bad.json", command="add", data=[{"status": "PENDING", "event_id": "ev-1"}, {"id": "m1", "memory": 7}])
     r = run_cli(bad, "--to", "canonical", "-o", tmp_path / "o.jsonl")
     assert r.returncode == 4 and b"data[1].memory:" in r.stderr, r.stderr  # the item's own place, after a skip
+
+
+def test_a_bad_kept_record_in_json_lines_is_placed_as_lines_are(tmp_path):
+    """The place of an error in a ``{"memconv": record}`` line reads ``line 2: memconv.extras``, as every
+    other line's place does (it read ``line 2.memconv.extras``; found by a fuzz run)."""
+    import pytest
+
+    from memconv.errors import InputInvalid
+
+    src = tmp_path / "x.jsonl"
+    src.write_text('{"id": "a", "memory": "likes tea", "user_id": "u"}\n'
+                   '{"memconv": {"kind": "session", "id": "s1", "extras": []}}\n')
+    with pytest.raises(InputInvalid, match=r"line 2: memconv\.extras"):
+        memconv.read(src)

@@ -68,7 +68,7 @@ from memconv.logmessages import (COUNT_MISMATCH, DUPLICATE_KEY, INCOMPLETE_INPUT
 from .mapping import EMBED_KEY
 from .openmemory import openmemory_record, read_openmemory
 from .records import (CommonScope, Ctx, Embedded, entity_record, event_record, item_record, kept_record, line_kind,
-                      relation_parts, relation_record, relation_records)
+                      place_of, relation_parts, relation_record, relation_records)
 from .shape import (CLI_KEYS, CLI_MEMORY_COMMANDS, ITEM_OPTIONAL, MIGRATION_KIND, OPENMEMORY_MARKERS, PAGE_KEYS,
                     SYSTEM, TOP_K_DEFAULTS)
 
@@ -475,7 +475,7 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
         where = f"line {lineno}"
         kind = line_kind(obj)
         if not sent and source is None and kind == "memconv":  # the source's header leads (writer.header_blob)
-            source = source_header(obj[EMBED_KEY], name, f"{where}.{EMBED_KEY}")
+            source = source_header(obj[EMBED_KEY], name, place_of(where, EMBED_KEY))
             if source is not None:
                 continue
         if kind is None:
@@ -491,7 +491,7 @@ def read_jsonl_lines(fh: Any, name: str, report: Report, variant: str = "jsonl")
             if rec is not None:
                 yield rec
         elif kind == "memconv":
-            yield kept_record(obj[EMBED_KEY], ctx, f"{where}.{EMBED_KEY}")
+            yield kept_record(obj[EMBED_KEY], ctx, place_of(where, EMBED_KEY))
         elif kind == "history":
             yield embedded.row(event_record(obj, ctx, where, "jsonl"), obj, where)
         elif kind == "openmemory":

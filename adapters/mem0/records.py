@@ -383,7 +383,7 @@ class Embedded:
             return plain
         fields = dict(e)
         fields.update({k: getattr(plain, k) for k in ROW_NATIVE[plain.kind]})
-        return self._valid(fields, plain, f"{path}.{EMBED_KEY}")
+        return self._valid(fields, plain, place_of(path, EMBED_KEY))
 
     def _valid(self, fields: dict[str, Any], plain: Base, where: str) -> Base:
         try:
