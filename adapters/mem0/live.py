@@ -208,15 +208,18 @@ def history_rows(m: Any, ids: Iterable[str], report: Any = None, name: str = "me
         lock = getattr(m.db, "_lock", None)
         sql = (f"SELECT {', '.join(HISTORY_COLUMNS)} FROM history "
                f"ORDER BY created_at ASC, DATETIME(updated_at) ASC, rowid ASC")
+        order = "SELECT memory_id, event FROM history ORDER BY rowid ASC"  # as written: the last one is the last
         if lock is not None:
             with lock:
                 rows = conn.execute(sql).fetchall()
+                written = conn.execute(order).fetchall()
         else:
             rows = conn.execute(sql).fetchall()
+            written = conn.execute(order).fetchall()
         live = set(ids)
-        last: dict[Any, Any] = {}  # each memory's last event (the rows are in time order)
-        for r in rows:
-            last[r[HISTORY_COLUMNS.index("memory_id")]] = r[HISTORY_COLUMNS.index("event")]
+        # each memory's last event, in the order the rows were written (a row's times are the memory's
+        # and may tie: a memory deleted, then brought back, has its ADD written after its DELETE)
+        last: dict[Any, Any] = {mid: event for mid, event in written}
         deleted = {mid for mid, event in last.items() if event == "DELETE"}
         out, others = [], set()
         for r in rows:
