@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 
-_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+from .signals import SIGNALS as _SIGNALS  # (light: the standard library's signal and memconv.errors)
 
 
 def _early(signum: int, frame: object) -> None:

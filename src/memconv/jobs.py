@@ -73,6 +73,7 @@ from .jsonstream import BETWEEN, list_span
 from .localids import LOCAL_ID
 from .logmessages import OTHER, LogMessage
 from .report import Report
+from .signals import SIGNALS
 
 MIN_BYTES = 8 << 20
 """Inputs smaller than this (8 MiB, about 16,000 memories) are converted by one process: starting
@@ -588,8 +589,8 @@ def _loaded(res: dict[str, Any]) -> dict[str, Any]:
         return pickle.load(fh)  # noqa: S301 - written by this run's own worker, in its scratch folder
 
 
-_HELD = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
-"""The signals held back while the workers start (:func:`_map`)."""
+_HELD = SIGNALS
+"""The signals held back while the workers start (:func:`_map`): the ones the command line handles."""
 
 
 def _map(tasks: list[dict[str, Any]], workers: int) -> list[dict[str, Any]]:
